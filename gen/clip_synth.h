@@ -1,0 +1,25 @@
+/* Speaking a lab clip: espeak-ng at its native rate, libsoxr to 16 kHz, 16-bit PCM WAV. */
+#ifndef WL_CLIP_SYNTH_H
+#define WL_CLIP_SYNTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Fixed synthesis settings: changing any of them changes every clip (and SHA256SUMS). */
+#define CLIP_VOICE "en-us"
+#define CLIP_RATE_WPM 150
+#define CLIP_PITCH 50
+#define CLIP_RANGE 50
+#define CLIP_VOLUME 100
+#define CLIP_SAMPLE_RATE 16000
+
+/* The installed espeak-ng's version string, e.g. "1.51". */
+const char *clip_espeak_version(void);
+
+/* Speaks text into a 16 kHz mono 16-bit PCM WAV at path. espeak-ng carries state from one
+ * utterance to the next (the same text spoken twice in one process differs), so each clip is
+ * spoken in a forked child from a freshly initialised engine: a clip's bytes depend only on
+ * its text and the settings above, never on which clips were spoken before it. */
+int clip_render(const char *text, const char *path, char *err, size_t errlen);
+
+#endif
