@@ -90,4 +90,6 @@ golden: ## export HF goldens for MODEL (needs Python with transformers and torch
 clean: ## remove build/
 	rm -rf $(BUILD)
 
+.SECONDARY:
+
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
