@@ -16,6 +16,7 @@ LDLIBS     = $(shell pkg-config --libs $(PKGS)) -lm
 ENGINE_SRC := $(wildcard engine/*.c)
 GEN_LIB_SRC := gen/synthetic_values.c gen/synthetic_checkpoint.c gen/clip_synth.c
 TEST_SRC   := $(wildcard tests/test_*.c)
+TEST_LIB_SRC := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
 TESTS      := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TOOLS      := $(BUILD)/make_synthetic $(BUILD)/make_clips $(BUILD)/manifest
 DEPS_STAMP := $(BUILD)/.deps-ok
@@ -49,6 +50,9 @@ $(BUILD)/libwhisperlab.a: $(call obj,$(ENGINE_SRC))
 $(BUILD)/libwlgen.a: $(call obj,$(GEN_LIB_SRC))
 	$(AR) rcs $@ $^
 
+$(BUILD)/libwltest.a: $(call obj,$(TEST_LIB_SRC))
+	$(AR) rcs $@ $^
+
 LIBS := $(BUILD)/libwlgen.a $(BUILD)/libwhisperlab.a
 
 $(BUILD)/make_synthetic: $(call obj,gen/make_synthetic.c) $(LIBS)
@@ -57,7 +61,7 @@ $(BUILD)/make_clips: $(call obj,gen/make_clips.c) $(LIBS)
 	$(CC) $^ $(LDLIBS) -o $@
 $(BUILD)/manifest: $(call obj,reports/manifest.c) $(LIBS)
 	$(CC) $^ $(LDLIBS) -o $@
-$(BUILD)/tests/%: $(call obj,tests/%.c) $(LIBS)
+$(BUILD)/tests/%: $(call obj,tests/%.c) $(BUILD)/libwltest.a $(LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $^ $(LDLIBS) -o $@
 
@@ -84,8 +88,16 @@ report: all ## run the lab on the 24 clips with the default model; outputs in bu
 	$(BUILD)/manifest --model "$(MODEL)" --fallback $(SYNTH) --clips data/clips.json \
 		--audio data/audio --out $(BUILD)/report/manifest.json
 
-golden: ## export HF goldens for MODEL (needs Python with transformers and torch)
-	@echo "make golden: not implemented yet" >&2; exit 1
+# Goldens come from HF transformers only. MODEL must be a model folder here; the synthetic one
+# never emits end-of-text, so its generation is capped.
+GOLDEN_MODEL = $(if $(MODEL),$(MODEL),$(SYNTH))
+GOLDEN_NAME ?= $(if $(MODEL),whisper-tiny.en,whisper-tiny.en-synthetic)
+golden: model ## export HF goldens for MODEL into golden/GOLDEN_NAME (needs torch + transformers)
+	@$(PYTHON) -c "import torch, transformers" 2>/dev/null || { echo "make golden: $(PYTHON)" \
+		"cannot import torch and transformers (>= 4.40): pip install torch transformers," \
+		"or set PYTHON=" >&2; exit 1; }
+	$(PYTHON) gen/export_golden.py --model $(GOLDEN_MODEL) --clips data/clips.json \
+		--audio data/audio --out golden/$(GOLDEN_NAME) $(if $(MODEL),,--max-new-tokens 24)
 
 clean: ## remove build/
 	rm -rf $(BUILD)

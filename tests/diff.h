@@ -1,0 +1,42 @@
+/* Comparing a computed tensor with its HF golden: the numbers a CI log reader needs.
+ *
+ * For every element: pass iff |got - ref| <= atol + rtol * |ref|. A non-finite ref (the -inf of a
+ * suppressed token) must be matched exactly; a non-finite got where ref is finite always fails.
+ * Errors are reported as max-abs, max-rel (max-abs over the reference's RMS, so near-zero
+ * elements do not blow it up), NMSE, cosine, and headroom: the largest
+ * |got - ref| / (atol + rtol * |ref|); below 1 passes, and 1 - headroom is the margin left. */
+#ifndef WL_DIFF_H
+#define WL_DIFF_H
+
+#include <stdint.h>
+
+typedef struct {
+    const float *data;
+    int ndim;
+    int64_t shape[4];
+} wl_view;
+
+typedef struct {
+    double atol, rtol;
+} wl_tol;
+
+typedef struct {
+    int pass;          /* shapes equal, every element within tolerance */
+    int shape_ok;
+    int64_t n;         /* elements compared */
+    int64_t n_bad;     /* elements outside tolerance (non-finite ones included) */
+    int64_t n_nonfinite; /* non-finite values in got where ref is finite */
+    int64_t worst;     /* flat index of the element with the largest headroom */
+    double max_abs, max_rel, nmse, cosine, headroom;
+} wl_diff;
+
+/* Compares got with ref. Shapes must match exactly (else pass = shape_ok = 0). */
+wl_diff wl_diff_views(wl_view got, wl_view ref, wl_tol tol);
+
+/* Same for flat arrays of n elements. */
+wl_diff wl_diff_arrays(const float *got, const float *ref, int64_t n, wl_tol tol);
+
+/* "[384, 3000]" into buf. */
+const char *wl_shape_str(char *buf, int len, int ndim, const int64_t *shape);
+
+#endif

@@ -1,0 +1,44 @@
+/* Reading HF goldens (golden/<model>/index.json + one safetensors per clip; layout in
+ * golden/README.md): freshness against the model, clips and exporter, and the helpers that
+ * bring a full engine tensor to the golden's stored form (kept frames, per-channel stats). */
+#ifndef WL_GOLDEN_H
+#define WL_GOLDEN_H
+
+#include "../engine/safetensors.h"
+#include "diff.h"
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+typedef struct {
+    char dir[1024];
+    cJSON *index;
+} wl_golden;
+
+int wl_golden_open(wl_golden *g, const char *dir, char *err, size_t errlen);
+void wl_golden_close(wl_golden *g);
+
+/* Checks the goldens were exported by the current exporter (EXPORTER_VERSION in
+ * exporter_path), from this model folder's weights and configs, on these clip WAVs, and that
+ * each golden file is intact. On a mismatch err starts "goldens are stale: re-run make golden"
+ * and names what changed. */
+int wl_golden_check_fresh(const wl_golden *g, const char *model_dir, const char *audio_dir,
+                          const char *exporter_path, char *err, size_t errlen);
+
+/* The clips entry of index.json for id, or NULL. */
+const cJSON *wl_golden_clip(const wl_golden *g, const char *id);
+
+/* Opens clip id's golden safetensors. */
+int wl_golden_open_clip(const wl_golden *g, const char *id, wl_st_file *f, char *err, size_t errlen);
+
+/* A float tensor of a golden file as a view; NULL data when absent or not F32. */
+wl_view wl_golden_view(const wl_st_file *f, const char *name);
+
+/* out[...] = full with the given axis restricted to index[0..n) (the golden's kept frames).
+ * out has full's shape with shape[axis] = n. */
+void wl_gather(wl_view full, int axis, const int32_t *index, int64_t n, float *out);
+
+/* Float64 mean and RMS of full over axis (the golden's .mean/.rms), as float. */
+void wl_axis_stats(wl_view full, int axis, float *mean, float *rms);
+
+#endif

@@ -1,0 +1,150 @@
+#include "suite.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    char clip[32];
+    wl_diff d;
+} result;
+
+typedef struct {
+    char stage[64];
+    wl_tol tol;
+    int n, passed, worst; /* worst: index of the result with the largest headroom */
+    result *r;
+} stage_row;
+
+struct wl_suite {
+    char title[128];
+    int n;
+    stage_row *rows;
+};
+
+wl_suite *wl_suite_new(const char *title)
+{
+    wl_suite *s = calloc(1, sizeof *s);
+    snprintf(s->title, sizeof s->title, "%s", title);
+    return s;
+}
+
+void wl_suite_free(wl_suite *s)
+{
+    for (int i = 0; i < s->n; i++) free(s->rows[i].r);
+    free(s->rows);
+    free(s);
+}
+
+static stage_row *row_for(wl_suite *s, const char *stage, wl_tol tol)
+{
+    for (int i = 0; i < s->n; i++)
+        if (strcmp(s->rows[i].stage, stage) == 0) return &s->rows[i];
+    s->rows = realloc(s->rows, (size_t)(s->n + 1) * sizeof *s->rows);
+    stage_row *r = &s->rows[s->n++];
+    memset(r, 0, sizeof *r);
+    snprintf(r->stage, sizeof r->stage, "%s", stage);
+    r->tol = tol;
+    return r;
+}
+
+int wl_suite_add(wl_suite *s, const char *stage, const char *clip, const wl_diff *d, wl_tol tol)
+{
+    stage_row *row = row_for(s, stage, tol);
+    row->r = realloc(row->r, (size_t)(row->n + 1) * sizeof *row->r);
+    result *r = &row->r[row->n];
+    snprintf(r->clip, sizeof r->clip, "%s", clip);
+    r->d = *d;
+    if (row->n == 0 || d->headroom > row->r[row->worst].d.headroom) row->worst = row->n;
+    row->n++;
+    row->passed += d->pass;
+    if (!d->pass) {
+        if (!d->shape_ok)
+            printf("FAIL %s clip %s: shape differs from the golden\n", stage, clip);
+        else
+            printf("FAIL %s clip %s: %lld of %lld elements out of tolerance (%lld non-finite); "
+                   "max-abs %.3g, max-rel %.3g, headroom %.3g at element %lld (atol %g, rtol %g)\n",
+                   stage, clip, (long long)d->n_bad, (long long)d->n, (long long)d->n_nonfinite,
+                   d->max_abs, d->max_rel, d->headroom, (long long)d->worst, tol.atol, tol.rtol);
+    }
+    return d->pass;
+}
+
+int wl_suite_failures(const wl_suite *s)
+{
+    int f = 0;
+    for (int i = 0; i < s->n; i++) f += s->rows[i].n - s->rows[i].passed;
+    return f;
+}
+
+void wl_suite_print(const wl_suite *s)
+{
+    printf("\n%s\n", s->title);
+    printf("%-24s %9s %11s %11s %9s %-6s %8s %8s\n", "stage", "passed", "max-abs", "max-rel",
+           "headroom", "clip", "atol", "rtol");
+    for (int i = 0; i < s->n; i++) {
+        const stage_row *r = &s->rows[i];
+        double ma = 0, mr = 0;
+        for (int k = 0; k < r->n; k++) {
+            ma = fmax(ma, r->r[k].d.max_abs);
+            mr = fmax(mr, r->r[k].d.max_rel);
+        }
+        char passed[24];
+        snprintf(passed, sizeof passed, "%d/%d", r->passed, r->n);
+        printf("%-24s %9s %11.3e %11.3e %9.3f %-6s %8.1e %8.1e%s\n", r->stage, passed, ma, mr,
+               r->r[r->worst].d.headroom, r->r[r->worst].clip, r->tol.atol, r->tol.rtol,
+               r->passed < r->n ? "  FAIL" : "");
+    }
+    for (int i = 0; i < s->n; i++)
+        if (s->rows[i].passed < s->rows[i].n) {
+            const result *w = &s->rows[i].r[s->rows[i].worst];
+            printf("first failing stage: %s (worst clip %s: max-abs %.3g, headroom %.3g)\n",
+                   s->rows[i].stage, w->clip, w->d.max_abs, w->d.headroom);
+            break;
+        }
+    printf("(headroom = worst |got-ref| / (atol + rtol*|ref|); below 1 passes)\n");
+}
+
+static double finite_or_max(double x) { return isfinite(x) ? x : 1e300; }
+
+int wl_suite_write_json(const wl_suite *s, const char *path)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "title", s->title);
+    cJSON_AddNumberToObject(root, "failures", wl_suite_failures(s));
+    cJSON *stages = cJSON_AddArrayToObject(root, "stages");
+    for (int i = 0; i < s->n; i++) {
+        const stage_row *r = &s->rows[i];
+        cJSON *st = cJSON_CreateObject();
+        cJSON_AddStringToObject(st, "stage", r->stage);
+        cJSON_AddNumberToObject(st, "atol", r->tol.atol);
+        cJSON_AddNumberToObject(st, "rtol", r->tol.rtol);
+        cJSON_AddNumberToObject(st, "clips", r->n);
+        cJSON_AddNumberToObject(st, "passed", r->passed);
+        cJSON *res = cJSON_AddArrayToObject(st, "results");
+        for (int k = 0; k < r->n; k++) {
+            const wl_diff *d = &r->r[k].d;
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "clip", r->r[k].clip);
+            cJSON_AddBoolToObject(o, "pass", d->pass);
+            cJSON_AddNumberToObject(o, "elements", (double)d->n);
+            cJSON_AddNumberToObject(o, "bad", (double)d->n_bad);
+            cJSON_AddNumberToObject(o, "max_abs", d->max_abs);
+            cJSON_AddNumberToObject(o, "max_rel", d->max_rel);
+            cJSON_AddNumberToObject(o, "nmse", d->nmse);
+            cJSON_AddNumberToObject(o, "cosine", d->cosine);
+            cJSON_AddNumberToObject(o, "headroom", finite_or_max(d->headroom));
+            cJSON_AddItemToArray(res, o);
+        }
+        cJSON_AddItemToArray(stages, st);
+    }
+    char *text = cJSON_Print(root);
+    cJSON_Delete(root);
+    FILE *f = fopen(path, "w");
+    int ok = f && fputs(text, f) >= 0 && fputc('\n', f) != EOF;
+    if (f && fclose(f)) ok = 0;
+    free(text);
+    return ok ? 0 : -1;
+}
