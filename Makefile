@@ -7,18 +7,18 @@ SYNTH    := $(BUILD)/whisper-tiny.en-synthetic
 MODEL    ?=
 PYTHON   ?= python3
 # Library flags are looked up when a recipe runs, after `deps` has installed the packages.
-PKGS     := libcjson sndfile soxr espeak-ng fftw3f openblas cmocka libcrypto
+PKGS     := libcjson sndfile soxr espeak-ng fftw3 openblas cmocka libcrypto
 # Never -ffast-math; no FMA contraction, so float results do not depend on the compiler's mood.
 CFLAGS   := -std=c11 -O2 -g -Wall -Wextra -ffp-contract=off -D_GNU_SOURCE
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 LDLIBS     = $(shell pkg-config --libs $(PKGS)) -lm
 
-ENGINE_SRC := $(wildcard engine/*.c)
+ENGINE_SRC := $(filter-out engine/cli.c,$(wildcard engine/*.c))
 GEN_LIB_SRC := gen/synthetic_values.c gen/synthetic_checkpoint.c gen/clip_synth.c
 TEST_SRC   := $(wildcard tests/test_*.c)
 TEST_LIB_SRC := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
 TESTS      := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
-TOOLS      := $(BUILD)/make_synthetic $(BUILD)/make_clips $(BUILD)/manifest
+TOOLS      := $(BUILD)/whisperlab $(BUILD)/make_synthetic $(BUILD)/make_clips $(BUILD)/manifest
 DEPS_STAMP := $(BUILD)/.deps-ok
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
@@ -55,6 +55,8 @@ $(BUILD)/libwltest.a: $(call obj,$(TEST_LIB_SRC))
 
 LIBS := $(BUILD)/libwlgen.a $(BUILD)/libwhisperlab.a
 
+$(BUILD)/whisperlab: $(call obj,engine/cli.c) $(BUILD)/libwhisperlab.a
+	$(CC) $^ $(LDLIBS) -o $@
 $(BUILD)/make_synthetic: $(call obj,gen/make_synthetic.c) $(LIBS)
 	$(CC) $^ $(LDLIBS) -o $@
 $(BUILD)/make_clips: $(call obj,gen/make_clips.c) $(LIBS)

@@ -56,3 +56,19 @@ const char *wl_shape_str(char *buf, int len, int ndim, const int64_t *shape)
     if (k < len) snprintf(buf + k, (size_t)(len - k), "]");
     return buf;
 }
+
+wl_diff wl_diff_merge(wl_diff a, wl_diff b)
+{
+    wl_diff d = a;
+    d.pass = a.pass && b.pass;
+    d.shape_ok = a.shape_ok && b.shape_ok;
+    d.n = a.n + b.n;
+    d.n_bad = a.n_bad + b.n_bad;
+    d.n_nonfinite = a.n_nonfinite + b.n_nonfinite;
+    d.max_abs = fmax(a.max_abs, b.max_abs);
+    d.max_rel = fmax(a.max_rel, b.max_rel);
+    d.nmse = fmax(a.nmse, b.nmse);
+    d.cosine = fmin(a.cosine, b.cosine);
+    if (b.headroom > a.headroom) d.headroom = b.headroom, d.worst = a.n + b.worst;
+    return d;
+}

@@ -1,0 +1,56 @@
+/* The audio encoder: conv stem, sinusoidal positions, pre-LN transformer layers, final norm. */
+#include "model.h"
+#include "ops.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+wl_status wl_encode(wl_model *m, const float *mel, float *out, char *err, size_t errlen)
+{
+    const wl_config *c = &m->c;
+    const int T = c->n_audio_ctx, C = c->d_model, F = c->enc_ffn, H = c->enc_heads;
+    if (WL_N_FRAMES != 2 * T) /* conv2's stride 2 must land exactly on the positions */
+        return wl_fail(err, errlen, "encoder expects %d mel frames for %d positions", 2 * T, T), WL_ERR_INPUT;
+    int64_t TC = (int64_t)T * C;
+    float *c1 = malloc((size_t)C * WL_N_FRAMES * sizeof(float)), *c2 = malloc((size_t)TC * sizeof(float));
+    float *h = malloc((size_t)TC * sizeof(float)), *x = malloc((size_t)TC * sizeof(float));
+    float *q = malloc((size_t)TC * sizeof(float)), *k = malloc((size_t)TC * sizeof(float));
+    float *v = malloc((size_t)TC * sizeof(float)), *a = malloc((size_t)TC * sizeof(float));
+    float *probs = malloc((size_t)H * T * T * sizeof(float));
+    float *scratch = malloc((size_t)T * (C + F) * sizeof(float));
+    wl_status st = WL_OK;
+    if (!c1 || !c2 || !h || !x || !q || !k || !v || !a || !probs || !scratch) {
+        st = WL_ERR_NOMEM;
+        wl_fail(err, errlen, "encoder: out of memory");
+        goto done;
+    }
+    wl_conv1d_k3(c1, mel, m->conv1, c->n_mels, WL_N_FRAMES, C, 1);
+    wl_gelu(c1, (int64_t)C * WL_N_FRAMES);
+    wl_emit(m, "conv1", c1, 2, C, WL_N_FRAMES, 0);
+    wl_conv1d_k3(c2, c1, m->conv2, C, WL_N_FRAMES, C, 2);
+    wl_gelu(c2, TC);
+    wl_emit(m, "conv2", c2, 2, C, T, 0);
+    for (int t = 0; t < T; t++) /* [C, T] -> [T, C], plus the stored positions */
+        for (int d = 0; d < C; d++) h[(int64_t)t * C + d] = c2[(int64_t)d * T + t] + m->enc_pos[(int64_t)t * C + d];
+    wl_emit(m, "enc.embed", h, 2, T, C, 0);
+    for (int l = 0; l < c->enc_layers; l++) {
+        const wl_enc_layer *L = &m->enc[l];
+        wl_layernorm(x, h, L->attn_ln, T, C);
+        wl_query(q, x, L->attn.q, T, C, H);
+        wl_linear(k, x, L->attn.k, T, C, C);
+        wl_linear(v, x, L->attn.v, T, C, C);
+        wl_attention(a, probs, q, k, v, T, T, C, H, -1);
+        wl_linear(x, a, L->attn.o, T, C, C);
+        wl_add(h, x, TC);
+        wl_ffn_block(h, &L->ffn_ln, L->fc1, L->fc2, T, C, F, scratch);
+        char name[32];
+        snprintf(name, sizeof name, "enc.layer.%d", l);
+        wl_emit(m, name, h, 2, T, C, 0);
+    }
+    wl_layernorm(out, h, m->enc_ln, T, C);
+    wl_emit(m, "enc.out", out, 2, T, C, 0);
+done:
+    free(c1), free(c2), free(h), free(x), free(q), free(k), free(v), free(a), free(probs), free(scratch);
+    return st;
+}

@@ -1,0 +1,207 @@
+/* Loading a HuggingFace Whisper checkpoint: config.json drives every dimension; the tensors are
+ * checked against the layout (names, shapes, dtypes) before any is used. */
+#include "model.h"
+#include "layout.h"
+#include "mel.h"
+#include "util.h"
+
+#include <cblas.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+wl_params wl_default_params(void)
+{
+    wl_params p = {0};
+    return p;
+}
+
+int wl_threads(void) { return openblas_get_num_threads(); }
+
+static float half_to_float(uint16_t h)
+{
+    uint32_t sign = (uint32_t)(h >> 15) << 31, exp = h >> 10 & 0x1F, man = h & 0x3FF, bits;
+    if (exp == 0x1F) bits = sign | 0x7F800000u | man << 13; /* inf / nan */
+    else if (exp) bits = sign | (exp + 112) << 23 | man << 13;
+    else if (man) { /* subnormal: normalise */
+        int e = -1;
+        do man <<= 1, e++; while (!(man & 0x400));
+        bits = sign | (uint32_t)(112 - e) << 23 | (man & 0x3FF) << 13;
+    } else bits = sign;
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
+/* A float32 view of a tensor: the file's bytes when they are aligned F32, else a converted copy. */
+static const float *tensor_f32(wl_model *m, const char *name)
+{
+    const wl_st_tensor *t = wl_st_find(&m->file, name);
+    size_t n = t->nbytes / wl_dtype_size(t->dtype);
+    if (t->dtype == WL_F32 && (uintptr_t)t->data % sizeof(float) == 0) return t->data;
+    float *out = malloc((n ? n : 1) * sizeof *out);
+    if (!out) return NULL;
+    const unsigned char *p = t->data;
+    for (size_t i = 0; i < n; i++) {
+        uint16_t h;
+        uint32_t bits;
+        switch (t->dtype) {
+        case WL_F32: memcpy(&out[i], p + 4 * i, 4); break;
+        case WL_F16: memcpy(&h, p + 2 * i, 2); out[i] = half_to_float(h); break;
+        default: /* BF16: the top half of a float32 */
+            memcpy(&h, p + 2 * i, 2);
+            bits = (uint32_t)h << 16;
+            memcpy(&out[i], &bits, 4);
+        }
+    }
+    m->owned = realloc(m->owned, (size_t)(m->n_owned + 1) * sizeof *m->owned);
+    m->owned[m->n_owned++] = out;
+    return out;
+}
+
+static const float *get(wl_model *m, int *ok, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static const float *get(wl_model *m, int *ok, const char *fmt, ...)
+{
+    char name[128];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(name, sizeof name, fmt, ap);
+    va_end(ap);
+    const float *p = tensor_f32(m, name);
+    if (!p) *ok = 0;
+    return p;
+}
+
+static void load_attn(wl_model *m, int *ok, wl_attn_w *a, const char *prefix)
+{
+    a->q.w = get(m, ok, "%s.q_proj.weight", prefix);
+    a->q.b = get(m, ok, "%s.q_proj.bias", prefix);
+    a->k.w = get(m, ok, "%s.k_proj.weight", prefix);
+    a->k.b = NULL;
+    a->v.w = get(m, ok, "%s.v_proj.weight", prefix);
+    a->v.b = get(m, ok, "%s.v_proj.bias", prefix);
+    a->o.w = get(m, ok, "%s.out_proj.weight", prefix);
+    a->o.b = get(m, ok, "%s.out_proj.bias", prefix);
+}
+
+static void load_norm(wl_model *m, int *ok, wl_norm_w *n, const char *prefix)
+{
+    n->w = get(m, ok, "%s.weight", prefix);
+    n->b = get(m, ok, "%s.bias", prefix);
+}
+
+static void load_ffn(wl_model *m, int *ok, wl_linear_w *fc1, wl_linear_w *fc2, const char *prefix)
+{
+    fc1->w = get(m, ok, "%s.fc1.weight", prefix);
+    fc1->b = get(m, ok, "%s.fc1.bias", prefix);
+    fc2->w = get(m, ok, "%s.fc2.weight", prefix);
+    fc2->b = get(m, ok, "%s.fc2.bias", prefix);
+}
+
+wl_status wl_model_load(const char *dir, wl_params params, wl_model **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    char path[4096];
+    wl_model *m = calloc(1, sizeof *m);
+    if (!m) return wl_fail(err, errlen, "out of memory"), WL_ERR_NOMEM;
+    m->params = params;
+    snprintf(path, sizeof path, "%s/config.json", dir);
+    if (wl_config_load(&m->c, path, err, errlen)) {
+        free(m);
+        return WL_ERR_FORMAT;
+    }
+    snprintf(path, sizeof path, "%s/model.safetensors", dir);
+    if (wl_st_open(&m->file, path, err, errlen) || wl_layout_check(&m->file, &m->c, err, errlen)) {
+        wl_model_free(m);
+        return WL_ERR_FORMAT;
+    }
+    const wl_config *c = &m->c;
+    int ok = 1;
+    char p[96];
+    m->conv1.w = get(m, &ok, "model.encoder.conv1.weight");
+    m->conv1.b = get(m, &ok, "model.encoder.conv1.bias");
+    m->conv2.w = get(m, &ok, "model.encoder.conv2.weight");
+    m->conv2.b = get(m, &ok, "model.encoder.conv2.bias");
+    m->enc_pos = get(m, &ok, "model.encoder.embed_positions.weight");
+    m->enc = calloc((size_t)c->enc_layers, sizeof *m->enc);
+    m->dec = calloc((size_t)c->dec_layers, sizeof *m->dec);
+    for (int l = 0; l < c->enc_layers && m->enc; l++) {
+        wl_enc_layer *L = &m->enc[l];
+        snprintf(p, sizeof p, "model.encoder.layers.%d.self_attn", l);
+        load_attn(m, &ok, &L->attn, p);
+        snprintf(p, sizeof p, "model.encoder.layers.%d.self_attn_layer_norm", l);
+        load_norm(m, &ok, &L->attn_ln, p);
+        snprintf(p, sizeof p, "model.encoder.layers.%d.final_layer_norm", l);
+        load_norm(m, &ok, &L->ffn_ln, p);
+        snprintf(p, sizeof p, "model.encoder.layers.%d", l);
+        load_ffn(m, &ok, &L->fc1, &L->fc2, p);
+    }
+    load_norm(m, &ok, &m->enc_ln, "model.encoder.layer_norm");
+    m->tok_emb = get(m, &ok, "model.decoder.embed_tokens.weight");
+    m->dec_pos = get(m, &ok, "model.decoder.embed_positions.weight");
+    for (int l = 0; l < c->dec_layers && m->dec; l++) {
+        wl_dec_layer *L = &m->dec[l];
+        snprintf(p, sizeof p, "model.decoder.layers.%d.self_attn", l);
+        load_attn(m, &ok, &L->attn, p);
+        snprintf(p, sizeof p, "model.decoder.layers.%d.encoder_attn", l);
+        load_attn(m, &ok, &L->cross, p);
+        snprintf(p, sizeof p, "model.decoder.layers.%d.self_attn_layer_norm", l);
+        load_norm(m, &ok, &L->attn_ln, p);
+        snprintf(p, sizeof p, "model.decoder.layers.%d.encoder_attn_layer_norm", l);
+        load_norm(m, &ok, &L->cross_ln, p);
+        snprintf(p, sizeof p, "model.decoder.layers.%d.final_layer_norm", l);
+        load_norm(m, &ok, &L->ffn_ln, p);
+        snprintf(p, sizeof p, "model.decoder.layers.%d", l);
+        load_ffn(m, &ok, &L->fc1, &L->fc2, p);
+    }
+    load_norm(m, &ok, &m->dec_ln, "model.decoder.layer_norm");
+    m->mel_filters = malloc((size_t)c->n_mels * WL_N_BINS * sizeof(float));
+    if (!ok || !m->enc || !m->dec || !m->mel_filters) {
+        wl_model_free(m);
+        return wl_fail(err, errlen, "%s: out of memory", dir), WL_ERR_NOMEM;
+    }
+    wl_mel_filters(c->n_mels, m->mel_filters);
+    if (params.n_threads > 0) openblas_set_num_threads(params.n_threads);
+    *out = m;
+    return WL_OK;
+}
+
+void wl_model_free(wl_model *m)
+{
+    if (!m) return;
+    for (int i = 0; i < m->n_owned; i++) free(m->owned[i]);
+    free(m->owned);
+    free(m->enc);
+    free(m->dec);
+    free(m->mel_filters);
+    wl_st_close(&m->file);
+    free(m);
+}
+
+wl_dims wl_model_dims(const wl_model *m)
+{
+    const wl_config *c = &m->c;
+    wl_dims d = {c->n_mels, c->d_model, c->n_vocab, c->enc_layers, c->enc_heads, c->n_audio_ctx,
+                 c->dec_layers, c->dec_heads, c->n_text_ctx};
+    return d;
+}
+
+void wl_emit(const wl_model *m, const char *stage, const float *data, int ndim, int64_t d0,
+             int64_t d1, int64_t d2)
+{
+    if (!m->params.on_stage) return;
+    int64_t shape[3] = {d0, d1, d2};
+    m->params.on_stage(m->params.user, stage, data, ndim, shape);
+}
+
+wl_status wl_mel(const wl_model *m, const float *samples, size_t n, float *mel, char *err, size_t errlen)
+{
+    if (n == 0) return wl_fail(err, errlen, "empty audio"), WL_ERR_INPUT;
+    if (n > WL_CHUNK_SAMPLES)
+        return wl_fail(err, errlen, "%zu samples is over 30 s; long-form audio is out of scope", n), WL_ERR_INPUT;
+    if (wl_log_mel(m->mel_filters, m->c.n_mels, samples, n, mel, err, errlen)) return WL_ERR_NOMEM;
+    wl_emit(m, "mel", mel, 2, m->c.n_mels, WL_N_FRAMES, 0);
+    return WL_OK;
+}

@@ -1,0 +1,62 @@
+/* The model's weights and dimensions (internal). Pointers are float32 views: into the mmap'd
+ * safetensors file when it holds aligned F32, else into converted copies. Shapes are (out, in)
+ * for linear layers, as in the checkpoint. */
+#ifndef WL_MODEL_H
+#define WL_MODEL_H
+
+#include "config.h"
+#include "safetensors.h"
+#include "whisperlab.h"
+
+typedef struct {
+    const float *w; /* (out, in) */
+    const float *b; /* (out), NULL for k_proj */
+} wl_linear_w;
+
+typedef struct {
+    const float *w, *b; /* (d_model) */
+} wl_norm_w;
+
+typedef struct {
+    wl_linear_w q, k, v, o; /* *_proj; k has no bias */
+} wl_attn_w;
+
+typedef struct {
+    wl_norm_w attn_ln;   /* self_attn_layer_norm */
+    wl_attn_w attn;      /* self_attn */
+    wl_norm_w ffn_ln;    /* final_layer_norm */
+    wl_linear_w fc1, fc2;
+} wl_enc_layer;
+
+typedef struct {
+    wl_norm_w attn_ln;   /* self_attn_layer_norm */
+    wl_attn_w attn;      /* self_attn */
+    wl_norm_w cross_ln;  /* encoder_attn_layer_norm */
+    wl_attn_w cross;     /* encoder_attn */
+    wl_norm_w ffn_ln;    /* final_layer_norm */
+    wl_linear_w fc1, fc2;
+} wl_dec_layer;
+
+struct wl_model {
+    wl_config c;
+    wl_params params;
+    wl_st_file file;
+    float **owned;  /* converted tensors, freed with the model */
+    int n_owned;
+    float *mel_filters;    /* (n_mels, 201) */
+    wl_linear_w conv1;     /* weight (d, n_mels, 3) */
+    wl_linear_w conv2;     /* weight (d, d, 3) */
+    const float *enc_pos;  /* (n_audio_ctx, d) */
+    wl_enc_layer *enc;     /* (enc_layers) */
+    wl_norm_w enc_ln;
+    const float *tok_emb;  /* (n_vocab, d); also the output projection (tied) */
+    const float *dec_pos;  /* (n_text_ctx, d) */
+    wl_dec_layer *dec;     /* (dec_layers) */
+    wl_norm_w dec_ln;
+};
+
+/* Passes a stage tensor to the model's callback, if any. */
+void wl_emit(const wl_model *m, const char *stage, const float *data, int ndim, int64_t d0,
+             int64_t d1, int64_t d2);
+
+#endif

@@ -1,0 +1,39 @@
+/* The neural-net building blocks (internal). Activations are row-major float32; the letters
+ * are T (rows: time steps or tokens), C (channels), H (heads). Output first, sizes last. */
+#ifndef WL_OPS_H
+#define WL_OPS_H
+
+#include "model.h"
+
+#include <stdint.h>
+
+/* out[T, OUT] = inp[T, IN] . W^T + b (b may be NULL). The hot spot: one cblas_sgemm. */
+void wl_linear(float *out, const float *inp, wl_linear_w W, int T, int IN, int OUT);
+
+/* LayerNorm over C with eps 1e-5 and biased variance (torch.nn.LayerNorm). */
+void wl_layernorm(float *out, const float *inp, wl_norm_w n, int T, int C);
+
+/* Exact GELU, 0.5 x (1 + erf(x / sqrt 2)), in place. */
+void wl_gelu(float *x, int64_t n);
+
+/* Conv1d with kernel 3, padding 1, bias: inp [C_in, T_in] -> out [C_out, T_out],
+ * T_out = (T_in - 1) / stride + 1. W is (C_out, C_in, 3). */
+void wl_conv1d_k3(float *out, const float *inp, wl_linear_w W, int C_in, int T_in, int C_out, int stride);
+
+/* Multi-head attention of q [Tq, C] (already scaled) over k, v [Tk, C]: out [Tq, C]; the
+ * softmaxed weights go to probs [H, Tq, Tk]. causal >= 0 lets query i see keys 0..causal+i
+ * only; causal < 0 sees all keys. */
+void wl_attention(float *out, float *probs, const float *q, const float *k, const float *v, int Tq,
+                  int Tk, int C, int H, int causal);
+
+/* out[i] += inp[i] */
+void wl_add(float *out, const float *inp, int64_t n);
+
+/* Pre-LN feed-forward sublayer: h += fc2(GELU(fc1(LN(h)))). scratch holds T * (C + FFN). */
+void wl_ffn_block(float *h, const wl_norm_w *ln, wl_linear_w fc1, wl_linear_w fc2, int T, int C,
+                  int FFN, float *scratch);
+
+/* q = (x . Wq^T + bq) * head_dim^-0.5 (scaled after the bias, as HF does) for T rows. */
+void wl_query(float *q, const float *x, wl_linear_w Wq, int T, int C, int H);
+
+#endif

@@ -1,0 +1,95 @@
+/* whisperlab: a small reference engine for Whisper, checked stage by stage against HF.
+ *
+ * Data flow: wl_audio_load (any libsndfile format -> 16 kHz mono float) -> wl_mel (log-mel
+ * [n_mels, 3000]) -> wl_encode (encoder output [n_audio_ctx, d_model]) -> a wl_decoder (cross
+ * K/V from the encoder output, a KV cache) fed tokens one step or a whole sequence at a time,
+ * giving logits [n, n_vocab].
+ *
+ * Every function returns WL_OK or an error status with a one-line message in err; nothing here
+ * exits the process. Stage tensors (named as in golden/README.md: "mel", "conv1", "enc.layer.2",
+ * "cross_attn.3", ...) are passed to an optional callback as they are computed. */
+#ifndef WHISPERLAB_H
+#define WHISPERLAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    WL_OK = 0,
+    WL_ERR_IO = 1,     /* a file could not be opened or read */
+    WL_ERR_FORMAT = 2, /* a file's contents are invalid (bad WAV, safetensors, JSON, shapes) */
+    WL_ERR_INPUT = 3,  /* an argument is out of range (audio too long or empty, bad token) */
+    WL_ERR_NOMEM = 4,
+} wl_status;
+
+/* Called with each stage tensor as it is computed; data is valid only during the call.
+ * Decoder stages cover the tokens of that call (shape [n, ...]). */
+typedef void (*wl_stage_fn)(void *user, const char *stage, const float *data, int ndim,
+                            const int64_t *shape);
+
+typedef struct {
+    int n_threads;        /* OpenBLAS threads; 0 leaves OpenBLAS's own choice */
+    wl_stage_fn on_stage; /* NULL: no stage callbacks */
+    void *user;           /* passed to on_stage */
+} wl_params;
+
+/* Dimensions from config.json (see wl_model_dims). */
+typedef struct {
+    int n_mels, d_model, n_vocab;
+    int enc_layers, enc_heads, n_audio_ctx;
+    int dec_layers, dec_heads, n_text_ctx;
+} wl_dims;
+
+typedef struct wl_model wl_model;
+typedef struct wl_decoder wl_decoder;
+
+/* Audio constants of the Whisper front end. */
+#define WL_SAMPLE_RATE 16000
+#define WL_N_FFT 400
+#define WL_HOP 160
+#define WL_CHUNK_SAMPLES (30 * WL_SAMPLE_RATE) /* 480000: audio is padded or trimmed to 30 s */
+#define WL_N_FRAMES (WL_CHUNK_SAMPLES / WL_HOP) /* 3000 mel frames */
+
+wl_params wl_default_params(void);
+
+/* Loads a HuggingFace Whisper folder (config.json + model.safetensors; F32, F16 or BF16). */
+wl_status wl_model_load(const char *dir, wl_params params, wl_model **model, char *err, size_t errlen);
+void wl_model_free(wl_model *model);
+wl_dims wl_model_dims(const wl_model *model);
+/* OpenBLAS threads in effect. */
+int wl_threads(void);
+
+/* Reads any file libsndfile reads, averages channels to mono and resamples to 16 kHz with
+ * libsoxr HQ (as librosa.load does); 16-bit PCM becomes int16 / 32768. Audio longer than 30 s
+ * or empty is an error. *samples is malloc'd. */
+wl_status wl_audio_load(const char *path, float **samples, size_t *n, char *err, size_t errlen);
+
+/* Log-mel spectrogram of 16 kHz audio, as HF's WhisperFeatureExtractor: mel [n_mels, 3000]. */
+wl_status wl_mel(const wl_model *model, const float *samples, size_t n, float *mel, char *err,
+                 size_t errlen);
+
+/* Encoder: mel [n_mels, 3000] -> out [n_audio_ctx, d_model]. */
+wl_status wl_encode(wl_model *model, const float *mel, float *out, char *err, size_t errlen);
+
+/* A decoder over one encoder output (copied; cross-attention K/V are computed here, once). */
+wl_status wl_decoder_new(wl_model *model, const float *enc_out, wl_decoder **dec, char *err,
+                         size_t errlen);
+void wl_decoder_free(wl_decoder *dec);
+/* Forgets all tokens fed so far (keeps the cross-attention K/V). */
+void wl_decoder_reset(wl_decoder *dec);
+/* Tokens fed so far (the position of the next one). */
+int wl_decoder_pos(const wl_decoder *dec);
+/* Feeds n tokens at positions pos..pos+n-1 (causal, through the KV cache) and writes their
+ * logits [n, n_vocab]. n = 1 is one generation step; n = T from pos 0 is teacher forcing. */
+wl_status wl_decoder_feed(wl_decoder *dec, const int32_t *tokens, int n, float *logits, char *err,
+                          size_t errlen);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,173 @@
+/* The engine against HF, stage by stage, on every lab clip: audio -> mel -> encoder ->
+ * decoder teacher-forced on HF's greedy tokens. Each stage is compared where the golden keeps
+ * values (kept frames) and through its whole-axis mean/RMS, with the tolerance table's limits;
+ * the table and build/verify/stages.json say which stage broke first and by how much. */
+#include "../engine/whisperlab.h"
+#include "diff.h"
+#include "golden.h"
+#include "suite.h"
+#include "tolerances.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <cmocka.h>
+
+#define MAX_CAPTURE 64
+
+typedef struct {
+    char name[32];
+    float *data;
+    wl_view view;
+} captured;
+
+static captured cap[MAX_CAPTURE];
+static int n_cap;
+
+static void on_stage(void *user, const char *stage, const float *data, int ndim, const int64_t *shape)
+{
+    (void)user;
+    if (n_cap == MAX_CAPTURE) return;
+    captured *c = &cap[n_cap++];
+    int64_t n = 1;
+    for (int i = 0; i < ndim; i++) n *= shape[i];
+    snprintf(c->name, sizeof c->name, "%s", stage);
+    c->data = malloc((size_t)n * sizeof(float));
+    memcpy(c->data, data, (size_t)n * sizeof(float));
+    c->view = (wl_view){c->data, ndim, {shape[0], shape[1], ndim > 2 ? shape[2] : 0, 0}};
+}
+
+static void clear_captures(void)
+{
+    for (int i = 0; i < n_cap; i++) free(cap[i].data);
+    n_cap = 0;
+}
+
+static const captured *find_capture(const char *name)
+{
+    for (int i = 0; i < n_cap; i++)
+        if (strcmp(cap[i].name, name) == 0) return &cap[i];
+    return NULL;
+}
+
+static int64_t numel(wl_view v)
+{
+    int64_t n = 1;
+    for (int i = 0; i < v.ndim; i++) n *= v.shape[i];
+    return n;
+}
+
+/* Compares one engine stage with its golden: kept entries, then whole-axis mean and RMS. */
+static wl_diff compare_stage(const wl_st_file *f, const char *name, const captured *got, wl_tol tol)
+{
+    char key[96];
+    wl_view ref = wl_golden_view(f, name);
+    snprintf(key, sizeof key, "%s.index", name);
+    const wl_st_tensor *ix = wl_st_find(f, key);
+    if (!ix) return wl_diff_views(got->view, ref, tol);
+    /* The axis is the one whose length the index replaced. */
+    int axis = -1;
+    for (int i = 0; i < ref.ndim; i++)
+        if (ref.shape[i] == ix->shape[0] && got->view.shape[i] != ix->shape[0]) axis = i;
+    if (axis < 0 || got->view.ndim != ref.ndim) return wl_diff_views(got->view, (wl_view){0}, tol);
+    wl_view gathered = got->view;
+    gathered.shape[axis] = ix->shape[0];
+    float *buf = malloc((size_t)numel(gathered) * sizeof(float));
+    wl_gather(got->view, axis, ix->data, ix->shape[0], buf);
+    gathered.data = buf;
+    wl_diff d = wl_diff_views(gathered, ref, tol);
+    free(buf);
+    int64_t ns = numel(got->view) / got->view.shape[axis];
+    float *mean = malloc((size_t)ns * sizeof(float)), *rms = malloc((size_t)ns * sizeof(float));
+    wl_axis_stats(got->view, axis, mean, rms);
+    snprintf(key, sizeof key, "%s.mean", name);
+    wl_view rm = wl_golden_view(f, key);
+    snprintf(key, sizeof key, "%s.rms", name);
+    wl_view rr = wl_golden_view(f, key);
+    if (numel(rm) != ns || numel(rr) != ns) d.pass = d.shape_ok = 0;
+    else d = wl_diff_merge(d, wl_diff_merge(wl_diff_arrays(mean, rm.data, ns, tol),
+                                            wl_diff_arrays(rms, rr.data, ns, tol)));
+    free(mean), free(rms);
+    return d;
+}
+
+static void test_stages_match_hf(void **state)
+{
+    (void)state;
+    char err[1024];
+    const char *golden_dir = getenv("WL_GOLDEN") ? getenv("WL_GOLDEN") : "golden/whisper-tiny.en-synthetic";
+    const char *model_dir = getenv("WL_MODEL") ? getenv("WL_MODEL") : "build/whisper-tiny.en-synthetic";
+    wl_golden g;
+    if (wl_golden_open(&g, golden_dir, err, sizeof err) || wl_tol_load("tests/tolerances.tsv", err, sizeof err))
+        fail_msg("%s", err);
+    wl_params p = wl_default_params();
+    p.on_stage = on_stage;
+    p.n_threads = 1; /* the table's figures come from one fixed summation order */
+    wl_model *m;
+    if (wl_model_load(model_dir, p, &m, err, sizeof err)) fail_msg("%s", err);
+    wl_dims dims = wl_model_dims(m);
+    wl_suite *s = wl_suite_new("engine vs HF goldens: stage x clips");
+    float *mel = malloc((size_t)dims.n_mels * WL_N_FRAMES * sizeof(float));
+    float *enc = malloc((size_t)dims.n_audio_ctx * dims.d_model * sizeof(float));
+    const cJSON *c;
+    int clips = 0;
+    double t_total = 0;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(g.index, "clips"))
+    {
+        if (strcmp(cJSON_GetObjectItem(c, "set")->valuestring, "clips") != 0) continue;
+        const char *id = c->string;
+        char wav[512];
+        snprintf(wav, sizeof wav, "data/audio/%s", cJSON_GetObjectItem(c, "wav")->valuestring);
+        wl_st_file f;
+        if (wl_golden_open_clip(&g, id, &f, err, sizeof err)) fail_msg("%s", err);
+        const wl_st_tensor *tok = wl_st_find(&f, "tokens");
+        float *samples, *logits = malloc((size_t)tok->shape[0] * dims.n_vocab * sizeof(float));
+        size_t n;
+        wl_decoder *dec;
+        clock_t t0 = clock();
+        if (wl_audio_load(wav, &samples, &n, err, sizeof err) || wl_mel(m, samples, n, mel, err, sizeof err) ||
+            wl_encode(m, mel, enc, err, sizeof err) || wl_decoder_new(m, enc, &dec, err, sizeof err) ||
+            wl_decoder_feed(dec, tok->data, (int)tok->shape[0] - 1, logits, err, sizeof err))
+            fail_msg("clip %s: %s", id, err);
+        t_total += (double)(clock() - t0) / CLOCKS_PER_SEC;
+        const cJSON *stage;
+        cJSON_ArrayForEach(stage, cJSON_GetObjectItem(c, "stages"))
+        {
+            wl_tol tol;
+            if (wl_tol_find(stage->string, &tol, NULL)) fail_msg("no tolerance for stage %s", stage->string);
+            const captured *got = find_capture(stage->string);
+            if (!got) fail_msg("clip %s: the engine produced no stage %s", id, stage->string);
+            wl_diff d = compare_stage(&f, stage->string, got, tol);
+            wl_suite_add(s, stage->string, id, &d, tol);
+        }
+        clear_captures();
+        free(samples), free(logits);
+        wl_decoder_free(dec);
+        wl_st_close(&f);
+        clips++;
+    }
+    wl_suite_print(s);
+    printf("%d clips, %.2f s of CPU in the engine (1 OpenBLAS thread)\n", clips, t_total);
+    assert_int_equal(system("mkdir -p build/verify"), 0);
+    assert_int_equal(wl_suite_write_json(s, "build/verify/stages.json"), 0);
+    int failures = wl_suite_failures(s);
+    wl_suite_free(s);
+    free(mel), free(enc);
+    wl_model_free(m);
+    wl_golden_close(&g);
+    assert_int_equal(clips, 24);
+    assert_int_equal(failures, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_stages_match_hf),
+    };
+    return cmocka_run_group_tests_name("engine stages vs HF", tests, NULL, NULL);
+}
