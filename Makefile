@@ -18,12 +18,13 @@ GEN_LIB_SRC := gen/synthetic_values.c gen/synthetic_checkpoint.c gen/clip_synth.
 TEST_SRC   := $(wildcard tests/test_*.c)
 TEST_LIB_SRC := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
 TESTS      := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
-TOOLS      := $(BUILD)/whisperlab $(BUILD)/make_synthetic $(BUILD)/make_clips $(BUILD)/manifest
+TOOLS      := $(BUILD)/whisperlab $(BUILD)/make_synthetic $(BUILD)/make_clips $(BUILD)/manifest \
+              $(BUILD)/bench
 DEPS_STAMP := $(BUILD)/.deps-ok
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
-.PHONY: all help deps model clips verify report golden clean
+.PHONY: all help deps model clips verify report golden clean bench header-check
 
 help: ## this list
 	@echo "whisperlab targets (MODEL=<folder or repo id> picks a model; default: the HF cache's"
@@ -63,6 +64,8 @@ $(BUILD)/make_clips: $(call obj,gen/make_clips.c) $(LIBS)
 	$(CC) $^ $(LDLIBS) -o $@
 $(BUILD)/manifest: $(call obj,reports/manifest.c) $(LIBS)
 	$(CC) $^ $(LDLIBS) -o $@
+$(BUILD)/bench: $(call obj,reports/bench.c) $(LIBS)
+	$(CC) $^ $(LDLIBS) -o $@
 $(BUILD)/tests/%: $(call obj,tests/%.c) $(BUILD)/libwltest.a $(LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $^ $(LDLIBS) -o $@
@@ -82,8 +85,16 @@ clips: $(BUILD)/make_clips ## re-speak the lab clips into data/audio/ (+ SHA256S
 	$(BUILD)/make_clips data/clips.json data/audio
 	cd data/audio && sha256sum *.wav > SHA256SUMS
 
-verify: $(TESTS) model ## build and run every test (what CI runs)
+verify: $(TESTS) model header-check ## build and run every test (what CI runs)
 	@bash ci/run-tests.sh $(TESTS)
+
+# The public header must stand alone as strict C99 (no engine-internal types leak into it).
+header-check: | $(DEPS_STAMP)
+	@$(CC) -std=c99 -pedantic-errors -Wall -Wextra -Werror -fsyntax-only -x c engine/whisperlab.h
+	@echo "header-check: engine/whisperlab.h compiles alone as strict C99"
+
+bench: all ## time mel, encoder and a 24-token decode per clip (THREADS=N)
+	$(BUILD)/bench --model $(SYNTH) $(if $(THREADS),--threads $(THREADS))
 
 report: all ## run the lab on the 24 clips with the default model; outputs in build/report/
 	@mkdir -p $(BUILD)/report

@@ -101,21 +101,34 @@ static void test_tolerance_table(void **state)
 {
     (void)state;
     char err[256];
-    assert_int_equal(wl_tol_load("tests/tolerances.tsv", err, sizeof err), 0);
+    FILE *f = fopen("build/tmp/tol.tsv", "w");
+    fputs("# comment\nenc.*  1e-3 0   any encoder stage\nenc.layer.*  1e-4 1e-5  layers\n"
+          "enc.layer.2  0 0  exact name wins\n", f);
+    fclose(f);
+    assert_int_equal(wl_tol_load("build/tmp/tol.tsv", err, sizeof err), 0);
     wl_tol t;
     const char *why;
-    assert_int_equal(wl_tol_find("mel", &t, &why), 0);
-    assert_true(t.atol == 1e-5);
-    assert_true(strlen(why) > 10); /* every row carries a reason */
-    assert_int_equal(wl_tol_find("enc.layer.3", &t, NULL), 0);
+    assert_int_equal(wl_tol_find("enc.layer.1", &t, &why), 0); /* longest prefix */
+    assert_true(t.atol == 1e-4 && t.rtol == 1e-5);
+    assert_string_equal(why, "layers");
+    assert_int_equal(wl_tol_find("enc.layer.2", &t, NULL), 0);
+    assert_true(t.atol == 0);
     assert_int_equal(wl_tol_find("enc.out", &t, NULL), 0);
-    assert_int_equal(wl_tol_find("no.such.stage", &t, NULL), -1);
-    FILE *f = fopen("build/tmp/bad_tol.tsv", "w");
+    assert_true(t.atol == 1e-3);
+    assert_int_equal(wl_tol_find("mel", &t, NULL), -1); /* unlisted stages are an error */
+    f = fopen("build/tmp/bad_tol.tsv", "w");
     fputs("mel 1e-5\n", f);
     fclose(f);
     assert_int_equal(wl_tol_load("build/tmp/bad_tol.tsv", err, sizeof err), -1);
     assert_string_equal(err, "build/tmp/bad_tol.tsv:1: expected 'stage atol rtol reason'");
+    /* The project's table: every engine stage listed, each with a reason. */
     assert_int_equal(wl_tol_load("tests/tolerances.tsv", err, sizeof err), 0);
+    const char *stages[] = {"mel", "conv1", "conv2", "enc.embed", "enc.layer.0", "enc.out", "dec.embed",
+                            "dec.layer.3", "dec.out", "logits", "cross_attn.2"};
+    for (int i = 0; i < 11; i++) {
+        if (wl_tol_find(stages[i], &t, &why)) fail_msg("tests/tolerances.tsv has no row for %s", stages[i]);
+        assert_true(strlen(why) > 20);
+    }
 }
 
 static void test_gather_and_stats(void **state)

@@ -1,7 +1,9 @@
 /* The engine against HF, stage by stage, on every lab clip: audio -> mel -> encoder ->
  * decoder teacher-forced on HF's greedy tokens. Each stage is compared where the golden keeps
  * values (kept frames) and through its whole-axis mean/RMS, with the tolerance table's limits;
- * the table and build/verify/stages.json say which stage broke first and by how much. */
+ * the table and build/verify/stages.json say which stage broke first and by how much.
+ * WL_THREADS sets OpenBLAS threads (default 1, one fixed summation order); WL_GOLDEN and
+ * WL_MODEL choose another golden folder and model. */
 #include "../engine/whisperlab.h"
 #include "diff.h"
 #include "golden.h"
@@ -107,7 +109,7 @@ static void test_stages_match_hf(void **state)
         fail_msg("%s", err);
     wl_params p = wl_default_params();
     p.on_stage = on_stage;
-    p.n_threads = 1; /* the table's figures come from one fixed summation order */
+    p.n_threads = getenv("WL_THREADS") ? atoi(getenv("WL_THREADS")) : 1; /* the table's figures come from one fixed summation order */
     wl_model *m;
     if (wl_model_load(model_dir, p, &m, err, sizeof err)) fail_msg("%s", err);
     wl_dims dims = wl_model_dims(m);

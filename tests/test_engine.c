@@ -1,0 +1,346 @@
+/* Engine properties that need no golden file, and its handling of bad input:
+ * - the log-mel's range is exactly 2.0 (the max - 8 floor) on every lab clip;
+ * - feeding tokens one step at a time gives the logits of the whole-sequence (teacher-forced) pass;
+ * - an F16 (or BF16) checkpoint gives exactly what an F32 checkpoint of the same rounded values
+ *   gives, and stays within f16 rounding of the original;
+ * - corrupt, truncated, empty, too long or missing inputs give a clear error naming the file. */
+#include "../engine/safetensors.h"
+#include "../engine/whisperlab.h"
+
+#include <math.h>
+#include <setjmp.h>
+#include <sndfile.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#define SYNTH "build/whisper-tiny.en-synthetic"
+#define CLIP "data/audio/clip_03.wav"
+
+static wl_model *M;
+static wl_dims D;
+static char err[1024];
+
+static int setup(void **state)
+{
+    (void)state;
+    wl_params p = wl_default_params();
+    p.n_threads = 1;
+    if (wl_model_load(SYNTH, p, &M, err, sizeof err)) {
+        fprintf(stderr, "%s\n", err);
+        return -1;
+    }
+    D = wl_model_dims(M);
+    return system("mkdir -p build/tmp") ? -1 : 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    wl_model_free(M);
+    return 0;
+}
+
+/* audio -> mel -> encoder output of one clip with model m; caller frees. */
+static float *encode_clip(wl_model *m, const char *wav)
+{
+    float *samples, *mel = malloc((size_t)D.n_mels * WL_N_FRAMES * sizeof(float));
+    float *enc = malloc((size_t)D.n_audio_ctx * D.d_model * sizeof(float));
+    size_t n;
+    if (wl_audio_load(wav, &samples, &n, err, sizeof err) || wl_mel(m, samples, n, mel, err, sizeof err) ||
+        wl_encode(m, mel, enc, err, sizeof err))
+        fail_msg("%s", err);
+    free(samples), free(mel);
+    return enc;
+}
+
+static void test_mel_range_is_two(void **state)
+{
+    (void)state;
+    float *mel = malloc((size_t)D.n_mels * WL_N_FRAMES * sizeof(float));
+    double worst = 0;
+    for (int c = 1; c <= 24; c++) {
+        char wav[64];
+        snprintf(wav, sizeof wav, "data/audio/clip_%02d.wav", c);
+        float *s;
+        size_t n;
+        if (wl_audio_load(wav, &s, &n, err, sizeof err) || wl_mel(M, s, n, mel, err, sizeof err)) fail_msg("%s", err);
+        float lo = mel[0], hi = mel[0];
+        for (int i = 1; i < D.n_mels * WL_N_FRAMES; i++) lo = fminf(lo, mel[i]), hi = fmaxf(hi, mel[i]);
+        worst = fmax(worst, fabs((double)hi - lo - 2.0));
+        free(s);
+    }
+    free(mel);
+    printf("  max |range - 2| over 24 clips: %.3g\n", worst);
+    assert_true(worst <= 2.4e-7); /* top and floor are each rounded once to float: 2 ulps at ~1 */
+}
+
+static void test_step_by_step_equals_whole_sequence(void **state)
+{
+    (void)state;
+    float *enc = encode_clip(M, CLIP);
+    const int32_t tokens[] = {50257, 50362, 314, 670, 13, 50256, 220, 1312, 50363, 51000};
+    const int T = sizeof tokens / sizeof tokens[0];
+    float *whole = malloc((size_t)T * D.n_vocab * sizeof(float));
+    float *step = malloc((size_t)T * D.n_vocab * sizeof(float));
+    wl_decoder *a, *b;
+    assert_int_equal(wl_decoder_new(M, enc, &a, err, sizeof err), WL_OK);
+    assert_int_equal(wl_decoder_new(M, enc, &b, err, sizeof err), WL_OK);
+    assert_int_equal(wl_decoder_feed(a, tokens, T, whole, err, sizeof err), WL_OK);
+    for (int t = 0; t < T; t++)
+        assert_int_equal(wl_decoder_feed(b, &tokens[t], 1, step + (size_t)t * D.n_vocab, err, sizeof err), WL_OK);
+    assert_int_equal(wl_decoder_pos(b), T);
+    double worst = 0, scale = 0;
+    for (size_t i = 0; i < (size_t)T * D.n_vocab; i++) {
+        worst = fmax(worst, fabs(whole[i] - step[i]));
+        scale = fmax(scale, fabs(whole[i]));
+    }
+    printf("  step vs whole-sequence logits: max abs diff %.3g (max |logit| %.3g)\n", worst, scale);
+    /* Same math; OpenBLAS sums a 1-row product in another order than a T-row one: float noise
+     * of ~1e-6 on logits of magnitude ~1 (measured 1.3e-6). */
+    assert_true(worst <= 1e-5);
+    /* After a reset, the same first step gives bit-identical logits: no state leaks. */
+    wl_decoder_reset(b);
+    assert_int_equal(wl_decoder_feed(b, tokens, 1, whole, err, sizeof err), WL_OK);
+    assert_memory_equal(whole, step, (size_t)D.n_vocab * sizeof(float));
+    wl_decoder_free(a), wl_decoder_free(b);
+    free(whole), free(step), free(enc);
+}
+
+/* float -> IEEE half, round to nearest even (normal range; the weights are ~0.02..1.2). */
+static uint16_t to_half(float f)
+{
+    uint32_t x;
+    memcpy(&x, &f, 4);
+    uint32_t sign = x >> 16 & 0x8000, exp = x >> 23 & 0xFF, man = x & 0x7FFFFF;
+    if (exp < 103) return (uint16_t)sign; /* underflows to zero */
+    if (exp < 113) {                      /* subnormal half */
+        man |= 0x800000;
+        int shift = 126 - (int)exp;
+        uint32_t h = man >> shift, rem = man & ((1u << shift) - 1), half = 1u << (shift - 1);
+        if (rem > half || (rem == half && (h & 1))) h++;
+        return (uint16_t)(sign | h);
+    }
+    uint32_t h = (exp - 112) << 10 | man >> 13, rem = man & 0x1FFF;
+    if (rem > 0x1000 || (rem == 0x1000 && (h & 1))) h++;
+    return (uint16_t)(sign | h);
+}
+
+static uint16_t to_bf16(float f)
+{
+    uint32_t x;
+    memcpy(&x, &f, 4);
+    uint32_t rem = x & 0xFFFF, h = x >> 16;
+    if (rem > 0x8000 || (rem == 0x8000 && (h & 1))) h++;
+    return (uint16_t)h;
+}
+
+static float from_half(uint16_t h); /* via the engine: a 1-element F16 file would do, but keep it local */
+static float from_half(uint16_t h)
+{
+    uint32_t sign = (uint32_t)(h >> 15) << 31, exp = h >> 10 & 0x1F, man = h & 0x3FF, bits;
+    if (exp) bits = sign | (exp + 112) << 23 | man << 13;
+    else if (man) {
+        int e = -1;
+        do man <<= 1, e++; while (!(man & 0x400));
+        bits = sign | (uint32_t)(112 - e) << 23 | (man & 0x3FF) << 13;
+    } else bits = sign;
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
+/* Writes dir/ with the synthetic configs and its weights converted: dtype WL_F16 or WL_BF16,
+ * or WL_F32 holding the values rounded through `through`. */
+static void write_variant(const char *dir, wl_dtype dtype, wl_dtype through)
+{
+    char cmd[512], path[512];
+    snprintf(cmd, sizeof cmd, "mkdir -p %s && cp " SYNTH "/*.json " SYNTH "/merges.txt %s/", dir, dir);
+    assert_int_equal(system(cmd), 0);
+    wl_st_file f;
+    assert_int_equal(wl_st_open(&f, SYNTH "/model.safetensors", err, sizeof err), 0);
+    wl_st_tensor *ts = calloc((size_t)f.n, sizeof *ts);
+    for (int i = 0; i < f.n; i++) {
+        size_t n = f.tensors[i].nbytes / 4;
+        const float *src = f.tensors[i].data;
+        ts[i] = f.tensors[i];
+        ts[i].dtype = dtype;
+        ts[i].nbytes = n * wl_dtype_size(dtype);
+        void *out = malloc(ts[i].nbytes);
+        for (size_t k = 0; k < n; k++) {
+            uint16_t h = through == WL_F16 ? to_half(src[k]) : to_bf16(src[k]);
+            if (dtype != WL_F32) memcpy((char *)out + 2 * k, &h, 2);
+            else {
+                uint32_t bits = (uint32_t)h << 16;
+                float v;
+                memcpy(&v, &bits, 4);
+                ((float *)out)[k] = through == WL_F16 ? from_half(h) : v;
+            }
+        }
+        ts[i].data = out;
+    }
+    snprintf(path, sizeof path, "%s/model.safetensors", dir);
+    assert_int_equal(wl_st_write(path, ts, f.n, err, sizeof err), 0);
+    for (int i = 0; i < f.n; i++) free((void *)ts[i].data);
+    free(ts);
+    wl_st_close(&f);
+}
+
+static float *encode_with(const char *dir)
+{
+    wl_model *m;
+    wl_params p = wl_default_params();
+    p.n_threads = 1;
+    if (wl_model_load(dir, p, &m, err, sizeof err)) fail_msg("%s", err);
+    float *enc = encode_clip(m, CLIP);
+    wl_model_free(m);
+    return enc;
+}
+
+static void check_half_precision(wl_dtype dtype, const char *name, double bound)
+{
+    char d16[128], d32[128];
+    snprintf(d16, sizeof d16, "build/tmp/%s", name);
+    snprintf(d32, sizeof d32, "build/tmp/%s-as-f32", name);
+    write_variant(d16, dtype, dtype);
+    write_variant(d32, WL_F32, dtype);
+    float *a = encode_with(d16), *b = encode_with(d32), *ref = encode_clip(M, CLIP);
+    size_t n = (size_t)D.n_audio_ctx * D.d_model;
+    /* Loading converts to exactly these float values: the outputs must be identical. */
+    assert_memory_equal(a, b, n * sizeof(float));
+    double worst = 0, rms = 0;
+    for (size_t i = 0; i < n; i++) worst = fmax(worst, fabs(a[i] - ref[i])), rms += (double)ref[i] * ref[i];
+    rms = sqrt(rms / n);
+    printf("  %s: enc.out identical to the F32 file of the same values; vs the original F32 "
+           "max abs %.3g (%.3g of the RMS)\n", name, worst, worst / rms);
+    assert_true(worst / rms < bound);
+    free(a), free(b), free(ref);
+}
+
+static void test_f16_and_bf16_checkpoints(void **state)
+{
+    (void)state;
+    /* f16 keeps 11 significant bits (relative rounding <= 2^-11), bf16 keeps 8 (2^-8); through
+     * 4 layers the encoder output moves by a few times that. */
+    check_half_precision(WL_F16, "f16", 1e-2);
+    check_half_precision(WL_BF16, "bf16", 5e-2);
+}
+
+static void expect_model_error(const char *dir, const char *needle)
+{
+    wl_model *m = NULL;
+    wl_status st = wl_model_load(dir, wl_default_params(), &m, err, sizeof err);
+    assert_int_not_equal(st, WL_OK);
+    assert_null(m);
+    if (!strstr(err, needle) || strchr(err, '\n')) fail_msg("error '%s' lacks '%s'", err, needle);
+}
+
+static void test_bad_model_folders(void **state)
+{
+    (void)state;
+    expect_model_error("build/tmp/no-model", "build/tmp/no-model/config.json: cannot open");
+    assert_int_equal(system("rm -rf build/tmp/bad && mkdir -p build/tmp/bad && cp " SYNTH "/config.json build/tmp/bad/"
+                            " && head -c 4000 " SYNTH "/model.safetensors > build/tmp/bad/model.safetensors"), 0);
+    expect_model_error("build/tmp/bad", "build/tmp/bad/model.safetensors: header length");
+    /* Weights that do not fit the config: every tensor is checked before use. */
+    assert_int_equal(system("sed 's/\"encoder_ffn_dim\": 1536/\"encoder_ffn_dim\": 2048/' " SYNTH "/config.json > build/tmp/bad/config.json"
+                            " && ln -sf ../../whisper-tiny.en-synthetic/model.safetensors build/tmp/bad/model.safetensors"), 0);
+    expect_model_error("build/tmp/bad", "expected (");
+    assert_int_equal(system("echo '{\"d_model\": ' > build/tmp/bad/config.json"), 0);
+    expect_model_error("build/tmp/bad", "build/tmp/bad/config.json: not a valid JSON object");
+}
+
+static void write_wav(const char *path, int rate, int channels, int64_t frames, float value)
+{
+    SF_INFO info = {.samplerate = rate, .channels = channels, .format = SF_FORMAT_WAV | SF_FORMAT_PCM_16};
+    SNDFILE *f = sf_open(path, SFM_WRITE, &info);
+    assert_non_null(f);
+    float buf[1024];
+    for (int i = 0; i < 1024; i++) buf[i] = value;
+    for (int64_t done = 0; done < frames;) {
+        sf_count_t k = (sf_count_t)((frames - done) * channels < 1024 ? (frames - done) : 1024 / channels);
+        sf_writef_float(f, buf, k);
+        done += k;
+    }
+    sf_close(f);
+}
+
+static void expect_audio_error(const char *path, wl_status want, const char *needle)
+{
+    float *s = NULL;
+    size_t n;
+    assert_int_equal(wl_audio_load(path, &s, &n, err, sizeof err), want);
+    assert_null(s);
+    if (!strstr(err, path) || !strstr(err, needle)) fail_msg("error '%s' lacks '%s' or the path", err, needle);
+}
+
+static void test_bad_audio(void **state)
+{
+    (void)state;
+    expect_audio_error("build/tmp/missing.wav", WL_ERR_FORMAT, "cannot read audio");
+    FILE *f = fopen("build/tmp/garbage.wav", "w");
+    fputs("RIFF....WAVEnot really", f);
+    fclose(f);
+    expect_audio_error("build/tmp/garbage.wav", WL_ERR_FORMAT, "cannot read audio");
+    assert_int_equal(system("head -c 1000 " CLIP " > build/tmp/truncated.wav"), 0);
+    expect_audio_error("build/tmp/truncated.wav", WL_ERR_FORMAT, "truncated");
+    write_wav("build/tmp/empty.wav", 16000, 1, 0, 0);
+    expect_audio_error("build/tmp/empty.wav", WL_ERR_INPUT, "empty");
+    write_wav("build/tmp/long.wav", 16000, 1, 16000 * 31, 0.1f);
+    expect_audio_error("build/tmp/long.wav", WL_ERR_INPUT, "at most 30 s");
+}
+
+static void test_audio_conversions(void **state)
+{
+    (void)state;
+    float *s;
+    size_t n;
+    /* Stereo is averaged to mono; 16-bit PCM reads as int16 / 32768. */
+    write_wav("build/tmp/stereo.wav", 16000, 2, 1600, 0.25f);
+    assert_int_equal(wl_audio_load("build/tmp/stereo.wav", &s, &n, err, sizeof err), WL_OK);
+    assert_int_equal(n, 1600);
+    assert_true(s[800] == 8192.0f / 32768.0f);
+    free(s);
+    /* 44.1 kHz is resampled to 16 kHz: the length scales and a constant stays constant. */
+    write_wav("build/tmp/cd.wav", 44100, 1, 44100, 0.5f);
+    assert_int_equal(wl_audio_load("build/tmp/cd.wav", &s, &n, err, sizeof err), WL_OK);
+    printf("  44100 Hz, 1 s -> %zu samples; middle sample %.6f\n", n, s[n / 2]);
+    assert_true(n >= 15999 && n <= 16001);
+    assert_true(fabsf(s[n / 2] - 0.5f) < 1e-4f);
+    free(s);
+}
+
+static void test_decoder_input_limits(void **state)
+{
+    (void)state;
+    float *enc = encode_clip(M, CLIP), *logits = malloc((size_t)D.n_vocab * sizeof(float));
+    wl_decoder *d;
+    assert_int_equal(wl_decoder_new(M, enc, &d, err, sizeof err), WL_OK);
+    int32_t bad = D.n_vocab;
+    assert_int_equal(wl_decoder_feed(d, &bad, 1, logits, err, sizeof err), WL_ERR_INPUT);
+    assert_non_null(strstr(err, "outside the vocabulary"));
+    int32_t tok = 50257;
+    for (int i = 0; i < D.n_text_ctx; i++) assert_int_equal(wl_decoder_feed(d, &tok, 1, logits, err, sizeof err), WL_OK);
+    assert_int_equal(wl_decoder_feed(d, &tok, 1, logits, err, sizeof err), WL_ERR_INPUT);
+    assert_non_null(strstr(err, "context"));
+    wl_decoder_free(d);
+    free(enc), free(logits);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_mel_range_is_two),
+        cmocka_unit_test(test_step_by_step_equals_whole_sequence),
+        cmocka_unit_test(test_f16_and_bf16_checkpoints),
+        cmocka_unit_test(test_bad_model_folders),
+        cmocka_unit_test(test_bad_audio),
+        cmocka_unit_test(test_audio_conversions),
+        cmocka_unit_test(test_decoder_input_limits),
+    };
+    return cmocka_run_group_tests_name("engine properties and bad input", tests, setup, teardown);
+}
