@@ -113,7 +113,10 @@ static void test_stages_match_hf(void **state)
     wl_model *m;
     if (wl_model_load(model_dir, p, &m, err, sizeof err)) fail_msg("%s", err);
     wl_dims dims = wl_model_dims(m);
-    wl_suite *s = wl_suite_new("engine vs HF goldens: stage x clips");
+    char title[256];
+    snprintf(title, sizeof title, "engine vs HF goldens: stage x clips (%s, %d OpenBLAS thread(s))",
+             golden_dir, wl_threads());
+    wl_suite *s = wl_suite_new(title);
     float *mel = malloc((size_t)dims.n_mels * WL_N_FRAMES * sizeof(float));
     float *enc = malloc((size_t)dims.n_audio_ctx * dims.d_model * sizeof(float));
     const cJSON *c;
@@ -154,7 +157,7 @@ static void test_stages_match_hf(void **state)
         clips++;
     }
     wl_suite_print(s);
-    printf("%d clips, %.2f s of CPU in the engine (1 OpenBLAS thread)\n", clips, t_total);
+    printf("%d clips, %.2f s of CPU in the engine\n", clips, t_total);
     assert_int_equal(system("mkdir -p build/verify"), 0);
     assert_int_equal(wl_suite_write_json(s, "build/verify/stages.json"), 0);
     int failures = wl_suite_failures(s);
