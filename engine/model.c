@@ -1,6 +1,7 @@
 /* Loading a HuggingFace Whisper checkpoint: config.json drives every dimension; the tensors are
  * checked against the layout (names, shapes, dtypes) before any is used. */
 #include "model.h"
+#include "half.h"
 #include "layout.h"
 #include "mel.h"
 #include "util.h"
@@ -20,21 +21,6 @@ wl_params wl_default_params(void)
 
 int wl_threads(void) { return openblas_get_num_threads(); }
 
-static float half_to_float(uint16_t h)
-{
-    uint32_t sign = (uint32_t)(h >> 15) << 31, exp = h >> 10 & 0x1F, man = h & 0x3FF, bits;
-    if (exp == 0x1F) bits = sign | 0x7F800000u | man << 13; /* inf / nan */
-    else if (exp) bits = sign | (exp + 112) << 23 | man << 13;
-    else if (man) { /* subnormal: normalise */
-        int e = -1;
-        do man <<= 1, e++; while (!(man & 0x400));
-        bits = sign | (uint32_t)(112 - e) << 23 | (man & 0x3FF) << 13;
-    } else bits = sign;
-    float f;
-    memcpy(&f, &bits, 4);
-    return f;
-}
-
 /* A float32 view of a tensor: the file's bytes when they are aligned F32, else a converted copy. */
 static const float *tensor_f32(wl_model *m, const char *name)
 {
@@ -46,15 +32,12 @@ static const float *tensor_f32(wl_model *m, const char *name)
     const unsigned char *p = t->data;
     for (size_t i = 0; i < n; i++) {
         uint16_t h;
-        uint32_t bits;
-        switch (t->dtype) {
-        case WL_F32: memcpy(&out[i], p + 4 * i, 4); break;
-        case WL_F16: memcpy(&h, p + 2 * i, 2); out[i] = half_to_float(h); break;
-        default: /* BF16: the top half of a float32 */
-            memcpy(&h, p + 2 * i, 2);
-            bits = (uint32_t)h << 16;
-            memcpy(&out[i], &bits, 4);
+        if (t->dtype == WL_F32) { /* unaligned F32 */
+            memcpy(&out[i], p + 4 * i, 4);
+            continue;
         }
+        memcpy(&h, p + 2 * i, 2);
+        out[i] = t->dtype == WL_F16 ? wl_half_to_float(h) : wl_bf16_to_float(h);
     }
     m->owned = realloc(m->owned, (size_t)(m->n_owned + 1) * sizeof *m->owned);
     m->owned[m->n_owned++] = out;

@@ -4,6 +4,7 @@
  * - an F16 (or BF16) checkpoint gives exactly what an F32 checkpoint of the same rounded values
  *   gives, and stays within f16 rounding of the original;
  * - corrupt, truncated, empty, too long or missing inputs give a clear error naming the file. */
+#include "../engine/half.h"
 #include "../engine/safetensors.h"
 #include "../engine/whisperlab.h"
 
@@ -139,21 +140,6 @@ static uint16_t to_bf16(float f)
     return (uint16_t)h;
 }
 
-static float from_half(uint16_t h); /* via the engine: a 1-element F16 file would do, but keep it local */
-static float from_half(uint16_t h)
-{
-    uint32_t sign = (uint32_t)(h >> 15) << 31, exp = h >> 10 & 0x1F, man = h & 0x3FF, bits;
-    if (exp) bits = sign | (exp + 112) << 23 | man << 13;
-    else if (man) {
-        int e = -1;
-        do man <<= 1, e++; while (!(man & 0x400));
-        bits = sign | (uint32_t)(112 - e) << 23 | (man & 0x3FF) << 13;
-    } else bits = sign;
-    float f;
-    memcpy(&f, &bits, 4);
-    return f;
-}
-
 /* Writes dir/ with the synthetic configs and its weights converted: dtype WL_F16 or WL_BF16,
  * or WL_F32 holding the values rounded through `through`. */
 static void write_variant(const char *dir, wl_dtype dtype, wl_dtype through)
@@ -174,12 +160,7 @@ static void write_variant(const char *dir, wl_dtype dtype, wl_dtype through)
         for (size_t k = 0; k < n; k++) {
             uint16_t h = through == WL_F16 ? to_half(src[k]) : to_bf16(src[k]);
             if (dtype != WL_F32) memcpy((char *)out + 2 * k, &h, 2);
-            else {
-                uint32_t bits = (uint32_t)h << 16;
-                float v;
-                memcpy(&v, &bits, 4);
-                ((float *)out)[k] = through == WL_F16 ? from_half(h) : v;
-            }
+            else ((float *)out)[k] = through == WL_F16 ? wl_half_to_float(h) : wl_bf16_to_float(h);
         }
         ts[i].data = out;
     }
@@ -199,6 +180,24 @@ static float *encode_with(const char *dir)
     float *enc = encode_clip(m, CLIP);
     wl_model_free(m);
     return enc;
+}
+
+/* The widening converters against known values, and float -> half -> float round trips. */
+static void test_half_conversions(void **state)
+{
+    (void)state;
+    assert_true(wl_half_to_float(0x3C00) == 1.0f);
+    assert_true(wl_half_to_float(0xC000) == -2.0f);
+    assert_true(wl_half_to_float(0x7BFF) == 65504.0f);          /* largest finite */
+    assert_true(wl_half_to_float(0x0400) == ldexpf(1, -14));    /* smallest normal */
+    assert_true(wl_half_to_float(0x0001) == ldexpf(1, -24));    /* smallest subnormal */
+    assert_true(wl_half_to_float(0x03FF) == ldexpf(1023, -24)); /* largest subnormal */
+    assert_true(isinf(wl_half_to_float(0x7C00)) && isnan(wl_half_to_float(0x7E00)));
+    assert_true(wl_bf16_to_float(0x3F80) == 1.0f && wl_bf16_to_float(0xC040) == -3.0f);
+    for (uint32_t h = 0; h < 0x10000; h++) { /* every finite half survives the round trip */
+        float f = wl_half_to_float((uint16_t)h);
+        if (isfinite(f) && to_half(f) != h && !(f == 0 && (h & 0x7FFF) == 0)) fail_msg("half 0x%04x -> %g -> 0x%04x", h, f, to_half(f));
+    }
 }
 
 static void check_half_precision(wl_dtype dtype, const char *name, double bound)
@@ -336,6 +335,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mel_range_is_two),
         cmocka_unit_test(test_step_by_step_equals_whole_sequence),
+        cmocka_unit_test(test_half_conversions),
         cmocka_unit_test(test_f16_and_bf16_checkpoints),
         cmocka_unit_test(test_bad_model_folders),
         cmocka_unit_test(test_bad_audio),
