@@ -8,7 +8,7 @@ MODEL    ?=
 PYTHON   ?= python3
 # Library flags are looked up when a recipe runs, after `deps` has installed the packages.
 PKGS     := libcjson sndfile soxr espeak-ng fftw3 openblas cmocka libcrypto
-# Never -ffast-math; no FMA contraction, so float results do not depend on the compiler's mood.
+# Never -ffast-math; no FMA contraction, so float results do not depend on the compiler's choices.
 CFLAGS   := -std=c11 -O2 -g -Wall -Wextra -ffp-contract=off -D_GNU_SOURCE
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 LDLIBS     = $(shell pkg-config --libs $(PKGS)) -lm
@@ -93,7 +93,7 @@ header-check: | $(DEPS_STAMP)
 	@$(CC) -std=c99 -pedantic-errors -Wall -Wextra -Werror -fsyntax-only -x c engine/whisperlab.h
 	@echo "header-check: engine/whisperlab.h compiles alone as strict C99"
 
-bench: all ## time mel, encoder and a 24-token decode per clip (THREADS=N)
+bench: all ## time mel, encoder and a 26-token decode per clip (THREADS=N)
 	$(BUILD)/bench --model $(SYNTH) $(if $(THREADS),--threads $(THREADS))
 
 report: all ## run the lab on the 24 clips with the default model; outputs in build/report/

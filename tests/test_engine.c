@@ -1,10 +1,12 @@
 /* Engine properties that need no golden file, and its handling of bad input:
- * - the log-mel's range is exactly 2.0 (the max - 8 floor) on every lab clip;
+ * - the log-mel's range is exactly 2.0 (the max - 8 floor) on every lab clip, and its filterbank
+ *   has the shape HF's has;
  * - feeding tokens one step at a time gives the logits of the whole-sequence (teacher-forced) pass;
  * - an F16 (or BF16) checkpoint gives exactly what an F32 checkpoint of the same rounded values
  *   gives, and stays within f16 rounding of the original;
  * - corrupt, truncated, empty, too long or missing inputs give a clear error naming the file. */
 #include "../engine/half.h"
+#include "../engine/mel.h"
 #include "../engine/safetensors.h"
 #include "../engine/whisperlab.h"
 
@@ -78,6 +80,29 @@ static void test_mel_range_is_two(void **state)
     free(mel);
     printf("  max |range - 2| over 24 clips: %.3g\n", worst);
     assert_true(worst <= 2.4e-7); /* top and floor are each rounded once to float: 2 ulps at ~1 */
+}
+
+/* Facts about HF's Slaney filterbank (transformers' mel_filter_bank, checked against librosa's). */
+static void test_mel_filter_facts(void **state)
+{
+    (void)state;
+    float *f = malloc((size_t)80 * WL_N_BINS * sizeof(float));
+    wl_mel_filters(80, f);
+    int first = -1, last = -1;
+    float peak0 = 0, peak79 = 0;
+    for (int k = 0; k < WL_N_BINS; k++) {
+        if (f[k] > 0) assert_int_equal(k, 1); /* filter 0 is non-zero only at bin 1 (40 Hz) */
+        peak0 = fmaxf(peak0, f[k]);
+        float v = f[79 * WL_N_BINS + k];
+        if (v > 0 && first < 0) first = k;
+        if (v > 0) last = k;
+        peak79 = fmaxf(peak79, v);
+    }
+    printf("  filter 0 peak %.5f, filter 79 bins %d..%d peak %.6f\n", peak0, first, last, peak79);
+    assert_int_equal(first, 186);
+    assert_int_equal(last, 199);
+    assert_true(fabsf(peak0 - 0.02486f) < 5e-6f && fabsf(peak79 - 0.003165f) < 5e-7f);
+    free(f);
 }
 
 static void test_step_by_step_equals_whole_sequence(void **state)
@@ -334,6 +359,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mel_range_is_two),
+        cmocka_unit_test(test_mel_filter_facts),
         cmocka_unit_test(test_step_by_step_equals_whole_sequence),
         cmocka_unit_test(test_half_conversions),
         cmocka_unit_test(test_f16_and_bf16_checkpoints),
