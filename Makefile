@@ -24,7 +24,7 @@ DEPS_STAMP := $(BUILD)/.deps-ok
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
-.PHONY: all help deps model clips verify report golden clean bench header-check
+.PHONY: all help deps model clips verify report golden clean bench header-check mutants
 
 help: ## this list
 	@echo "whisperlab targets (MODEL=<folder or repo id> picks a model; default: the HF cache's"
@@ -92,6 +92,9 @@ verify: $(TESTS) model header-check ## build and run every test (what CI runs)
 header-check: | $(DEPS_STAMP)
 	@$(CC) -std=c99 -pedantic-errors -Wall -Wextra -Werror -fsyntax-only -x c engine/whisperlab.h
 	@echo "header-check: engine/whisperlab.h compiles alone as strict C99"
+
+mutants: ## plant known bugs one at a time and check the stage diff catches each (~10 min)
+	@bash ci/mutants.sh
 
 bench: all ## time mel, encoder and a 26-token decode per clip (THREADS=N)
 	$(BUILD)/bench --model $(SYNTH) $(if $(THREADS),--threads $(THREADS))
