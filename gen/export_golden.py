@@ -20,9 +20,12 @@ import wave
 # Bump when what is exported (names, layout, settings) changes: make verify then calls goldens stale.
 EXPORTER_VERSION = 1
 
-STAGE_AXES = {  # stage -> axis along which frames (or vocabulary ids) are subsampled
-    "mel": 1, "conv1": 1, "conv2": 1, "enc.embed": 0, "enc.out": 0, "logits": 1,
-}  # plus enc.layer.N: 0, cross_attn.N: 2; dec.* and tokens are always stored whole
+# How each stage is reduced: (name prefix, axis, which kept set). dec.* are stored whole.
+REDUCTIONS = [
+    ("mel", 1, "mel_frames"), ("conv1", 1, "mel_frames"), ("conv2", 1, "enc_frames"),
+    ("enc.", 0, "enc_frames"), ("logits", 1, "vocab_ids"), ("cross_attn.", 2, "enc_frames"),
+    ("dec.", None, None),
+]
 
 
 def fail(msg):
@@ -174,19 +177,11 @@ def export_clip(clip, args, model, fe, rec, torch, np, full):
     top = torch.topk(stages["logits"], args.top_k, dim=-1).indices.flatten().tolist()
     vocab_cols = sorted(set(range(0, vocab, args.vocab_stride)) | set(top) | set(seq.tolist())
                         | set(range(50256, min(vocab, 50364))))
+    kept = {"mel_frames": mel_rows, "enc_frames": enc_rows, "vocab_ids": vocab_cols}
     layout = {}
     for name, x in stages.items():
-        if name.startswith(("dec.",)):
-            axis, index = None, None
-        elif name.startswith("cross_attn."):
-            axis, index = 2, enc_rows
-        elif name.startswith("enc.layer."):
-            axis, index = 0, enc_rows
-        else:
-            axis = STAGE_AXES[name]
-            index = {"mel": mel_rows, "conv1": mel_rows, "logits": vocab_cols}.get(name, enc_rows)
-        if full and name != "logits":
-            index = None
+        axis, which = next((a, w) for prefix, a, w in REDUCTIONS if name.startswith(prefix))
+        index = None if axis is None or (full and which != "vocab_ids") else kept[which]
         if axis is None:
             tensors[name] = x.contiguous()
         else:
@@ -204,7 +199,8 @@ def main():
     ap.add_argument("--out", required=True, help="output folder, e.g. golden/whisper-tiny.en-synthetic")
     ap.add_argument("--max-new-tokens", type=int, default=0,
                     help="cap on generated tokens (the synthetic model never emits end-of-text); 0 = none")
-    ap.add_argument("--full-clips", default="", help="comma-separated clip ids stored without frame reduction")
+    ap.add_argument("--full-clips", default="",
+                    help="comma-separated clip ids stored without frame reduction (logits keep their id reduction)")
     ap.add_argument("--frame-stride", type=int, default=64, help="keep every Nth frame outside speech")
     ap.add_argument("--vocab-stride", type=int, default=64, help="keep every Nth vocabulary id of logits")
     ap.add_argument("--top-k", type=int, default=16, help="also keep each step's top-k logit ids")
