@@ -9,6 +9,15 @@
 
 #define STALE "goldens are stale: re-run make golden"
 
+static const char *env_or(const char *name, const char *dflt)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : dflt;
+}
+
+const char *wl_golden_dir_under_test(void) { return env_or("WL_GOLDEN", "golden/whisper-tiny.en-synthetic"); }
+const char *wl_model_dir_under_test(void) { return env_or("WL_MODEL", "build/whisper-tiny.en-synthetic"); }
+
 int wl_golden_open(wl_golden *g, const char *dir, char *err, size_t errlen)
 {
     memset(g, 0, sizeof *g);

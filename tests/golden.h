@@ -15,6 +15,10 @@ typedef struct {
     cJSON *index;
 } wl_golden;
 
+/* The goldens and model under test: $WL_GOLDEN and $WL_MODEL, else the synthetic checkpoint's. */
+const char *wl_golden_dir_under_test(void);
+const char *wl_model_dir_under_test(void);
+
 int wl_golden_open(wl_golden *g, const char *dir, char *err, size_t errlen);
 void wl_golden_close(wl_golden *g);
 

@@ -27,18 +27,12 @@ static const char *golden_dir, *model_dir;
 static wl_golden G;
 static wl_config CFG;
 
-static const char *env_or(const char *name, const char *dflt)
-{
-    const char *v = getenv(name);
-    return v && *v ? v : dflt;
-}
-
 static int setup(void **state)
 {
     (void)state;
     char err[512];
-    golden_dir = env_or("WL_GOLDEN", "golden/whisper-tiny.en-synthetic");
-    model_dir = env_or("WL_MODEL", "build/whisper-tiny.en-synthetic");
+    golden_dir = wl_golden_dir_under_test();
+    model_dir = wl_model_dir_under_test();
     char cfg[1100];
     snprintf(cfg, sizeof cfg, "%s/config.json", model_dir);
     if (wl_golden_open(&G, golden_dir, err, sizeof err) || wl_config_load(&CFG, cfg, err, sizeof err) ||

@@ -102,8 +102,7 @@ static void test_stages_match_hf(void **state)
 {
     (void)state;
     char err[1024];
-    const char *golden_dir = getenv("WL_GOLDEN") ? getenv("WL_GOLDEN") : "golden/whisper-tiny.en-synthetic";
-    const char *model_dir = getenv("WL_MODEL") ? getenv("WL_MODEL") : "build/whisper-tiny.en-synthetic";
+    const char *golden_dir = wl_golden_dir_under_test(), *model_dir = wl_model_dir_under_test();
     wl_golden g;
     if (wl_golden_open(&g, golden_dir, err, sizeof err) || wl_tol_load("tests/tolerances.tsv", err, sizeof err))
         fail_msg("%s", err);
