@@ -116,6 +116,11 @@ int wl_st_open(wl_st_file *f, const char *path, char *err, size_t errlen)
     }
     int n = cJSON_GetArraySize(root);
     f->tensors = calloc((size_t)n + 1, sizeof *f->tensors);
+    if (!f->tensors) {
+        cJSON_Delete(root);
+        wl_fail(err, errlen, "%s: out of memory", path);
+        goto fail;
+    }
     const char *base = (const char *)p + 8 + hlen;
     size_t data_size = f->map_size - 8 - (size_t)hlen;
     int rc = 0;
@@ -132,6 +137,11 @@ int wl_st_open(wl_st_file *f, const char *path, char *err, size_t errlen)
     if (rc) goto fail;
     /* Overlapping tensors would alias each other's data: reject them. */
     wl_st_tensor *sorted = malloc(((size_t)f->n + 1) * sizeof *sorted);
+    if (!sorted) {
+        free(sorted);
+        wl_fail(err, errlen, "%s: out of memory", path);
+        goto fail;
+    }
     memcpy(sorted, f->tensors, (size_t)f->n * sizeof *sorted);
     qsort(sorted, (size_t)f->n, sizeof *sorted, cmp_offset);
     for (int i = 1; i < f->n; i++)

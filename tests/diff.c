@@ -1,7 +1,6 @@
 #include "diff.h"
 
 #include <math.h>
-#include <stdio.h>
 
 wl_diff wl_diff_arrays(const float *got, const float *ref, int64_t n, wl_tol tol)
 {
@@ -46,15 +45,6 @@ wl_diff wl_diff_views(wl_view got, wl_view ref, wl_tol tol)
         return d;
     }
     return wl_diff_arrays(got.data, ref.data, n, tol);
-}
-
-const char *wl_shape_str(char *buf, int len, int ndim, const int64_t *shape)
-{
-    int k = snprintf(buf, (size_t)len, "[");
-    for (int i = 0; i < ndim && k < len; i++)
-        k += snprintf(buf + k, (size_t)(len - k), i ? ", %lld" : "%lld", (long long)shape[i]);
-    if (k < len) snprintf(buf + k, (size_t)(len - k), "]");
-    return buf;
 }
 
 wl_diff wl_diff_merge(wl_diff a, wl_diff b)

@@ -36,8 +36,6 @@ wl_diff wl_diff_views(wl_view got, wl_view ref, wl_tol tol);
 /* Same for flat arrays of n elements. */
 wl_diff wl_diff_arrays(const float *got, const float *ref, int64_t n, wl_tol tol);
 
-/* "[384, 3000]" into buf. */
-const char *wl_shape_str(char *buf, int len, int ndim, const int64_t *shape);
 
 /* One result covering both comparisons (e.g. kept frames and whole-axis stats). */
 wl_diff wl_diff_merge(wl_diff a, wl_diff b);
