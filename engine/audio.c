@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_SECONDS 30
-
 /* libsndfile reads a WAV whose data chunk is cut short without complaint, but its log says
  * "data : <declared> (should be <present>)". A declared size larger than what is present
  * (other than the 0 / 0xFFFFFFFF placeholders of streamed files) means a truncated file. */
@@ -23,7 +21,8 @@ static int truncated_wav(SNDFILE *f)
     return declared > present && declared != 0 && declared != 0xFFFFFFFFull;
 }
 
-wl_status wl_audio_load(const char *path, float **samples, size_t *n, char *err, size_t errlen)
+wl_status wl_audio_load(const char *path, size_t max_samples, float **samples, size_t *n, char *err,
+                        size_t errlen)
 {
     *samples = NULL;
     *n = 0;
@@ -43,10 +42,13 @@ wl_status wl_audio_load(const char *path, float **samples, size_t *n, char *err,
         wl_fail(err, errlen, "%s: empty audio (no samples)", path);
         return WL_ERR_INPUT;
     }
-    if ((double)info.frames / info.samplerate > MAX_SECONDS) {
+    /* frames / rate > max_samples / 16000 as products, exact in double below 5e11 frames. */
+    if ((double)info.frames * WL_SAMPLE_RATE > (double)max_samples * info.samplerate) {
         sf_close(f);
-        wl_fail(err, errlen, "%s: %.1f s of audio; whisperlab handles at most %d s (long-form is out of scope)",
-                path, (double)info.frames / info.samplerate, MAX_SECONDS);
+        wl_fail(err, errlen, "%s: %.2f s of audio (%lld samples at %d Hz); whisperlab handles at most %g s, "
+                "the model's window (%zu samples at 16 kHz; long-form is out of scope)", path,
+                (double)info.frames / info.samplerate, (long long)info.frames, info.samplerate,
+                (double)max_samples / WL_SAMPLE_RATE, max_samples);
         return WL_ERR_INPUT;
     }
     size_t frames = (size_t)info.frames, ch = (size_t)info.channels;
@@ -88,6 +90,7 @@ wl_status wl_audio_load(const char *path, float **samples, size_t *n, char *err,
                 e ? e : "no output");
         return WL_ERR_FORMAT;
     }
-    *samples = out, *n = done;
+    /* The duration fits the window, so any excess is the resampler's rounding. */
+    *samples = out, *n = done < max_samples ? done : max_samples;
     return WL_OK;
 }

@@ -66,6 +66,8 @@ static int cmd_info(int argc, char **argv)
     wl_dims d = wl_model_dims(m);
     printf("model    %s\n", dir);
     printf("d_model  %d, vocab %d, mels %d\n", d.d_model, d.n_vocab, d.n_mels);
+    printf("window   %g s (%d samples, %d mel frames)\n", (double)d.n_samples / WL_SAMPLE_RATE, d.n_samples,
+           d.n_frames);
     printf("encoder  %d layers, %d heads, %d positions\n", d.enc_layers, d.enc_heads, d.n_audio_ctx);
     printf("decoder  %d layers, %d heads, %d positions\n", d.dec_layers, d.dec_heads, d.n_text_ctx);
     printf("threads  %d (OpenBLAS)\n", wl_threads());
@@ -141,13 +143,14 @@ static int cmd_dump(int argc, char **argv)
     wl_model *m = load_model(argc, argv, p, dir, sizeof dir);
     if (!m) return 1;
     wl_dims d = wl_model_dims(m);
-    float *samples = NULL, *mel = malloc((size_t)d.n_mels * WL_N_FRAMES * sizeof(float));
+    float *samples = NULL, *mel = malloc((size_t)d.n_mels * d.n_frames * sizeof(float));
     float *enc = malloc((size_t)d.n_audio_ctx * d.d_model * sizeof(float));
     float *logits = malloc((size_t)n_tok * d.n_vocab * sizeof(float));
     size_t n;
     wl_decoder *dec = NULL;
-    int rc = wl_audio_load(audio, &samples, &n, err, sizeof err) || wl_mel(m, samples, n, mel, err, sizeof err) ||
-             wl_encode(m, mel, enc, err, sizeof err) || wl_decoder_new(m, enc, &dec, err, sizeof err) ||
+    int rc = wl_audio_load(audio, (size_t)d.n_samples, &samples, &n, err, sizeof err) ||
+             wl_mel(m, samples, n, mel, err, sizeof err) || wl_encode(m, mel, enc, err, sizeof err) ||
+             wl_decoder_new(m, enc, &dec, err, sizeof err) ||
              wl_decoder_feed(dec, tokens, n_tok, logits, err, sizeof err) ||
              wl_st_write(out, cap.t, cap.n, err, sizeof err);
     if (rc) fprintf(stderr, "whisperlab: %s\n", err);

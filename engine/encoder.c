@@ -9,11 +9,10 @@
 wl_status wl_encode(wl_model *m, const float *mel, float *out, char *err, size_t errlen)
 {
     const wl_config *c = &m->c;
-    const int T = c->n_audio_ctx, C = c->d_model, F = c->enc_ffn, H = c->enc_heads;
-    if (WL_N_FRAMES != 2 * T) /* conv2's stride 2 must land exactly on the positions */
-        return wl_fail(err, errlen, "encoder expects %d mel frames for %d positions", 2 * T, T), WL_ERR_INPUT;
+    /* NF = 2 * T (checked at load): conv2's stride 2 lands exactly on the positions. */
+    const int T = c->n_audio_ctx, C = c->d_model, F = c->enc_ffn, H = c->enc_heads, NF = c->n_frames;
     int64_t TC = (int64_t)T * C;
-    float *c1 = malloc((size_t)C * WL_N_FRAMES * sizeof(float)), *c2 = malloc((size_t)TC * sizeof(float));
+    float *c1 = malloc((size_t)C * NF * sizeof(float)), *c2 = malloc((size_t)TC * sizeof(float));
     float *h = malloc((size_t)TC * sizeof(float)), *x = malloc((size_t)TC * sizeof(float));
     float *q = malloc((size_t)TC * sizeof(float)), *k = malloc((size_t)TC * sizeof(float));
     float *v = malloc((size_t)TC * sizeof(float)), *a = malloc((size_t)TC * sizeof(float));
@@ -25,10 +24,10 @@ wl_status wl_encode(wl_model *m, const float *mel, float *out, char *err, size_t
         wl_fail(err, errlen, "encoder: out of memory");
         goto done;
     }
-    wl_conv1d_k3(c1, mel, m->conv1, c->n_mels, WL_N_FRAMES, C, 1);
-    wl_gelu(c1, (int64_t)C * WL_N_FRAMES);
-    wl_emit(m, "conv1", c1, 2, C, WL_N_FRAMES, 0);
-    wl_conv1d_k3(c2, c1, m->conv2, C, WL_N_FRAMES, C, 2);
+    wl_conv1d_k3(c1, mel, m->conv1, c->n_mels, NF, C, 1);
+    wl_gelu(c1, (int64_t)C * NF);
+    wl_emit(m, "conv1", c1, 2, C, NF, 0);
+    wl_conv1d_k3(c2, c1, m->conv2, C, NF, C, 2);
     wl_gelu(c2, TC);
     wl_emit(m, "conv2", c2, 2, C, T, 0);
     for (int t = 0; t < T; t++) /* [C, T] -> [T, C], plus the stored positions */

@@ -1,6 +1,7 @@
-/* Log-mel spectrogram, step for step as HF's WhisperFeatureExtractor: pad/trim to 30 s,
- * centred STFT with reflect padding and a periodic Hann window, power, drop the last frame,
- * mel filters, log10 clamped at 1e-10, floor at max - 8, (x + 4) / 4.
+/* Log-mel spectrogram, step for step as HF's WhisperFeatureExtractor: pad/trim to the model's
+ * window (n_samples; 30 s for tiny.en), centred STFT with reflect padding and a periodic Hann
+ * window, power, drop the last frame, mel filters, log10 clamped at 1e-10, floor at max - 8,
+ * (x + 4) / 4.
  * Computed in double and rounded once: HF's float32 STFT loses precision in bins far below the
  * peak, where it differs from the exact value by up to ~2e-5; we give the exact value. */
 #include "whisperlab.h"
@@ -12,9 +13,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-_Static_assert(WL_N_FRAMES == 3000, "30 s at hop 160 is 3000 frames");
-_Static_assert(WL_CHUNK_SAMPLES == 480000, "30 s at 16 kHz");
 
 static double hz_to_mel(double f) /* Slaney: linear below 1 kHz, logarithmic above */
 {
@@ -40,22 +38,25 @@ void wl_mel_filters(int n_mels, float *filters)
         }
 }
 
-int wl_log_mel(const float *filters, int n_mels, const float *samples, size_t n, float *mel,
-               char *err, size_t errlen)
+int wl_log_mel(const float *filters, int n_mels, int n_samples, int n_frames, const float *samples,
+               size_t n, float *mel, char *err, size_t errlen)
 {
+    const int N = n_samples, PAD = WL_N_FFT / 2;
     if (n_mels > 1024) return wl_fail(err, errlen, "n_mels %d is too large", n_mels);
-    const int N = WL_CHUNK_SAMPLES, PAD = WL_N_FFT / 2;
+    /* The reflection needs more than PAD samples; HF's frames stop at n_samples / hop. */
+    if (N <= PAD || n_frames < 1 || n_frames > N / WL_HOP)
+        return wl_fail(err, errlen, "a window of %d samples has no %d mel frames", N, n_frames);
     double *padded = calloc((size_t)N + 2 * PAD, sizeof *padded);
-    double *power = malloc((size_t)WL_N_FRAMES * WL_N_BINS * sizeof *power);
+    double *power = malloc((size_t)n_frames * WL_N_BINS * sizeof *power);
     double *filt = malloc((size_t)n_mels * WL_N_BINS * sizeof *filt);
-    double *meld = malloc((size_t)n_mels * WL_N_FRAMES * sizeof *meld);
+    double *meld = malloc((size_t)n_mels * n_frames * sizeof *meld);
     double *frame = fftw_alloc_real(WL_N_FFT);
     fftw_complex *spec = fftw_alloc_complex(WL_N_BINS);
     if (!padded || !power || !filt || !meld || !frame || !spec) {
         free(padded), free(power), free(filt), free(meld), fftw_free(frame), fftw_free(spec);
         return wl_fail(err, errlen, "out of memory");
     }
-    /* Trim or zero-pad to 30 s, then reflect by 200 at both ends (edge sample not repeated). */
+    /* Trim or zero-pad to the window, then reflect by 200 at both ends (edge sample not repeated). */
     double *x = padded + PAD;
     for (size_t i = 0; i < n && i < (size_t)N; i++) x[i] = samples[i];
     for (int k = 1; k <= PAD; k++) {
@@ -66,7 +67,7 @@ int wl_log_mel(const float *filters, int n_mels, const float *samples, size_t n,
     for (int i = 0; i < WL_N_FFT; i++) window[i] = 0.5 - 0.5 * cos(2.0 * M_PI * i / WL_N_FFT);
     /* FFTW_ESTIMATE: the plan (and so the rounding) does not depend on timing. */
     fftw_plan plan = fftw_plan_dft_r2c_1d(WL_N_FFT, frame, spec, FFTW_ESTIMATE);
-    for (int t = 0; t < WL_N_FRAMES; t++) { /* frame 3000 is dropped, as HF does */
+    for (int t = 0; t < n_frames; t++) { /* frame n_frames is dropped, as HF does */
         for (int i = 0; i < WL_N_FFT; i++) frame[i] = x[t * WL_HOP + i - PAD] * window[i];
         fftw_execute(plan);
         for (int k = 0; k < WL_N_BINS; k++)
@@ -76,10 +77,10 @@ int wl_log_mel(const float *filters, int n_mels, const float *samples, size_t n,
     fftw_free(frame), fftw_free(spec), free(padded);
     /* mel[j][t] = sum_k filters[j][k] * power[t][k] */
     for (size_t i = 0; i < (size_t)n_mels * WL_N_BINS; i++) filt[i] = filters[i];
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n_mels, WL_N_FRAMES, WL_N_BINS, 1.0, filt,
-                WL_N_BINS, power, WL_N_BINS, 0.0, meld, WL_N_FRAMES);
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n_mels, n_frames, WL_N_BINS, 1.0, filt,
+                WL_N_BINS, power, WL_N_BINS, 0.0, meld, n_frames);
     free(power), free(filt);
-    size_t total = (size_t)n_mels * WL_N_FRAMES;
+    size_t total = (size_t)n_mels * n_frames;
     double top = -INFINITY;
     for (size_t i = 0; i < total; i++) {
         meld[i] = log10(meld[i] > 1e-10 ? meld[i] : 1e-10);

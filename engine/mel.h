@@ -13,8 +13,9 @@
  * filters[n_mels][WL_N_BINS]. */
 void wl_mel_filters(int n_mels, float *filters);
 
-/* Log-mel of 16 kHz samples with the given filters: mel[n_mels][WL_N_FRAMES]. */
-int wl_log_mel(const float *filters, int n_mels, const float *samples, size_t n, float *mel,
-               char *err, size_t errlen);
+/* Log-mel of 16 kHz samples, padded or trimmed to n_samples, with the given filters:
+ * mel[n_mels][n_frames], n_frames <= n_samples / WL_HOP (HF: equal). */
+int wl_log_mel(const float *filters, int n_mels, int n_samples, int n_frames, const float *samples,
+               size_t n, float *mel, char *err, size_t errlen);
 
 #endif

@@ -1,5 +1,6 @@
-/* Loading a HuggingFace Whisper checkpoint: config.json drives every dimension; the tensors are
- * checked against the layout (names, shapes, dtypes) before any is used. */
+/* Loading a HuggingFace Whisper checkpoint: config.json drives every dimension (and
+ * preprocessor_config.json the audio window); the tensors are checked against the layout (names,
+ * shapes, dtypes) before any is used. */
 #include "model.h"
 #include "half.h"
 #include "layout.h"
@@ -100,6 +101,11 @@ wl_status wl_model_load(const char *dir, wl_params params, wl_model **out, char 
         wl_model_free(m);
         return WL_ERR_FORMAT;
     }
+    snprintf(path, sizeof path, "%s/preprocessor_config.json", dir); /* the audio window */
+    if (wl_preprocessor_load(&m->c, path, err, errlen)) {
+        wl_model_free(m);
+        return WL_ERR_FORMAT;
+    }
     const wl_config *c = &m->c;
     int ok = 1;
     char p[96];
@@ -167,7 +173,7 @@ wl_dims wl_model_dims(const wl_model *m)
 {
     const wl_config *c = &m->c;
     wl_dims d = {c->n_mels, c->d_model, c->n_vocab, c->enc_layers, c->enc_heads, c->n_audio_ctx,
-                 c->dec_layers, c->dec_heads, c->n_text_ctx};
+                 c->dec_layers, c->dec_heads, c->n_text_ctx, c->n_samples, c->n_frames};
     return d;
 }
 
@@ -182,9 +188,12 @@ void wl_emit(const wl_model *m, const char *stage, const float *data, int ndim, 
 wl_status wl_mel(const wl_model *m, const float *samples, size_t n, float *mel, char *err, size_t errlen)
 {
     if (n == 0) return wl_fail(err, errlen, "empty audio"), WL_ERR_INPUT;
-    if (n > WL_CHUNK_SAMPLES)
-        return wl_fail(err, errlen, "%zu samples is over 30 s; long-form audio is out of scope", n), WL_ERR_INPUT;
-    if (wl_log_mel(m->mel_filters, m->c.n_mels, samples, n, mel, err, errlen)) return WL_ERR_NOMEM;
-    wl_emit(m, "mel", mel, 2, m->c.n_mels, WL_N_FRAMES, 0);
+    const wl_config *c = &m->c;
+    if (n > (size_t)c->n_samples)
+        return wl_fail(err, errlen, "%zu samples is over the model's window of %d (%g s); long-form audio "
+                       "is out of scope", n, c->n_samples, (double)c->n_samples / WL_SAMPLE_RATE), WL_ERR_INPUT;
+    if (wl_log_mel(m->mel_filters, c->n_mels, c->n_samples, c->n_frames, samples, n, mel, err, errlen))
+        return WL_ERR_NOMEM;
+    wl_emit(m, "mel", mel, 2, c->n_mels, c->n_frames, 0);
     return WL_OK;
 }

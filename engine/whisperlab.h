@@ -1,9 +1,10 @@
 /* whisperlab: a small reference engine for Whisper, checked stage by stage against HF.
  *
  * Data flow: wl_audio_load (any libsndfile format -> 16 kHz mono float) -> wl_mel (log-mel
- * [n_mels, 3000]) -> wl_encode (encoder output [n_audio_ctx, d_model]) -> a wl_decoder (cross
+ * [n_mels, n_frames]) -> wl_encode (encoder output [n_audio_ctx, d_model]) -> a wl_decoder (cross
  * K/V from the encoder output, a KV cache) fed tokens one step or a whole sequence at a time,
- * giving logits [n, n_vocab].
+ * giving logits [n, n_vocab]. The audio window (n_samples, n_frames in wl_dims) comes from the
+ * model folder's preprocessor_config.json: 30 s and 3000 frames for tiny.en.
  *
  * Every function returns WL_OK or an error status with a one-line message in err; nothing here
  * exits the process. Stage tensors (named as in golden/README.md: "mel", "conv1", "enc.layer.2",
@@ -37,11 +38,13 @@ typedef struct {
     void *user;           /* passed to on_stage */
 } wl_params;
 
-/* Dimensions from config.json (see wl_model_dims). */
+/* Dimensions from config.json and preprocessor_config.json (see wl_model_dims). */
 typedef struct {
     int n_mels, d_model, n_vocab;
     int enc_layers, enc_heads, n_audio_ctx;
     int dec_layers, dec_heads, n_text_ctx;
+    int n_samples; /* the audio window in 16 kHz samples (480000 = 30 s for tiny.en) */
+    int n_frames;  /* mel frames of the window: n_samples / WL_HOP = 2 * n_audio_ctx (3000) */
 } wl_dims;
 
 typedef struct wl_model wl_model;
@@ -51,12 +54,11 @@ typedef struct wl_decoder wl_decoder;
 #define WL_SAMPLE_RATE 16000
 #define WL_N_FFT 400
 #define WL_HOP 160
-#define WL_CHUNK_SAMPLES (30 * WL_SAMPLE_RATE) /* 480000: audio is padded or trimmed to 30 s */
-#define WL_N_FRAMES (WL_CHUNK_SAMPLES / WL_HOP) /* 3000 mel frames */
 
 wl_params wl_default_params(void);
 
-/* Loads a HuggingFace Whisper folder (config.json + model.safetensors; F32, F16 or BF16). */
+/* Loads a HuggingFace Whisper folder (config.json, model.safetensors in F32, F16 or BF16, and
+ * preprocessor_config.json, which must agree with config.json and the front end above). */
 wl_status wl_model_load(const char *dir, wl_params params, wl_model **model, char *err, size_t errlen);
 void wl_model_free(wl_model *model);
 wl_dims wl_model_dims(const wl_model *model);
@@ -64,15 +66,18 @@ wl_dims wl_model_dims(const wl_model *model);
 int wl_threads(void);
 
 /* Reads any file libsndfile reads, averages channels to mono and resamples to 16 kHz with
- * libsoxr HQ (as librosa.load does); 16-bit PCM becomes int16 / 32768. Audio longer than 30 s
- * or empty is an error. *samples is malloc'd. */
-wl_status wl_audio_load(const char *path, float **samples, size_t *n, char *err, size_t errlen);
+ * libsoxr HQ (as librosa.load does); 16-bit PCM becomes int16 / 32768. Audio longer than
+ * max_samples at 16 kHz (pass the model's wl_dims.n_samples) or empty is an error; *n is at most
+ * max_samples. *samples is malloc'd. */
+wl_status wl_audio_load(const char *path, size_t max_samples, float **samples, size_t *n, char *err,
+                        size_t errlen);
 
-/* Log-mel spectrogram of 16 kHz audio, as HF's WhisperFeatureExtractor: mel [n_mels, 3000]. */
+/* Log-mel spectrogram of at most n_samples of 16 kHz audio, as HF's WhisperFeatureExtractor
+ * (padded to the window): mel [n_mels, n_frames]. */
 wl_status wl_mel(const wl_model *model, const float *samples, size_t n, float *mel, char *err,
                  size_t errlen);
 
-/* Encoder: mel [n_mels, 3000] -> out [n_audio_ctx, d_model]. */
+/* Encoder: mel [n_mels, n_frames] -> out [n_audio_ctx, d_model]. */
 wl_status wl_encode(wl_model *model, const float *mel, float *out, char *err, size_t errlen);
 
 /* A decoder over one encoder output (copied; cross-attention K/V are computed here, once). */

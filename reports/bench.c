@@ -40,7 +40,7 @@ int main(int argc, char **argv)
     wl_dims d = wl_model_dims(m);
     enum { CLIPS = 24, TOKENS = 24 };
     double t_mel[CLIPS], t_enc[CLIPS], t_dec[CLIPS];
-    float *mel = malloc((size_t)d.n_mels * WL_N_FRAMES * sizeof(float));
+    float *mel = malloc((size_t)d.n_mels * d.n_frames * sizeof(float));
     float *enc = malloc((size_t)d.n_audio_ctx * d.d_model * sizeof(float));
     float *logits = malloc((size_t)(TOKENS + 2) * d.n_vocab * sizeof(float));
     int32_t tokens[TOKENS + 2] = {50257, 50362};
@@ -51,7 +51,8 @@ int main(int argc, char **argv)
         float *s;
         size_t n;
         wl_decoder *dec;
-        if (wl_audio_load(wav, &s, &n, err, sizeof err)) return fprintf(stderr, "bench: %s\n", err), 1;
+        if (wl_audio_load(wav, (size_t)d.n_samples, &s, &n, err, sizeof err))
+            return fprintf(stderr, "bench: %s\n", err), 1;
         double t0 = now();
         wl_mel(m, s, n, mel, err, sizeof err);
         double t1 = now();

@@ -4,7 +4,9 @@
  * - feeding tokens one step at a time gives the logits of the whole-sequence (teacher-forced) pass;
  * - an F16 (or BF16) checkpoint gives exactly what an F32 checkpoint of the same rounded values
  *   gives, and stays within f16 rounding of the original;
- * - corrupt, truncated, empty, too long or missing inputs give a clear error naming the file. */
+ * - corrupt, truncated, empty, too long or missing inputs give a clear error naming the file;
+ * - the audio window comes from preprocessor_config.json, checked against config.json: exactly
+ *   the window is accepted, a model with a 3 s window runs end to end. */
 #include "../engine/half.h"
 #include "../engine/mel.h"
 #include "../engine/safetensors.h"
@@ -51,11 +53,11 @@ static int teardown(void **state)
 /* audio -> mel -> encoder output of one clip with model m; caller frees. */
 static float *encode_clip(wl_model *m, const char *wav)
 {
-    float *samples, *mel = malloc((size_t)D.n_mels * WL_N_FRAMES * sizeof(float));
+    float *samples, *mel = malloc((size_t)D.n_mels * D.n_frames * sizeof(float));
     float *enc = malloc((size_t)D.n_audio_ctx * D.d_model * sizeof(float));
     size_t n;
-    if (wl_audio_load(wav, &samples, &n, err, sizeof err) || wl_mel(m, samples, n, mel, err, sizeof err) ||
-        wl_encode(m, mel, enc, err, sizeof err))
+    if (wl_audio_load(wav, (size_t)D.n_samples, &samples, &n, err, sizeof err) ||
+        wl_mel(m, samples, n, mel, err, sizeof err) || wl_encode(m, mel, enc, err, sizeof err))
         fail_msg("%s", err);
     free(samples), free(mel);
     return enc;
@@ -64,16 +66,17 @@ static float *encode_clip(wl_model *m, const char *wav)
 static void test_mel_range_is_two(void **state)
 {
     (void)state;
-    float *mel = malloc((size_t)D.n_mels * WL_N_FRAMES * sizeof(float));
+    float *mel = malloc((size_t)D.n_mels * D.n_frames * sizeof(float));
     double worst = 0;
     for (int c = 1; c <= 24; c++) {
         char wav[64];
         snprintf(wav, sizeof wav, "data/audio/clip_%02d.wav", c);
         float *s;
         size_t n;
-        if (wl_audio_load(wav, &s, &n, err, sizeof err) || wl_mel(M, s, n, mel, err, sizeof err)) fail_msg("%s", err);
+        if (wl_audio_load(wav, (size_t)D.n_samples, &s, &n, err, sizeof err) || wl_mel(M, s, n, mel, err, sizeof err))
+            fail_msg("%s", err);
         float lo = mel[0], hi = mel[0];
-        for (int i = 1; i < D.n_mels * WL_N_FRAMES; i++) lo = fminf(lo, mel[i]), hi = fmaxf(hi, mel[i]);
+        for (int i = 1; i < D.n_mels * D.n_frames; i++) lo = fminf(lo, mel[i]), hi = fmaxf(hi, mel[i]);
         worst = fmax(worst, fabs((double)hi - lo - 2.0));
         free(s);
     }
@@ -293,13 +296,20 @@ static void write_wav(const char *path, int rate, int channels, int64_t frames, 
     sf_close(f);
 }
 
-static void expect_audio_error(const char *path, wl_status want, const char *needle)
+static void expect_audio_error_max(const char *path, size_t max_samples, wl_status want, const char *needle)
 {
     float *s = NULL;
     size_t n;
-    assert_int_equal(wl_audio_load(path, &s, &n, err, sizeof err), want);
+    assert_int_equal(wl_audio_load(path, max_samples, &s, &n, err, sizeof err), want);
     assert_null(s);
-    if (!strstr(err, path) || !strstr(err, needle)) fail_msg("error '%s' lacks '%s' or the path", err, needle);
+    if (!strstr(err, path) || !strstr(err, needle) || strchr(err, '\n'))
+        fail_msg("error '%s' lacks '%s' or the path", err, needle);
+}
+
+/* With the model's window. */
+static void expect_audio_error(const char *path, wl_status want, const char *needle)
+{
+    expect_audio_error_max(path, (size_t)D.n_samples, want, needle);
 }
 
 static void test_bad_audio(void **state)
@@ -325,17 +335,194 @@ static void test_audio_conversions(void **state)
     size_t n;
     /* Stereo is averaged to mono; 16-bit PCM reads as int16 / 32768. */
     write_wav("build/tmp/stereo.wav", 16000, 2, 1600, 0.25f);
-    assert_int_equal(wl_audio_load("build/tmp/stereo.wav", &s, &n, err, sizeof err), WL_OK);
+    assert_int_equal(wl_audio_load("build/tmp/stereo.wav", (size_t)D.n_samples, &s, &n, err, sizeof err), WL_OK);
     assert_int_equal(n, 1600);
     assert_true(s[800] == 8192.0f / 32768.0f);
     free(s);
     /* 44.1 kHz is resampled to 16 kHz: the length scales and a constant stays constant. */
     write_wav("build/tmp/cd.wav", 44100, 1, 44100, 0.5f);
-    assert_int_equal(wl_audio_load("build/tmp/cd.wav", &s, &n, err, sizeof err), WL_OK);
+    assert_int_equal(wl_audio_load("build/tmp/cd.wav", (size_t)D.n_samples, &s, &n, err, sizeof err), WL_OK);
     printf("  44100 Hz, 1 s -> %zu samples; middle sample %.6f\n", n, s[n / 2]);
     assert_true(n >= 15999 && n <= 16001);
     assert_true(fabsf(s[n / 2] - 0.5f) < 1e-4f);
     free(s);
+}
+
+/* dir/ := symlinks to every file of the synthetic folder; a test replaces some of them. */
+static void link_synthetic(const char *dir)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf %s && mkdir -p %s && ln -s \"$PWD\"/" SYNTH "/* %s/", dir, dir, dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* dir/name := the synthetic folder's file through sed's arguments. The link is removed first,
+ * so the synthetic file itself is never written. */
+static void replace_file(const char *dir, const char *name, const char *sed_args)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "rm -f %s/%s && sed %s " SYNTH "/%s > %s/%s", dir, name, sed_args, name, dir, name);
+    assert_int_equal(system(cmd), 0);
+}
+
+#define PRE "build/tmp/preproc"
+/* sed arguments turning the 30 s window into a self-consistent 3 s one. */
+#define WINDOW_3S "-e 's/\"chunk_length\": 30,/\"chunk_length\": 3,/' " \
+                  "-e 's/\"n_samples\": 480000,/\"n_samples\": 48000,/' " \
+                  "-e 's/\"nb_max_frames\": 3000,/\"nb_max_frames\": 300,/'"
+
+static void test_preprocessor_config_checked(void **state)
+{
+    (void)state;
+    const struct { const char *sed, *needle; } cases[] = {
+        /* A consistent 3 s window, but the encoder has 1500 positions. */
+        {WINDOW_3S,
+         "\"nb_max_frames\" = 300, but config.json has max_source_positions 1500, which needs 2 * 1500 = 3000"},
+        {"'s/\"nb_max_frames\": 3000,/\"nb_max_frames\": 300,/'",
+         "\"nb_max_frames\" = 300, but n_samples / hop_length = 480000 / 160 = 3000"},
+        {"'s/\"n_samples\": 480000,/\"n_samples\": 480001,/'",
+         "\"n_samples\" = 480001, but chunk_length * sampling_rate = 30 * 16000 = 480000"},
+        {"'s/\"sampling_rate\": 16000/\"sampling_rate\": 22050/'",
+         "\"sampling_rate\" = 22050, but whisperlab's front end is fixed at 16000"},
+        {"'s/\"n_fft\": 400,/\"n_fft\": 512,/'", "\"n_fft\" = 512, but whisperlab's front end is fixed at 400"},
+        {"'s/\"hop_length\": 160,/\"hop_length\": 320,/'",
+         "\"hop_length\" = 320, but whisperlab's front end is fixed at 160"},
+        {"'s/\"feature_size\": 80,/\"feature_size\": 128,/'",
+         "\"feature_size\" = 128, but config.json has num_mel_bins 80"},
+        /* Missing, mistyped or malformed; 1e10 is rejected by range before any cast to int. */
+        {"'/\"n_samples\"/d'", "key \"n_samples\" missing or not an integer"},
+        {"'s/\"n_fft\": 400,/\"n_fft\": \"400\",/'", "key \"n_fft\" missing or not an integer"},
+        {"'s/\"nb_max_frames\": 3000,/\"nb_max_frames\": 1e10,/'",
+         "\"nb_max_frames\" = 10000000000 is out of range [1, 2147483647]"},
+        {"'s/\"chunk_length\": 30,/\"chunk_length\": -30,/'", "\"chunk_length\" = -30 is out of range"},
+        {"'s/\"chunk_length\": 30,/\"chunk_length\": 30.5,/'", "\"chunk_length\" = 30.5 is not an integer"},
+        {"'s/}/,/'", "not a valid JSON object"},
+    };
+    link_synthetic(PRE);
+    wl_model *m = NULL;
+    assert_int_equal(wl_model_load(PRE, wl_default_params(), &m, err, sizeof err), WL_OK); /* the links alone load */
+    wl_model_free(m);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        replace_file(PRE, "preprocessor_config.json", cases[i].sed);
+        m = NULL;
+        assert_int_equal(wl_model_load(PRE, wl_default_params(), &m, err, sizeof err), WL_ERR_FORMAT);
+        assert_null(m);
+        if (!strstr(err, PRE "/preprocessor_config.json: ") || !strstr(err, cases[i].needle) || strchr(err, '\n'))
+            fail_msg("error '%s' lacks '%s' or the file", err, cases[i].needle);
+    }
+    assert_int_equal(system("rm " PRE "/preprocessor_config.json"), 0);
+    expect_model_error(PRE, PRE "/preprocessor_config.json: cannot open");
+}
+
+/* Exactly the window is accepted, one sample more is not; the error gives the model's limit. */
+static void test_audio_window(void **state)
+{
+    (void)state;
+    float *s, *mel = malloc((size_t)D.n_mels * D.n_frames * sizeof(float));
+    size_t n;
+    write_wav("build/tmp/window.wav", 16000, 1, D.n_samples, 0.1f);
+    assert_int_equal(wl_audio_load("build/tmp/window.wav", (size_t)D.n_samples, &s, &n, err, sizeof err), WL_OK);
+    assert_int_equal(n, D.n_samples);
+    assert_int_equal(wl_mel(M, s, n, mel, err, sizeof err), WL_OK);
+    assert_int_equal(wl_mel(M, s, n + 1, mel, err, sizeof err), WL_ERR_INPUT);
+    assert_non_null(strstr(err, "over the model's window of 480000 (30 s)"));
+    free(s);
+    write_wav("build/tmp/window+1.wav", 16000, 1, D.n_samples + 1, 0.1f);
+    expect_audio_error("build/tmp/window+1.wav", WL_ERR_INPUT, "30.00 s of audio (480001 samples at 16000 Hz); "
+                       "whisperlab handles at most 30 s, the model's window (480000 samples at 16 kHz; long-form");
+    /* The limit is the caller's (a model with a 3 s window). */
+    write_wav("build/tmp/4.2s.wav", 16000, 1, 67200, 0.1f);
+    expect_audio_error_max("build/tmp/4.2s.wav", 48000, WL_ERR_INPUT,
+                           "4.20 s of audio (67200 samples at 16000 Hz); whisperlab handles at most 3 s, "
+                           "the model's window (48000 samples at 16 kHz");
+    /* At 44.1 kHz the duration is compared; the resampled length never exceeds the window. */
+    write_wav("build/tmp/3s-cd.wav", 44100, 1, 3 * 44100, 0.5f);
+    assert_int_equal(wl_audio_load("build/tmp/3s-cd.wav", 48000, &s, &n, err, sizeof err), WL_OK);
+    assert_true(n >= 47999 && n <= 48000);
+    free(s);
+    write_wav("build/tmp/3s+1-cd.wav", 44100, 1, 3 * 44100 + 1, 0.5f);
+    expect_audio_error_max("build/tmp/3s+1-cd.wav", 48000, WL_ERR_INPUT, "(132301 samples at 44100 Hz); "
+                           "whisperlab handles at most 3 s");
+    free(mel);
+}
+
+/* The synthetic checkpoint cut to a 3 s window: 150 encoder positions (the first 150 rows of
+ * the position table), 300 mel frames. */
+static void write_3s_model(const char *dir)
+{
+    link_synthetic(dir);
+    replace_file(dir, "preprocessor_config.json", WINDOW_3S);
+    replace_file(dir, "config.json", "'s/\"max_source_positions\": 1500,/\"max_source_positions\": 150,/'");
+    wl_st_file f;
+    assert_int_equal(wl_st_open(&f, SYNTH "/model.safetensors", err, sizeof err), 0);
+    wl_st_tensor *ts = calloc((size_t)f.n, sizeof *ts);
+    for (int i = 0; i < f.n; i++) {
+        ts[i] = f.tensors[i];
+        if (strcmp(ts[i].name, "model.encoder.embed_positions.weight") == 0)
+            ts[i].shape[0] = 150, ts[i].nbytes = (size_t)150 * ts[i].shape[1] * sizeof(float);
+    }
+    char path[512];
+    snprintf(path, sizeof path, "%s/model.safetensors", dir);
+    assert_int_equal(remove(path), 0); /* the link, so the synthetic file is not overwritten */
+    assert_int_equal(wl_st_write(path, ts, f.n, err, sizeof err), 0);
+    free(ts);
+    wl_st_close(&f);
+}
+
+typedef struct {
+    int64_t mel[2], conv1[2], conv2[2], enc_out[2];
+} window_shapes;
+
+static void record_shapes(void *user, const char *stage, const float *data, int ndim, const int64_t *shape)
+{
+    (void)data, (void)ndim;
+    window_shapes *w = user;
+    int64_t *to = strcmp(stage, "mel") == 0     ? w->mel
+                  : strcmp(stage, "conv1") == 0 ? w->conv1
+                  : strcmp(stage, "conv2") == 0 ? w->conv2
+                  : strcmp(stage, "enc.out") == 0 ? w->enc_out
+                                                  : NULL;
+    if (to) to[0] = shape[0], to[1] = shape[1];
+}
+
+static void test_3s_window_model(void **state)
+{
+    (void)state;
+    write_3s_model("build/tmp/window3s");
+    window_shapes got = {0};
+    wl_params p = wl_default_params();
+    p.n_threads = 1, p.on_stage = record_shapes, p.user = &got;
+    wl_model *m;
+    if (wl_model_load("build/tmp/window3s", p, &m, err, sizeof err)) fail_msg("%s", err);
+    wl_dims d = wl_model_dims(m);
+    assert_int_equal(d.n_samples, 48000);
+    assert_int_equal(d.n_frames, 300);
+    assert_int_equal(d.n_audio_ctx, 150);
+    float *s, *mel = malloc((size_t)d.n_mels * d.n_frames * sizeof(float));
+    float *ref = malloc((size_t)D.n_mels * D.n_frames * sizeof(float));
+    float *enc = malloc((size_t)d.n_audio_ctx * d.d_model * sizeof(float));
+    size_t n;
+    if (wl_audio_load(CLIP, (size_t)d.n_samples, &s, &n, err, sizeof err) || wl_mel(m, s, n, mel, err, sizeof err) ||
+        wl_encode(m, mel, enc, err, sizeof err) || wl_mel(M, s, n, ref, err, sizeof err))
+        fail_msg("%s", err);
+    assert_true(got.mel[0] == d.n_mels && got.mel[1] == 300 && got.conv1[0] == d.d_model && got.conv1[1] == 300);
+    assert_true(got.conv2[0] == d.d_model && got.conv2[1] == 150 && got.enc_out[0] == 150 && got.enc_out[1] == d.d_model);
+    for (size_t i = 0; i < (size_t)d.n_audio_ctx * d.d_model; i++) assert_true(isfinite(enc[i]));
+    /* The clip ends well inside 3 s, so the 30 s mel's first 300 frames are the 3 s mel: the
+     * extra frames are silence, below the max - 8 floor. */
+    double worst = 0;
+    for (int j = 0; j < d.n_mels; j++)
+        for (int t = 0; t < d.n_frames; t++)
+            worst = fmax(worst, fabs(mel[j * d.n_frames + t] - ref[j * D.n_frames + t]));
+    printf("  3 s window: mel [%d, 300] vs the 30 s mel's first 300 frames: max abs diff %.3g\n", d.n_mels, worst);
+    assert_true(worst <= 1e-6);
+    assert_int_equal(wl_mel(m, s, 48001, mel, err, sizeof err), WL_ERR_INPUT);
+    assert_non_null(strstr(err, "over the model's window of 48000 (3 s)"));
+    write_wav("build/tmp/3.5s.wav", 16000, 1, 56000, 0.1f);
+    expect_audio_error_max("build/tmp/3.5s.wav", (size_t)d.n_samples, WL_ERR_INPUT,
+                           "3.50 s of audio (56000 samples at 16000 Hz); whisperlab handles at most 3 s");
+    free(s), free(mel), free(ref), free(enc);
+    wl_model_free(m);
 }
 
 static void test_decoder_input_limits(void **state)
@@ -366,6 +553,9 @@ int main(void)
         cmocka_unit_test(test_bad_model_folders),
         cmocka_unit_test(test_bad_audio),
         cmocka_unit_test(test_audio_conversions),
+        cmocka_unit_test(test_preprocessor_config_checked),
+        cmocka_unit_test(test_audio_window),
+        cmocka_unit_test(test_3s_window_model),
         cmocka_unit_test(test_decoder_input_limits),
     };
     return cmocka_run_group_tests_name("engine properties and bad input", tests, setup, teardown);

@@ -116,7 +116,7 @@ static void test_stages_match_hf(void **state)
     snprintf(title, sizeof title, "engine vs HF goldens: stage x clips (%s, %d OpenBLAS thread(s))",
              golden_dir, wl_threads());
     wl_suite *s = wl_suite_new(title);
-    float *mel = malloc((size_t)dims.n_mels * WL_N_FRAMES * sizeof(float));
+    float *mel = malloc((size_t)dims.n_mels * dims.n_frames * sizeof(float));
     float *enc = malloc((size_t)dims.n_audio_ctx * dims.d_model * sizeof(float));
     const cJSON *c;
     int clips = 0;
@@ -134,7 +134,8 @@ static void test_stages_match_hf(void **state)
         size_t n;
         wl_decoder *dec;
         clock_t t0 = clock();
-        if (wl_audio_load(wav, &samples, &n, err, sizeof err) || wl_mel(m, samples, n, mel, err, sizeof err) ||
+        if (wl_audio_load(wav, (size_t)dims.n_samples, &samples, &n, err, sizeof err) ||
+            wl_mel(m, samples, n, mel, err, sizeof err) ||
             wl_encode(m, mel, enc, err, sizeof err) || wl_decoder_new(m, enc, &dec, err, sizeof err) ||
             wl_decoder_feed(dec, tok->data, (int)tok->shape[0] - 1, logits, err, sizeof err))
             fail_msg("clip %s: %s", id, err);
