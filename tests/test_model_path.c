@@ -1,5 +1,6 @@
 /* Finding the model: explicit folders, the HF cache layout (refs/main -> snapshots/<rev>),
- * the synthetic fallback, and clear errors for incomplete folders. */
+ * the local fallback, clear errors for incomplete folders, and what a folder says it is. */
+#include "../engine/model_card.h"
 #include "../engine/model_path.h"
 
 #include <setjmp.h>
@@ -78,11 +79,46 @@ static void test_hf_cache(void **state)
     assert_non_null(strstr(err, "openai/whisper-base"));
 }
 
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* A folder without whisperlab.json is a checkpoint; the local stand-ins say what they are, and a
+ * broken marker is an error rather than a guess. */
+static void test_model_card(void **state)
+{
+    (void)state;
+    wl_model_card card;
+    char err[512];
+    make_folder("build/tmp/card", 1);
+    assert_int_equal(wl_model_card_read("build/tmp/card", &card, err, sizeof err), 0);
+    assert_string_equal(card.kind, "checkpoint");
+    write_text("build/tmp/card/whisperlab.json", "{\"kind\": \"trained-here\", \"summary\": \"small\"}");
+    assert_int_equal(wl_model_card_read("build/tmp/card", &card, err, sizeof err), 0);
+    assert_string_equal(card.kind, "trained-here");
+    assert_string_equal(card.summary, "small");
+    static const char *bad[] = {"{\"kind\": \"openai\", \"summary\": \"x\"}", "{\"kind\": \"synthetic\"}",
+                                "not json", "[]"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        write_text("build/tmp/card/whisperlab.json", bad[i]);
+        assert_int_equal(wl_model_card_read("build/tmp/card", &card, err, sizeof err), -1);
+        assert_non_null(strstr(err, "build/tmp/card/whisperlab.json"));
+    }
+    /* The committed markers parse. */
+    assert_int_equal(wl_model_card_read("build/whisper-tiny.en-synthetic", &card, err, sizeof err), 0);
+    assert_string_equal(card.kind, "synthetic");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_explicit_folder),
         cmocka_unit_test(test_hf_cache),
+        cmocka_unit_test(test_model_card),
     };
     if (system("mkdir -p build/tmp")) return 1;
     return cmocka_run_group_tests_name("model path", tests, NULL, NULL);
