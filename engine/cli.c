@@ -2,6 +2,7 @@
  *   info   the model's dimensions and checkpoint
  *   dump   write the engine's stage tensors for a clip to safetensors (stage names as tensor
  *          names), to diff against HF yourself */
+#include "model_card.h"
 #include "model_path.h"
 #include "safetensors.h"
 #include "whisperlab.h"
@@ -10,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SYNTHETIC_DEFAULT "build/whisper-tiny.en-synthetic"
+/* The local model used when the HF cache has no openai/whisper-tiny.en: trained here on espeak-ng
+ * speech (not OpenAI's weights; its whisperlab.json says so). */
+#define LOCAL_DEFAULT "build/whisper-micro.en"
 #define MAX_STAGES 64
 
 static const char *opt(int argc, char **argv, const char *key, const char *dflt)
@@ -39,7 +42,7 @@ static int usage(FILE *to, int code)
 static wl_model *load_model(int argc, char **argv, wl_params p, char *dir, size_t dirlen)
 {
     char err[1024];
-    if (wl_resolve_model(opt(argc, argv, "--model", ""), SYNTHETIC_DEFAULT, dir, dirlen, err, sizeof err)) {
+    if (wl_resolve_model(opt(argc, argv, "--model", ""), LOCAL_DEFAULT, dir, dirlen, err, sizeof err)) {
         fprintf(stderr, "whisperlab: %s\n", err);
         return NULL;
     }
@@ -57,14 +60,22 @@ static int cmd_info(int argc, char **argv)
     if (has_flag(argc, argv, "--help")) {
         printf("usage: whisperlab info [--model DIR|REPO] [--threads N]\n"
                "  --model   a HF model folder or a repo id in the HF cache (default: openai/whisper-tiny.en\n"
-               "            from the HF cache, else the synthetic checkpoint)\n");
+               "            from the HF cache, else build/whisper-micro.en, trained here)\n");
         return 0;
     }
     char dir[4096];
     wl_model *m = load_model(argc, argv, wl_default_params(), dir, sizeof dir);
     if (!m) return 1;
     wl_dims d = wl_model_dims(m);
+    wl_model_card card;
+    char err[1024];
+    if (wl_model_card_read(dir, &card, err, sizeof err)) {
+        fprintf(stderr, "whisperlab: %s\n", err);
+        wl_model_free(m);
+        return 1;
+    }
     printf("model    %s\n", dir);
+    printf("what     %s (%s)\n", card.summary, card.kind);
     printf("d_model  %d, vocab %d, mels %d\n", d.d_model, d.n_vocab, d.n_mels);
     printf("window   %g s (%d samples, %d mel frames)\n", (double)d.n_samples / WL_SAMPLE_RATE, d.n_samples,
            d.n_frames);

@@ -22,7 +22,7 @@ int wl_hf_cache_snapshot(const char *repo, char *out, size_t outlen, char *err, 
 
 /* Resolves the model to use. arg may be a folder, a repo id in the HF cache, or NULL/"" for
  * the default: openai/whisper-tiny.en from the HF cache if present, else fallback (the
- * synthetic checkpoint). The chosen folder is checked with wl_model_folder_check. */
+ * local model). The chosen folder is checked with wl_model_folder_check. */
 int wl_resolve_model(const char *arg, const char *fallback, char *out, size_t outlen, char *err,
                      size_t errlen);
 

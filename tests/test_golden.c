@@ -21,7 +21,8 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
-#define BUDGET_BYTES (40.0 * 1024 * 1024)
+/* golden/ as a whole (every model's goldens) stays within the repository's budget. */
+#define BUDGET_BYTES (64.0 * 1024 * 1024)
 
 static const char *golden_dir, *model_dir;
 static wl_golden G;
@@ -96,21 +97,32 @@ static void test_stale_goldens_are_detected(void **state)
     expect_stale(NULL, "wav_sha256", "clip_01.wav");
 }
 
-static void test_size_budget(void **state)
+static double folder_bytes(const char *dir)
 {
-    (void)state;
-    DIR *d = opendir(golden_dir);
+    DIR *d = opendir(dir);
     assert_non_null(d);
     double total = 0;
     for (struct dirent *e; (e = readdir(d));) {
         char p[2048];
         struct stat st;
-        snprintf(p, sizeof p, "%s/%s", golden_dir, e->d_name);
-        if (stat(p, &st) == 0 && S_ISREG(st.st_mode)) total += (double)st.st_size;
+        if (e->d_name[0] == '.') continue;
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        if (stat(p, &st) != 0) continue;
+        total += S_ISDIR(st.st_mode) ? folder_bytes(p) : S_ISREG(st.st_mode) ? (double)st.st_size : 0;
     }
     closedir(d);
-    printf("  %s: %.2f MiB of the 40 MiB budget\n", golden_dir, total / 1048576);
-    assert_true(total <= BUDGET_BYTES);
+    return total;
+}
+
+static void test_size_budget(void **state)
+{
+    (void)state;
+    char parent[1100];
+    snprintf(parent, sizeof parent, "%s/..", golden_dir);
+    double mine = folder_bytes(golden_dir), all = folder_bytes(parent);
+    printf("  %s: %.2f MiB; all goldens: %.2f MiB of the 64 MiB budget\n", golden_dir, mine / 1048576,
+           all / 1048576);
+    assert_true(all <= BUDGET_BYTES);
 }
 
 /* The stage names, in data-flow order, for this config. */
