@@ -25,12 +25,12 @@ DEPS_STAMP := $(BUILD)/.deps-ok
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
-.PHONY: all help deps model micro fixture clips verify report golden clean bench header-check mutants
+.PHONY: all help deps model micro fixture clips verify report golden golden-micro clean bench header-check mutants
 
 help: ## this list
 	@echo "whisperlab targets (MODEL=<folder or repo id> picks a model; default: the HF cache's"
 	@echo "openai/whisper-tiny.en if present, else the synthetic checkpoint):"
-	@grep -hE '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z]+):.*## /  make \1\t/' | expand -t 16
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 all: $(TOOLS) model ## build the tools and the synthetic checkpoint
 
@@ -140,12 +140,17 @@ report: all ## run the lab on the 24 clips with the default model; outputs in bu
 # never emits end-of-text, so its generation is capped.
 GOLDEN_MODEL = $(if $(MODEL),$(MODEL),$(SYNTH))
 GOLDEN_NAME ?= $(if $(MODEL),whisper-tiny.en,whisper-tiny.en-synthetic)
+GOLDEN_FLAGS ?=
 golden: model ## export HF goldens for MODEL into golden/GOLDEN_NAME (needs torch + transformers)
 	@$(PYTHON) -c "import torch, transformers" 2>/dev/null || { echo "make golden: $(PYTHON)" \
 		"cannot import torch and transformers (>= 4.40): pip install torch transformers," \
 		"or set PYTHON=" >&2; exit 1; }
 	$(PYTHON) gen/export_golden.py --model $(GOLDEN_MODEL) --clips data/clips.json \
-		--audio data/audio --out golden/$(GOLDEN_NAME) $(if $(MODEL),,--max-new-tokens 24)
+		--audio data/audio --out golden/$(GOLDEN_NAME) $(if $(MODEL),,--max-new-tokens 24) $(GOLDEN_FLAGS)
+
+# The trained local model is small: its 24 lab clips are stored whole (logits still reduced).
+golden-micro: micro ## export HF goldens for whisper-micro.en into golden/whisper-micro.en
+	$(MAKE) golden MODEL=$(MICRO) GOLDEN_NAME=whisper-micro.en GOLDEN_FLAGS="--full-clips all"
 
 clean: ## remove build/
 	rm -rf $(BUILD)

@@ -169,8 +169,8 @@ def export_clip(clip, args, model, fe, rec, torch, np, full):
     tensors["tokens"] = seq.to(torch.int32)
 
     # Frames that hold speech: mel frame t is centred on sample 160 t and spans +-200 samples.
-    mel_speech = min(3000, (len(audio) + 200 + 159) // 160)
     n_mel, n_pos = stages["mel"].shape[1], stages["enc.out"].shape[0]
+    mel_speech = min(n_mel, (len(audio) + 200 + 159) // 160)
     mel_rows = kept_frames(n_mel, mel_speech, args.frame_stride)
     enc_rows = kept_frames(n_pos, (mel_speech + 1) // 2 + 1, args.frame_stride)
     vocab = stages["logits"].shape[1]
@@ -200,7 +200,8 @@ def main():
     ap.add_argument("--max-new-tokens", type=int, default=0,
                     help="cap on generated tokens (the synthetic model never emits end-of-text); 0 = none")
     ap.add_argument("--full-clips", default="",
-                    help="comma-separated clip ids stored without frame reduction (logits keep their id reduction)")
+                    help="comma-separated clip ids stored without frame reduction (logits keep their id "
+                         "reduction), or 'all'")
     ap.add_argument("--frame-stride", type=int, default=64, help="keep every Nth frame outside speech")
     ap.add_argument("--vocab-stride", type=int, default=64, help="keep every Nth vocabulary id of logits")
     ap.add_argument("--top-k", type=int, default=16, help="also keep each step's top-k logit ids")
@@ -229,6 +230,8 @@ def main():
     rec = Recorder(model, torch)
     os.makedirs(args.out, exist_ok=True)
     full_ids = set(filter(None, args.full_clips.split(",")))
+    if args.full_clips == "all":
+        full_ids = {c["id"] for c in spec["clips"]}
 
     clips = [dict(c, set="clips") for c in spec["clips"]] + [dict(c, set="grammar_errors")
                                                              for c in spec.get("grammar_errors", [])]

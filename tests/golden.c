@@ -18,6 +18,18 @@ static const char *env_or(const char *name, const char *dflt)
 const char *wl_golden_dir_under_test(void) { return env_or("WL_GOLDEN", "golden/whisper-tiny.en-synthetic"); }
 const char *wl_model_dir_under_test(void) { return env_or("WL_MODEL", "build/whisper-tiny.en-synthetic"); }
 
+void wl_golden_tolerance_file(const char *golden_dir, char *out, size_t outlen)
+{
+    size_t n = strlen(golden_dir);
+    while (n > 1 && golden_dir[n - 1] == '/') n--;
+    size_t start = n;
+    while (start > 0 && golden_dir[start - 1] != '/') start--;
+    snprintf(out, outlen, "tests/tolerances.%.*s.tsv", (int)(n - start), golden_dir + start);
+    FILE *f = fopen(out, "r");
+    if (f) fclose(f);
+    else snprintf(out, outlen, "tests/tolerances.tsv");
+}
+
 int wl_golden_open(wl_golden *g, const char *dir, char *err, size_t errlen)
 {
     memset(g, 0, sizeof *g);

@@ -19,6 +19,10 @@ typedef struct {
 const char *wl_golden_dir_under_test(void);
 const char *wl_model_dir_under_test(void);
 
+/* The tolerance table for a golden folder: tests/tolerances.<folder name>.tsv when the model needs
+ * its own limits, else tests/tolerances.tsv. */
+void wl_golden_tolerance_file(const char *golden_dir, char *out, size_t outlen);
+
 int wl_golden_open(wl_golden *g, const char *dir, char *err, size_t errlen);
 void wl_golden_close(wl_golden *g);
 

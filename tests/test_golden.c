@@ -36,8 +36,10 @@ static int setup(void **state)
     model_dir = wl_model_dir_under_test();
     char cfg[1100];
     snprintf(cfg, sizeof cfg, "%s/config.json", model_dir);
+    char tol_file[1100];
+    wl_golden_tolerance_file(golden_dir, tol_file, sizeof tol_file);
     if (wl_golden_open(&G, golden_dir, err, sizeof err) || wl_config_load(&CFG, cfg, err, sizeof err) ||
-        wl_tol_load("tests/tolerances.tsv", err, sizeof err)) {
+        wl_tol_load(tol_file, err, sizeof err)) {
         fprintf(stderr, "%s\n", err);
         return -1;
     }

@@ -1,7 +1,7 @@
 /* The engine against HF, stage by stage, on every lab clip: audio -> mel -> encoder ->
  * decoder teacher-forced on HF's greedy tokens. Each stage is compared where the golden keeps
  * values (kept frames) and through its whole-axis mean/RMS, with the tolerance table's limits;
- * the table and build/verify/stages.json say which stage broke first and by how much.
+ * the table and build/verify/stages.<model>.json say which stage broke first and by how much.
  * WL_THREADS sets OpenBLAS threads (default 1, one fixed summation order); WL_GOLDEN and
  * WL_MODEL choose another golden folder and model. */
 #include "../engine/whisperlab.h"
@@ -104,7 +104,9 @@ static void test_stages_match_hf(void **state)
     char err[1024];
     const char *golden_dir = wl_golden_dir_under_test(), *model_dir = wl_model_dir_under_test();
     wl_golden g;
-    if (wl_golden_open(&g, golden_dir, err, sizeof err) || wl_tol_load("tests/tolerances.tsv", err, sizeof err))
+    char tol_file[1100];
+    wl_golden_tolerance_file(golden_dir, tol_file, sizeof tol_file);
+    if (wl_golden_open(&g, golden_dir, err, sizeof err) || wl_tol_load(tol_file, err, sizeof err))
         fail_msg("%s", err);
     wl_params p = wl_default_params();
     p.on_stage = on_stage;
@@ -112,9 +114,9 @@ static void test_stages_match_hf(void **state)
     wl_model *m;
     if (wl_model_load(model_dir, p, &m, err, sizeof err)) fail_msg("%s", err);
     wl_dims dims = wl_model_dims(m);
-    char title[256];
-    snprintf(title, sizeof title, "engine vs HF goldens: stage x clips (%s, %d OpenBLAS thread(s))",
-             golden_dir, wl_threads());
+    char title[1600];
+    snprintf(title, sizeof title, "engine vs HF goldens: stage x clips (%s, %d OpenBLAS thread(s), %s)",
+             golden_dir, wl_threads(), tol_file);
     wl_suite *s = wl_suite_new(title);
     float *mel = malloc((size_t)dims.n_mels * dims.n_frames * sizeof(float));
     float *enc = malloc((size_t)dims.n_audio_ctx * dims.d_model * sizeof(float));
@@ -160,7 +162,9 @@ static void test_stages_match_hf(void **state)
     wl_suite_print(s);
     printf("%d clips, %.2f s of CPU in the engine\n", clips, t_total);
     assert_int_equal(system("mkdir -p build/verify"), 0);
-    assert_int_equal(wl_suite_write_json(s, "build/verify/stages.json"), 0);
+    char json[1200];
+    snprintf(json, sizeof json, "build/verify/stages.%s.json", cJSON_GetObjectItem(g.index, "model")->valuestring);
+    assert_int_equal(wl_suite_write_json(s, json), 0);
     int failures = wl_suite_failures(s);
     wl_suite_free(s);
     free(mel), free(enc);
