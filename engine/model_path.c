@@ -2,6 +2,7 @@
 #include "util.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,15 +22,52 @@ static int is_dir(const char *p)
 
 int wl_model_folder_check(const char *dir, char *err, size_t errlen)
 {
-    if (!is_dir(dir)) return wl_fail(err, errlen, "%s: model folder not found", dir);
+    struct stat st;
+    if (stat(dir, &st) != 0)
+        return errno == ENOENT ? wl_fail(err, errlen, "%s: model folder not found", dir)
+                               : wl_fail(err, errlen, "%s: cannot access: %s", dir, strerror(errno));
+    if (!S_ISDIR(st.st_mode)) return wl_fail(err, errlen, "%s: not a folder", dir);
     for (int i = 0; WL_MODEL_FILES[i]; i++) {
         char p[4096];
-        struct stat st;
-        snprintf(p, sizeof p, "%s/%s", dir, WL_MODEL_FILES[i]);
-        if (stat(p, &st) != 0)
-            return wl_fail(err, errlen, "%s: model folder lacks %s", dir, WL_MODEL_FILES[i]);
+        if (snprintf(p, sizeof p, "%s/%s", dir, WL_MODEL_FILES[i]) >= (int)sizeof p)
+            return wl_fail(err, errlen, "%.200s...: path too long", dir);
+        if (stat(p, &st) == 0 && S_ISREG(st.st_mode)) continue;
+        if (stat(p, &st) == 0) return wl_fail(err, errlen, "%s: not a regular file", p);
+        if (errno == ENOENT) return wl_fail(err, errlen, "%s: model folder lacks %s", dir, WL_MODEL_FILES[i]);
+        return wl_fail(err, errlen, "%s: cannot access: %s", p, strerror(errno)); /* e.g. a symlink loop */
     }
     return 0;
+}
+
+/* A hub repo id is "owner/name": one slash, and each part 1..96 characters of [A-Za-z0-9._-],
+ * not starting with '.' (so it can never climb out of the cache). */
+static int valid_repo_id(const char *repo)
+{
+    const char *slash = strchr(repo, '/');
+    if (!slash || strchr(slash + 1, '/')) return 0;
+    const char *parts[2] = {repo, slash + 1};
+    size_t lens[2] = {(size_t)(slash - repo), strlen(slash + 1)};
+    for (int k = 0; k < 2; k++) {
+        if (lens[k] == 0 || lens[k] > 96 || parts[k][0] == '.') return 0;
+        for (size_t i = 0; i < lens[k]; i++) {
+            char c = parts[k][i];
+            if (!(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') && !(c >= '0' && c <= '9') &&
+                c != '.' && c != '_' && c != '-')
+                return 0;
+        }
+    }
+    return 1;
+}
+
+/* A revision in refs/main or a snapshot folder name: a plain name (a commit hash), never a path. */
+static int valid_revision(const char *rev)
+{
+    if (!rev[0] || strcmp(rev, ".") == 0 || strcmp(rev, "..") == 0) return 0;
+    for (const char *c = rev; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+              *c == '.' || *c == '_' || *c == '-'))
+            return 0;
+    return 1;
 }
 
 void wl_hf_cache_root(char *out, size_t outlen)
@@ -43,23 +81,25 @@ void wl_hf_cache_root(char *out, size_t outlen)
 
 int wl_hf_cache_snapshot(const char *repo, char *out, size_t outlen, char *err, size_t errlen)
 {
-    char root[2048], base[4096], name[256];
+    if (!valid_repo_id(repo))
+        return wl_fail(err, errlen, "%.200s: not a hub repo id (owner/name of letters, digits, '.', '_', '-')",
+                       repo);
+    char root[2048], base[2400];
     wl_hf_cache_root(root, sizeof root);
-    /* The hub stores owner/name as models--owner--name. */
-    snprintf(name, sizeof name, "models--%s", repo);
-    for (char *s = name; *s; s++)
-        if (*s == '/') {
-            memmove(s + 2, s + 1, strlen(s + 1) + 1);
-            s[0] = s[1] = '-';
-        }
-    snprintf(base, sizeof base, "%s/%s", root, name);
-    char ref[4096], rev[128] = "";
+    /* The hub stores owner/name as models--owner--name (both parts at most 96 characters). */
+    const char *slash = strchr(repo, '/');
+    snprintf(base, sizeof base, "%s/models--%.*s--%s", root, (int)(slash - repo), repo, slash + 1);
+    char ref[2500], rev[128] = "";
     snprintf(ref, sizeof ref, "%s/refs/main", base);
-    FILE *f = fopen(ref, "r");
-    if (f) {
-        if (!fgets(rev, sizeof rev, f)) rev[0] = 0;
-        fclose(f);
-        rev[strcspn(rev, "\r\n ")] = 0;
+    size_t len;
+    char *text = wl_read_file(ref, &len, NULL, 0);
+    if (text) {
+        size_t n = strcspn(text, "\r\n");
+        int ok = n < sizeof rev && strlen(text + n) == strspn(text + n, "\r\n");
+        if (ok) memcpy(rev, text, n), rev[n] = 0;
+        free(text);
+        if (!ok || !valid_revision(rev))
+            return wl_fail(err, errlen, "%s: not a revision (one line naming a snapshot)", ref);
     }
     if (!rev[0]) { /* no refs/main: accept a single snapshot */
         char snaps[4200];
@@ -67,12 +107,13 @@ int wl_hf_cache_snapshot(const char *repo, char *out, size_t outlen, char *err, 
         DIR *d = opendir(snaps);
         int count = 0;
         for (struct dirent *e; d && (e = readdir(d));)
-            if (e->d_name[0] != '.' && ++count == 1) snprintf(rev, sizeof rev, "%s", e->d_name);
+            if (e->d_name[0] != '.' && ++count == 1) snprintf(rev, sizeof rev, "%.127s", e->d_name);
         if (d) closedir(d);
         if (count != 1)
             return wl_fail(err, errlen, "%s: no unique snapshot of %s in the HF cache", snaps, repo);
     }
-    snprintf(out, outlen, "%s/snapshots/%s", base, rev);
+    if (snprintf(out, outlen, "%s/snapshots/%s", base, rev) >= (int)outlen)
+        return wl_fail(err, errlen, "%s: path too long", base);
     if (!is_dir(out)) return wl_fail(err, errlen, "%s: snapshot folder not found", out);
     return 0;
 }
@@ -81,10 +122,17 @@ int wl_resolve_model(const char *arg, const char *fallback, char *out, size_t ou
                      size_t errlen)
 {
     if (arg && *arg) {
-        if (is_dir(arg)) snprintf(out, outlen, "%s", arg);
-        else if (!strchr(arg, '/') || arg[0] == '/' || arg[0] == '.' ||
-                 wl_hf_cache_snapshot(arg, out, outlen, err, errlen))
-            return wl_fail(err, errlen, "%s: neither a model folder nor a repo in the HF cache", arg);
+        struct stat st;
+        if (stat(arg, &st) == 0 || errno != ENOENT) {
+            if (snprintf(out, outlen, "%s", arg) >= (int)outlen)
+                return wl_fail(err, errlen, "%.200s...: path too long", arg);
+        } else if (!valid_repo_id(arg)) {
+            return wl_fail(err, errlen, "%.200s: no such model folder, and not a hub repo id (owner/name)", arg);
+        } else {
+            char why[1024];
+            if (wl_hf_cache_snapshot(arg, out, outlen, why, sizeof why))
+                return wl_fail(err, errlen, "%s: not a folder here, nor usable in the HF cache (%s)", arg, why);
+        }
     } else if (wl_hf_cache_snapshot(WL_DEFAULT_REPO, out, outlen, NULL, 0) != 0 ||
                wl_model_folder_check(out, NULL, 0) != 0) {
         snprintf(out, outlen, "%s", fallback);

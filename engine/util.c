@@ -1,10 +1,13 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 int wl_fail(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -19,8 +22,27 @@ int wl_fail(char *err, size_t errlen, const char *fmt, ...)
 
 char *wl_read_file(const char *path, size_t *len, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer; it is rejected below anyway. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        wl_fail(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        wl_fail(err, errlen, "%s: not a regular file", path);
+        return NULL;
+    }
+    if (st.st_size > WL_MAX_TEXT_FILE) {
+        close(fd);
+        wl_fail(err, errlen, "%s: %lld bytes; whisperlab reads text files of at most %d MiB", path,
+                (long long)st.st_size, WL_MAX_TEXT_FILE >> 20);
+        return NULL;
+    }
+    FILE *f = fdopen(fd, "rb");
     if (!f) {
+        close(fd);
         wl_fail(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return NULL;
     }
@@ -41,6 +63,12 @@ char *wl_read_file(const char *path, size_t *len, char *err, size_t errlen)
         size_t got = fread(buf + n, 1, cap - n, f);
         n += got;
         if (got == 0) break;
+        if (n > WL_MAX_TEXT_FILE) { /* the file grew while being read */
+            free(buf);
+            fclose(f);
+            wl_fail(err, errlen, "%s: larger than %d MiB", path, WL_MAX_TEXT_FILE >> 20);
+            return NULL;
+        }
     }
     int bad = ferror(f);
     fclose(f);

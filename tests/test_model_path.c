@@ -113,12 +113,54 @@ static void test_model_card(void **state)
     assert_string_equal(card.kind, "synthetic");
 }
 
+/* What a review found: a long repo id with many slashes overflowed the cache-name rewrite; a
+ * refs/main naming "../.." escaped the cache; the specific reason was lost; a symlink loop was
+ * reported as a missing file. */
+static void test_hostile_names(void **state)
+{
+    (void)state;
+    char out[1024], err[1024], arg[600];
+    memset(arg, 'a', sizeof arg - 1);
+    arg[sizeof arg - 1] = 0;
+    for (size_t i = 3; i < sizeof arg - 1; i += 4) arg[i] = '/';
+    assert_int_equal(wl_resolve_model(arg, "x", out, sizeof out, err, sizeof err), -1);
+    assert_non_null(strstr(err, "not a hub repo id"));
+    assert_int_equal(wl_hf_cache_snapshot("a/b/c", out, sizeof out, err, sizeof err), -1);
+    assert_int_equal(wl_hf_cache_snapshot("../etc", out, sizeof out, err, sizeof err), -1);
+
+    assert_int_equal(system("rm -rf build/tmp/hostile && mkdir -p build/tmp/hostile/models--o--m/refs "
+                            "build/tmp/hostile/models--o--m/snapshots/r1"), 0);
+    setenv("HF_HUB_CACHE", "build/tmp/hostile", 1);
+    make_folder("build/tmp/outside", 1);
+    static const char *refs[] = {"../../../../build/tmp/outside", "..", "r1/../../x", "a b", "", "r1\nr2"};
+    for (size_t k = 0; k < sizeof refs / sizeof *refs; k++) {
+        write_text("build/tmp/hostile/models--o--m/refs/main", refs[k]);
+        assert_int_equal(wl_resolve_model("o/m", "x", out, sizeof out, err, sizeof err), -1);
+        if (!strstr(err, "refs/main: not a revision")) fail_msg("refs/main '%s' gave: %s", refs[k], err);
+    }
+    /* A valid ref to a snapshot that lacks files: the specific reason survives. */
+    write_text("build/tmp/hostile/models--o--m/refs/main", "r1\n");
+    assert_int_equal(wl_resolve_model("o/m", "x", out, sizeof out, err, sizeof err), -1);
+    assert_non_null(strstr(err, "lacks config.json"));
+    unsetenv("HF_HUB_CACHE");
+
+    make_folder("build/tmp/loop", 1);
+    assert_int_equal(system("cd build/tmp/loop && rm model.safetensors && ln -s model.safetensors "
+                            "model.safetensors"), 0);
+    assert_int_equal(wl_model_folder_check("build/tmp/loop", err, sizeof err), -1);
+    assert_non_null(strstr(err, "symbolic links"));
+    make_folder("build/tmp/notdir", 1);
+    assert_int_equal(wl_model_folder_check("build/tmp/notdir/config.json", err, sizeof err), -1);
+    assert_non_null(strstr(err, "not a folder"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_explicit_folder),
         cmocka_unit_test(test_hf_cache),
         cmocka_unit_test(test_model_card),
+        cmocka_unit_test(test_hostile_names),
     };
     if (system("mkdir -p build/tmp")) return 1;
     return cmocka_run_group_tests_name("model path", tests, NULL, NULL);
