@@ -93,6 +93,47 @@ int wl_decoder_pos(const wl_decoder *dec);
 wl_status wl_decoder_feed(wl_decoder *dec, const int32_t *tokens, int n, float *logits, char *err,
                           size_t errlen);
 
+/* ---- Tokenizer: GPT-2 byte-level BPE, as HF's slow WhisperTokenizer ---------------------- */
+
+typedef struct wl_tokenizer wl_tokenizer;
+
+/* Loads vocab.json, merges.txt, added_tokens.json, special_tokens_map.json and (if present)
+ * tokenizer_config.json's added tokens from a HF model folder. */
+wl_status wl_tokenizer_load(const char *dir, wl_tokenizer **tok, char *err, size_t errlen);
+void wl_tokenizer_free(wl_tokenizer *tok);
+
+/* Encodes n bytes of UTF-8 text (tokenizer.encode(text, add_special_tokens=False)): added and
+ * special tokens written in the text ("<|endoftext|>", "<|1.00|>") become their ids, the rest is
+ * BPE. *ids is malloc'd (also when *n_ids is 0). Invalid UTF-8 is WL_ERR_INPUT. */
+wl_status wl_tokenize(const wl_tokenizer *tok, const char *text, size_t n, int32_t **ids, int *n_ids,
+                      char *err, size_t errlen);
+
+enum {
+    WL_DECODE_SKIP_SPECIAL = 1, /* skip_special_tokens=True (also drops a <|startofprev|> prompt) */
+    WL_DECODE_TIMESTAMPS = 2,   /* decode_with_timestamps=True: timestamps written as <|1.50|> */
+};
+/* Decodes ids to a malloc'd UTF-8 string as tokenizer.decode does (timestamps removed unless
+ * WL_DECODE_TIMESTAMPS; split UTF-8 becomes U+FFFD; unknown ids give ""). NULL only when out of
+ * memory. */
+char *wl_detokenize(const wl_tokenizer *tok, const int32_t *ids, int n, int flags);
+
+/* A piece of text between two timestamps (decode(..., output_offsets=True)["offsets"]). */
+typedef struct {
+    char *text;
+    double start, end; /* seconds */
+} wl_text_piece;
+/* The pieces of a timestamped sequence; returns their count (0 without timestamp pairs) or -1
+ * when out of memory. Free with wl_text_pieces_free. */
+int wl_text_pieces(const wl_tokenizer *tok, const int32_t *ids, int n, wl_text_piece **pieces);
+void wl_text_pieces_free(wl_text_piece *pieces, int n);
+
+/* The id of a token given as text ("<|endoftext|>", "Ġthe"), or -1. */
+int32_t wl_token_id(const wl_tokenizer *tok, const char *text);
+/* 1 for the ids of special_tokens_map.json (skipped by WL_DECODE_SKIP_SPECIAL). */
+int wl_token_is_special(const wl_tokenizer *tok, int32_t id);
+/* The first timestamp token (<|0.00|>): one past the last special token. */
+int32_t wl_tokenizer_timestamp_begin(const wl_tokenizer *tok);
+
 #ifdef __cplusplus
 }
 #endif
