@@ -2,11 +2,14 @@
 #include "util.h"
 #include "whisperlab.h"
 
+#include <errno.h>
+#include <math.h>
 #include <sndfile.h>
 #include <soxr.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* libsndfile reads a WAV whose data chunk is cut short without complaint, but its log says
  * "data : <declared> (should be <present>)". A declared size larger than what is present
@@ -21,11 +24,65 @@ static int truncated_wav(SNDFILE *f)
     return declared > present && declared != 0 && declared != 0xFFFFFFFFull;
 }
 
+/* Sample rates and channel counts a real recording can have; outside them the header is wrong
+ * (and would drive huge allocations or a pointless resample). */
+#define MIN_RATE 1000
+#define MAX_RATE 384000
+#define MAX_CHANNELS 64
+
+/* Reads every frame, averaging channels to mono as librosa's to_mono does, a block at a time so
+ * memory is the mono signal only. Non-finite samples are an error, never silence. */
+static wl_status read_mono(SNDFILE *f, const char *path, size_t frames, size_t ch, float *mono, char *err,
+                           size_t errlen)
+{
+    enum { BLOCK = 4096 };
+    float *block = malloc((size_t)BLOCK * ch * sizeof *block);
+    if (!block) return wl_fail(err, errlen, "%s: out of memory", path), WL_ERR_NOMEM;
+    size_t done = 0;
+    wl_status st = WL_OK;
+    while (done < frames && st == WL_OK) {
+        size_t want = frames - done < BLOCK ? frames - done : BLOCK;
+        /* libsndfile scales integer PCM to [-1, 1): int16 / 32768. */
+        sf_count_t got = sf_readf_float(f, block, (sf_count_t)want);
+        if (got <= 0) {
+            st = WL_ERR_FORMAT;
+            wl_fail(err, errlen, "%s: truncated audio (read %zu of %zu frames)", path, done, frames);
+            break;
+        }
+        for (size_t i = 0; i < (size_t)got; i++) {
+            float s = 0;
+            for (size_t c = 0; c < ch; c++) {
+                float v = block[i * ch + c];
+                if (!isfinite(v)) {
+                    st = WL_ERR_FORMAT;
+                    wl_fail(err, errlen, "%s: sample %zu (channel %zu) is %s; audio must be finite", path,
+                            done + i, c, isnan(v) ? "NaN" : "infinite");
+                    break;
+                }
+                s += v;
+            }
+            mono[done + i] = ch == 1 ? s : s / (float)ch;
+        }
+        done += (size_t)got;
+    }
+    free(block);
+    return st;
+}
+
 wl_status wl_audio_load(const char *path, size_t max_samples, float **samples, size_t *n, char *err,
                         size_t errlen)
 {
     *samples = NULL;
     *n = 0;
+    struct stat fs;
+    if (stat(path, &fs) != 0) {
+        wl_fail(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return WL_ERR_IO;
+    }
+    if (!S_ISREG(fs.st_mode)) { /* a directory or device is not audio; a FIFO would block */
+        wl_fail(err, errlen, "%s: not a regular file", path);
+        return WL_ERR_IO;
+    }
     SF_INFO info = {0};
     SNDFILE *f = sf_open(path, SFM_READ, &info);
     if (!f) {
@@ -37,7 +94,14 @@ wl_status wl_audio_load(const char *path, size_t max_samples, float **samples, s
         wl_fail(err, errlen, "%s: truncated audio file (the data chunk is shorter than its header says)", path);
         return WL_ERR_FORMAT;
     }
-    if (info.frames <= 0 || info.channels <= 0 || info.samplerate <= 0) {
+    if (info.samplerate < MIN_RATE || info.samplerate > MAX_RATE || info.channels < 1 ||
+        info.channels > MAX_CHANNELS) {
+        sf_close(f);
+        wl_fail(err, errlen, "%s: %d Hz, %d channels; whisperlab reads %d..%d Hz with 1..%d channels", path,
+                info.samplerate, info.channels, MIN_RATE, MAX_RATE, MAX_CHANNELS);
+        return WL_ERR_FORMAT;
+    }
+    if (info.frames <= 0) {
         sf_close(f);
         wl_fail(err, errlen, "%s: empty audio (no samples)", path);
         return WL_ERR_INPUT;
@@ -51,27 +115,19 @@ wl_status wl_audio_load(const char *path, size_t max_samples, float **samples, s
                 (double)max_samples / WL_SAMPLE_RATE, max_samples);
         return WL_ERR_INPUT;
     }
-    size_t frames = (size_t)info.frames, ch = (size_t)info.channels;
-    float *inter = malloc(frames * ch * sizeof *inter), *mono = malloc(frames * sizeof *mono);
-    if (!inter || !mono) {
-        free(inter), free(mono), sf_close(f);
+    size_t frames = (size_t)info.frames;
+    float *mono = malloc(frames * sizeof *mono);
+    if (!mono) {
+        sf_close(f);
         wl_fail(err, errlen, "%s: out of memory", path);
         return WL_ERR_NOMEM;
     }
-    /* libsndfile scales integer PCM to [-1, 1) by 1/32768 for 16-bit: int16 / 32768. */
-    sf_count_t got = sf_readf_float(f, inter, (sf_count_t)frames);
+    wl_status st = read_mono(f, path, frames, (size_t)info.channels, mono, err, errlen);
     sf_close(f);
-    if (got != (sf_count_t)frames) {
-        free(inter), free(mono);
-        wl_fail(err, errlen, "%s: truncated audio (read %lld of %zu frames)", path, (long long)got, frames);
-        return WL_ERR_FORMAT;
+    if (st != WL_OK) {
+        free(mono);
+        return st;
     }
-    for (size_t i = 0; i < frames; i++) { /* channel mean, as librosa's to_mono */
-        float s = 0;
-        for (size_t c = 0; c < ch; c++) s += inter[i * ch + c];
-        mono[i] = ch == 1 ? s : s / (float)ch;
-    }
-    free(inter);
     if (info.samplerate == WL_SAMPLE_RATE) {
         *samples = mono, *n = frames;
         return WL_OK;

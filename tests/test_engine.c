@@ -281,9 +281,9 @@ static void test_bad_model_folders(void **state)
     expect_model_error("build/tmp/bad", "build/tmp/bad/config.json: not a valid JSON object");
 }
 
-static void write_wav(const char *path, int rate, int channels, int64_t frames, float value)
+static void write_wav_as(const char *path, int format, int rate, int channels, int64_t frames, float value)
 {
-    SF_INFO info = {.samplerate = rate, .channels = channels, .format = SF_FORMAT_WAV | SF_FORMAT_PCM_16};
+    SF_INFO info = {.samplerate = rate, .channels = channels, .format = format};
     SNDFILE *f = sf_open(path, SFM_WRITE, &info);
     assert_non_null(f);
     float buf[1024];
@@ -294,6 +294,11 @@ static void write_wav(const char *path, int rate, int channels, int64_t frames, 
         done += k;
     }
     sf_close(f);
+}
+
+static void write_wav(const char *path, int rate, int channels, int64_t frames, float value)
+{
+    write_wav_as(path, SF_FORMAT_WAV | SF_FORMAT_PCM_16, rate, channels, frames, value);
 }
 
 static void expect_audio_error_max(const char *path, size_t max_samples, wl_status want, const char *needle)
@@ -315,7 +320,7 @@ static void expect_audio_error(const char *path, wl_status want, const char *nee
 static void test_bad_audio(void **state)
 {
     (void)state;
-    expect_audio_error("build/tmp/missing.wav", WL_ERR_FORMAT, "cannot read audio");
+    expect_audio_error("build/tmp/missing.wav", WL_ERR_IO, "cannot open");
     FILE *f = fopen("build/tmp/garbage.wav", "w");
     fputs("RIFF....WAVEnot really", f);
     fclose(f);
@@ -326,6 +331,20 @@ static void test_bad_audio(void **state)
     expect_audio_error("build/tmp/empty.wav", WL_ERR_INPUT, "empty");
     write_wav("build/tmp/long.wav", 16000, 1, 16000 * 31, 0.1f);
     expect_audio_error("build/tmp/long.wav", WL_ERR_INPUT, "at most 30 s");
+    /* Not files: refused at once (a FIFO would block a reader forever). */
+    assert_int_equal(system("rm -f build/tmp/audio.fifo && mkfifo build/tmp/audio.fifo && mkdir -p build/tmp/adir"), 0);
+    expect_audio_error("build/tmp/audio.fifo", WL_ERR_IO, "not a regular file");
+    expect_audio_error("build/tmp/adir", WL_ERR_IO, "not a regular file");
+    /* Non-finite samples are an error, never silence. */
+    write_wav_as("build/tmp/nan.wav", SF_FORMAT_WAV | SF_FORMAT_FLOAT, 16000, 1, 1000, NAN);
+    expect_audio_error("build/tmp/nan.wav", WL_ERR_FORMAT, "NaN");
+    write_wav_as("build/tmp/inf.wav", SF_FORMAT_WAV | SF_FORMAT_FLOAT, 16000, 2, 1000, INFINITY);
+    expect_audio_error("build/tmp/inf.wav", WL_ERR_FORMAT, "infinite");
+    /* Headers no recording has: refused before any allocation they would drive. */
+    write_wav("build/tmp/1hz.wav", 1, 1, 2, 0.1f);
+    expect_audio_error("build/tmp/1hz.wav", WL_ERR_FORMAT, "1 Hz");
+    write_wav_as("build/tmp/fast.flac", SF_FORMAT_FLAC | SF_FORMAT_PCM_16, 655350, 8, 100, 0.1f);
+    expect_audio_error("build/tmp/fast.flac", WL_ERR_FORMAT, "655350 Hz");
 }
 
 static void test_audio_conversions(void **state)
