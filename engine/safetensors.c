@@ -38,6 +38,11 @@ static int cmp_offset(const void *a, const void *b)
     return px < py ? -1 : px > py;
 }
 
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(((const wl_st_tensor *)a)->name, ((const wl_st_tensor *)b)->name);
+}
+
 /* Parses one header entry into t. data_base is the start of the data section. */
 static int parse_entry(const cJSON *e, wl_st_tensor *t, const char *base, size_t data_size,
                        const char *path, char *err, size_t errlen)
@@ -151,13 +156,15 @@ int wl_st_open(wl_st_file *f, const char *path, char *err, size_t errlen)
             free(sorted);
             goto fail;
         }
+    /* Duplicate names (JSON allows repeated keys): sorted, so O(n log n) on hostile headers. */
+    qsort(sorted, (size_t)f->n, sizeof *sorted, cmp_name);
+    for (int i = 1; i < f->n; i++)
+        if (strcmp(sorted[i - 1].name, sorted[i].name) == 0) {
+            wl_fail(err, errlen, "%s: tensor '%s' appears twice", path, sorted[i].name);
+            free(sorted);
+            goto fail;
+        }
     free(sorted);
-    for (int i = 0; i < f->n; i++)
-        for (int j = 0; j < i; j++)
-            if (strcmp(f->tensors[i].name, f->tensors[j].name) == 0) {
-                wl_fail(err, errlen, "%s: tensor '%s' appears twice", path, f->tensors[i].name);
-                goto fail;
-            }
     return 0;
 fail:
     wl_st_close(f);

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -104,6 +105,24 @@ static void test_bad_headers(void **state)
     expect_error("{\"x\":3}", 0, "not an object");
 }
 
+/* 200,000 tensors with one repeated name at the end: found by sorting (the old pairwise scan took
+ * minutes on such a header, which the 100 MB header cap allows). */
+static void test_many_tensors(void **state)
+{
+    (void)state;
+    enum { N = 200000 };
+    size_t cap = (size_t)N * 64 + 64, n = 0;
+    char *h = malloc(cap);
+    assert_non_null(h);
+    n += (size_t)snprintf(h + n, cap - n, "{");
+    for (int i = 0; i < N; i++)
+        n += (size_t)snprintf(h + n, cap - n, "\"t%d\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0]},",
+                              i == N - 1 ? 17 : i);
+    h[n - 1] = '}';
+    expect_error(h, 0, "'t17' appears twice");
+    free(h);
+}
+
 static void test_missing_file(void **state)
 {
     (void)state;
@@ -120,6 +139,7 @@ int main(void)
         cmocka_unit_test(test_truncated_file),
         cmocka_unit_test(test_header_longer_than_file),
         cmocka_unit_test(test_bad_headers),
+        cmocka_unit_test(test_many_tensors),
         cmocka_unit_test(test_missing_file),
     };
     if (system("mkdir -p build/tmp")) return 1;
