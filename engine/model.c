@@ -45,6 +45,27 @@ static const float *tensor_f32(wl_model *m, const char *name)
     return out;
 }
 
+/* NaN or Inf in a weight only shows up later as NaN logits and no words: refuse it at load. The
+ * test is on the bits (all-ones exponent), per dtype. */
+static int check_finite(const wl_st_file *f, char *err, size_t errlen)
+{
+    for (int k = 0; k < f->n; k++) {
+        const wl_st_tensor *t = &f->tensors[k];
+        const unsigned char *p = t->data;
+        size_t size = t->dtype == WL_F32 ? 4 : (t->dtype == WL_F16 || t->dtype == WL_BF16) ? 2 : 0;
+        for (size_t i = 0; size && i < t->nbytes / size; i++) {
+            uint32_t bits = 0;
+            memcpy(&bits, p + i * size, size); /* little-endian, as safetensors stores */
+            int bad = t->dtype == WL_F32  ? (bits & 0x7F800000u) == 0x7F800000u
+                      : t->dtype == WL_F16 ? (bits & 0x7C00u) == 0x7C00u
+                                           : (bits & 0x7F80u) == 0x7F80u;
+            if (bad)
+                return wl_fail(err, errlen, "%s: tensor '%s' element %zu is NaN or infinite", f->path, t->name, i);
+        }
+    }
+    return 0;
+}
+
 static const float *get(wl_model *m, int *ok, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static const float *get(wl_model *m, int *ok, const char *fmt, ...)
 {
@@ -97,7 +118,8 @@ wl_status wl_model_load(const char *dir, wl_params params, wl_model **out, char 
         return WL_ERR_FORMAT;
     }
     snprintf(path, sizeof path, "%s/model.safetensors", dir);
-    if (wl_st_open(&m->file, path, err, errlen) || wl_layout_check(&m->file, &m->c, err, errlen)) {
+    if (wl_st_open(&m->file, path, err, errlen) || wl_layout_check(&m->file, &m->c, err, errlen) ||
+        check_finite(&m->file, err, errlen)) {
         wl_model_free(m);
         return WL_ERR_FORMAT;
     }

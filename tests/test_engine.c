@@ -8,6 +8,7 @@
  * - the audio window comes from preprocessor_config.json, checked against config.json: exactly
  *   the window is accepted, a model with a 3 s window runs end to end. */
 #include "../engine/half.h"
+#include "../gen/synthetic_checkpoint.h"
 #include "../engine/mel.h"
 #include "../engine/safetensors.h"
 #include "../engine/whisperlab.h"
@@ -561,6 +562,49 @@ static void test_decoder_input_limits(void **state)
     free(enc), free(logits);
 }
 
+/* A tiny Whisper (d_model 8, one layer each side, 3 s window) whose generated weights get one
+ * element overwritten with the given float32 bits: NaN and Inf are refused at load. */
+static void expect_weight_refused(uint32_t bits, const char *needle)
+{
+    const char *dir = "build/tmp/tinyw";
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf %s && mkdir -p %s", dir, dir);
+    assert_int_equal(system(cmd), 0);
+    FILE *f = fopen("build/tmp/tinyw/config.json", "w");
+    fputs("{\"num_mel_bins\": 80, \"d_model\": 8, \"vocab_size\": 64, \"encoder_layers\": 1,"
+          " \"encoder_attention_heads\": 2, \"encoder_ffn_dim\": 16, \"decoder_layers\": 1,"
+          " \"decoder_attention_heads\": 2, \"decoder_ffn_dim\": 16, \"max_source_positions\": 150,"
+          " \"max_target_positions\": 8}", f);
+    fclose(f);
+    f = fopen("build/tmp/tinyw/preprocessor_config.json", "w");
+    fputs("{\"sampling_rate\": 16000, \"n_fft\": 400, \"hop_length\": 160, \"feature_size\": 80,"
+          " \"chunk_length\": 3, \"n_samples\": 48000, \"nb_max_frames\": 300}", f);
+    fclose(f);
+    assert_int_equal(wl_write_synthetic("build/tmp/tinyw/config.json", "build/tmp/tinyw/model.safetensors", NULL,
+                                        NULL, err, sizeof err), 0);
+    wl_model *m = NULL;
+    if (wl_model_load(dir, wl_default_params(), &m, err, sizeof err)) fail_msg("clean tiny model: %s", err);
+    wl_model_free(m);
+    wl_st_file st;
+    assert_int_equal(wl_st_open(&st, "build/tmp/tinyw/model.safetensors", err, sizeof err), 0);
+    const wl_st_tensor *t = wl_st_find(&st, "model.decoder.layers.0.fc1.weight");
+    assert_non_null(t);
+    long off = (long)((const char *)t->data - (const char *)st.map) + 4 * 5;
+    wl_st_close(&st);
+    f = fopen("build/tmp/tinyw/model.safetensors", "r+b");
+    assert_int_equal(fseek(f, off, SEEK_SET), 0);
+    assert_int_equal(fwrite(&bits, 4, 1, f), 1);
+    fclose(f);
+    expect_model_error(dir, needle);
+}
+
+static void test_non_finite_weights(void **state)
+{
+    (void)state;
+    expect_weight_refused(0x7FC00000u, "'model.decoder.layers.0.fc1.weight' element 5 is NaN or infinite");
+    expect_weight_refused(0xFF800000u, "element 5 is NaN or infinite");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -576,6 +620,7 @@ int main(void)
         cmocka_unit_test(test_audio_window),
         cmocka_unit_test(test_3s_window_model),
         cmocka_unit_test(test_decoder_input_limits),
+        cmocka_unit_test(test_non_finite_weights),
     };
     return cmocka_run_group_tests_name("engine properties and bad input", tests, setup, teardown);
 }
