@@ -6,8 +6,9 @@ Sets: the lab's 24 clips and 5 grammar-error clips (data/audio), never trained o
 (held-out phrases, training voices) and `unseen` (held-out voices) from the training plan,
 spoken again here with espeak-ng's word start times.
 Gates: WER (lowercase, punctuation stripped), the predicted first/last timestamp against the
-speech span (first/last sample at -40 dBFS, as make_corpus measures it), and whether the
-alignment heads' attention peaks are non-decreasing over the words.
+speech span (first/last sample at -40 dBFS, as make_corpus measures it), and whether the peaks
+of the alignment heads' mean cross-attention (what token timestamps align) are non-decreasing
+over the words, teacher-forced on the expected text.
 Alignment heads are chosen on `seen` only: for each decoder head, the fraction of words whose
 attention peak (when the word is predicted) falls inside that word's span [start of the word,
 start of the next word or speech end]; heads scoring >= 0.5 of the best, at most 4.
@@ -82,8 +83,9 @@ class Runner:
         return out[0].tolist()
 
     @torch.no_grad()
-    def word_peaks(self, pcm, text):
-        """Per decoder layer and head, the attention peak (seconds) when each word is predicted."""
+    def word_peaks(self, pcm, text, heads=None):
+        """Per decoder layer and head, the attention peak (seconds) when each word is predicted;
+        with heads, the peak of those heads' mean attention (what token timestamps align)."""
         ids = self.tok.encode(" " + text, add_special_tokens=False)
         prompt = [tm.SOT, tm.NOTS]
         inp = torch.tensor([prompt + ids])
@@ -91,6 +93,9 @@ class Runner:
         att = torch.stack(out.cross_attentions)[:, 0]  # [layers, heads, T, S]
         pieces = self.tok.convert_ids_to_tokens(ids)
         rows = [len(prompt) - 1 + i for i, p in enumerate(pieces) if p.startswith("\u0120")]
+        if heads:
+            mean = torch.stack([att[l, h] for l, h in heads]).mean(0)
+            return mean[rows, :].argmax(-1).numpy() * 0.02  # [words]
         return att[:, :, rows, :].argmax(-1).numpy() * 0.02  # [layers, heads, words]
 
 
@@ -132,9 +137,8 @@ def main():
         text_ids = run.transcribe(c["pcm"], False)
         text = run.tok.decode(text_ids, skip_special_tokens=True).strip()
         ts_ids = run.transcribe(c["pcm"], True)
-        ts = [(t - tm.TS0) * 0.02 for t in ts_ids if t >= tm.TS0]
-        peaks = run.word_peaks(c["pcm"], c["text"])
-        mono = all(np.all(np.diff(peaks[l, h]) >= 0) for l, h in heads)
+        ts = [round((t - tm.TS0) * 0.02, 2) for t in ts_ids if t >= tm.TS0]
+        mono = bool(np.all(np.diff(run.word_peaks(c["pcm"], c["text"], heads)) >= 0))
         e, nw = wer(c["text"], text)
         results.append(dict(id=c["id"], set=c["set"], expected=c["text"], predicted=text, errors=e,
                             words=nw, start=c["start"], end=c["end"],
