@@ -99,6 +99,9 @@ def decode_outputs(prefix, gen, torch, beam):
     out = {f"{prefix}.tokens": seq.to(torch.int32)}
     if beam:
         # The winner's beam at each of its steps; -1 pads steps after it finished.
+        if getattr(gen, "beam_indices", None) is None:
+            fail("this transformers' Whisper generate() returns no beam_indices for short-form audio "
+                 "(transformers PR #30984 and later); use transformers 4.40-4.42")
         bi = [int(b) for b in gen.beam_indices[0][:steps] if b >= 0]
         steps = len(bi)
         rows = [gen.scores[t][bi[t]] for t in range(steps)]  # processed log-probs (not renormalised)
