@@ -1,12 +1,16 @@
 /* whisperlab: the command line. Subcommands:
- *   info   the model's dimensions and checkpoint
- *   dump   write the engine's stage tensors for a clip to safetensors (stage names as tensor
- *          names), to diff against HF yourself */
+ *   info        the model's dimensions and checkpoint
+ *   dump        write the engine's stage tensors for a clip to safetensors (stage names as tensor
+ *               names), to diff against HF yourself
+ *   transcribe  text of audio files (greedy or beam search, timestamps, JSON with every token)
+ *   inspect     a per-token table: probabilities, alternatives, where the decoder listens */
 #include "model_card.h"
 #include "model_path.h"
 #include "safetensors.h"
 #include "whisperlab.h"
 
+#include <cjson/cJSON.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +38,9 @@ static int usage(FILE *to, int code)
 {
     fprintf(to, "usage: whisperlab COMMAND [options]   (whisperlab COMMAND --help for its options)\n"
                 "  info   print the model's dimensions and checkpoint\n"
-                "  dump   write the engine's stage tensors for an audio file to safetensors\n");
+                "  dump   write the engine's stage tensors for an audio file to safetensors\n"
+                "  transcribe  the text of audio files (--json: every token, probability, timestamp)\n"
+                "  inspect     a per-token table of one audio file\n");
     return code;
 }
 
@@ -173,12 +179,307 @@ static int cmd_dump(int argc, char **argv)
     return rc ? 1 : 0;
 }
 
+/* ---- transcribe and inspect ---------------------------------------------------------- */
+
+typedef struct {
+    int json, timestamps, beams, max_new, threads;
+    const char *model;
+    const char *files[256];
+    int n_files;
+} decode_args;
+
+/* Flags of transcribe/inspect; returns 0, or 2 after a usage error. */
+static int parse_decode_args(int argc, char **argv, decode_args *a)
+{
+    *a = (decode_args){.beams = 1, .model = ""};
+    for (int i = 2; i < argc; i++) {
+        const char *k = argv[i];
+        int has_value = i + 1 < argc;
+        if (!strcmp(k, "--json")) a->json = 1;
+        else if (!strcmp(k, "--timestamps")) a->timestamps = 1;
+        else if (!strcmp(k, "--beams") && has_value) a->beams = atoi(argv[++i]);
+        else if (!strcmp(k, "--max-new-tokens") && has_value) a->max_new = atoi(argv[++i]);
+        else if (!strcmp(k, "--threads") && has_value) a->threads = atoi(argv[++i]);
+        else if (!strcmp(k, "--model") && has_value) a->model = argv[++i];
+        else if (k[0] == '-' && k[1] == '-') return fprintf(stderr, "whisperlab: unknown or incomplete option %s\n", k), 2;
+        else if (a->n_files < 256) a->files[a->n_files++] = k;
+        else return fprintf(stderr, "whisperlab: at most 256 files per call\n"), 2;
+    }
+    if (a->beams < 1 || a->beams > 64) return fprintf(stderr, "whisperlab: --beams must be 1..64\n"), 2;
+    if (a->max_new < 0) return fprintf(stderr, "whisperlab: --max-new-tokens must be >= 0\n"), 2;
+    return 0;
+}
+
+/* The model, its generation settings and tokenizer, loaded once for every file. */
+typedef struct {
+    char dir[4096];
+    wl_model *m;
+    wl_dims d;
+    wl_gen_config cfg;
+    wl_tokenizer *tok;
+    wl_model_card card;
+} session;
+
+static void session_close(session *s)
+{
+    wl_tokenizer_free(s->tok);
+    wl_gen_config_free(&s->cfg);
+    wl_model_free(s->m);
+}
+
+/* Loads the model and says on stderr which one it is and what it is. */
+static int session_open(const decode_args *a, session *s)
+{
+    char err[1024];
+    memset(s, 0, sizeof *s);
+    wl_params p = wl_default_params();
+    p.n_threads = a->threads;
+    if (wl_resolve_model(a->model, LOCAL_DEFAULT, s->dir, sizeof s->dir, err, sizeof err) ||
+        wl_model_card_read(s->dir, &s->card, err, sizeof err) || wl_model_load(s->dir, p, &s->m, err, sizeof err) ||
+        wl_gen_config_load(s->dir, &s->cfg, err, sizeof err) || wl_tokenizer_load(s->dir, &s->tok, err, sizeof err)) {
+        fprintf(stderr, "whisperlab: %s\n", err);
+        session_close(s);
+        return -1;
+    }
+    s->d = wl_model_dims(s->m);
+    fprintf(stderr, "whisperlab: model %s: %s (%s)\n", s->dir, s->card.summary, s->card.kind);
+    if (!strcmp(s->card.kind, "synthetic"))
+        fprintf(stderr, "whisperlab: these weights are SYNTHETIC (generated, never trained): the text is meaningless\n");
+    return 0;
+}
+
+/* audio -> mel -> encoder -> generate. NULL with err naming the file on failure. */
+static wl_result *decode_file(session *s, const decode_args *a, const char *path, char *err, size_t errlen)
+{
+    float *samples = NULL, *mel = malloc((size_t)s->d.n_mels * s->d.n_frames * sizeof(float));
+    float *enc = malloc((size_t)s->d.n_audio_ctx * s->d.d_model * sizeof(float));
+    size_t n = 0;
+    wl_result *r = NULL;
+    wl_gen_opts o = {.beams = a->beams, .timestamps = a->timestamps, .max_new_tokens = a->max_new,
+                     .token_timestamps = s->cfg.n_alignment_heads > 0};
+    char why[1024] = "out of memory";
+    if (!mel || !enc || wl_audio_load(path, (size_t)s->d.n_samples, &samples, &n, why, sizeof why) ||
+        wl_mel(s->m, samples, n, mel, why, sizeof why) || wl_encode(s->m, mel, enc, why, sizeof why) ||
+        (o.num_frames = (int)(n / WL_HOP), wl_generate(s->m, &s->cfg, enc, &o, &r, why, sizeof why))) {
+        /* audio errors already name the file */
+        if (strstr(why, path)) snprintf(err, errlen, "%s", why);
+        else snprintf(err, errlen, "%s: %s", path, why);
+        r = NULL;
+    }
+    free(samples), free(mel), free(enc);
+    return r;
+}
+
+/* One token as text: timestamps written <|1.50|>, control characters escaped (for tables). */
+static void token_text(const wl_tokenizer *tok, int32_t id, char *out, size_t outlen, int escape)
+{
+    char *t = wl_detokenize(tok, &id, 1, WL_DECODE_TIMESTAMPS);
+    size_t w = 0;
+    for (const char *p = t ? t : ""; *p && w + 5 < outlen; p++) {
+        unsigned char ch = (unsigned char)*p;
+        if (escape && ch < 0x20) w += (size_t)snprintf(out + w, outlen - w, ch == '\n' ? "\\n" : "\\x%02x", ch);
+        else out[w++] = (char)ch;
+    }
+    out[w] = 0;
+    free(t);
+}
+
+static cJSON *file_json(const session *s, const char *path, const wl_result *r)
+{
+    cJSON *f = cJSON_CreateObject(), *toks = cJSON_CreateArray(), *prompt = cJSON_CreateArray();
+    char buf[512];
+    char *text = wl_detokenize(s->tok, r->tokens, r->n_tokens, WL_DECODE_SKIP_SPECIAL);
+    cJSON_AddStringToObject(f, "file", path);
+    cJSON_AddStringToObject(f, "text", text ? text : "");
+    free(text);
+    cJSON_AddNumberToObject(f, "score", r->score);
+    for (int i = 0; i < r->n_prompt; i++) cJSON_AddItemToArray(prompt, cJSON_CreateNumber(r->tokens[i]));
+    cJSON_AddItemToObject(f, "prompt", prompt);
+    for (int i = 0; i < r->n_steps; i++) {
+        const wl_step *st = &r->steps[i];
+        cJSON *t = cJSON_CreateObject(), *top = cJSON_CreateArray();
+        token_text(s->tok, st->token, buf, sizeof buf, 0);
+        cJSON_AddNumberToObject(t, "id", st->token);
+        cJSON_AddStringToObject(t, "text", buf);
+        cJSON_AddNumberToObject(t, "logprob", st->logprob);
+        cJSON_AddNumberToObject(t, "p", exp(st->logprob));
+        cJSON_AddBoolToObject(t, "timestamp", st->is_timestamp);
+        if (r->token_time) cJSON_AddNumberToObject(t, "time", round(r->token_time[r->n_prompt + i] * 100) / 100);
+        for (int k = 0; k < WL_TOP; k++) {
+            cJSON *alt = cJSON_CreateObject();
+            token_text(s->tok, st->top_id[k], buf, sizeof buf, 0);
+            cJSON_AddNumberToObject(alt, "id", st->top_id[k]);
+            cJSON_AddStringToObject(alt, "text", buf);
+            cJSON_AddNumberToObject(alt, "p", exp(st->top_logprob[k]));
+            cJSON_AddItemToArray(top, alt);
+        }
+        cJSON_AddItemToObject(t, "top5", top);
+        cJSON_AddItemToArray(toks, t);
+    }
+    cJSON_AddItemToObject(f, "tokens", toks);
+    wl_text_piece *p;
+    int np = wl_text_pieces(s->tok, r->tokens, r->n_tokens, &p);
+    cJSON *segs = cJSON_CreateArray();
+    for (int i = 0; i < np; i++) {
+        cJSON *g = cJSON_CreateObject();
+        cJSON_AddNumberToObject(g, "start", p[i].start);
+        cJSON_AddNumberToObject(g, "end", p[i].end);
+        cJSON_AddStringToObject(g, "text", p[i].text);
+        cJSON_AddItemToArray(segs, g);
+    }
+    wl_text_pieces_free(p, np);
+    cJSON_AddItemToObject(f, "segments", segs);
+    return f;
+}
+
+/* Plain text: the transcript, or with --timestamps one "[start --> end] text" line per piece. */
+static void print_text(const session *s, const decode_args *a, const char *path, const wl_result *r)
+{
+    const char *prefix = a->n_files > 1 ? path : NULL;
+    wl_text_piece *p = NULL;
+    int np = a->timestamps ? wl_text_pieces(s->tok, r->tokens, r->n_tokens, &p) : 0;
+    for (int i = 0; i < np; i++)
+        printf("%s%s[%6.2f --> %6.2f]%s\n", prefix ? prefix : "", prefix ? ": " : "", p[i].start, p[i].end, p[i].text);
+    if (np <= 0) {
+        char *text = wl_detokenize(s->tok, r->tokens, r->n_tokens, WL_DECODE_SKIP_SPECIAL);
+        printf("%s%s%s\n", prefix ? prefix : "", prefix ? ": " : "", text ? text : "");
+        free(text);
+    }
+    wl_text_pieces_free(p, np);
+}
+
+static const char DECODE_OPTIONS[] =
+    "  --model DIR|REPO    a HF model folder or a repo id in the HF cache (default: openai/whisper-tiny.en\n"
+    "                      from the HF cache, else build/whisper-micro.en, trained here)\n"
+    "  --beams N           beam search with N beams (default 1: greedy)\n"
+    "  --timestamps        predict timestamp tokens (segments with start and end times)\n"
+    "  --max-new-tokens N  stop after N tokens (default: the model's max_length)\n"
+    "  --threads N         OpenBLAS threads\n";
+
+static int cmd_transcribe(int argc, char **argv)
+{
+    decode_args a;
+    if (has_flag(argc, argv, "--help")) {
+        printf("usage: whisperlab transcribe FILE... [--json] [--timestamps] [--beams N] [--model DIR|REPO]\n"
+               "  The text of each audio file; many files load the model once.\n"
+               "  --json              tokens, text pieces, log-probs, top-5, timestamps, token timestamps\n%s",
+               DECODE_OPTIONS);
+        return 0;
+    }
+    int rc = parse_decode_args(argc, argv, &a);
+    if (rc) return rc;
+    if (!a.n_files) return fprintf(stderr, "whisperlab: transcribe: no audio file given\n"), 2;
+    session s;
+    if (session_open(&a, &s)) return 1;
+    cJSON *root = cJSON_CreateObject(), *files = cJSON_CreateArray();
+    cJSON_AddStringToObject(root, "model", s.dir);
+    cJSON_AddStringToObject(root, "model_kind", s.card.kind);
+    cJSON_AddStringToObject(root, "model_summary", s.card.summary);
+    cJSON_AddNumberToObject(root, "beams", a.beams);
+    cJSON_AddBoolToObject(root, "timestamps", a.timestamps);
+    int failed = 0;
+    for (int i = 0; i < a.n_files; i++) {
+        char err[1300];
+        wl_result *r = decode_file(&s, &a, a.files[i], err, sizeof err);
+        if (!r) {
+            fprintf(stderr, "whisperlab: %s\n", err);
+            failed++;
+            cJSON *f = cJSON_CreateObject();
+            cJSON_AddStringToObject(f, "file", a.files[i]);
+            cJSON_AddStringToObject(f, "error", err);
+            cJSON_AddItemToArray(files, f);
+            continue;
+        }
+        if (a.json) cJSON_AddItemToArray(files, file_json(&s, a.files[i], r));
+        else print_text(&s, &a, a.files[i], r);
+        wl_result_free(r);
+    }
+    cJSON_AddItemToObject(root, "files", files);
+    if (a.json) {
+        char *out = cJSON_Print(root);
+        printf("%s\n", out ? out : "{}");
+        free(out);
+    }
+    cJSON_Delete(root);
+    session_close(&s);
+    return failed ? 1 : 0;
+}
+
+/* The encoder position that layer l's heads attend to most (their mean) in row r. */
+static int peak_position(const wl_result *r, int row, int l)
+{
+    const int S = r->n_audio_ctx;
+    int best = 0;
+    double best_v = -1;
+    for (int f = 0; f < S; f++) {
+        double v = 0;
+        for (int h = 0; h < r->heads; h++) v += r->cross_attn[(((size_t)row * r->layers + l) * r->heads + h) * S + f];
+        if (v > best_v) best_v = v, best = f;
+    }
+    return best;
+}
+
+static int cmd_inspect(int argc, char **argv)
+{
+    decode_args a;
+    if (has_flag(argc, argv, "--help")) {
+        printf("usage: whisperlab inspect FILE [--timestamps] [--beams N] [--model DIR|REPO]\n"
+               "  One row per generated token: id, text, probability, token time, the top-5\n"
+               "  alternatives with probabilities, a timestamp flag, and per decoder layer the\n"
+               "  encoder position (as seconds) its heads attend to most when choosing the token.\n%s",
+               DECODE_OPTIONS);
+        return 0;
+    }
+    int rc = parse_decode_args(argc, argv, &a);
+    if (rc) return rc;
+    if (a.n_files != 1) return fprintf(stderr, "whisperlab: inspect takes exactly one audio file\n"), 2;
+    session s;
+    if (session_open(&a, &s)) return 1;
+    char err[1300], text[256], alt[256];
+    wl_result *r = decode_file(&s, &a, a.files[0], err, sizeof err);
+    if (!r) {
+        fprintf(stderr, "whisperlab: %s\n", err);
+        session_close(&s);
+        return 1;
+    }
+    double per_pos = (double)s.d.n_samples / s.d.n_audio_ctx / WL_SAMPLE_RATE;
+    printf("%s: %d tokens (prompt %d), %s, score %.4f\n", a.files[0], r->n_tokens, r->n_prompt,
+           a.beams > 1 ? "beam search" : "greedy", r->score);
+    printf("%4s %6s %-16s %9s %6s %2s  %-*s  %s\n", "step", "id", "text", "p", "time", "ts", 6 * r->layers - 1,
+           "peak per layer (s)", "top-5 alternatives (p)");
+    for (int i = 0; i < r->n_steps; i++) {
+        const wl_step *st = &r->steps[i];
+        token_text(s.tok, st->token, text, sizeof text, 1);
+        char listens[128] = "", *w = listens;
+        for (int l = 0; l < r->layers && w < listens + sizeof listens - 16; l++) /* row of the query that chose it */
+            w += snprintf(w, 16, "%s%5.2f", l ? " " : "", peak_position(r, r->n_prompt - 1 + i, l) * per_pos);
+        char quoted[280];
+        snprintf(quoted, sizeof quoted, "'%s'", text);
+        printf("%4d %6d %-16s %9.3g %6.2f %2s  %-*s ", i, st->token, quoted, exp(st->logprob),
+               r->token_time ? r->token_time[r->n_prompt + i] : 0.0, st->is_timestamp ? "ts" : "", 6 * r->layers - 1,
+               listens);
+        for (int k = 0; k < WL_TOP; k++) {
+            token_text(s.tok, st->top_id[k], alt, sizeof alt, 1);
+            printf(" '%s' %.3g", alt, exp(st->top_logprob[k]));
+        }
+        printf("\n");
+    }
+    char *plain = wl_detokenize(s.tok, r->tokens, r->n_tokens, WL_DECODE_SKIP_SPECIAL);
+    printf("text: %s\n", plain ? plain : "");
+    free(plain);
+    wl_result_free(r);
+    session_close(&s);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) return usage(stderr, 2);
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) return usage(stdout, 0);
     if (strcmp(argv[1], "info") == 0) return cmd_info(argc, argv);
     if (strcmp(argv[1], "dump") == 0) return cmd_dump(argc, argv);
+    if (strcmp(argv[1], "transcribe") == 0) return cmd_transcribe(argc, argv);
+    if (strcmp(argv[1], "inspect") == 0) return cmd_inspect(argc, argv);
     fprintf(stderr, "whisperlab: unknown command '%s'\n", argv[1]);
     return usage(stderr, 2);
 }

@@ -14,6 +14,10 @@ struct wl_decoder {
     int pos;       /* tokens fed so far */
     float **k_self, **v_self;   /* per layer (n_text_ctx, d) */
     float **k_cross, **v_cross; /* per layer (n_audio_ctx, d) */
+    int owns_cross;             /* 0 for a fork: the cross K/V belong to the decoder it came from */
+    float *xattn;               /* (dec_layers, H, xattn_n, n_audio_ctx): the last feed's cross-attention */
+    int xattn_n;
+    size_t xattn_cap;           /* floats allocated */
 };
 
 static float **alloc_layers(int L, int64_t n)
@@ -35,7 +39,9 @@ void wl_decoder_free(wl_decoder *d)
     if (!d) return;
     int L = d->m->c.dec_layers;
     free_layers(d->k_self, L), free_layers(d->v_self, L);
-    free_layers(d->k_cross, L), free_layers(d->v_cross, L);
+    if (d->owns_cross) free_layers(d->k_cross, L), free_layers(d->v_cross, L);
+    else free(d->k_cross), free(d->v_cross);
+    free(d->xattn);
     free(d);
 }
 
@@ -47,6 +53,7 @@ wl_status wl_decoder_new(wl_model *m, const float *enc_out, wl_decoder **out, ch
     *out = NULL;
     if (d) {
         d->m = m;
+        d->owns_cross = 1;
         d->k_self = alloc_layers(L, (int64_t)c->n_text_ctx * C);
         d->v_self = alloc_layers(L, (int64_t)c->n_text_ctx * C);
         d->k_cross = alloc_layers(L, (int64_t)S * C);
@@ -64,68 +71,185 @@ wl_status wl_decoder_new(wl_model *m, const float *enc_out, wl_decoder **out, ch
     return WL_OK;
 }
 
+wl_status wl_decoder_fork(const wl_decoder *src, wl_decoder **out, char *err, size_t errlen)
+{
+    const wl_config *c = &src->m->c;
+    int L = c->dec_layers;
+    wl_decoder *d = calloc(1, sizeof *d);
+    *out = NULL;
+    if (d) {
+        d->m = src->m;
+        d->k_self = alloc_layers(L, (int64_t)c->n_text_ctx * c->d_model);
+        d->v_self = alloc_layers(L, (int64_t)c->n_text_ctx * c->d_model);
+        d->k_cross = calloc((size_t)L, sizeof *d->k_cross);
+        d->v_cross = calloc((size_t)L, sizeof *d->v_cross);
+    }
+    if (!d || !d->k_self || !d->v_self || !d->k_cross || !d->v_cross) {
+        wl_decoder_free(d);
+        return wl_fail(err, errlen, "decoder: out of memory"), WL_ERR_NOMEM;
+    }
+    memcpy(d->k_cross, src->k_cross, (size_t)L * sizeof *d->k_cross); /* shared, read-only */
+    memcpy(d->v_cross, src->v_cross, (size_t)L * sizeof *d->v_cross);
+    wl_decoder_copy(d, src);
+    *out = d;
+    return WL_OK;
+}
+
+void wl_decoder_copy(wl_decoder *dst, const wl_decoder *src)
+{
+    const wl_config *c = &src->m->c;
+    size_t n = (size_t)src->pos * c->d_model * sizeof(float);
+    for (int l = 0; l < c->dec_layers && dst != src; l++) {
+        memcpy(dst->k_self[l], src->k_self[l], n);
+        memcpy(dst->v_self[l], src->v_self[l], n);
+    }
+    dst->pos = src->pos;
+}
+
+const float *wl_decoder_cross_attn(const wl_decoder *d, int *n)
+{
+    *n = d->xattn ? d->xattn_n : 0;
+    return d->xattn;
+}
+
 void wl_decoder_reset(wl_decoder *d) { d->pos = 0; }
 int wl_decoder_pos(const wl_decoder *d) { return d->pos; }
 
-wl_status wl_decoder_feed(wl_decoder *d, const int32_t *tokens, int n, float *logits, char *err,
-                          size_t errlen)
+/* Makes room for rows of cross-attention per layer in d->xattn. */
+static int reserve_xattn(wl_decoder *d, int rows)
 {
-    wl_model *m = d->m;
+    const wl_config *c = &d->m->c;
+    size_t need = (size_t)c->dec_layers * c->dec_heads * rows * c->n_audio_ctx;
+    if (need > d->xattn_cap) {
+        free(d->xattn);
+        d->xattn = malloc(need * sizeof(float));
+        d->xattn_cap = d->xattn ? need : 0;
+    }
+    return d->xattn ? 0 : -1;
+}
+
+/* The decoder layers, out [n, d_model] after the final LayerNorm, for n rows: either n tokens of
+ * one decoder (n_dec = 1) at positions pos..pos+n-1, or one token for each of n decoders
+ * (n_dec = n, the beams of a search) batched through the same matrix products. Stage callbacks
+ * fire for the single-decoder form only. */
+static wl_status forward(wl_decoder **decs, int n_dec, const int32_t *tokens, int n, float *out, char *err,
+                         size_t errlen)
+{
+    wl_model *m = decs[0]->m;
     const wl_config *c = &m->c;
-    const int C = c->d_model, H = c->dec_heads, S = c->n_audio_ctx, V = c->n_vocab, P = d->pos;
-    if (n <= 0 || P + n > c->n_text_ctx)
-        return wl_fail(err, errlen, "decoder: %d tokens at position %d exceed the %d-token context",
-                       n, P, c->n_text_ctx), WL_ERR_INPUT;
-    for (int i = 0; i < n; i++)
+    const int C = c->d_model, H = c->dec_heads, S = c->n_audio_ctx, V = c->n_vocab, one = n_dec == 1;
+#define DEC(i) decs[one ? 0 : (i)]
+#define POS(i) (DEC(i)->pos + (one ? (i) : 0))
+    if (n <= 0 || (!one && n_dec != n))
+        return wl_fail(err, errlen, "decoder: %d tokens for %d decoders", n, n_dec), WL_ERR_INPUT;
+    int keys = S, shared = 1; /* shared: one cross K/V for all rows (forks of one decoder) */
+    for (int i = 0; i < n; i++) {
+        if (DEC(i)->m != m || POS(i) >= c->n_text_ctx)
+            return wl_fail(err, errlen, "decoder: %d tokens at position %d exceed the %d-token context",
+                           one ? n : 1, DEC(i)->pos, c->n_text_ctx), WL_ERR_INPUT;
         if (tokens[i] < 0 || tokens[i] >= V)
             return wl_fail(err, errlen, "decoder: token %d is outside the vocabulary (0..%d)",
                            tokens[i], V - 1), WL_ERR_INPUT;
+        keys = POS(i) + 1 > keys ? POS(i) + 1 : keys;
+        shared &= DEC(i)->k_cross == decs[0]->k_cross;
+    }
     int64_t nC = (int64_t)n * C;
-    int keys = P + n > S ? P + n : S;
     float *h = malloc((size_t)nC * sizeof(float)), *x = malloc((size_t)nC * sizeof(float));
     float *q = malloc((size_t)nC * sizeof(float)), *a = malloc((size_t)nC * sizeof(float));
+    float *kv = malloc(2 * (size_t)nC * sizeof(float));
     float *probs = malloc((size_t)H * n * keys * sizeof(float));
     float *scratch = malloc((size_t)n * (C + c->dec_ffn) * sizeof(float));
+    int ok = h && x && q && a && kv && probs && scratch;
+    for (int i = 0; ok && i < n_dec; i++) ok = !reserve_xattn(decs[i], one ? n : 1); /* kept for the caller */
     wl_status st = WL_OK;
-    if (!h || !x || !q || !a || !probs || !scratch) {
+    if (!ok) {
         st = WL_ERR_NOMEM;
         wl_fail(err, errlen, "decoder: out of memory");
         goto done;
     }
     for (int i = 0; i < n; i++)
         for (int e = 0; e < C; e++)
-            h[(int64_t)i * C + e] = m->tok_emb[(int64_t)tokens[i] * C + e] + m->dec_pos[(int64_t)(P + i) * C + e];
-    wl_emit(m, "dec.embed", h, 2, n, C, 0);
+            h[(int64_t)i * C + e] = m->tok_emb[(int64_t)tokens[i] * C + e] + m->dec_pos[(int64_t)POS(i) * C + e];
+    if (one) wl_emit(m, "dec.embed", h, 2, n, C, 0);
     for (int l = 0; l < c->dec_layers; l++) {
         const wl_dec_layer *L = &m->dec[l];
         char name[32];
-        /* Causal self-attention: this call's K/V rows join the cache at P..P+n-1. */
+        /* Causal self-attention: each row's K/V join its decoder's cache at its position. */
         wl_layernorm(x, h, L->attn_ln, n, C);
         wl_query(q, x, L->attn.q, n, C, H);
-        wl_linear(d->k_self[l] + (int64_t)P * C, x, L->attn.k, n, C, C);
-        wl_linear(d->v_self[l] + (int64_t)P * C, x, L->attn.v, n, C, C);
-        wl_attention(a, probs, q, d->k_self[l], d->v_self[l], n, P + n, C, H, P);
+        wl_linear(kv, x, L->attn.k, n, C, C);
+        wl_linear(kv + nC, x, L->attn.v, n, C, C);
+        for (int i = 0; i < n; i++) {
+            memcpy(DEC(i)->k_self[l] + (int64_t)POS(i) * C, kv + (int64_t)i * C, (size_t)C * sizeof(float));
+            memcpy(DEC(i)->v_self[l] + (int64_t)POS(i) * C, kv + nC + (int64_t)i * C, (size_t)C * sizeof(float));
+        }
+        if (one) wl_attention(a, probs, q, decs[0]->k_self[l], decs[0]->v_self[l], n, POS(0) + n, C, H, POS(0));
+        else
+            for (int i = 0; i < n; i++)
+                wl_attention(a + (int64_t)i * C, probs, q + (int64_t)i * C, DEC(i)->k_self[l], DEC(i)->v_self[l], 1,
+                             POS(i) + 1, C, H, POS(i));
         wl_linear(x, a, L->attn.o, n, C, C);
         wl_add(h, x, nC);
-        /* Cross-attention over the audio. */
+        /* Cross-attention over the audio: probs [H, n, S]. */
         wl_layernorm(x, h, L->cross_ln, n, C);
         wl_query(q, x, L->cross.q, n, C, H);
-        wl_attention(a, probs, q, d->k_cross[l], d->v_cross[l], n, S, C, H, -1);
-        snprintf(name, sizeof name, "cross_attn.%d", l);
-        wl_emit(m, name, probs, 3, H, n, S);
+        if (shared) wl_attention(a, probs, q, decs[0]->k_cross[l], decs[0]->v_cross[l], n, S, C, H, -1);
+        else
+            for (int i = 0; i < n; i++) /* separate encoder outputs: one row at a time */
+                wl_attention(a + (int64_t)i * C, probs + (int64_t)i * H * S, q + (int64_t)i * C, DEC(i)->k_cross[l],
+                             DEC(i)->v_cross[l], 1, S, C, H, -1);
+        for (int i = 0; i < n; i++) /* into each decoder's [L][H][rows][S] */
+            for (int hd = 0; hd < H; hd++) {
+                const float *row = shared ? probs + ((int64_t)hd * n + i) * S : probs + ((int64_t)i * H + hd) * S;
+                int rows = one ? n : 1, r = one ? i : 0;
+                memcpy(DEC(i)->xattn + (((size_t)l * H + hd) * rows + r) * S, row, (size_t)S * sizeof(float));
+            }
+        if (one) {
+            snprintf(name, sizeof name, "cross_attn.%d", l);
+            wl_emit(m, name, probs, 3, H, n, S);
+        }
         wl_linear(x, a, L->cross.o, n, C, C);
         wl_add(h, x, nC);
         wl_ffn_block(h, &L->ffn_ln, L->fc1, L->fc2, n, C, c->dec_ffn, scratch);
         snprintf(name, sizeof name, "dec.layer.%d", l);
-        wl_emit(m, name, h, 2, n, C, 0);
+        if (one) wl_emit(m, name, h, 2, n, C, 0);
     }
-    wl_layernorm(x, h, m->dec_ln, n, C);
-    wl_emit(m, "dec.out", x, 2, n, C, 0);
-    wl_linear_w tied = {m->tok_emb, NULL}; /* logits = h . E^T, no bias */
-    wl_linear(logits, x, tied, n, C, V);
-    wl_emit(m, "logits", logits, 2, n, V, 0);
-    d->pos += n;
+    wl_layernorm(out, h, m->dec_ln, n, C);
+    if (one) wl_emit(m, "dec.out", out, 2, n, C, 0);
+    for (int i = 0; i < n_dec; i++) decs[i]->pos += one ? n : 1, decs[i]->xattn_n = one ? n : 1;
+#undef DEC
+#undef POS
 done:
-    free(h), free(x), free(q), free(a), free(probs), free(scratch);
+    free(h), free(x), free(q), free(a), free(kv), free(probs), free(scratch);
+    return st;
+}
+
+/* logits [n, n_vocab] = h . E^T against the tied token embedding, no bias. */
+static void project(wl_model *m, const float *h, int n, float *logits)
+{
+    wl_linear_w tied = {m->tok_emb, NULL};
+    wl_linear(logits, h, tied, n, m->c.d_model, m->c.n_vocab);
+    wl_emit(m, "logits", logits, 2, n, m->c.n_vocab, 0);
+}
+
+wl_status wl_decoder_feed(wl_decoder *d, const int32_t *tokens, int n, float *logits, char *err, size_t errlen)
+{
+    float *h = n > 0 ? malloc((size_t)n * d->m->c.d_model * sizeof *h) : NULL;
+    if (n > 0 && !h) return wl_fail(err, errlen, "decoder: out of memory"), WL_ERR_NOMEM;
+    wl_status st = forward(&d, 1, tokens, n, h, err, errlen);
+    if (!st && logits) project(d->m, h, n, logits);
+    free(h);
+    return st;
+}
+
+wl_status wl_decoder_feed_many(wl_decoder **decs, const int32_t *tokens, int n_dec, float *logits, char *err,
+                               size_t errlen)
+{
+    wl_model *m = decs[0]->m;
+    float *h = malloc((size_t)n_dec * m->c.d_model * sizeof *h);
+    wl_status st = h ? WL_OK : (wl_fail(err, errlen, "decoder: out of memory"), WL_ERR_NOMEM);
+    if (!st) st = forward(decs, n_dec, tokens, n_dec, h, err, errlen);
+    if (!st) project(m, h, n_dec, logits); /* one product for all rows: the weights are read once */
+    free(h);
     return st;
 }

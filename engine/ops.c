@@ -7,8 +7,11 @@
 
 void wl_linear(float *out, const float *inp, wl_linear_w W, int T, int IN, int OUT)
 {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, OUT, IN, 1.0f, inp, IN, W.w, IN, 0.0f,
-                out, OUT);
+    /* One row (a generation step) as a matrix-vector product: sgemm would repack all of W
+     * (the 51864 x 384 logits matrix) on every call. */
+    if (T == 1) cblas_sgemv(CblasRowMajor, CblasNoTrans, OUT, IN, 1.0f, W.w, IN, inp, 1, 0.0f, out, 1);
+    else cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, OUT, IN, 1.0f, inp, IN, W.w, IN, 0.0f,
+                     out, OUT);
     if (W.b)
         for (int t = 0; t < T; t++)
             for (int o = 0; o < OUT; o++) out[(int64_t)t * OUT + o] += W.b[o];
@@ -68,16 +71,19 @@ void wl_attention(float *out, float *probs, const float *q, const float *k, cons
     int D = C / H;
     for (int h = 0; h < H; h++) {
         float *S = probs + (int64_t)h * Tq * Tk;
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Tq, Tk, D, 1.0f, q + h * D, C, k + h * D,
-                    C, 0.0f, S, Tk);
+        /* One query (a generation step): matrix-vector products, as sgemm would repack K and V */
+        if (Tq == 1) cblas_sgemv(CblasRowMajor, CblasNoTrans, Tk, D, 1.0f, k + h * D, C, q + h * D, 1, 0.0f, S, 1);
+        else cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Tq, Tk, D, 1.0f, q + h * D, C, k + h * D,
+                         C, 0.0f, S, Tk);
         for (int i = 0; i < Tq; i++) {
             float *row = S + (int64_t)i * Tk;
             if (causal >= 0)
                 for (int j = causal + i + 1; j < Tk; j++) row[j] = -INFINITY;
             softmax_row(row, Tk);
         }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Tq, D, Tk, 1.0f, S, Tk, v + h * D, C,
-                    0.0f, out + h * D, C);
+        if (Tq == 1) cblas_sgemv(CblasRowMajor, CblasTrans, Tk, D, 1.0f, v + h * D, C, S, 1, 0.0f, out + h * D, 1);
+        else cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Tq, D, Tk, 1.0f, S, Tk, v + h * D, C,
+                         0.0f, out + h * D, C);
     }
 }
 

@@ -89,9 +89,102 @@ void wl_decoder_reset(wl_decoder *dec);
 /* Tokens fed so far (the position of the next one). */
 int wl_decoder_pos(const wl_decoder *dec);
 /* Feeds n tokens at positions pos..pos+n-1 (causal, through the KV cache) and writes their
- * logits [n, n_vocab]. n = 1 is one generation step; n = T from pos 0 is teacher forcing. */
+ * logits [n, n_vocab] (logits may be NULL: only the stages and cross-attention are wanted).
+ * n = 1 is one generation step; n = T from pos 0 is teacher forcing. */
 wl_status wl_decoder_feed(wl_decoder *dec, const int32_t *tokens, int n, float *logits, char *err,
                           size_t errlen);
+/* Feeds tokens[i] to decs[i] for i < n_dec (decoders of one model, e.g. the beams of a beam
+ * search) and writes their logits [n_dec, n_vocab] with one matrix product. */
+wl_status wl_decoder_feed_many(wl_decoder **decs, const int32_t *tokens, int n_dec, float *logits, char *err,
+                               size_t errlen);
+
+/* Cross-attention of the last wl_decoder_feed call: [dec_layers][dec_heads][n][n_audio_ctx]
+ * (softmaxed), *n = that call's token count. Valid until the next feed; NULL before any. */
+const float *wl_decoder_cross_attn(const wl_decoder *dec, int *n);
+/* A second decoder over the same encoder output, sharing its cross-attention K/V (free it
+ * before src), with a copy of src's tokens so far. For beam search. */
+wl_status wl_decoder_fork(const wl_decoder *src, wl_decoder **out, char *err, size_t errlen);
+/* Makes dst continue from src's tokens (both from one wl_decoder_fork family). */
+void wl_decoder_copy(wl_decoder *dst, const wl_decoder *src);
+
+/* ---- Generation: HF generate() for short-form audio ----------------------------------------- */
+
+/* The model's generation_config.json (and config.json's median_filter_width); where a key is
+ * absent, HF's GenerationConfig default applies. */
+typedef struct {
+    int32_t decoder_start; /* decoder_start_token_id, e.g. 50257 <|startoftranscript|> */
+    int32_t eos;           /* eos_token_id, e.g. 50256 <|endoftext|> */
+    int32_t no_timestamps; /* no_timestamps_token_id, e.g. 50362; -1 if absent (no timestamps) */
+    int32_t timestamp_begin; /* no_timestamps + 1: <|0.00|> */
+    int max_initial_timestamp_index; /* e.g. 50 (1.00 s); -1 if absent (no limit) */
+    int max_length;        /* e.g. 448, prompt included (HF default 20) */
+    double length_penalty; /* beam score = sum of log-probs / generated length^this (1.0) */
+    int early_stopping;    /* beam search stops as soon as it has num_beams hypotheses (false) */
+    int is_multilingual;   /* language detection is not done: such models are refused */
+    int32_t *prompt;       /* decoder_start, then forced_decoder_ids in position order */
+    int n_prompt;
+    int32_t *suppress, *begin_suppress; /* suppress_tokens, begin_suppress_tokens */
+    int n_suppress, n_begin_suppress;
+    int32_t *alignment_heads; /* [n_alignment_heads][2]: (layer, head) */
+    int n_alignment_heads;
+    int median_filter_width; /* config.json, e.g. 7 */
+} wl_gen_config;
+
+wl_status wl_gen_config_load(const char *dir, wl_gen_config *cfg, char *err, size_t errlen);
+void wl_gen_config_free(wl_gen_config *cfg);
+
+typedef struct {
+    int beams;            /* 1: greedy; N > 1: beam search with N beams */
+    int timestamps;       /* return_timestamps: no <|notimestamps|> in the prompt, timestamp rules */
+    int max_new_tokens;   /* 0: stop at max_length only */
+    int token_timestamps; /* return_token_timestamps: DTW over the alignment heads */
+    int num_frames;       /* > 0: mel frames of the audio; the DTW is cropped to them (generate's
+                             num_frames); 0 uses the whole window, as generate() without it */
+    const int32_t *forced; /* for parity checks: follow these generated tokens instead of searching, */
+    int n_forced;          /* recording each step as the search with `beams` would (else NULL, 0) */
+} wl_gen_opts;
+
+#define WL_TOP 5
+
+/* One generated token, for the lab. */
+typedef struct {
+    int32_t token;
+    float logprob;  /* as compute_transition_scores gives it: greedy, the log-softmax of the
+                       processed scores (renormalised over allowed tokens); beam, the processed
+                       log-probs (normalised before suppression) */
+    int32_t top_id[WL_TOP]; /* the best alternatives after the logits processors, best first */
+    float top_logprob[WL_TOP];
+    int is_timestamp;
+} wl_step;
+
+typedef struct {
+    int32_t *tokens;     /* HF's sequences: prompt, generated tokens (end-of-text included) */
+    int n_tokens, n_prompt;
+    wl_step *steps;      /* [n_tokens - n_prompt]: steps[i] chose tokens[n_prompt + i] */
+    int n_steps;
+    double score;        /* beam: sequences_scores; greedy: the mean step log-prob */
+    float *token_time;   /* [n_tokens] seconds, as return_token_timestamps gives them, or NULL */
+    float *cross_attn;   /* [n_tokens - 1][dec_layers][dec_heads][n_audio_ctx]: the
+                            cross-attention of the query at position r, which predicted token r+1 */
+    int layers, heads, n_audio_ctx;
+} wl_result;
+
+/* Decodes one encoder output as HF's generate() does for a short-form clip. */
+wl_status wl_generate(wl_model *model, const wl_gen_config *cfg, const float *enc_out,
+                      const wl_gen_opts *opts, wl_result **out, char *err, size_t errlen);
+void wl_result_free(wl_result *r);
+
+/* Token-level timestamps from cross-attention rows [n_rows][layers][heads][n_audio_ctx] (rows
+ * as in wl_result): the alignment heads, z-scored over rows, median-filtered along time, averaged,
+ * then DTW (HF's _extract_token_timestamps). time[0] = 0, time[1..n_rows] = start of each row's
+ * path. n_frames > 0 crops the encoder positions to n_frames / 2; time_per_pos is seconds per
+ * encoder position. Returns 0, or -1 when out of memory. */
+int wl_token_timestamps(const float *cross_attn, int n_rows, int layers, int heads, int n_audio_ctx,
+                        const wl_gen_config *cfg, int n_frames, double time_per_pos, float *time);
+
+/* DTW over cost[n_rows][n_cols] (HF's _dynamic_time_warping): the path from (0,0) to the end as
+ * (row, col) pairs, *len of them (at most n_rows + n_cols). Returns 0, or -1 when out of memory. */
+int wl_dtw(const double *cost, int n_rows, int n_cols, int *path_row, int *path_col, int *len);
 
 /* ---- Tokenizer: GPT-2 byte-level BPE, as HF's slow WhisperTokenizer ---------------------- */
 

@@ -1,0 +1,302 @@
+/* Decoding against HF generate() on every clip of the goldens (24 lab clips + 5 grammar-error
+ * clips): greedy and beam search, with and without timestamps.
+ *
+ * Sequences: the engine's free-running sequence must equal HF's. Tie rule: where HF's top two
+ * processed scores at a step differ by less than epsilon (the tolerance row decode.tie: twice the
+ * logits tolerance, since each of the two scores may be off by that much, so their order is not
+ * decided by the numbers we can check), another choice is allowed, reported, and the check goes
+ * on teacher-forced on HF's token. Every step is therefore also run forced on HF's tokens, which
+ * says at which steps the engine's own choice differs and whether each such step is a tie.
+ * Beam search keeps five hypotheses, so a different winner is allowed only when its score and
+ * HF's winner's (both scored by the engine) are within decode.tie of each other.
+ *
+ * Numbers (tolerance rows decode.*): per-step log-probs and top-5 as compute_transition_scores
+ * and HF's processed scores give them, beam scores (sequences_scores), token timestamps
+ * (return_token_timestamps) within 0.02 s, and each step's cross-attention within the stage
+ * tolerance of cross_attn.N (lab clips, whose goldens keep cross-attention along greedy).
+ * WL_GOLDEN and WL_MODEL choose another golden folder and model. */
+#include "../engine/whisperlab.h"
+#include "diff.h"
+#include "golden.h"
+#include "suite.h"
+#include "tolerances.h"
+
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+static const struct {
+    const char *name;
+    int beam, timestamps;
+} MODES[] = {{"greedy", 0, 0}, {"greedy_ts", 0, 1}, {"beam5", 1, 0}, {"beam5_ts", 1, 1}};
+#define N_MODES 4
+
+typedef struct {
+    int clips, equal, tie_clips, failed, steps, ties;
+} mode_count;
+
+static wl_golden G;
+static wl_model *M;
+static wl_gen_config CFG;
+static wl_dims D;
+static wl_suite *SUITE;
+static mode_count COUNT[N_MODES];
+static wl_tol TIE;
+static int MAX_NEW, BEAMS;
+static char err[1024];
+
+static int setup(void **state)
+{
+    (void)state;
+    char tol_file[1100];
+    const char *gdir = wl_golden_dir_under_test(), *mdir = wl_model_dir_under_test();
+    wl_golden_tolerance_file(gdir, tol_file, sizeof tol_file);
+    wl_params p = wl_default_params();
+    p.n_threads = getenv("WL_THREADS") ? atoi(getenv("WL_THREADS")) : 1;
+    if (wl_golden_open(&G, gdir, err, sizeof err) || wl_tol_load(tol_file, err, sizeof err) ||
+        wl_tol_find("decode.tie", &TIE, NULL) || wl_model_load(mdir, p, &M, err, sizeof err) ||
+        wl_gen_config_load(mdir, &CFG, err, sizeof err)) {
+        fprintf(stderr, "%s\n", *err ? err : "tolerance table lacks decode.tie");
+        return -1;
+    }
+    D = wl_model_dims(M);
+    const cJSON *set = cJSON_GetObjectItem(G.index, "settings");
+    const cJSON *mx = cJSON_GetObjectItem(set, "max_new_tokens"), *b = cJSON_GetObjectItem(set, "beams");
+    MAX_NEW = cJSON_IsNumber(mx) ? mx->valueint : 0; /* the synthetic model never ends: HF capped it */
+    BEAMS = cJSON_IsNumber(b) ? b->valueint : 5;
+    char title[2400];
+    snprintf(title, sizeof title, "decoding vs HF generate() (%s, %s)", gdir, tol_file);
+    SUITE = wl_suite_new(title);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    wl_suite_free(SUITE);
+    wl_gen_config_free(&CFG);
+    wl_model_free(M);
+    wl_golden_close(&G);
+    return 0;
+}
+
+static float *encode_clip(const char *wav)
+{
+    float *samples, *mel = malloc((size_t)D.n_mels * D.n_frames * sizeof(float));
+    float *enc = malloc((size_t)D.n_audio_ctx * D.d_model * sizeof(float));
+    size_t n;
+    if (wl_audio_load(wav, (size_t)D.n_samples, &samples, &n, err, sizeof err) ||
+        wl_mel(M, samples, n, mel, err, sizeof err) || wl_encode(M, mel, enc, err, sizeof err))
+        fail_msg("%s", err);
+    free(samples), free(mel);
+    return enc;
+}
+
+static const wl_st_tensor *tensor(const wl_st_file *f, const char *mode, const char *what)
+{
+    char name[96];
+    snprintf(name, sizeof name, "%s.%s", mode, what);
+    const wl_st_tensor *t = wl_st_find(f, name);
+    if (!t) fail_msg("golden lacks %s", name);
+    return t;
+}
+
+static double tie_eps(double score) { return TIE.atol + TIE.rtol * fabs(score); }
+
+static void add(const char *row, const char *clip, const float *got, const float *ref, int64_t n)
+{
+    wl_tol tol;
+    if (wl_tol_find(row, &tol, NULL)) fail_msg("no tolerance row for %s", row);
+    wl_diff d = wl_diff_arrays(got, ref, n, tol);
+    wl_suite_add(SUITE, row, clip, &d, tol);
+}
+
+/* Per-step log-probs and top-5 of r (steps 0..n) against the golden; top-5 ids are compared
+ * where HF's values are not tied (compare values, not indices, at ties). Returns id mismatches. */
+static int compare_steps(const wl_result *r, const wl_st_file *f, const char *mode, const char *clip, int n)
+{
+    const float *lp = tensor(f, mode, "logprob")->data, *tv = tensor(f, mode, "top5.logprob")->data;
+    const int32_t *ti = tensor(f, mode, "top5.ids")->data;
+    float *got = malloc((size_t)n * WL_TOP * sizeof *got), *glp = malloc((size_t)n * sizeof *glp);
+    int bad_ids = 0;
+    for (int t = 0; t < n; t++) {
+        glp[t] = r->steps[t].logprob;
+        for (int k = 0; k < WL_TOP; k++) {
+            got[t * WL_TOP + k] = r->steps[t].top_logprob[k];
+            int distinct = (k == 0 || tv[t * WL_TOP + k - 1] - tv[t * WL_TOP + k] > tie_eps(tv[t * WL_TOP + k])) &&
+                           (k == WL_TOP - 1 || tv[t * WL_TOP + k] - tv[t * WL_TOP + k + 1] > tie_eps(tv[t * WL_TOP + k]));
+            if (distinct && isfinite(tv[t * WL_TOP + k]) && r->steps[t].top_id[k] != ti[t * WL_TOP + k]) {
+                if (bad_ids++ < 3)
+                    printf("FAIL %s clip %s step %d: top-5 #%d is %d, HF's is %d\n", mode, clip, t, k,
+                           r->steps[t].top_id[k], ti[t * WL_TOP + k]);
+            }
+        }
+    }
+    char row[64];
+    snprintf(row, sizeof row, "%s.logprob", mode);
+    add(row, clip, glp, lp, n);
+    snprintf(row, sizeof row, "%s.top5", mode);
+    add(row, clip, got, tv, (int64_t)n * WL_TOP);
+    free(got), free(glp);
+    return bad_ids;
+}
+
+/* Cross-attention of every step (rows of the final sequence) against the golden's
+ * teacher-forced cross_attn.N [heads, T, kept positions] and its whole-axis mean/RMS. */
+static void compare_cross_attention(const wl_result *r, const wl_st_file *f, const char *clip)
+{
+    const int R = r->n_tokens - 1, H = r->heads, S = r->n_audio_ctx;
+    float *full = malloc((size_t)H * R * S * sizeof *full);
+    for (int l = 0; l < r->layers; l++) {
+        char name[64], key[80];
+        snprintf(name, sizeof name, "cross_attn.%d", l);
+        for (int h = 0; h < H; h++)
+            for (int i = 0; i < R; i++)
+                memcpy(full + ((size_t)h * R + i) * S, r->cross_attn + (((size_t)i * r->layers + l) * H + h) * S,
+                       (size_t)S * sizeof *full);
+        wl_view v = {full, 3, {H, R, S, 0}}, ref = wl_golden_view(f, name);
+        snprintf(key, sizeof key, "%s.index", name);
+        const wl_st_tensor *ix = wl_st_find(f, key);
+        if (!ix || !ref.data || ref.shape[1] != R) fail_msg("clip %s: golden %s missing or not %d steps", clip, name, R);
+        float *kept = malloc((size_t)H * R * ix->shape[0] * sizeof *kept);
+        wl_gather(v, 2, ix->data, ix->shape[0], kept);
+        wl_tol tol;
+        if (wl_tol_find(name, &tol, NULL)) fail_msg("no tolerance for %s", name);
+        wl_diff d = wl_diff_views((wl_view){kept, 3, {H, R, ix->shape[0], 0}}, ref, tol);
+        float *mean = malloc((size_t)H * R * sizeof *mean), *rms = malloc((size_t)H * R * sizeof *rms);
+        wl_axis_stats(v, 2, mean, rms);
+        snprintf(key, sizeof key, "%s.mean", name);
+        wl_view rm = wl_golden_view(f, key);
+        snprintf(key, sizeof key, "%s.rms", name);
+        wl_view rr = wl_golden_view(f, key);
+        d = wl_diff_merge(d, wl_diff_merge(wl_diff_arrays(mean, rm.data, (int64_t)H * R, tol),
+                                           wl_diff_arrays(rms, rr.data, (int64_t)H * R, tol)));
+        snprintf(key, sizeof key, "decode.%s", name);
+        wl_suite_add(SUITE, key, clip, &d, tol);
+        free(kept), free(mean), free(rms);
+    }
+    free(full);
+}
+
+static void run_mode(int mi, const float *enc, const wl_st_file *f, const char *clip, int lab_clip)
+{
+    const char *mode = MODES[mi].name;
+    mode_count *c = &COUNT[mi];
+    const wl_st_tensor *tt = tensor(f, mode, "tokens");
+    const int32_t *want = tt->data;
+    const int n_want = (int)tt->shape[0], n_steps = (int)tensor(f, mode, "logprob")->shape[0];
+    const int n_prompt = n_want - n_steps;
+    wl_gen_opts o = {.beams = MODES[mi].beam ? BEAMS : 1, .timestamps = MODES[mi].timestamps,
+                     .max_new_tokens = MAX_NEW, .token_timestamps = mi == 0};
+    wl_result *free_run, *forced;
+    if (wl_generate(M, &CFG, enc, &o, &free_run, err, sizeof err)) fail_msg("clip %s %s: %s", clip, mode, err);
+    assert_int_equal(free_run->n_prompt, n_prompt);
+    assert_memory_equal(free_run->tokens, want, (size_t)n_prompt * sizeof *want);
+    c->clips++, c->steps += n_steps;
+    int equal = free_run->n_tokens == n_want && !memcmp(free_run->tokens, want, (size_t)n_want * sizeof *want);
+    /* Teacher-forced on HF's tokens; when the engine chose them all itself, that is the free run
+     * (the forced path records exactly what the search records: checked in test_decode_props). */
+    o.forced = want + n_prompt, o.n_forced = n_steps;
+    if (equal) forced = free_run;
+    else if (wl_generate(M, &CFG, enc, &o, &forced, err, sizeof err)) fail_msg("clip %s %s forced: %s", clip, mode, err);
+    int first_diff = n_prompt;
+    while (first_diff < n_want && first_diff < free_run->n_tokens && free_run->tokens[first_diff] == want[first_diff])
+        first_diff++;
+    const float *tv = tensor(f, mode, "top5.logprob")->data;
+    int ok = 1;
+    if (!MODES[mi].beam) {
+        /* Teacher-forced on HF's tokens: wherever the engine's own choice differs, HF's top two
+         * must be tied; the free run may leave HF's sequence only at such a step. */
+        for (int t = 0; t < n_steps; t++) {
+            int free_choice = n_prompt + t == first_diff && first_diff < free_run->n_tokens;
+            int32_t mine = free_choice ? free_run->tokens[first_diff] : forced->steps[t].top_id[0];
+            if (mine == want[n_prompt + t]) continue;
+            double gap = (double)tv[t * WL_TOP] - tv[t * WL_TOP + 1];
+            int tie = gap < tie_eps(tv[t * WL_TOP]);
+            printf("%s clip %s %s step %d: engine %d, HF %d; HF's top-2 gap %.3g (epsilon %.3g)%s\n",
+                   tie ? "TIE" : "FAIL", clip, mode, t, mine, want[n_prompt + t], gap, tie_eps(tv[t * WL_TOP]),
+                   free_choice ? "; the free run leaves HF's sequence here" : "");
+            c->ties += tie;
+            ok &= tie;
+        }
+        if (!equal && (first_diff >= n_want || first_diff >= free_run->n_tokens)) { /* one is a prefix of the other */
+            printf("FAIL clip %s %s: %d tokens, HF has %d\n", clip, mode, free_run->n_tokens, n_want);
+            ok = 0;
+        }
+    } else if (!equal) {
+        /* A different beam winner: allowed only when its score and HF's winner's are tied. */
+        double gap = fabs(free_run->score - forced->score);
+        int tie = gap < tie_eps(forced->score);
+        printf("%s clip %s %s: winner differs from HF's at position %d; scores %.7f (engine's) vs %.7f "
+               "(HF's, engine-scored), gap %.3g\n", tie ? "TIE" : "FAIL", clip, mode, first_diff,
+               free_run->score, forced->score, gap);
+        c->ties += tie;
+        ok &= tie;
+    }
+    /* Numbers along HF's sequence (forced), and along the engine's own when they agree. */
+    int bad_ids = compare_steps(forced, f, mode, clip, n_steps);
+    if (MODES[mi].beam) {
+        char row[64];
+        snprintf(row, sizeof row, "%s.score", mode);
+        float got = (float)forced->score;
+        add(row, clip, &got, tensor(f, mode, "score")->data, 1);
+    }
+    if (mi == 0) {
+        add("greedy.token_time", clip, forced->token_time, tensor(f, mode, "token_timestamps")->data, n_want);
+        if (lab_clip) compare_cross_attention(forced, f, clip);
+    }
+    ok &= bad_ids == 0;
+    c->equal += equal, c->tie_clips += !equal && ok, c->failed += !ok;
+    if (forced != free_run) wl_result_free(forced);
+    wl_result_free(free_run);
+}
+
+static void test_decoding_matches_hf(void **state)
+{
+    (void)state;
+    const cJSON *c;
+    int clips = 0;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(G.index, "clips"))
+    {
+        const char *id = c->string;
+        char wav[512];
+        snprintf(wav, sizeof wav, "data/audio/%s", cJSON_GetObjectItem(c, "wav")->valuestring);
+        wl_st_file f;
+        if (wl_golden_open_clip(&G, id, &f, err, sizeof err)) fail_msg("%s", err);
+        float *enc = encode_clip(wav);
+        int lab = strcmp(cJSON_GetObjectItem(c, "set")->valuestring, "clips") == 0;
+        for (int m = 0; m < N_MODES; m++) run_mode(m, enc, &f, id, lab);
+        free(enc);
+        wl_st_close(&f);
+        clips++;
+    }
+    wl_suite_print(SUITE);
+    printf("\n%-10s %6s %6s %6s %6s %7s %6s\n", "mode", "clips", "equal", "ties", "failed", "steps", "tie-steps");
+    int failed = 0;
+    for (int m = 0; m < N_MODES; m++) {
+        const mode_count *k = &COUNT[m];
+        printf("%-10s %6d %6d %6d %6d %7d %6d\n", MODES[m].name, k->clips, k->equal, k->tie_clips, k->failed,
+               k->steps, k->ties);
+        failed += k->failed;
+    }
+    printf("tie epsilon: %.3g + %.3g x |score| (decode.tie)\n", TIE.atol, TIE.rtol);
+    assert_int_equal(system("mkdir -p build/verify"), 0);
+    assert_int_equal(wl_suite_write_json(SUITE, "build/verify/decode.json"), 0);
+    assert_int_equal(failed, 0);
+    assert_int_equal(wl_suite_failures(SUITE), 0);
+    assert_true(clips >= 29);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_decoding_matches_hf),
+    };
+    return cmocka_run_group_tests_name("decoding vs HF generate()", tests, setup, teardown);
+}

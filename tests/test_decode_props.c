@@ -1,0 +1,284 @@
+/* Decoding properties that need no golden file (openai/whisper's style):
+ * - DTW recovers a planted monotone path, and token timestamps recover a planted alignment;
+ * - token timestamps lie inside the clip and never decrease (real generation on lab clips);
+ * - the beam-search code with one beam gives greedy's tokens; the forced path records exactly
+ *   what the search recorded;
+ * - the timestamp rules never let an unpaired or decreasing timestamp through, on random
+ *   logits over many seeds (and never a suppressed token).
+ * Uses the synthetic checkpoint (or WL_MODEL) for its configuration and clips. */
+#include "../engine/logits_process.h"
+#include "../engine/search.h"
+#include "../engine/whisperlab.h"
+#include "golden.h"
+
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+static wl_model *M;
+static wl_gen_config CFG;
+static wl_dims D;
+static char err[1024];
+static const char *const CLIPS[] = {"data/audio/clip_01.wav", "data/audio/clip_09.wav", "data/audio/clip_17.wav",
+                                    "data/audio/err_03.wav"};
+#define N_CLIPS (sizeof CLIPS / sizeof *CLIPS)
+static float *ENC[N_CLIPS]; /* encoder outputs, computed once */
+static int FRAMES[N_CLIPS];
+
+static int setup(void **state)
+{
+    (void)state;
+    wl_params p = wl_default_params();
+    p.n_threads = 1;
+    const char *dir = wl_model_dir_under_test();
+    if (wl_model_load(dir, p, &M, err, sizeof err) || wl_gen_config_load(dir, &CFG, err, sizeof err)) {
+        fprintf(stderr, "%s\n", err);
+        return -1;
+    }
+    D = wl_model_dims(M);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    for (size_t c = 0; c < N_CLIPS; c++) free(ENC[c]);
+    wl_gen_config_free(&CFG);
+    wl_model_free(M);
+    return 0;
+}
+
+static uint64_t rng_state;
+static double uniform(void) /* xorshift64*: reproducible across platforms */
+{
+    rng_state ^= rng_state >> 12, rng_state ^= rng_state << 25, rng_state ^= rng_state >> 27;
+    return (double)((rng_state * 2685821657736338717ull) >> 11) / 9007199254740992.0;
+}
+
+/* A random monotone path from (0, 0) to (N-1, M-1): steps right, down or diagonal. */
+static int planted_path(int N, int M, int *pr, int *pc)
+{
+    int i = 0, j = 0, n = 0;
+    pr[n] = 0, pc[n++] = 0;
+    while (i < N - 1 || j < M - 1) {
+        double u = uniform();
+        if (i == N - 1 || (j < M - 1 && u < 0.6)) j++;
+        else if (j == M - 1 || u < 0.8) i++;
+        else i++, j++;
+        pr[n] = i, pc[n++] = j;
+    }
+    return n;
+}
+
+static void test_dtw_recovers_planted_path(void **state)
+{
+    (void)state;
+    rng_state = 42;
+    int paths = 0;
+    for (int seed = 0; seed < 200; seed++) {
+        int N = 2 + (int)(uniform() * 30), Mc = N + (int)(uniform() * 100);
+        int pr[256], pc[256], gr[256], gc[256], n, got;
+        n = planted_path(N, Mc, pr, pc);
+        double *x = malloc((size_t)N * Mc * sizeof *x);
+        for (int k = 0; k < N * Mc; k++) x[k] = 1 + uniform(); /* off the path: expensive */
+        for (int k = 0; k < n; k++) x[pr[k] * Mc + pc[k]] = -1 - uniform(); /* on it: cheap */
+        assert_int_equal(wl_dtw(x, N, Mc, gr, gc, &got), 0);
+        assert_int_equal(got, n);
+        for (int k = 0; k < n; k++)
+            if (gr[k] != pr[k] || gc[k] != pc[k]) fail_msg("seed %d: step %d is (%d, %d), planted (%d, %d)", seed, k, gr[k], gc[k], pr[k], pc[k]);
+        free(x);
+        paths++;
+    }
+    printf("  DTW: %d planted monotone paths recovered exactly\n", paths);
+}
+
+/* Cross-attention where token row r attends to a block of encoder positions starting at b[r]:
+ * the token timestamps must be the block starts (the whole alignment pipeline: z-score, median
+ * filter, head mean, DTW, jumps). */
+static void test_token_timestamps_recover_planted_alignment(void **state)
+{
+    (void)state;
+    rng_state = 7;
+    const int L = D.dec_layers, H = D.dec_heads, S = D.n_audio_ctx;
+    for (int trial = 0; trial < 10; trial++) {
+        int R = 3 + (int)(uniform() * 12), b[32];
+        b[0] = 0;
+        for (int r = 1; r < R; r++) b[r] = b[r - 1] + 20 + (int)(uniform() * 80);
+        float *attn = calloc((size_t)R * L * H * S, sizeof *attn), time[33];
+        for (int r = 0; r < R; r++)
+            for (int l = 0; l < L; l++)
+                for (int h = 0; h < H; h++) {
+                    float *row = attn + (((size_t)r * L + l) * H + h) * S;
+                    int end = r + 1 < R ? b[r + 1] : S;
+                    for (int f = 0; f < S; f++) row[f] = (f >= b[r] && f < end ? 1.0f : 0.01f) + 1e-3f * (float)uniform();
+                }
+        assert_int_equal(wl_token_timestamps(attn, R, L, H, S, &CFG, 0, 0.02, time), 0);
+        assert_true(time[0] == 0);
+        for (int r = 0; r < R; r++)
+            if (fabsf(time[1 + r] - 0.02f * b[r]) > 1e-6f)
+                fail_msg("trial %d: row %d starts at %.2f s, planted %.2f s", trial, r, time[1 + r], 0.02 * b[r]);
+        free(attn);
+    }
+    printf("  token timestamps: 10 planted block alignments recovered exactly\n");
+}
+
+static float *encode(const char *wav, int *num_frames)
+{
+    float *samples, *mel = malloc((size_t)D.n_mels * D.n_frames * sizeof(float));
+    float *enc = malloc((size_t)D.n_audio_ctx * D.d_model * sizeof(float));
+    size_t n;
+    if (wl_audio_load(wav, (size_t)D.n_samples, &samples, &n, err, sizeof err) ||
+        wl_mel(M, samples, n, mel, err, sizeof err) || wl_encode(M, mel, enc, err, sizeof err))
+        fail_msg("%s", err);
+    *num_frames = (int)(n / WL_HOP); /* as the feature extractor's num_frames */
+    free(samples), free(mel);
+    return enc;
+}
+
+
+static float *clip_enc(size_t c, int *frames) /* encoded once, kept for every test */
+{
+    if (!ENC[c]) ENC[c] = encode(CLIPS[c], &FRAMES[c]);
+    *frames = FRAMES[c];
+    return ENC[c];
+}
+
+static void test_token_timestamps_inside_clip_and_monotone(void **state)
+{
+    (void)state;
+    int tokens = 0;
+    for (size_t c = 0; c < N_CLIPS; c++) {
+        int frames;
+        float *enc = clip_enc(c, &frames);
+        for (int crop = 0; crop < 2; crop++) {
+            wl_gen_opts o = {.beams = 1, .max_new_tokens = 24, .token_timestamps = 1, .num_frames = crop ? frames : 0};
+            wl_result *r;
+            if (wl_generate(M, &CFG, enc, &o, &r, err, sizeof err)) fail_msg("%s", err);
+            double end = crop ? frames * (double)WL_HOP / WL_SAMPLE_RATE : (double)D.n_samples / WL_SAMPLE_RATE;
+            for (int i = 0; i < r->n_tokens; i++) {
+                assert_true(r->token_time[i] >= 0 && r->token_time[i] <= end);
+                if (i) assert_true(r->token_time[i] >= r->token_time[i - 1]);
+            }
+            tokens += r->n_tokens;
+            wl_result_free(r);
+        }
+    }
+    printf("  token timestamps: %d tokens on %zu clips inside the clip (and the window) and non-decreasing\n",
+           tokens, N_CLIPS);
+}
+
+static void test_one_beam_is_greedy_and_forced_path_is_the_search(void **state)
+{
+    (void)state;
+    for (size_t c = 0; c < N_CLIPS; c++) {
+        int frames;
+        float *enc = clip_enc(c, &frames);
+        for (int ts = 0; ts < 2; ts++) {
+            wl_gen_opts o = {.beams = 1, .timestamps = ts, .max_new_tokens = 12};
+            wl_result *greedy, *beam1, *forced;
+            if (wl_generate(M, &CFG, enc, &o, &greedy, err, sizeof err) ||
+                wl_generate_with(M, &CFG, enc, &o, 1, &beam1, err, sizeof err))
+                fail_msg("%s", err);
+            assert_int_equal(beam1->n_tokens, greedy->n_tokens);
+            assert_memory_equal(beam1->tokens, greedy->tokens, (size_t)greedy->n_tokens * sizeof(int32_t));
+            /* greedy forced on its own tokens records what greedy recorded, bit for bit */
+            o.forced = greedy->tokens + greedy->n_prompt, o.n_forced = greedy->n_steps;
+            if (wl_generate(M, &CFG, enc, &o, &forced, err, sizeof err)) fail_msg("%s", err);
+            assert_memory_equal(forced->steps, greedy->steps, (size_t)greedy->n_steps * sizeof(wl_step));
+            wl_result_free(forced);
+            /* in beam units, forced on the one beam's tokens: its log-probs and score */
+            o.beams = 2;
+            if (wl_generate(M, &CFG, enc, &o, &forced, err, sizeof err)) fail_msg("%s", err);
+            assert_memory_equal(forced->steps, beam1->steps, (size_t)beam1->n_steps * sizeof(wl_step));
+            assert_true(fabs(forced->score - beam1->score) < 1e-6);
+            wl_result_free(forced), wl_result_free(greedy), wl_result_free(beam1);
+        }
+    }
+    printf("  one beam = greedy and forced path = search on %zu clips, with and without timestamps\n",
+           N_CLIPS);
+}
+
+static int in_list(const int32_t *ids, int n, int32_t id)
+{
+    for (int i = 0; i < n; i++)
+        if (ids[i] == id) return 1;
+    return 0;
+}
+
+/* HF's timestamp grammar on s = the generated tokens (after the prompt). Returns NULL or why not. */
+static const char *violation(const int32_t *s, int n)
+{
+    const int32_t TB = CFG.timestamp_begin, EOT = CFG.eos;
+    int32_t last = -1;
+    if (n && (s[0] < TB || s[0] > TB + CFG.max_initial_timestamp_index)) return "first token is not an initial timestamp";
+    for (int i = 0; i < n; i++) {
+        int ts = s[i] >= TB;
+        if (s[i] == CFG.no_timestamps) return "<|notimestamps|> emitted";
+        if (in_list(CFG.suppress, CFG.n_suppress, s[i])) return "a suppressed token emitted";
+        if (i == 0 && in_list(CFG.begin_suppress, CFG.n_begin_suppress, s[i])) return "a begin-suppressed token first";
+        if (!ts) continue;
+        int prev_ts = i >= 1 && s[i - 1] >= TB, prev2_ts = i < 2 || s[i - 2] >= TB;
+        if (i >= 1 && prev_ts && prev2_ts) return "three timestamps in a row (or two after the first)";
+        if (last >= 0 && (prev_ts && !prev2_ts ? s[i] < last : s[i] <= last)) return "a decreasing timestamp";
+        if (i + 1 < n && !prev_ts && i > 0 && s[i + 1] < EOT) return "text right after a closing timestamp";
+        last = s[i];
+    }
+    return NULL;
+}
+
+static void test_timestamp_rules_on_random_logits(void **state)
+{
+    (void)state;
+    const int V = D.n_vocab, TB = CFG.timestamp_begin;
+    const wl_processors P = {&CFG, 1, 1, V};
+    float *x = malloc((size_t)V * sizeof *x);
+    int32_t seq[64] = {CFG.decoder_start};
+    int seeds = 400, steps = 0, timestamps = 0;
+    for (int seed = 0; seed < seeds; seed++) {
+        rng_state = 1000003u * (uint64_t)(seed + 1);
+        double scale = 0.5 + 8 * uniform(), ts_bias = 12 * uniform() - 4, eot_bias = uniform() < 0.3 ? 4 : -4;
+        int sample = seed % 2, len = 1;
+        for (; len < 40; len++) {
+            for (int i = 0; i < V; i++) x[i] = (float)(scale * (uniform() - 0.5) + (i >= TB ? ts_bias : 0));
+            x[CFG.eos] += (float)eot_bias;
+            wl_process_logits(&P, seq, len, x);
+            int pick = 0;
+            if (sample) { /* a random allowed token: explores what argmax never reaches */
+                int allowed = 0;
+                for (int i = 0; i < V; i++) allowed += isfinite(x[i]);
+                int k = (int)(uniform() * allowed);
+                for (pick = 0; !isfinite(x[pick]) || k-- > 0; pick++) {}
+            } else {
+                for (int i = 1; i < V; i++)
+                    if (x[i] > x[pick]) pick = i;
+            }
+            assert_true(isfinite(x[pick]));
+            seq[len] = pick;
+            steps++, timestamps += pick >= TB;
+            const char *why = violation(seq + 1, len);
+            if (why) fail_msg("seed %d, step %d: %s", seed, len, why);
+            if (pick == CFG.eos) break;
+        }
+    }
+    free(x);
+    printf("  timestamp rules: %d seeds, %d random steps (%d timestamps): never unpaired, decreasing or suppressed\n",
+           seeds, steps, timestamps);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_dtw_recovers_planted_path),
+        cmocka_unit_test(test_token_timestamps_recover_planted_alignment),
+        cmocka_unit_test(test_token_timestamps_inside_clip_and_monotone),
+        cmocka_unit_test(test_one_beam_is_greedy_and_forced_path_is_the_search),
+        cmocka_unit_test(test_timestamp_rules_on_random_logits),
+    };
+    return cmocka_run_group_tests_name("decoding properties", tests, setup, teardown);
+}
