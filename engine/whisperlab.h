@@ -163,7 +163,9 @@ typedef struct {
     wl_step *steps;      /* [n_tokens - n_prompt]: steps[i] chose tokens[n_prompt + i] */
     int n_steps;
     double score;        /* beam: sequences_scores; greedy: the mean step log-prob */
-    float *token_time;   /* [n_tokens] seconds, as return_token_timestamps gives them, or NULL */
+    float *token_time;   /* [n_tokens] seconds, as return_token_timestamps gives them (greedy); for
+                            beam search the same computation over the winner's rows (HF 4.43
+                            misaligns beam rows, so it has no golden there); or NULL */
     float *cross_attn;   /* [n_tokens - 1][dec_layers][dec_heads][n_audio_ctx]: the
                             cross-attention of the query at position r, which predicted token r+1 */
     int layers, heads, n_audio_ctx;
