@@ -29,10 +29,10 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 help: ## this list
 	@echo "whisperlab targets (MODEL=<folder or repo id> picks a model; default: the HF cache's"
-	@echo "openai/whisper-tiny.en if present, else the synthetic checkpoint):"
+	@echo "openai/whisper-tiny.en if present, else whisper-micro.en, trained here):"
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
-all: $(TOOLS) model ## build the tools and the synthetic checkpoint
+all: $(TOOLS) model micro ## build the tools and both local model folders
 
 deps: ## install missing Debian packages (apt-get; prints the command when not root)
 	@bash ci/install-deps.sh
@@ -117,8 +117,10 @@ clips: $(BUILD)/make_clips ## re-speak the lab clips into data/audio/ (+ SHA256S
 	$(BUILD)/make_clips data/clips.json data/audio
 	cd data/audio && sha256sum *.wav > SHA256SUMS
 
-verify: $(TESTS) model header-check ## build and run every test (what CI runs)
-	@bash ci/run-tests.sh $(TESTS)
+# Every test, then the golden checks again on the trained local model and its goldens.
+verify: $(TESTS) model micro header-check ## build and run every test (what CI runs)
+	@bash ci/run-tests.sh $(TESTS) WL_MODEL=$(MICRO) WL_GOLDEN=golden/whisper-micro.en \
+		$(BUILD)/tests/test_golden $(BUILD)/tests/test_stages $(BUILD)/tests/test_decode
 
 # The public header must stand alone as strict C99 (no engine-internal types leak into it).
 header-check: | $(DEPS_STAMP)
@@ -133,7 +135,7 @@ bench: all ## time mel, encoder and a 26-token decode per clip (THREADS=N)
 
 report: all ## run the lab on the 24 clips with the default model; outputs in build/report/
 	@mkdir -p $(BUILD)/report
-	$(BUILD)/manifest --model "$(MODEL)" --fallback $(SYNTH) --clips data/clips.json \
+	$(BUILD)/manifest --model "$(MODEL)" --fallback $(MICRO) --clips data/clips.json \
 		--audio data/audio --out $(BUILD)/report/manifest.json
 
 # Goldens come from HF transformers only. MODEL must be a model folder here; the synthetic one

@@ -111,6 +111,9 @@ static void test_model_card(void **state)
     /* The committed markers parse. */
     assert_int_equal(wl_model_card_read("build/whisper-tiny.en-synthetic", &card, err, sizeof err), 0);
     assert_string_equal(card.kind, "synthetic");
+    assert_int_equal(wl_model_card_read("build/whisper-micro.en", &card, err, sizeof err), 0);
+    assert_string_equal(card.kind, "trained-here");
+    assert_non_null(strstr(card.summary, "not OpenAI's weights"));
 }
 
 /* What a review found: a long repo id with many slashes overflowed the cache-name rewrite; a
