@@ -1,4 +1,5 @@
 #include "config.h"
+#include "json_file.h"
 #include "util.h"
 #include "whisperlab.h"
 
@@ -31,15 +32,8 @@ static int get_int(const cJSON *root, int_key k, const char *path, char *err, si
 /* Reads each key in turn; stops at the first missing or bad one. */
 static int get_ints(const char *path, const int_key *keys, size_t n, char *err, size_t errlen)
 {
-    size_t len;
-    char *text = wl_read_file(path, &len, err, errlen);
-    if (!text) return -1;
-    cJSON *root = cJSON_ParseWithLength(text, len);
-    free(text);
-    if (!cJSON_IsObject(root)) {
-        cJSON_Delete(root);
-        return wl_fail(err, errlen, "%s: not a valid JSON object", path);
-    }
+    cJSON *root = wl_json_read_object(path, err, errlen);
+    if (!root) return -1;
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) rc = get_int(root, keys[i], path, err, errlen);
     cJSON_Delete(root);

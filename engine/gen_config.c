@@ -1,5 +1,6 @@
 /* generation_config.json: every value the decoding rules use, read from the model folder.
  * Where a key is absent the GenerationConfig default applies (as HF's from_pretrained does). */
+#include "json_file.h"
 #include "util.h"
 #include "whisperlab.h"
 
@@ -8,20 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static cJSON *read_json(const char *path, char *err, size_t errlen)
-{
-    size_t len;
-    char *text = wl_read_file(path, &len, err, errlen);
-    if (!text) return NULL;
-    cJSON *root = cJSON_ParseWithLength(text, len);
-    free(text);
-    if (!cJSON_IsObject(root)) {
-        cJSON_Delete(root);
-        wl_fail(err, errlen, "%s: not a JSON object", path);
-        return NULL;
-    }
-    return root;
-}
 
 /* An integer value (a token id or a count) within [lo, hi]; dflt when the key is absent or null.
  * A list takes its first element (eos_token_id may be a list). */
@@ -91,7 +78,7 @@ wl_status wl_gen_config_load(const char *dir, wl_gen_config *c, char *err, size_
     char path[4200];
     memset(c, 0, sizeof *c);
     snprintf(path, sizeof path, "%s/generation_config.json", dir);
-    cJSON *root = read_json(path, err, errlen);
+    cJSON *root = wl_json_read_object(path, err, errlen);
     if (!root) return WL_ERR_FORMAT;
     long start, eos, nots, mit, maxlen;
     int32_t *forced = NULL;
@@ -122,7 +109,7 @@ wl_status wl_gen_config_load(const char *dir, wl_gen_config *c, char *err, size_
     cJSON_Delete(root);
     /* The median filter width of the token timestamps lives in config.json (WhisperConfig, default 7). */
     snprintf(path, sizeof path, "%s/config.json", dir);
-    cJSON *cfg = rc ? NULL : read_json(path, err, errlen);
+    cJSON *cfg = rc ? NULL : wl_json_read_object(path, err, errlen);
     long width = 7;
     if (!rc) rc = !cfg || get_int(cfg, "median_filter_width", 1, 999, 7, &width, path, err, errlen);
     if (!rc && width % 2 == 0) rc = wl_fail(err, errlen, "%s: median_filter_width must be odd", path);

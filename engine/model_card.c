@@ -1,4 +1,5 @@
 #include "model_card.h"
+#include "json_file.h"
 #include "util.h"
 
 #include <cjson/cJSON.h>
@@ -21,11 +22,8 @@ int wl_model_card_read(const char *dir, wl_model_card *card, char *err, size_t e
     }
     if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > 65536)
         return wl_fail(err, errlen, "%s: not a regular file of at most 64 KiB", path);
-    size_t len;
-    char *text = wl_read_file(path, &len, err, errlen);
-    if (!text) return -1;
-    cJSON *root = cJSON_ParseWithLength(text, len);
-    free(text);
+    cJSON *root = wl_json_read_object(path, err, errlen);
+    if (!root) return -1;
     const cJSON *kind = cJSON_GetObjectItemCaseSensitive(root, "kind");
     const cJSON *summary = cJSON_GetObjectItemCaseSensitive(root, "summary");
     int ok = cJSON_IsString(kind) && cJSON_IsString(summary) &&

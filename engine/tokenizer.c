@@ -5,6 +5,7 @@
  * Mirrors models/whisper/tokenization_whisper.py (WhisperTokenizer) and tokenization_utils.py. */
 #include "strmap.h"
 #include "unicode_classes.h"
+#include "json_file.h"
 #include "util.h"
 #include "whisperlab.h"
 
@@ -162,20 +163,10 @@ static cJSON *read_json(const char *dir, const char *name, int optional, char *e
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    size_t len;
     FILE *probe = fopen(path, "rb");
     if (!probe && optional) return cJSON_CreateObject();
     if (probe) fclose(probe);
-    char *text = wl_read_file(path, &len, err, errlen);
-    if (!text) return NULL;
-    cJSON *root = cJSON_ParseWithLength(text, len);
-    free(text);
-    if (!cJSON_IsObject(root)) {
-        cJSON_Delete(root);
-        wl_fail(err, errlen, "%s: not a JSON object", path);
-        return NULL;
-    }
-    return root;
+    return wl_json_read_object(path, err, errlen);
 }
 
 static int load_vocab(wl_tokenizer *t, const char *dir, char *err, size_t errlen)

@@ -15,6 +15,7 @@
  * (return_token_timestamps) within 0.02 s, and each step's cross-attention within the stage
  * tolerance of cross_attn.N (lab clips, whose goldens keep cross-attention along greedy).
  * WL_GOLDEN and WL_MODEL choose another golden folder and model. */
+#include "encode.h"
 #include "../engine/whisperlab.h"
 #include "diff.h"
 #include "golden.h"
@@ -88,13 +89,8 @@ static int teardown(void **state)
 
 static float *encode_clip(const char *wav)
 {
-    float *samples, *mel = malloc((size_t)D.n_mels * D.n_frames * sizeof(float));
-    float *enc = malloc((size_t)D.n_audio_ctx * D.d_model * sizeof(float));
-    size_t n;
-    if (wl_audio_load(wav, (size_t)D.n_samples, &samples, &n, err, sizeof err) ||
-        wl_mel(M, samples, n, mel, err, sizeof err) || wl_encode(M, mel, enc, err, sizeof err))
-        fail_msg("%s", err);
-    free(samples), free(mel);
+    float *enc = wl_test_encode(M, wav, NULL, err, sizeof err);
+    if (!enc) fail_msg("%s", err);
     return enc;
 }
 

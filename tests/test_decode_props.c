@@ -6,6 +6,7 @@
  * - the timestamp rules never let an unpaired or decreasing timestamp through, on random
  *   logits over many seeds (and never a suppressed token).
  * Uses the synthetic checkpoint (or WL_MODEL) for its configuration and clips. */
+#include "encode.h"
 #include "../engine/logits_process.h"
 #include "../engine/search.h"
 #include "../engine/whisperlab.h"
@@ -130,14 +131,10 @@ static void test_token_timestamps_recover_planted_alignment(void **state)
 
 static float *encode(const char *wav, int *num_frames)
 {
-    float *samples, *mel = malloc((size_t)D.n_mels * D.n_frames * sizeof(float));
-    float *enc = malloc((size_t)D.n_audio_ctx * D.d_model * sizeof(float));
     size_t n;
-    if (wl_audio_load(wav, (size_t)D.n_samples, &samples, &n, err, sizeof err) ||
-        wl_mel(M, samples, n, mel, err, sizeof err) || wl_encode(M, mel, enc, err, sizeof err))
-        fail_msg("%s", err);
+    float *enc = wl_test_encode(M, wav, &n, err, sizeof err);
+    if (!enc) fail_msg("%s", err);
     *num_frames = (int)(n / WL_HOP); /* as the feature extractor's num_frames */
-    free(samples), free(mel);
     return enc;
 }
 

@@ -7,6 +7,7 @@
  * - corrupt, truncated, empty, too long or missing inputs give a clear error naming the file;
  * - the audio window comes from preprocessor_config.json, checked against config.json: exactly
  *   the window is accepted, a model with a 3 s window runs end to end. */
+#include "encode.h"
 #include "../engine/half.h"
 #include "../gen/synthetic_checkpoint.h"
 #include "../engine/mel.h"
@@ -54,13 +55,8 @@ static int teardown(void **state)
 /* audio -> mel -> encoder output of one clip with model m; caller frees. */
 static float *encode_clip(wl_model *m, const char *wav)
 {
-    float *samples, *mel = malloc((size_t)D.n_mels * D.n_frames * sizeof(float));
-    float *enc = malloc((size_t)D.n_audio_ctx * D.d_model * sizeof(float));
-    size_t n;
-    if (wl_audio_load(wav, (size_t)D.n_samples, &samples, &n, err, sizeof err) ||
-        wl_mel(m, samples, n, mel, err, sizeof err) || wl_encode(m, mel, enc, err, sizeof err))
-        fail_msg("%s", err);
-    free(samples), free(mel);
+    float *enc = wl_test_encode(m, wav, NULL, err, sizeof err);
+    if (!enc) fail_msg("%s", err);
     return enc;
 }
 
