@@ -224,12 +224,18 @@ done:
     return st;
 }
 
-/* logits [n, n_vocab] = h . E^T against the tied token embedding, no bias. */
-static void project(wl_model *m, const float *h, int n, float *logits)
+/* logits [n, n_vocab] = h . E^T against the tied token embedding, no bias. Non-finite values
+ * (weights that overflow float32) are an error, never a silent empty transcript. */
+static wl_status project(wl_model *m, const float *h, int n, float *logits, char *err, size_t errlen)
 {
     wl_linear_w tied = {m->tok_emb, NULL};
     wl_linear(logits, h, tied, n, m->c.d_model, m->c.n_vocab);
     wl_emit(m, "logits", logits, 2, n, m->c.n_vocab, 0);
+    int64_t bad = wl_first_non_finite(logits, (int64_t)n * m->c.n_vocab);
+    if (bad >= 0)
+        return wl_fail(err, errlen, "decoder: logit %lld of row %lld is not finite: the weights overflow float32",
+                       (long long)(bad % m->c.n_vocab), (long long)(bad / m->c.n_vocab)), WL_ERR_FORMAT;
+    return WL_OK;
 }
 
 wl_status wl_decoder_feed(wl_decoder *d, const int32_t *tokens, int n, float *logits, char *err, size_t errlen)
@@ -237,7 +243,7 @@ wl_status wl_decoder_feed(wl_decoder *d, const int32_t *tokens, int n, float *lo
     float *h = n > 0 ? malloc((size_t)n * d->m->c.d_model * sizeof *h) : NULL;
     if (n > 0 && !h) return wl_fail(err, errlen, "decoder: out of memory"), WL_ERR_NOMEM;
     wl_status st = forward(&d, 1, tokens, n, h, err, errlen);
-    if (!st && logits) project(d->m, h, n, logits);
+    if (!st && logits) st = project(d->m, h, n, logits, err, errlen);
     free(h);
     return st;
 }
@@ -249,7 +255,7 @@ wl_status wl_decoder_feed_many(wl_decoder **decs, const int32_t *tokens, int n_d
     float *h = malloc((size_t)n_dec * m->c.d_model * sizeof *h);
     wl_status st = h ? WL_OK : (wl_fail(err, errlen, "decoder: out of memory"), WL_ERR_NOMEM);
     if (!st) st = forward(decs, n_dec, tokens, n_dec, h, err, errlen);
-    if (!st) project(m, h, n_dec, logits); /* one product for all rows: the weights are read once */
+    if (!st) st = project(m, h, n_dec, logits, err, errlen); /* one product for all rows: weights read once */
     free(h);
     return st;
 }

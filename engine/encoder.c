@@ -49,6 +49,12 @@ wl_status wl_encode(wl_model *m, const float *mel, float *out, char *err, size_t
     }
     wl_layernorm(out, h, m->enc_ln, T, C);
     wl_emit(m, "enc.out", out, 2, T, C, 0);
+    int64_t bad = wl_first_non_finite(out, TC);
+    if (bad >= 0) {
+        st = WL_ERR_FORMAT;
+        wl_fail(err, errlen, "encoder: output at position %lld is not finite: the weights overflow float32",
+                (long long)(bad / C));
+    }
 done:
     free(c1), free(c2), free(h), free(x), free(q), free(k), free(v), free(a), free(probs), free(scratch);
     return st;

@@ -109,3 +109,10 @@ void wl_query(float *q, const float *x, wl_linear_w Wq, int T, int C, int H)
     const float scale = (float)(1.0 / sqrt((double)(C / H)));
     for (int64_t i = 0; i < (int64_t)T * C; i++) q[i] *= scale;
 }
+
+int64_t wl_first_non_finite(const float *x, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++)
+        if (!isfinite(x[i])) return i;
+    return -1;
+}

@@ -36,4 +36,8 @@ void wl_ffn_block(float *h, const wl_norm_w *ln, wl_linear_w fc1, wl_linear_w fc
 /* q = (x . Wq^T + bq) * head_dim^-0.5 (scaled after the bias, as HF does) for T rows. */
 void wl_query(float *q, const float *x, wl_linear_w Wq, int T, int C, int H);
 
+/* Index of the first NaN or Inf in x[0..n), or -1. Finite but huge weights (say 3e38) overflow
+ * to Inf/NaN inside the network; a stage that checks this fails instead of emitting no words. */
+int64_t wl_first_non_finite(const float *x, int64_t n);
+
 #endif

@@ -558,9 +558,9 @@ static void test_decoder_input_limits(void **state)
     free(enc), free(logits);
 }
 
-/* A tiny Whisper (d_model 8, one layer each side, 3 s window) whose generated weights get one
- * element overwritten with the given float32 bits: NaN and Inf are refused at load. */
-static void expect_weight_refused(uint32_t bits, const char *needle)
+/* A tiny Whisper (d_model 8, one layer each side, 3 s window) whose generated weights get elements
+ * first..first+count-1 of tensor `name` overwritten with the given float32 bits. */
+static void write_tiny_model(const char *name, int first, int count, uint32_t bits)
 {
     const char *dir = "build/tmp/tinyw";
     char cmd[512];
@@ -583,22 +583,48 @@ static void expect_weight_refused(uint32_t bits, const char *needle)
     wl_model_free(m);
     wl_st_file st;
     assert_int_equal(wl_st_open(&st, "build/tmp/tinyw/model.safetensors", err, sizeof err), 0);
-    const wl_st_tensor *t = wl_st_find(&st, "model.decoder.layers.0.fc1.weight");
+    const wl_st_tensor *t = wl_st_find(&st, name);
     assert_non_null(t);
-    long off = (long)((const char *)t->data - (const char *)st.map) + 4 * 5;
+    long off = (long)((const char *)t->data - (const char *)st.map) + 4 * first;
     wl_st_close(&st);
     f = fopen("build/tmp/tinyw/model.safetensors", "r+b");
     assert_int_equal(fseek(f, off, SEEK_SET), 0);
-    assert_int_equal(fwrite(&bits, 4, 1, f), 1);
+    for (int i = 0; i < count; i++) assert_int_equal(fwrite(&bits, 4, 1, f), 1);
     fclose(f);
-    expect_model_error(dir, needle);
 }
 
 static void test_non_finite_weights(void **state)
 {
     (void)state;
-    expect_weight_refused(0x7FC00000u, "'model.decoder.layers.0.fc1.weight' element 5 is NaN or infinite");
-    expect_weight_refused(0xFF800000u, "element 5 is NaN or infinite");
+    write_tiny_model("model.decoder.layers.0.fc1.weight", 5, 1, 0x7FC00000u); /* NaN */
+    expect_model_error("build/tmp/tinyw", "'model.decoder.layers.0.fc1.weight' element 5 is NaN or infinite");
+    write_tiny_model("model.decoder.layers.0.fc1.weight", 5, 1, 0xFF800000u); /* -Inf */
+    expect_model_error("build/tmp/tinyw", "element 5 is NaN or infinite");
+}
+
+/* Finite but huge weights (3e38) load, then overflow inside the network: the run must stop with
+ * an error naming the stage, not decode NaN logits into no words. */
+static void test_overflowing_weights(void **state)
+{
+    (void)state;
+    static const char *names[] = {"model.encoder.conv1.weight", "model.decoder.layer_norm.weight"};
+    for (int k = 0; k < 2; k++) {
+        write_tiny_model(names[k], 0, 8, 0x7F61B1E6u); /* 3.0e38 */
+        wl_model *m = NULL;
+        if (wl_model_load("build/tmp/tinyw", wl_default_params(), &m, err, sizeof err)) fail_msg("%s", err);
+        float *enc = wl_test_encode(m, CLIP, NULL, err, sizeof err);
+        wl_decoder *dec = NULL;
+        float logits[64];
+        int32_t tok = 1;
+        int failed = !enc || wl_decoder_new(m, enc, &dec, err, sizeof err) ||
+                     wl_decoder_feed(dec, &tok, 1, logits, err, sizeof err);
+        if (!failed) fail_msg("%s = 3e38: the run succeeded", names[k]);
+        if (!strstr(err, "not finite")) fail_msg("%s = 3e38: '%s'", names[k], err);
+        printf("  %s = 3e38: %s\n", names[k], err);
+        wl_decoder_free(dec);
+        free(enc);
+        wl_model_free(m);
+    }
 }
 
 int main(void)
@@ -617,6 +643,7 @@ int main(void)
         cmocka_unit_test(test_3s_window_model),
         cmocka_unit_test(test_decoder_input_limits),
         cmocka_unit_test(test_non_finite_weights),
+        cmocka_unit_test(test_overflowing_weights),
     };
     return cmocka_run_group_tests_name("engine properties and bad input", tests, setup, teardown);
 }
