@@ -118,7 +118,7 @@ clips: $(BUILD)/make_clips ## re-speak the lab clips into data/audio/ (+ SHA256S
 	cd data/audio && sha256sum *.wav > SHA256SUMS
 
 # Every test, then the golden checks again on the trained local model and its goldens.
-verify: $(TESTS) model micro header-check ## build and run every test (what CI runs)
+verify: $(TESTS) $(BUILD)/whisperlab model micro header-check ## build and run every test (what CI runs)
 	@bash ci/run-tests.sh $(TESTS) WL_MODEL=$(MICRO) WL_GOLDEN=golden/whisper-micro.en \
 		$(BUILD)/tests/test_golden $(BUILD)/tests/test_stages $(BUILD)/tests/test_decode
 

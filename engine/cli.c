@@ -10,10 +10,14 @@
 #include "whisperlab.h"
 
 #include <cjson/cJSON.h>
+#include <dirent.h>
+#include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* The local model used when the HF cache has no openai/whisper-tiny.en: trained here on espeak-ng
  * speech (not OpenAI's weights; its whisperlab.json says so). */
@@ -31,6 +35,33 @@ static int has_flag(int argc, char **argv, const char *key)
 {
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], key) == 0) return 1;
+    return 0;
+}
+
+/* Every argument after the command must be --help or one of `valued` followed by its value:
+ * a misspelt option is an error, never silently ignored. Returns 0, or 2 after a message. */
+static int check_options(int argc, char **argv, const char *const *valued)
+{
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "--help")) continue;
+        int known = 0;
+        for (const char *const *v = valued; *v && !known; v++) known = !strcmp(argv[i], *v);
+        if (!known) return fprintf(stderr, "whisperlab %s: unknown option '%s' (see --help)\n", argv[1], argv[i]), 2;
+        if (i + 1 >= argc) return fprintf(stderr, "whisperlab %s: %s needs a value\n", argv[1], argv[i]), 2;
+        i++;
+    }
+    return 0;
+}
+
+/* A whole decimal integer in [lo, hi], or 2 after a message naming the option. */
+static int parse_int(const char *name, const char *s, long lo, long hi, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (end == s || *end || errno == ERANGE || v < lo || v > hi)
+        return fprintf(stderr, "whisperlab: %s '%s': expected an integer in %ld..%ld\n", name, s, lo, hi), 2;
+    *out = (int)v;
     return 0;
 }
 
@@ -52,7 +83,7 @@ static wl_model *load_model(int argc, char **argv, wl_params p, char *dir, size_
         fprintf(stderr, "whisperlab: %s\n", err);
         return NULL;
     }
-    p.n_threads = atoi(opt(argc, argv, "--threads", "0"));
+    if (parse_int("--threads", opt(argc, argv, "--threads", "0"), 0, 256, &p.n_threads)) return NULL;
     wl_model *m;
     if (wl_model_load(dir, p, &m, err, sizeof err)) {
         fprintf(stderr, "whisperlab: %s\n", err);
@@ -63,6 +94,8 @@ static wl_model *load_model(int argc, char **argv, wl_params p, char *dir, size_
 
 static int cmd_info(int argc, char **argv)
 {
+    static const char *const valued[] = {"--model", "--threads", NULL};
+    if (check_options(argc, argv, valued)) return 2;
     if (has_flag(argc, argv, "--help")) {
         printf("usage: whisperlab info [--model DIR|REPO] [--threads N]\n"
                "  --model   a HF model folder or a repo id in the HF cache (default: openai/whisper-tiny.en\n"
@@ -121,19 +154,73 @@ static void on_stage(void *user, const char *stage, const float *data, int ndim,
     t->data = memcpy(malloc(t->nbytes), data, t->nbytes);
 }
 
+/* Comma-separated token ids, each 0..INT32_MAX (the decoder checks the vocabulary), at most max
+ * of them. Returns the count, or -1 after a message. */
 static int parse_tokens(const char *s, int32_t *out, int max)
 {
     int n = 0;
-    for (char *end; *s && n < max; s = *end ? end + 1 : end) {
-        long v = strtol(s, &end, 10);
-        if (end == s || (*end && *end != ',')) return -1;
+    for (char *end; *s; s = *end ? end + 1 : end) {
+        errno = 0;
+        long long v = strtoll(s, &end, 10);
+        if (end == s || (*end && *end != ',') || errno == ERANGE || v < 0 || v > INT32_MAX)
+            return fprintf(stderr, "whisperlab: --tokens: '%.*s' is not a token id\n", (int)strcspn(s, ","), s), -1;
+        if (n == max) return fprintf(stderr, "whisperlab: --tokens: more than %d tokens\n", max), -1;
         out[n++] = (int32_t)v;
     }
-    return n;
+    if (n == 0) fprintf(stderr, "whisperlab: --tokens: no token ids\n");
+    return n ? n : -1;
+}
+
+/* Every name in a comma-separated --stages list must be a stage of this model. */
+static int check_stages(const char *list, wl_dims d)
+{
+    for (const char *s = list; s && *s; s += strcspn(s, ",") + (s[strcspn(s, ",")] == ',')) {
+        char name[40];
+        int len = (int)strcspn(s, ","), layer;
+        char tail;
+        snprintf(name, sizeof name, "%.*s", len < 39 ? len : 39, s);
+        int ok = !strcmp(name, "mel") || !strcmp(name, "conv1") || !strcmp(name, "conv2") ||
+                 !strcmp(name, "enc.embed") || !strcmp(name, "enc.out") || !strcmp(name, "dec.embed") ||
+                 !strcmp(name, "dec.out") || !strcmp(name, "logits") ||
+                 (sscanf(name, "enc.layer.%d%c", &layer, &tail) == 1 && layer >= 0 && layer < d.enc_layers) ||
+                 (sscanf(name, "dec.layer.%d%c", &layer, &tail) == 1 && layer >= 0 && layer < d.dec_layers) ||
+                 (sscanf(name, "cross_attn.%d%c", &layer, &tail) == 1 && layer >= 0 && layer < d.dec_layers);
+        if (!ok || len > 39)
+            return fprintf(stderr, "whisperlab dump: --stages: '%.*s' is not a stage of this model\n", len, s), 2;
+    }
+    return 0;
+}
+
+/* 1 when path names the same file as other (both exist). */
+static int same_file(const char *path, const char *other)
+{
+    struct stat a, b;
+    return stat(path, &a) == 0 && stat(other, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* --out must not be the input audio or any file of the model folder. */
+static int check_out(const char *out, const char *audio, const char *dir)
+{
+    if (same_file(out, audio))
+        return fprintf(stderr, "whisperlab dump: --out %s is the input audio; refusing to overwrite it\n", out), 2;
+    DIR *dd = opendir(dir);
+    for (struct dirent *e; dd && (e = readdir(dd));) {
+        char p[4400];
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        if (e->d_name[0] != '.' && same_file(out, p)) {
+            closedir(dd);
+            return fprintf(stderr, "whisperlab dump: --out %s is the model's %s; refusing to overwrite it\n", out,
+                           e->d_name), 2;
+        }
+    }
+    if (dd) closedir(dd);
+    return 0;
 }
 
 static int cmd_dump(int argc, char **argv)
 {
+    static const char *const valued[] = {"--audio", "--out", "--model", "--stages", "--tokens", "--threads", NULL};
+    if (check_options(argc, argv, valued)) return 2;
     const char *audio = opt(argc, argv, "--audio", NULL), *out = opt(argc, argv, "--out", NULL);
     if (has_flag(argc, argv, "--help") || !audio || !out) {
         fprintf(has_flag(argc, argv, "--help") ? stdout : stderr,
@@ -147,10 +234,7 @@ static int cmd_dump(int argc, char **argv)
     }
     int32_t tokens[448];
     int n_tok = parse_tokens(opt(argc, argv, "--tokens", "50257,50362"), tokens, 448);
-    if (n_tok <= 0) {
-        fprintf(stderr, "whisperlab: --tokens: expected comma-separated token ids\n");
-        return 2;
-    }
+    if (n_tok <= 0) return 2;
     static capture cap;
     cap.wanted = opt(argc, argv, "--stages", NULL);
     wl_params p = wl_default_params();
@@ -160,6 +244,10 @@ static int cmd_dump(int argc, char **argv)
     wl_model *m = load_model(argc, argv, p, dir, sizeof dir);
     if (!m) return 1;
     wl_dims d = wl_model_dims(m);
+    if (check_stages(cap.wanted, d) || check_out(out, audio, dir)) {
+        wl_model_free(m);
+        return 2;
+    }
     float *samples = NULL, *mel = malloc((size_t)d.n_mels * d.n_frames * sizeof(float));
     float *enc = malloc((size_t)d.n_audio_ctx * d.d_model * sizeof(float));
     float *logits = malloc((size_t)n_tok * d.n_vocab * sizeof(float));
@@ -197,9 +285,13 @@ static int parse_decode_args(int argc, char **argv, decode_args *a)
         int has_value = i + 1 < argc;
         if (!strcmp(k, "--json")) a->json = 1;
         else if (!strcmp(k, "--timestamps")) a->timestamps = 1;
-        else if (!strcmp(k, "--beams") && has_value) a->beams = atoi(argv[++i]);
-        else if (!strcmp(k, "--max-new-tokens") && has_value) a->max_new = atoi(argv[++i]);
-        else if (!strcmp(k, "--threads") && has_value) a->threads = atoi(argv[++i]);
+        else if (!strcmp(k, "--beams") && has_value) {
+            if (parse_int("--beams", argv[++i], 1, 64, &a->beams)) return 2;
+        } else if (!strcmp(k, "--max-new-tokens") && has_value) {
+            if (parse_int("--max-new-tokens", argv[++i], 0, 1 << 16, &a->max_new)) return 2;
+        } else if (!strcmp(k, "--threads") && has_value) {
+            if (parse_int("--threads", argv[++i], 0, 256, &a->threads)) return 2;
+        }
         else if (!strcmp(k, "--model") && has_value) a->model = argv[++i];
         else if (k[0] == '-' && k[1] == '-') return fprintf(stderr, "whisperlab: unknown or incomplete option %s\n", k), 2;
         else if (a->n_files < 256) a->files[a->n_files++] = k;

@@ -209,7 +209,10 @@ int wl_st_write(const char *path, const wl_st_tensor *tensors, int n, char *err,
     cJSON_Delete(root);
     size_t hlen = strlen(json);
     size_t padded = (hlen + 7) & ~(size_t)7; /* data starts 8-byte aligned, as safetensors does */
-    FILE *fp = fopen(path, "wb");
+    /* Written beside the target and renamed over it: a failed write never leaves a half file. */
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid());
+    FILE *fp = fopen(tmp, "wb");
     if (!fp) {
         free(json);
         return wl_fail(err, errlen, "%s: cannot create: %s", path, strerror(errno));
@@ -221,5 +224,8 @@ int wl_st_write(const char *path, const wl_st_tensor *tensors, int n, char *err,
     for (int i = 0; i < n && ok; i++) ok = fwrite(tensors[i].data, 1, tensors[i].nbytes, fp) == tensors[i].nbytes;
     free(json);
     if (fclose(fp) != 0) ok = 0;
-    return ok ? 0 : wl_fail(err, errlen, "%s: write failed: %s", path, strerror(errno));
+    if (ok && rename(tmp, path) == 0) return 0;
+    int e = errno;
+    unlink(tmp);
+    return wl_fail(err, errlen, "%s: write failed: %s", path, strerror(e));
 }
