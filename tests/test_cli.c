@@ -1,6 +1,6 @@
 /* The whisperlab command on bad options: a one-line message naming the option or file, a usage
  * exit code, and nothing written, above all never over an input (the review's --out onto the
- * WAV or the model). Runs build/whisperlab with the trained local model. */
+ * WAV or the model). Runs $WL_CLI (default build/whisperlab) with the trained local model. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,7 +12,6 @@
 #include <sys/wait.h>
 #include <cmocka.h>
 
-#define WL "build/whisperlab"
 #define MODEL "build/tmp/cli_model"
 #define WAV "build/tmp/cli_input.wav"
 
@@ -35,7 +34,8 @@ static int run(const char *cmd, char *msg, size_t len)
 static void expect(const char *args, int code, const char *needle)
 {
     char cmd[2048], msg[1024];
-    snprintf(cmd, sizeof cmd, WL " %s", args);
+    const char *cli = getenv("WL_CLI");
+    snprintf(cmd, sizeof cmd, "%s %s", cli && *cli ? cli : "build/whisperlab", args);
     int rc = run(cmd, msg, sizeof msg);
     if (rc != code || !strstr(msg, needle)) fail_msg("'%s': exit %d '%s'; want exit %d and '%s'", args, rc, msg, code, needle);
     printf("  exit %d  %s\n", rc, msg);
