@@ -138,9 +138,15 @@ def build_corpus(rows, make_corpus, out_dir, jobs=2):
     parts, procs = [], []
     for j in range(jobs):
         part = os.path.join(out_dir, f"part{j}")
-        with open(part + ".plan", "w") as f:
-            for r in rows[j::jobs]:
-                f.write("\t".join([r[0], r[2], str(r[3]), str(r[4]), str(r[5]), r[6]]) + "\n")
+        plan_text = "".join("\t".join([r[0], r[2], str(r[3]), str(r[4]), str(r[5]), r[6]]) + "\n"
+                            for r in rows[j::jobs])
+        old = open(part + ".plan").read() if os.path.exists(part + ".plan") else None
+        if old != plan_text:  # a corpus spoken from another plan is never reused
+            for ext in (".pcm", ".tsv"):
+                if os.path.exists(part + ext):
+                    os.remove(part + ext)
+            with open(part + ".plan", "w") as f:
+                f.write(plan_text)
         if not (os.path.exists(part + ".pcm") and os.path.exists(part + ".tsv")):
             procs.append(subprocess.Popen([make_corpus, part + ".plan", part]))
         parts.append(part)
