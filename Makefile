@@ -6,9 +6,10 @@ BUILD    := build
 SYNTH    := $(BUILD)/whisper-tiny.en-synthetic
 MICRO    := $(BUILD)/whisper-micro.en
 MODEL    ?=
+OUT      ?= $(BUILD)/report
 PYTHON   ?= python3
 # Library flags are looked up when a recipe runs, after `deps` has installed the packages.
-PKGS     := libcjson sndfile soxr espeak-ng fftw3 openblas cmocka libcrypto
+PKGS     := libcjson sndfile soxr espeak-ng fftw3 openblas cmocka libcrypto cairo
 # Never -ffast-math; no FMA contraction, so float results do not depend on the compiler's choices.
 CFLAGS   := -std=c11 -O2 -g -Wall -Wextra -ffp-contract=off -D_GNU_SOURCE
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
@@ -27,16 +28,19 @@ endif
 
 ENGINE_SRC := $(filter-out engine/cli.c,$(wildcard engine/*.c))
 GEN_LIB_SRC := gen/synthetic_values.c gen/synthetic_checkpoint.c gen/clip_synth.c
+# reports/: one program per artefact (the mains), over a library of one file per concern
+REPORT_MAINS := reports/lab.c reports/manifest.c reports/bench.c reports/tables.c reports/publish.c
+REPORT_LIB_SRC := $(filter-out $(REPORT_MAINS),$(wildcard reports/*.c))
 TEST_SRC   := $(wildcard tests/test_*.c)
 TEST_LIB_SRC := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
 TESTS      := $(TEST_SRC:tests/%.c=$(BIN)/tests/%)
 TOOLS      := $(BIN)/whisperlab $(BIN)/make_synthetic $(BIN)/make_clips $(BIN)/manifest \
-              $(BIN)/bench $(BIN)/make_corpus
+              $(BIN)/bench $(BIN)/make_corpus $(BIN)/lab $(BIN)/tables $(BIN)/publish
 DEPS_STAMP := $(BUILD)/.deps-ok
 
 obj = $(patsubst %.c,$(BIN)/obj/%.o,$(1))
 
-.PHONY: all help deps model micro fixture clips verify report golden golden-micro clean bench header-check mutants
+.PHONY: all help deps model micro fixture clips verify report tables golden golden-micro clean bench header-check mutants
 
 help: ## this list
 	@echo "whisperlab targets (MODEL=<folder or repo id> picks a model; default: the HF cache's"
@@ -66,7 +70,10 @@ $(BIN)/libwlgen.a: $(call obj,$(GEN_LIB_SRC))
 $(BIN)/libwltest.a: $(call obj,$(TEST_LIB_SRC))
 	$(AR) rcs $@ $^
 
-LIBS := $(BIN)/libwlgen.a $(BIN)/libwhisperlab.a
+$(BIN)/libwlreport.a: $(call obj,$(REPORT_LIB_SRC))
+	$(AR) rcs $@ $^
+
+LIBS := $(BIN)/libwlreport.a $(BIN)/libwlgen.a $(BIN)/libwhisperlab.a
 
 $(BIN)/whisperlab: $(call obj,engine/cli.c) $(BIN)/libwhisperlab.a
 	$(CC) $^ $(LDLIBS) -o $@
@@ -79,6 +86,12 @@ $(BIN)/make_corpus: $(call obj,gen/make_corpus.c) $(LIBS)
 $(BIN)/manifest: $(call obj,reports/manifest.c) $(LIBS)
 	$(CC) $^ $(LDLIBS) -o $@
 $(BIN)/bench: $(call obj,reports/bench.c) $(LIBS)
+	$(CC) $^ $(LDLIBS) -o $@
+$(BIN)/lab: $(call obj,reports/lab.c) $(LIBS)
+	$(CC) $^ $(LDLIBS) -o $@
+$(BIN)/tables: $(call obj,reports/tables.c) $(LIBS)
+	$(CC) $^ $(LDLIBS) -o $@
+$(BIN)/publish: $(call obj,reports/publish.c)
 	$(CC) $^ $(LDLIBS) -o $@
 $(BIN)/tests/%: $(call obj,tests/%.c) $(BIN)/libwltest.a $(LIBS)
 	@mkdir -p $(dir $@)
@@ -144,10 +157,13 @@ mutants: ## plant known bugs one at a time and check the stage diff catches each
 bench: all ## time mel, encoder and a 26-token decode per clip (THREADS=N)
 	$(BIN)/bench --model $(SYNTH) $(if $(THREADS),--threads $(THREADS))
 
-report: all ## run the lab on the 24 clips with the default model; outputs in build/report/
-	@mkdir -p $(BUILD)/report
-	$(BIN)/manifest --model "$(MODEL)" --fallback $(MICRO) --clips data/clips.json \
-		--audio data/audio --out $(BUILD)/report/manifest.json
+report: all $(BIN)/tests/test_stages ## run the whole lab with the default model (MODEL=, OUT=build/report)
+	@BIN=$(BIN) MODEL="$(MODEL)" OUT="$(OUT)" FALLBACK=$(MICRO) CFLAGS_USED="$(CFLAGS)" \
+		CC_USED="$$($(CC) --version | head -1)" LAB_ARGS="$(LAB_ARGS)" bash reports/report.sh
+
+tables: $(BIN)/tables ## put the report's tables into FILE= between its marker comments (REPORT=build/report)
+	@test -n "$(FILE)" || { echo "make tables: say which file: make tables FILE=x.md" >&2; exit 2; }
+	$(BIN)/tables --report $(or $(REPORT),$(BUILD)/report) --splice $(FILE)
 
 # Goldens come from HF transformers only. MODEL must be a model folder here; the synthetic one
 # never emits end-of-text, so its generation is capped.

@@ -10,6 +10,7 @@ PACKAGES=(
   libsndfile1-dev   # reading and writing audio files
   libsoxr-dev       # resampling to 16 kHz
   libcjson-dev      # JSON: configs, safetensors headers, reports
+  libcairo2-dev fonts-dejavu-core  # the report's heatmaps (cairo draws, DejaVu Sans labels)
   libcmocka-dev     # unit tests
   libssl-dev        # SHA256 of models, clips and goldens
   espeak-ng libespeak-ng-dev  # speaking the lab clips

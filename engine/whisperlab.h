@@ -19,6 +19,9 @@
 extern "C" {
 #endif
 
+/* The engine's version (recorded in every report's manifest). */
+#define WL_VERSION "0.5.0"
+
 typedef enum {
     WL_OK = 0,
     WL_ERR_IO = 1,     /* a file could not be opened or read */

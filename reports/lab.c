@@ -1,0 +1,278 @@
+/* lab: runs the lab over the clips with one model and writes the report's JSON files and
+ * heatmaps into a folder (the README tables come from `tables`, the manifest from `manifest`).
+ * Per clip: audio -> mel -> encoder -> greedy (token timestamps, cross-attention), greedy with
+ * timestamp tokens, beam search; then each module of lab.h makes its entry.
+ * Usage: lab --clips CLIPS.json --audio DIR --out DIR [--model ARG] [--fallback DIR] [--threads N]
+ *            [--beams N] [--max-new-tokens N] [--limit N] [--grid-clip ID] */
+#include "lab.h"
+
+#include "../engine/util.h"
+#include "../engine/json_file.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+typedef struct {
+    const char *model, *fallback, *clips, *audio, *out, *grid_clip;
+    int threads, beams, max_new, limit;
+} options;
+
+static int parse_int(const char *name, const char *s, int lo, int hi, int *out)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || v < lo || v > hi) return fprintf(stderr, "lab: %s '%s' must be an integer in %d..%d\n", name, s, lo, hi), -1;
+    *out = (int)v;
+    return 0;
+}
+
+static int parse(int argc, char **argv, options *o)
+{
+    *o = (options){.model = "", .fallback = "build/whisper-micro.en", .beams = 5};
+    for (int i = 1; i < argc; i++) {
+        const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!v) return fprintf(stderr, "lab: %s needs a value\n", k), -1;
+        i++;
+        if (!strcmp(k, "--model")) o->model = v;
+        else if (!strcmp(k, "--fallback")) o->fallback = v;
+        else if (!strcmp(k, "--clips")) o->clips = v;
+        else if (!strcmp(k, "--audio")) o->audio = v;
+        else if (!strcmp(k, "--out")) o->out = v;
+        else if (!strcmp(k, "--grid-clip")) o->grid_clip = v;
+        else if (!strcmp(k, "--threads")) { if (parse_int(k, v, 0, 256, &o->threads)) return -1; }
+        else if (!strcmp(k, "--beams")) { if (parse_int(k, v, 1, 64, &o->beams)) return -1; }
+        else if (!strcmp(k, "--max-new-tokens")) { if (parse_int(k, v, 0, 1 << 16, &o->max_new)) return -1; }
+        else if (!strcmp(k, "--limit")) { if (parse_int(k, v, 0, 1 << 16, &o->limit)) return -1; }
+        else return fprintf(stderr, "lab: unknown option '%s'\n", k), -1;
+    }
+    if (!o->clips || !o->audio || !o->out)
+        return fprintf(stderr, "usage: lab --clips CLIPS.json --audio DIR --out DIR [--model ARG] [--fallback DIR] "
+                               "[--threads N] [--beams N] [--max-new-tokens N] [--limit N] [--grid-clip ID]\n"), -1;
+    return 0;
+}
+
+/* Seconds spent per stage over the run. */
+enum { T_AUDIO, T_MEL, T_ENCODE, T_GREEDY, T_STAMPED, T_BEAM, T_ANALYSE, T_COUNT };
+static const char *const STAGE_NAMES[T_COUNT] = {"audio", "mel", "encoder", "greedy", "greedy_timestamps",
+                                                 "beam", "analysis_and_heatmaps"};
+
+typedef struct {
+    cJSON *transcriptions, *tokens, *wer, *confidence, *timestamps, *monotonicity, *grammar, *beams;
+} outputs;
+
+static const char *str_field(const cJSON *o, const char *k)
+{
+    return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
+}
+
+/* One clip through the model and every module. */
+static int run_clip(const wl_session *s, const options *o, const cJSON *spec, int is_error, double *t, outputs *out,
+                    char *err, size_t errlen)
+{
+    lab_clip c = {.id = str_field(spec, "id"), .sentence = str_field(spec, "sentence"),
+                  .correct = is_error ? str_field(spec, "correct") : NULL, .tense = str_field(spec, "tense")};
+    const char *file = str_field(spec, "file");
+    if (!c.id || !c.sentence || !file || (is_error && !c.correct) || strlen(c.id) > 32 || strchr(c.id, '/'))
+        return snprintf(err, errlen, "%s: a clip entry lacks a valid \"id\", \"sentence\", \"file\"%s", o->clips,
+                        is_error ? " or \"correct\"" : ""), -1;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", o->audio, file);
+    c.file = path;
+    const wl_dims *d = &s->dims;
+    float *samples = NULL, *mel = malloc(sizeof *mel * (size_t)d->n_mels * d->n_frames);
+    float *enc = malloc(sizeof *enc * (size_t)d->n_audio_ctx * d->d_model);
+    int rc = -1;
+    double t0 = now();
+    if (!mel || !enc) {
+        snprintf(err, errlen, "out of memory");
+        goto done;
+    }
+    if (wl_audio_load(path, (size_t)d->n_samples, &samples, &c.n_samples, err, errlen)) goto done;
+    t[T_AUDIO] += now() - t0, t0 = now();
+    c.samples = samples, c.span = wl_speech_span_find(samples, c.n_samples);
+    if (wl_mel(s->model, samples, c.n_samples, mel, err, errlen)) goto done;
+    t[T_MEL] += now() - t0, t0 = now();
+    if (wl_encode(s->model, mel, enc, err, errlen)) goto done;
+    t[T_ENCODE] += now() - t0, t0 = now();
+    c.enc = enc;
+    wl_gen_opts g = {.beams = 1, .max_new_tokens = o->max_new, .token_timestamps = s->cfg.n_alignment_heads > 0,
+                     .num_frames = (int)(c.n_samples / WL_HOP)};
+    if (wl_generate(s->model, &s->cfg, enc, &g, &c.greedy, err, errlen)) goto done;
+    t[T_GREEDY] += now() - t0, t0 = now();
+    g.timestamps = s->cfg.no_timestamps >= 0, g.token_timestamps = 0;
+    if (wl_generate(s->model, &s->cfg, enc, &g, &c.stamped, err, errlen)) goto done;
+    t[T_STAMPED] += now() - t0, t0 = now();
+    g.timestamps = 0, g.beams = o->beams;
+    if (wl_generate(s->model, &s->cfg, enc, &g, &c.beam, err, errlen)) goto done;
+    t[T_BEAM] += now() - t0, t0 = now();
+
+    int grid = o->grid_clip ? !strcmp(o->grid_clip, c.id) : cJSON_GetArraySize(out->transcriptions) == 0;
+    cJSON *conf = lab_confidence(s, &c, err, errlen), *att = conf ? lab_attention(s, &c, o->out, grid, err, errlen) : NULL;
+    cJSON *gram = att && is_error ? lab_grammar(s, &c, err, errlen) : NULL;
+    if (!conf || !att || (is_error && !gram)) {
+        cJSON_Delete(conf), cJSON_Delete(att);
+        goto done;
+    }
+    if (cJSON_GetObjectItemCaseSensitive(out->transcriptions, c.id)) {
+        snprintf(err, errlen, "%s: clip id \"%s\" appears twice", o->clips, c.id);
+        cJSON_Delete(conf), cJSON_Delete(att), cJSON_Delete(gram);
+        goto done;
+    }
+    cJSON_AddItemToObject(out->transcriptions, c.id, lab_transcription(s, &c));
+    cJSON_AddItemToObject(out->tokens, c.id, lab_tokens(s, &c));
+    cJSON_AddItemToObject(out->wer, c.id, lab_wer(s, &c));
+    cJSON_AddItemToObject(out->confidence, c.id, conf);
+    cJSON_AddItemToObject(out->timestamps, c.id, lab_timestamps(s, &c));
+    cJSON_AddItemToObject(out->monotonicity, c.id, att);
+    cJSON_AddItemToObject(out->beams, c.id, lab_greedy_vs_beam(s, &c));
+    if (gram) cJSON_AddItemToObject(out->grammar, c.id, gram);
+    t[T_ANALYSE] += now() - t0;
+    char *text = wl_detokenize(s->tok, c.greedy->tokens, c.greedy->n_tokens, WL_DECODE_SKIP_SPECIAL);
+    snprintf(err, errlen, "%s \"%s\" -> \"%s\"", c.id, c.sentence, text ? text + (text[0] == ' ') : "");
+    free(text);
+    rc = 0;
+done:
+    wl_result_free(c.greedy), wl_result_free(c.stamped), wl_result_free(c.beam);
+    free(samples), free(mel), free(enc);
+    return rc;
+}
+
+/* Writes a JSON object to dir/name through a temporary file. */
+static int write_json(const char *dir, const char *name, const cJSON *root)
+{
+    char path[4200], tmp[4300];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    char *text = cJSON_Print(root);
+    FILE *f = text ? fopen(tmp, "w") : NULL;
+    int ok = f && fputs(text, f) >= 0 && fputc('\n', f) != EOF;
+    if (f && fclose(f)) ok = 0;
+    free(text);
+    if (!ok || rename(tmp, path)) {
+        remove(tmp);
+        return fprintf(stderr, "lab: %s: cannot write\n", path), -1;
+    }
+    return 0;
+}
+
+static cJSON *with_summary(const char *about, cJSON *clips, cJSON *(*summarise)(const cJSON *))
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "about", about);
+    cJSON_AddItemToObject(o, "summary", summarise(clips));
+    cJSON_AddItemToObject(o, "clips", clips);
+    return o;
+}
+
+int main(int argc, char **argv)
+{
+    options o;
+    if (parse(argc, argv, &o)) return 2;
+    char err[2048];
+    double start = now(), t[T_COUNT] = {0};
+    wl_session s;
+    cJSON *spec = wl_json_read_object(o.clips, err, sizeof err);
+    if (!spec) return fprintf(stderr, "lab: %s\n", err), 1;
+    const cJSON *groups[2] = {cJSON_GetObjectItemCaseSensitive(spec, "clips"),
+                              cJSON_GetObjectItemCaseSensitive(spec, "grammar_errors")};
+    if (!cJSON_IsArray(groups[0]) || (groups[1] && !cJSON_IsArray(groups[1]))) {
+        cJSON_Delete(spec);
+        return fprintf(stderr, "lab: %s: \"clips\" (and \"grammar_errors\", if present) must be arrays\n", o.clips), 1;
+    }
+    if (wl_session_open(&s, o.model, o.fallback, o.threads, err, sizeof err)) {
+        cJSON_Delete(spec);
+        return fprintf(stderr, "lab: %s\n", err), 1;
+    }
+    double t_load = now() - start;
+    fprintf(stderr, "lab: model %s: %s (%s)\n", s.dir, s.card.summary, s.card.kind);
+    if (!strcmp(s.card.kind, "synthetic"))
+        fprintf(stderr, "lab: these weights are SYNTHETIC (never trained): the numbers test the pipeline, not Whisper\n");
+
+    int total = 0;
+    for (int g = 0; g < 2; g++) {
+        int n = cJSON_GetArraySize(groups[g]);
+        total += o.limit && n > o.limit ? o.limit : n;
+    }
+    outputs out = {cJSON_CreateObject(), cJSON_CreateObject(), cJSON_CreateObject(), cJSON_CreateObject(),
+                   cJSON_CreateObject(), cJSON_CreateObject(), cJSON_CreateObject(), cJSON_CreateObject()};
+    int done = 0, rc = 0, tty = isatty(2);
+    double loop = now();
+    for (int g = 0; g < 2 && !rc; g++) {
+        const cJSON *spec_clip;
+        int k = 0;
+        cJSON_ArrayForEach(spec_clip, groups[g])
+        {
+            if (o.limit && k++ >= o.limit) break;
+            if (run_clip(&s, &o, spec_clip, g == 1, t, &out, err, sizeof err)) {
+                fprintf(stderr, "%slab: %s\n", tty ? "\n" : "", err);
+                rc = 1;
+                break;
+            }
+            done++;
+            double el = now() - loop, eta = el / done * (total - done);
+            fprintf(stderr, "%slab [%2d/%d] %s  (%.1f s elapsed, ETA %.1f s)%s", tty ? "\r\033[K" : "", done, total, err,
+                    el, eta, tty ? "" : "\n");
+        }
+    }
+    if (tty) fputc('\n', stderr);
+    if (!rc) {
+        double t1 = now();
+        cJSON *run = cJSON_CreateObject(), *settings = cJSON_AddObjectToObject(run, "settings");
+        cJSON *stages = cJSON_AddObjectToObject(run, "seconds");
+        cJSON_AddStringToObject(run, "model", s.dir);
+        cJSON_AddStringToObject(run, "model_kind", s.card.kind);
+        cJSON_AddStringToObject(run, "model_summary", s.card.summary);
+        cJSON_AddNumberToObject(settings, "threads", wl_threads());
+        cJSON_AddNumberToObject(settings, "beams", o.beams);
+        cJSON_AddNumberToObject(settings, "max_new_tokens", o.max_new);
+        cJSON_AddNumberToObject(settings, "max_length", s.cfg.max_length);
+        cJSON_AddNumberToObject(settings, "length_penalty", s.cfg.length_penalty);
+        cJSON_AddBoolToObject(settings, "token_timestamps", s.cfg.n_alignment_heads > 0);
+        cJSON_AddNumberToObject(settings, "clips", done);
+        cJSON_AddBoolToObject(settings, "all_clips", o.limit == 0);
+        cJSON_AddItemToObject(stages, "load_model", lab_num(t_load, 3));
+        for (int i = 0; i < T_COUNT; i++) cJSON_AddItemToObject(stages, STAGE_NAMES[i], lab_num(t[i], 3));
+        cJSON *files[] = {
+            with_summary("word error rate on normalised text (Whisper's English normaliser)", out.wer, lab_wer_summary),
+            with_summary("token probabilities of the greedy transcript: per clip, at the verb, for the forced prefix",
+                         out.confidence, lab_confidence_summary),
+            with_summary("predicted start/end (timestamp tokens) against the speech span of the energy envelope; "
+                         "DTW word times", out.timestamps, lab_timestamps_summary),
+            with_summary("cross-attention monotonicity over the speech's encoder positions", out.monotonicity,
+                         lab_monotonicity_summary),
+            with_summary("grammar-error clips: the spoken and the grammatical verb, teacher-forced", out.grammar,
+                         lab_grammar_summary),
+            with_summary("greedy against beam search", out.beams, lab_greedy_vs_beam_summary),
+        };
+        const char *names[] = {"wer.json", "confidence.json", "timestamps.json", "monotonicity.json", "grammar.json",
+                               "greedy_vs_beam.json"};
+        cJSON_AddItemToObject(stages, "write", lab_num(now() - t1, 3));
+        cJSON_AddItemToObject(stages, "total", lab_num(now() - start, 3));
+        rc = write_json(o.out, "transcriptions.json", out.transcriptions) || write_json(o.out, "tokens.json", out.tokens);
+        for (int i = 0; i < 6; i++) {
+            if (!rc) rc = write_json(o.out, names[i], files[i]);
+            cJSON_Delete(files[i]);
+        }
+        if (!rc) rc = write_json(o.out, "run.json", run);
+        cJSON_Delete(run);
+        if (!rc) fprintf(stderr, "lab: %d clips in %.1f s -> %s\n", done, now() - start, o.out);
+    } else {
+        cJSON *all[] = {out.wer, out.confidence, out.timestamps, out.monotonicity, out.grammar, out.beams};
+        for (int i = 0; i < 6; i++) cJSON_Delete(all[i]);
+    }
+    cJSON_Delete(out.transcriptions), cJSON_Delete(out.tokens);
+    wl_session_close(&s);
+    cJSON_Delete(spec);
+    return rc ? 1 : 0;
+}

@@ -1,0 +1,87 @@
+/* The lab's run over the clips: what every per-concern module of the report is given for one
+ * clip, and the helpers they share. Each module turns one clip into its own JSON entry:
+ *   transcript.c  transcriptions.json, tokens.json, wer.json   confidence.c  confidence.json
+ *   timestamps.c  timestamps.json                              grammar.c     grammar.json
+ *   attention.c   monotonicity.json and the heatmaps           beam_compare.c greedy_vs_beam.json
+ * lab.c runs the model over the clips and writes the files. */
+#ifndef WL_LAB_H
+#define WL_LAB_H
+
+#include "../engine/session.h"
+#include "speech_span.h"
+
+#include <cjson/cJSON.h>
+
+/* One clip of data/clips.json and everything decoded from it. */
+typedef struct {
+    const char *id;       /* "03", or "e1" for a grammar-error clip */
+    const char *sentence; /* what espeak-ng says: the WER reference */
+    const char *correct;  /* grammar-error clips: the grammatical sentence; else NULL */
+    const char *tense;    /* the clip table's tense, or NULL */
+    const char *file;     /* the WAV's path */
+    const float *samples; /* 16 kHz mono */
+    size_t n_samples;
+    wl_speech_span span;  /* from the audio's energy envelope */
+    const float *enc;     /* encoder output [n_audio_ctx][d_model] */
+    wl_result *greedy;    /* greedy, no timestamps, with token timestamps: the transcription */
+    wl_result *stamped;   /* greedy with timestamp tokens: the predicted start and end */
+    wl_result *beam;      /* beam search without timestamps */
+} lab_clip;
+
+/* A word of a decoded sequence: consecutive text tokens, a new word at each leading space. */
+typedef struct {
+    int first; /* index into r->tokens of its first token */
+    int n;     /* tokens */
+    char text[128]; /* as decoded, without the leading space */
+} lab_word;
+
+/* The text words of r's generated tokens (timestamps and special tokens skipped); returns the
+ * count (at most max). */
+int lab_words(const wl_session *s, const wl_result *r, lab_word *words, int max);
+
+/* 1 if id is a text token (not special, not a timestamp). */
+int lab_is_text(const wl_session *s, int32_t id);
+
+/* Word index of the clip's verb in its sentence: the word that differs from the grammatical
+ * sentence for an error clip; else from the tense (after "will", "has"/"have"/"had", "to", or
+ * the word after the subject); -1 if the sentence is empty. */
+int lab_verb_index(const lab_clip *c);
+
+/* The k-th space-separated word of s into out (""). */
+void lab_nth_word(const char *s, int k, char *out, size_t outlen);
+
+/* Teacher forcing: feeds seq[0..n) in one call and gives logprob[i] = log P(seq[i+1] | seq[..i])
+ * under the model's raw softmax (no logits processors), for i < n - 1. */
+int lab_forced_logprobs(const wl_session *s, const float *enc, const int32_t *seq, int n, double *logprob,
+                        char *err, size_t errlen);
+
+/* Seconds per encoder position (0.02 for Whisper). */
+double lab_time_per_pos(const wl_session *s);
+
+/* A number rounded to `digits` decimals for JSON (keeps files short and diffs readable). */
+cJSON *lab_num(double x, int digits);
+
+/* Entries of each per-concern file, one clip at a time. transcriptions.json and tokens.json are
+ * {clip_id: entry}; the others are {"about": ..., "clips": {clip_id: entry}, "summary": ...}. */
+cJSON *lab_transcription(const wl_session *s, const lab_clip *c);
+cJSON *lab_wer(const wl_session *s, const lab_clip *c);
+cJSON *lab_tokens(const wl_session *s, const lab_clip *c);
+cJSON *lab_confidence(const wl_session *s, const lab_clip *c, char *err, size_t errlen);
+cJSON *lab_timestamps(const wl_session *s, const lab_clip *c);
+cJSON *lab_greedy_vs_beam(const wl_session *s, const lab_clip *c);
+/* Teacher-forces the spoken and the grammatical verb after the spoken prefix (error clips). */
+cJSON *lab_grammar(const wl_session *s, const lab_clip *c, char *err, size_t errlen);
+/* Monotonicity of the greedy decode's cross-attention; draws cross_attention_<id>.png into
+ * out_dir (and the per-head grid when grid is set). NULL with err on failure. */
+cJSON *lab_attention(const wl_session *s, const lab_clip *c, const char *out_dir, int grid, char *err,
+                     size_t errlen);
+
+/* Summaries over all clips ("clips" objects of the files above). */
+cJSON *lab_wer_summary(const cJSON *clips);
+cJSON *lab_confidence_summary(const cJSON *clips);
+cJSON *lab_timestamps_summary(const cJSON *clips);
+cJSON *lab_monotonicity_summary(const cJSON *clips);
+cJSON *lab_grammar_summary(const cJSON *clips);
+cJSON *lab_greedy_vs_beam_summary(const cJSON *clips);
+
+#endif

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# make report: the whole lab into a fresh folder, published over OUT in one step at the end (a
+# failed run leaves the previous report untouched).
+# Env: BIN (tools), MODEL (folder or repo id; empty = default), FALLBACK (local model), OUT,
+# LAB_ARGS (extra lab options, e.g. --limit 3 --max-new-tokens 8), CFLAGS_USED, CC_USED.
+set -euo pipefail
+BIN=${BIN:-build}
+OUT=${OUT:-build/report}
+FALLBACK=${FALLBACK:-build/whisper-micro.en}
+start=$(date +%s.%N)
+
+parent=$(dirname "$OUT")
+mkdir -p "$parent"
+new=$(mktemp -d "$parent/.$(basename "$OUT").new.XXXXXX")
+trap 'rm -rf "$new"' EXIT
+
+# shellcheck disable=SC2086
+"$BIN/lab" --model "${MODEL:-}" --fallback "$FALLBACK" --clips data/clips.json --audio data/audio \
+    --out "$new" ${LAB_ARGS:-}
+
+# The stage check against HF goldens, when goldens exist for this model (same weights SHA256).
+model_dir=$(sed -n 's/^[[:space:]]*"model":[[:space:]]*"\(.*\)",$/\1/p' "$new/run.json" | head -1)
+sha=$(sha256sum "$model_dir/model.safetensors" | cut -d' ' -f1)
+golden=""
+for idx in golden/*/index.json; do
+    [ -f "$idx" ] && grep -q "\"model_sha256\":[[:space:]]*\"$sha\"" "$idx" && golden=$(dirname "$idx") && break
+done
+golden_args=()
+if [ -n "$golden" ] && [ "${GOLDEN_CHECK:-1}" = 1 ]; then
+    g0=$(date +%s.%N)
+    if WL_MODEL="$model_dir" WL_GOLDEN="$golden" "$BIN/tests/test_stages" > "$new/golden_check.log" 2>&1; then
+        status=passed
+    else
+        status=failed
+    fi
+    name=$(basename "$golden")
+    cp "build/verify/stages.$name.json" "$new/golden_check.json"
+    golden_args=(--golden "$golden" --golden-check "$new/golden_check.json" --golden-status "$status"
+                 --golden-seconds "$(awk -v a="$g0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }')")
+    echo "report: stage check against $golden: $status"
+fi
+
+"$BIN/tables" --report "$new" --out "$new/README.md"
+"$BIN/manifest" --model "$model_dir" --fallback "$FALLBACK" --clips data/clips.json --audio data/audio \
+    --run "$new/run.json" --cflags "${CFLAGS_USED:-}" --cc "${CC_USED:-}" "${golden_args[@]}" \
+    --started "$start" --out "$new/manifest.json"
+
+"$BIN/publish" "$new" "$OUT"
+# after an exchange, $new holds the previous report; the trap removes it
+echo "report: $OUT ($(ls "$OUT" | wc -l) files) in $(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"

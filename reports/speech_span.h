@@ -1,0 +1,24 @@
+/* Where the speech is in a clip, from its energy envelope: RMS over 25 ms frames every 10 ms,
+ * in dBFS (full scale 1.0); a frame is speech when it is within 30 dB of the loudest frame and
+ * above -70 dBFS. The span runs from the start of the first speech frame to the end of the last
+ * (gaps between words are inside it). */
+#ifndef WL_SPEECH_SPAN_H
+#define WL_SPEECH_SPAN_H
+
+#include <stddef.h>
+
+#define WL_SPAN_FRAME 400       /* 25 ms at 16 kHz */
+#define WL_SPAN_HOP 160         /* 10 ms */
+#define WL_SPAN_BELOW_PEAK 30.0 /* dB under the loudest frame */
+#define WL_SPAN_FLOOR -70.0     /* dBFS: quieter is silence even in a silent clip */
+
+typedef struct {
+    int found;         /* 0: no frame is speech (silence) */
+    double start, end; /* seconds */
+    double peak_dbfs;  /* loudest frame */
+} wl_speech_span;
+
+/* Speech span of n samples of 16 kHz audio. */
+wl_speech_span wl_speech_span_find(const float *samples, size_t n);
+
+#endif
