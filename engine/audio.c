@@ -30,6 +30,37 @@ static int truncated_wav(SNDFILE *f)
 #define MAX_RATE 384000
 #define MAX_CHANNELS 64
 
+static wl_status bad_rate_or_channels(const char *path, long rate, long channels, char *err, size_t errlen)
+{
+    wl_fail(err, errlen, "%s: %ld Hz, %ld channel%s; whisperlab reads %d..%d Hz with 1..%d channels", path, rate,
+            channels, channels == 1 ? "" : "s", MIN_RATE, MAX_RATE, MAX_CHANNELS);
+    return WL_ERR_FORMAT;
+}
+
+/* When libsndfile refuses a WAV, its reason can be generic ("Internal error : SF_INFO struct
+ * incomplete" for a sample rate of 0). Reads the rate and channel count from the "fmt " chunk
+ * itself; returns 1 and sets them when the file is a RIFF/WAVE with a complete fmt chunk. */
+static int wav_fmt(const char *path, long *rate, long *channels)
+{
+    unsigned char b[4096];
+    FILE *f = fopen(path, "rb");
+    size_t n = f ? fread(b, 1, sizeof b, f) : 0;
+    if (f) fclose(f);
+    if (n < 12 || memcmp(b, "RIFF", 4) || memcmp(b + 8, "WAVE", 4)) return 0;
+    for (size_t at = 12; at + 8 <= n;) { /* chunks: 4-byte id, u32le size, data padded to even */
+        size_t size = b[at + 4] | b[at + 5] << 8 | b[at + 6] << 16 | (size_t)b[at + 7] << 24;
+        if (!memcmp(b + at, "fmt ", 4)) {
+            if (size < 8 || at + 16 > n) return 0;
+            *channels = b[at + 10] | b[at + 11] << 8;
+            *rate = (long)(b[at + 12] | b[at + 13] << 8 | b[at + 14] << 16 | (unsigned long)b[at + 15] << 24);
+            return 1;
+        }
+        if (size > n) return 0;
+        at += 8 + size + (size & 1);
+    }
+    return 0;
+}
+
 /* Reads every frame, averaging channels to mono as librosa's to_mono does, a block at a time so
  * memory is the mono signal only. Non-finite samples are an error, never silence. */
 static wl_status read_mono(SNDFILE *f, const char *path, size_t frames, size_t ch, float *mono, char *err,
@@ -83,9 +114,17 @@ wl_status wl_audio_load(const char *path, size_t max_samples, float **samples, s
         wl_fail(err, errlen, "%s: not a regular file", path);
         return WL_ERR_IO;
     }
+    if (fs.st_size == 0) {
+        wl_fail(err, errlen, "%s: empty file (0 bytes), not audio", path);
+        return WL_ERR_FORMAT;
+    }
     SF_INFO info = {0};
     SNDFILE *f = sf_open(path, SFM_READ, &info);
     if (!f) {
+        long rate, channels;
+        if (wav_fmt(path, &rate, &channels) &&
+            (rate < MIN_RATE || rate > MAX_RATE || channels < 1 || channels > MAX_CHANNELS))
+            return bad_rate_or_channels(path, rate, channels, err, errlen);
         wl_fail(err, errlen, "%s: cannot read audio: %s", path, sf_strerror(NULL));
         return WL_ERR_FORMAT;
     }
@@ -97,22 +136,21 @@ wl_status wl_audio_load(const char *path, size_t max_samples, float **samples, s
     if (info.samplerate < MIN_RATE || info.samplerate > MAX_RATE || info.channels < 1 ||
         info.channels > MAX_CHANNELS) {
         sf_close(f);
-        wl_fail(err, errlen, "%s: %d Hz, %d channels; whisperlab reads %d..%d Hz with 1..%d channels", path,
-                info.samplerate, info.channels, MIN_RATE, MAX_RATE, MAX_CHANNELS);
-        return WL_ERR_FORMAT;
+        return bad_rate_or_channels(path, info.samplerate, info.channels, err, errlen);
     }
     if (info.frames <= 0) {
         sf_close(f);
         wl_fail(err, errlen, "%s: empty audio (no samples)", path);
         return WL_ERR_INPUT;
     }
-    /* frames / rate > max_samples / 16000 as products, exact in double below 5e11 frames. */
+    /* frames / rate > max_samples / 16000 as products, exact in double below 5e11 frames. The
+     * message gives exact sample counts and 9 digits of seconds: one sample over a 30 s window
+     * reads 30.0000625 s, never a rounded "30.00 s" beside "at most 30 s". */
     if ((double)info.frames * WL_SAMPLE_RATE > (double)max_samples * info.samplerate) {
         sf_close(f);
-        wl_fail(err, errlen, "%s: %.2f s of audio (%lld samples at %d Hz); whisperlab handles at most %g s, "
-                "the model's window (%zu samples at 16 kHz; long-form is out of scope)", path,
-                (double)info.frames / info.samplerate, (long long)info.frames, info.samplerate,
-                (double)max_samples / WL_SAMPLE_RATE, max_samples);
+        wl_fail(err, errlen, "%s: %lld samples at %d Hz (%.9g s) exceed the model's window of %zu samples at "
+                "16 kHz (%g s); long-form audio is out of scope", path, (long long)info.frames, info.samplerate,
+                (double)info.frames / info.samplerate, max_samples, (double)max_samples / WL_SAMPLE_RATE);
         return WL_ERR_INPUT;
     }
     size_t frames = (size_t)info.frames;

@@ -13,11 +13,30 @@
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+/* Prints one line on stderr. Control characters (from a file name or an argument) are escaped,
+ * so a message is always exactly one line and never drives the terminal. */
+static void eprint(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void eprint(const char *fmt, ...)
+{
+    char buf[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    for (const unsigned char *p = (const unsigned char *)buf; *p; p++) {
+        if (*p == '\n') fputs("\\n", stderr);
+        else if (*p < 0x20 || *p == 0x7F) fprintf(stderr, "\\x%02x", *p);
+        else fputc(*p, stderr);
+    }
+    fputc('\n', stderr);
+}
 
 /* The local model used when the HF cache has no openai/whisper-tiny.en: trained here on espeak-ng
  * speech (not OpenAI's weights; its whisperlab.json says so). */
@@ -38,16 +57,20 @@ static int has_flag(int argc, char **argv, const char *key)
     return 0;
 }
 
-/* Every argument after the command must be --help or one of `valued` followed by its value:
- * a misspelt option is an error, never silently ignored. Returns 0, or 2 after a message. */
+/* Every argument after the command must be --help or one of `valued` followed by its value, each
+ * at most once: a misspelt or repeated option is an error, never silently ignored (opt() would
+ * take the first of two values). Returns 0, or 2 after a message. */
 static int check_options(int argc, char **argv, const char *const *valued)
 {
+    unsigned seen = 0;
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--help")) continue;
-        int known = 0;
-        for (const char *const *v = valued; *v && !known; v++) known = !strcmp(argv[i], *v);
-        if (!known) return fprintf(stderr, "whisperlab %s: unknown option '%s' (see --help)\n", argv[1], argv[i]), 2;
-        if (i + 1 >= argc) return fprintf(stderr, "whisperlab %s: %s needs a value\n", argv[1], argv[i]), 2;
+        int k = 0;
+        while (valued[k] && strcmp(argv[i], valued[k])) k++;
+        if (!valued[k]) return eprint("whisperlab %s: unknown option '%s' (see --help)", argv[1], argv[i]), 2;
+        if (i + 1 >= argc) return eprint("whisperlab %s: %s needs a value", argv[1], argv[i]), 2;
+        if (seen & 1u << k) return eprint("whisperlab %s: %s given twice", argv[1], argv[i]), 2;
+        seen |= 1u << k;
         i++;
     }
     return 0;
@@ -60,7 +83,7 @@ static int parse_int(const char *name, const char *s, long lo, long hi, int *out
     errno = 0;
     long v = strtol(s, &end, 10);
     if (end == s || *end || errno == ERANGE || v < lo || v > hi)
-        return fprintf(stderr, "whisperlab: %s '%s': expected an integer in %ld..%ld\n", name, s, lo, hi), 2;
+        return eprint("whisperlab: %s '%s': expected an integer in %ld..%ld", name, s, lo, hi), 2;
     *out = (int)v;
     return 0;
 }
@@ -80,13 +103,12 @@ static wl_model *load_model(int argc, char **argv, wl_params p, char *dir, size_
 {
     char err[1024];
     if (wl_resolve_model(opt(argc, argv, "--model", ""), LOCAL_DEFAULT, dir, dirlen, err, sizeof err)) {
-        fprintf(stderr, "whisperlab: %s\n", err);
+        eprint("whisperlab: %s", err);
         return NULL;
     }
-    if (parse_int("--threads", opt(argc, argv, "--threads", "0"), 0, 256, &p.n_threads)) return NULL;
     wl_model *m;
     if (wl_model_load(dir, p, &m, err, sizeof err)) {
-        fprintf(stderr, "whisperlab: %s\n", err);
+        eprint("whisperlab: %s", err);
         return NULL;
     }
     return m;
@@ -102,14 +124,17 @@ static int cmd_info(int argc, char **argv)
                "            from the HF cache, else build/whisper-micro.en, trained here)\n");
         return 0;
     }
+    /* A bad option value is a usage error (2), found before any file is read. */
+    wl_params p = wl_default_params();
+    if (parse_int("--threads", opt(argc, argv, "--threads", "0"), 0, 256, &p.n_threads)) return 2;
     char dir[4096];
-    wl_model *m = load_model(argc, argv, wl_default_params(), dir, sizeof dir);
+    wl_model *m = load_model(argc, argv, p, dir, sizeof dir);
     if (!m) return 1;
     wl_dims d = wl_model_dims(m);
     wl_model_card card;
     char err[1024];
     if (wl_model_card_read(dir, &card, err, sizeof err)) {
-        fprintf(stderr, "whisperlab: %s\n", err);
+        eprint("whisperlab: %s", err);
         wl_model_free(m);
         return 1;
     }
@@ -163,17 +188,18 @@ static int parse_tokens(const char *s, int32_t *out, int max)
         errno = 0;
         long long v = strtoll(s, &end, 10);
         if (end == s || (*end && *end != ',') || errno == ERANGE || v < 0 || v > INT32_MAX)
-            return fprintf(stderr, "whisperlab: --tokens: '%.*s' is not a token id\n", (int)strcspn(s, ","), s), -1;
-        if (n == max) return fprintf(stderr, "whisperlab: --tokens: more than %d tokens\n", max), -1;
+            return eprint("whisperlab: --tokens: '%.*s' is not a token id", (int)strcspn(s, ","), s), -1;
+        if (n == max) return eprint("whisperlab: --tokens: more than %d tokens", max), -1;
         out[n++] = (int32_t)v;
     }
-    if (n == 0) fprintf(stderr, "whisperlab: --tokens: no token ids\n");
+    if (n == 0) eprint("whisperlab: --tokens: no token ids");
     return n ? n : -1;
 }
 
 /* Every name in a comma-separated --stages list must be a stage of this model. */
 static int check_stages(const char *list, wl_dims d)
 {
+    if (list && !*list) return eprint("whisperlab dump: --stages: no stage names"), 2;
     for (const char *s = list; s && *s; s += strcspn(s, ",") + (s[strcspn(s, ",")] == ',')) {
         char name[40];
         int len = (int)strcspn(s, ","), layer;
@@ -186,8 +212,18 @@ static int check_stages(const char *list, wl_dims d)
                  (sscanf(name, "dec.layer.%d%c", &layer, &tail) == 1 && layer >= 0 && layer < d.dec_layers) ||
                  (sscanf(name, "cross_attn.%d%c", &layer, &tail) == 1 && layer >= 0 && layer < d.dec_layers);
         if (!ok || len > 39)
-            return fprintf(stderr, "whisperlab dump: --stages: '%.*s' is not a stage of this model\n", len, s), 2;
+            return eprint("whisperlab dump: --stages: '%.*s' is not a stage of this model", len, s), 2;
     }
+    return 0;
+}
+
+/* --tokens against the model's vocabulary (parse_tokens knew only that they are ids). */
+static int check_tokens(const int32_t *tokens, int n, wl_dims d)
+{
+    for (int i = 0; i < n; i++)
+        if (tokens[i] >= d.n_vocab)
+            return eprint("whisperlab dump: --tokens: token %d is outside the model's vocabulary (%d tokens)", tokens[i],
+                          d.n_vocab), 2;
     return 0;
 }
 
@@ -198,17 +234,23 @@ static int same_file(const char *path, const char *other)
     return stat(path, &a) == 0 && stat(other, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
-/* --out must not be the input audio or any file of the model folder. */
+/* --out must not be the input audio or any file of the model folder, nor anything but a regular
+ * file: the output is renamed over it, which would replace a FIFO or a device node (as root,
+ * --out /dev/null would put a file in its place). */
 static int check_out(const char *out, const char *audio, const char *dir)
 {
+    struct stat st;
+    if (!*out) return eprint("whisperlab dump: --out is empty"), 2;
+    if (stat(out, &st) == 0 && !S_ISREG(st.st_mode))
+        return eprint("whisperlab dump: --out %s exists and is not a regular file; refusing to replace it", out), 2;
     if (same_file(out, audio))
-        return fprintf(stderr, "whisperlab dump: --out %s is the input audio; refusing to overwrite it\n", out), 2;
+        return eprint("whisperlab dump: --out %s is the input audio; refusing to overwrite it", out), 2;
     DIR *dd = opendir(dir);
     for (struct dirent *e; dd && (e = readdir(dd));) {
         char p[4400];
         snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
         if (e->d_name[0] != '.' && same_file(out, p)) {
-            fprintf(stderr, "whisperlab dump: --out %s is the model's %s; refusing to overwrite it\n", out, e->d_name);
+            eprint("whisperlab dump: --out %s is the model's %s; refusing to overwrite it", out, e->d_name);
             closedir(dd); /* frees e */
             return 2;
         }
@@ -222,15 +264,16 @@ static int cmd_dump(int argc, char **argv)
     static const char *const valued[] = {"--audio", "--out", "--model", "--stages", "--tokens", "--threads", NULL};
     if (check_options(argc, argv, valued)) return 2;
     const char *audio = opt(argc, argv, "--audio", NULL), *out = opt(argc, argv, "--out", NULL);
-    if (has_flag(argc, argv, "--help") || !audio || !out) {
-        fprintf(has_flag(argc, argv, "--help") ? stdout : stderr,
-                "usage: whisperlab dump --audio FILE --out FILE.safetensors [--model DIR|REPO]\n"
+    if (!has_flag(argc, argv, "--help") && (!audio || !out))
+        return eprint("whisperlab: dump needs --audio and --out (see whisperlab dump --help)"), 2;
+    if (has_flag(argc, argv, "--help")) {
+        printf("usage: whisperlab dump --audio FILE --out FILE.safetensors [--model DIR|REPO]\n"
                 "                       [--stages mel,conv1,...] [--tokens 50257,50362,...] [--threads N]\n"
                 "  Runs audio -> mel -> encoder -> decoder (teacher-forced on --tokens, default the\n"
                 "  no-timestamps prompt 50257,50362) and writes every stage, or those listed, by its\n"
                 "  stage name: mel conv1 conv2 enc.embed enc.layer.N enc.out dec.embed dec.layer.N\n"
                 "  dec.out logits cross_attn.N.\n");
-        return has_flag(argc, argv, "--help") ? 0 : 2;
+        return 0;
     }
     int32_t tokens[448];
     int n_tok = parse_tokens(opt(argc, argv, "--tokens", "50257,50362"), tokens, 448);
@@ -240,11 +283,12 @@ static int cmd_dump(int argc, char **argv)
     wl_params p = wl_default_params();
     p.on_stage = on_stage;
     p.user = &cap;
+    if (parse_int("--threads", opt(argc, argv, "--threads", "0"), 0, 256, &p.n_threads)) return 2;
     char dir[4096], err[1024];
     wl_model *m = load_model(argc, argv, p, dir, sizeof dir);
     if (!m) return 1;
     wl_dims d = wl_model_dims(m);
-    if (check_stages(cap.wanted, d) || check_out(out, audio, dir)) {
+    if (check_stages(cap.wanted, d) || check_tokens(tokens, n_tok, d) || check_out(out, audio, dir)) {
         wl_model_free(m);
         return 2;
     }
@@ -258,7 +302,7 @@ static int cmd_dump(int argc, char **argv)
              wl_decoder_new(m, enc, &dec, err, sizeof err) ||
              wl_decoder_feed(dec, tokens, n_tok, logits, err, sizeof err) ||
              wl_st_write(out, cap.t, cap.n, err, sizeof err);
-    if (rc) fprintf(stderr, "whisperlab: %s\n", err);
+    if (rc) eprint("whisperlab: %s", err);
     else printf("whisperlab: %d stages of %s written to %s (model %s)\n", cap.n, audio, out, dir);
     for (int i = 0; i < cap.n; i++) free(cap.t[i].name), free((void *)cap.t[i].data);
     wl_decoder_free(dec);
@@ -280,9 +324,14 @@ typedef struct {
 static int parse_decode_args(int argc, char **argv, decode_args *a)
 {
     *a = (decode_args){.beams = 1, .model = ""};
+    static const char *const names[] = {"--json", "--timestamps", "--beams", "--max-new-tokens", "--threads", "--model", NULL};
+    unsigned seen = 0;
     for (int i = 2; i < argc; i++) {
         const char *k = argv[i];
-        int has_value = i + 1 < argc;
+        int has_value = i + 1 < argc, f = 0;
+        while (names[f] && strcmp(k, names[f])) f++;
+        if (names[f] && (seen & 1u << f)) return eprint("whisperlab: %s given twice", k), 2;
+        if (names[f]) seen |= 1u << f;
         if (!strcmp(k, "--json")) a->json = 1;
         else if (!strcmp(k, "--timestamps")) a->timestamps = 1;
         else if (!strcmp(k, "--beams") && has_value) {
@@ -293,12 +342,12 @@ static int parse_decode_args(int argc, char **argv, decode_args *a)
             if (parse_int("--threads", argv[++i], 0, 256, &a->threads)) return 2;
         }
         else if (!strcmp(k, "--model") && has_value) a->model = argv[++i];
-        else if (k[0] == '-' && k[1] == '-') return fprintf(stderr, "whisperlab: unknown or incomplete option %s\n", k), 2;
+        else if (k[0] == '-' && k[1] == '-') return eprint("whisperlab: unknown or incomplete option %s", k), 2;
         else if (a->n_files < 256) a->files[a->n_files++] = k;
-        else return fprintf(stderr, "whisperlab: at most 256 files per call\n"), 2;
+        else return eprint("whisperlab: at most 256 files per call"), 2;
     }
-    if (a->beams < 1 || a->beams > 64) return fprintf(stderr, "whisperlab: --beams must be 1..64\n"), 2;
-    if (a->max_new < 0) return fprintf(stderr, "whisperlab: --max-new-tokens must be >= 0\n"), 2;
+    if (a->beams < 1 || a->beams > 64) return eprint("whisperlab: --beams must be 1..64"), 2;
+    if (a->max_new < 0) return eprint("whisperlab: --max-new-tokens must be >= 0"), 2;
     return 0;
 }
 
@@ -329,14 +378,21 @@ static int session_open(const decode_args *a, session *s)
     if (wl_resolve_model(a->model, LOCAL_DEFAULT, s->dir, sizeof s->dir, err, sizeof err) ||
         wl_model_card_read(s->dir, &s->card, err, sizeof err) || wl_model_load(s->dir, p, &s->m, err, sizeof err) ||
         wl_gen_config_load(s->dir, &s->cfg, err, sizeof err) || wl_tokenizer_load(s->dir, &s->tok, err, sizeof err)) {
-        fprintf(stderr, "whisperlab: %s\n", err);
+        eprint("whisperlab: %s", err);
         session_close(s);
         return -1;
     }
     s->d = wl_model_dims(s->m);
-    fprintf(stderr, "whisperlab: model %s: %s (%s)\n", s->dir, s->card.summary, s->card.kind);
+    int32_t gap = wl_tokenizer_first_gap(s->tok, s->d.n_vocab);
+    if (gap >= 0) {
+        eprint("whisperlab: %s/vocab.json: id %d of the model's %d has no token (in neither vocab.json nor "
+               "added_tokens.json)", s->dir, gap, s->d.n_vocab);
+        session_close(s);
+        return -1;
+    }
+    eprint("whisperlab: model %s: %s (%s)", s->dir, s->card.summary, s->card.kind);
     if (!strcmp(s->card.kind, "synthetic"))
-        fprintf(stderr, "whisperlab: these weights are SYNTHETIC (generated, never trained): the text is meaningless\n");
+        eprint("whisperlab: these weights are SYNTHETIC (generated, never trained): the text is meaningless");
     return 0;
 }
 
@@ -460,7 +516,7 @@ static int cmd_transcribe(int argc, char **argv)
     }
     int rc = parse_decode_args(argc, argv, &a);
     if (rc) return rc;
-    if (!a.n_files) return fprintf(stderr, "whisperlab: transcribe: no audio file given\n"), 2;
+    if (!a.n_files) return eprint("whisperlab: transcribe: no audio file given"), 2;
     session s;
     if (session_open(&a, &s)) return 1;
     cJSON *root = cJSON_CreateObject(), *files = cJSON_CreateArray();
@@ -474,7 +530,7 @@ static int cmd_transcribe(int argc, char **argv)
         char err[1300];
         wl_result *r = decode_file(&s, &a, a.files[i], err, sizeof err);
         if (!r) {
-            fprintf(stderr, "whisperlab: %s\n", err);
+            eprint("whisperlab: %s", err);
             failed++;
             cJSON *f = cJSON_CreateObject();
             cJSON_AddStringToObject(f, "file", a.files[i]);
@@ -524,13 +580,13 @@ static int cmd_inspect(int argc, char **argv)
     }
     int rc = parse_decode_args(argc, argv, &a);
     if (rc) return rc;
-    if (a.n_files != 1) return fprintf(stderr, "whisperlab: inspect takes exactly one audio file\n"), 2;
+    if (a.n_files != 1) return eprint("whisperlab: inspect takes exactly one audio file"), 2;
     session s;
     if (session_open(&a, &s)) return 1;
     char err[1300], text[256], alt[256];
     wl_result *r = decode_file(&s, &a, a.files[0], err, sizeof err);
     if (!r) {
-        fprintf(stderr, "whisperlab: %s\n", err);
+        eprint("whisperlab: %s", err);
         session_close(&s);
         return 1;
     }
@@ -572,6 +628,5 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "dump") == 0) return cmd_dump(argc, argv);
     if (strcmp(argv[1], "transcribe") == 0) return cmd_transcribe(argc, argv);
     if (strcmp(argv[1], "inspect") == 0) return cmd_inspect(argc, argv);
-    fprintf(stderr, "whisperlab: unknown command '%s'\n", argv[1]);
-    return usage(stderr, 2);
+    return eprint("whisperlab: unknown command '%s' (see whisperlab --help)", argv[1]), 2;
 }

@@ -73,6 +73,43 @@ static int build_prompt(wl_gen_config *c, const int32_t *forced, int n_forced, c
     return 0;
 }
 
+static int outside(long id, long n_vocab) { return n_vocab > 0 && (id < 0 || id >= n_vocab); }
+
+/* The ids, heads and length must fit the model that config.json describes: checked here, where the
+ * message can name generation_config.json, rather than when the first audio file is decoded (or,
+ * for an end-of-text id outside the vocabulary, never: generation would just not stop). A
+ * dimension config.json lacks is not checked here (the model load refuses such a config). */
+static int check_against_model(const wl_gen_config *c, const cJSON *cfg, const char *path, char *err,
+                               size_t errlen)
+{
+    long vocab = -1, layers = -1, heads = -1, positions = -1;
+    get_int(cfg, "vocab_size", 1, 1 << 22, -1, &vocab, path, NULL, 0);
+    get_int(cfg, "decoder_layers", 1, 256, -1, &layers, path, NULL, 0);
+    get_int(cfg, "decoder_attention_heads", 1, 1024, -1, &heads, path, NULL, 0);
+    get_int(cfg, "max_target_positions", 1, 1 << 16, -1, &positions, path, NULL, 0);
+    const struct { const char *key; long id; } ids[] = {
+        {"decoder_start_token_id", c->decoder_start}, {"eos_token_id", c->eos}, {"no_timestamps_token_id", c->no_timestamps},
+    };
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
+        if (ids[i].id >= 0 && outside(ids[i].id, vocab))
+            return wl_fail(err, errlen, "%s: %s %ld is outside the vocabulary (config.json: vocab_size %ld)", path,
+                           ids[i].key, ids[i].id, vocab);
+    for (int i = 1; i < c->n_prompt; i++)
+        if (outside(c->prompt[i], vocab))
+            return wl_fail(err, errlen, "%s: forced_decoder_ids: token %d is outside the vocabulary (config.json: "
+                           "vocab_size %ld)", path, c->prompt[i], vocab);
+    for (int i = 0; i < c->n_alignment_heads; i++) {
+        int l = c->alignment_heads[2 * i], h = c->alignment_heads[2 * i + 1];
+        if (outside(l, layers) || outside(h, heads))
+            return wl_fail(err, errlen, "%s: alignment head (%d, %d) is outside the decoder (config.json: %ld layers "
+                           "of %ld heads)", path, l, h, layers, heads);
+    }
+    if (positions > 0 && c->max_length > positions)
+        return wl_fail(err, errlen, "%s: max_length %d exceeds the decoder's %ld positions (config.json: "
+                       "max_target_positions)", path, c->max_length, positions);
+    return 0;
+}
+
 wl_status wl_gen_config_load(const char *dir, wl_gen_config *c, char *err, size_t errlen)
 {
     char path[4200];
@@ -108,12 +145,14 @@ wl_status wl_gen_config_load(const char *dir, wl_gen_config *c, char *err, size_
     free(forced);
     cJSON_Delete(root);
     /* The median filter width of the token timestamps lives in config.json (WhisperConfig, default 7). */
-    snprintf(path, sizeof path, "%s/config.json", dir);
-    cJSON *cfg = rc ? NULL : wl_json_read_object(path, err, errlen);
+    char cfg_path[4200];
+    snprintf(cfg_path, sizeof cfg_path, "%s/config.json", dir);
+    cJSON *cfg = rc ? NULL : wl_json_read_object(cfg_path, err, errlen);
     long width = 7;
-    if (!rc) rc = !cfg || get_int(cfg, "median_filter_width", 1, 999, 7, &width, path, err, errlen);
-    if (!rc && width % 2 == 0) rc = wl_fail(err, errlen, "%s: median_filter_width must be odd", path);
+    if (!rc) rc = !cfg || get_int(cfg, "median_filter_width", 1, 999, 7, &width, cfg_path, err, errlen);
+    if (!rc && width % 2 == 0) rc = wl_fail(err, errlen, "%s: median_filter_width must be odd", cfg_path);
     c->median_filter_width = (int)width;
+    if (!rc) rc = check_against_model(c, cfg, path, err, errlen);
     cJSON_Delete(cfg);
     if (rc) wl_gen_config_free(c);
     return rc ? WL_ERR_FORMAT : WL_OK;

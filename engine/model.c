@@ -117,14 +117,16 @@ wl_status wl_model_load(const char *dir, wl_params params, wl_model **out, char 
         free(m);
         return WL_ERR_FORMAT;
     }
+    /* The audio window; the two configs are checked against each other before the weights are
+     * checked against them, so a config mismatch is reported as one, not as a tensor shape. */
+    snprintf(path, sizeof path, "%s/preprocessor_config.json", dir);
+    if (wl_preprocessor_load(&m->c, path, err, errlen)) {
+        free(m);
+        return WL_ERR_FORMAT;
+    }
     snprintf(path, sizeof path, "%s/model.safetensors", dir);
     if (wl_st_open(&m->file, path, err, errlen) || wl_layout_check(&m->file, &m->c, err, errlen) ||
         check_finite(&m->file, err, errlen)) {
-        wl_model_free(m);
-        return WL_ERR_FORMAT;
-    }
-    snprintf(path, sizeof path, "%s/preprocessor_config.json", dir); /* the audio window */
-    if (wl_preprocessor_load(&m->c, path, err, errlen)) {
         wl_model_free(m);
         return WL_ERR_FORMAT;
     }

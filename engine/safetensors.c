@@ -4,6 +4,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,8 +52,10 @@ static int parse_entry(const cJSON *e, wl_st_tensor *t, const char *base, size_t
     const cJSON *dt = cJSON_GetObjectItemCaseSensitive(e, "dtype");
     const cJSON *sh = cJSON_GetObjectItemCaseSensitive(e, "shape");
     const cJSON *of = cJSON_GetObjectItemCaseSensitive(e, "data_offsets");
-    if (!cJSON_IsString(dt) || parse_dtype(dt->valuestring, &t->dtype))
-        return wl_fail(err, errlen, "%s: tensor '%s' has a missing or unknown dtype", path, nm);
+    if (!cJSON_IsString(dt))
+        return wl_fail(err, errlen, "%s: tensor '%s' has no dtype string", path, nm);
+    if (parse_dtype(dt->valuestring, &t->dtype))
+        return wl_fail(err, errlen, "%s: tensor '%s' has unknown dtype '%.20s'", path, nm, dt->valuestring);
     if (!cJSON_IsArray(sh) || cJSON_GetArraySize(sh) > WL_MAX_DIMS)
         return wl_fail(err, errlen, "%s: tensor '%s' has a bad shape", path, nm);
     t->ndim = cJSON_GetArraySize(sh);
@@ -67,10 +70,16 @@ static int parse_entry(const cJSON *e, wl_st_tensor *t, const char *base, size_t
             return wl_fail(err, errlen, "%s: tensor '%s' shape overflows", path, nm);
         numel *= (uint64_t)t->shape[i];
     }
-    if (!cJSON_IsArray(of) || cJSON_GetArraySize(of) != 2)
-        return wl_fail(err, errlen, "%s: tensor '%s' has bad data_offsets", path, nm);
-    double b = cJSON_GetArrayItem(of, 0)->valuedouble, en = cJSON_GetArrayItem(of, 1)->valuedouble;
-    if (!(b >= 0 && en >= b && en <= (double)data_size))
+    /* Two whole numbers: a string reads as 0 in cJSON, and a fraction would be truncated into an
+     * offset nobody wrote. */
+    const cJSON *ob = cJSON_GetArrayItem(of, 0), *oe = cJSON_GetArrayItem(of, 1);
+    if (!cJSON_IsArray(of) || cJSON_GetArraySize(of) != 2 || !cJSON_IsNumber(ob) || !cJSON_IsNumber(oe) ||
+        ob->valuedouble != floor(ob->valuedouble) || oe->valuedouble != floor(oe->valuedouble))
+        return wl_fail(err, errlen, "%s: tensor '%s': data_offsets must be two integers [begin, end]", path, nm);
+    double b = ob->valuedouble, en = oe->valuedouble;
+    if (en < b)
+        return wl_fail(err, errlen, "%s: tensor '%s' data_offsets [%.0f, %.0f] ends before it begins", path, nm, b, en);
+    if (!(b >= 0 && en <= (double)data_size))
         return wl_fail(err, errlen, "%s: tensor '%s' data_offsets [%.0f, %.0f] out of bounds (data is %zu bytes)",
                        path, nm, b, en, data_size);
     t->nbytes = (size_t)(en - b);

@@ -194,7 +194,9 @@ static int load_vocab(wl_tokenizer *t, const char *dir, char *err, size_t errlen
 }
 
 /* merges.txt: the first line is a version header; as HF reads it (split("\n")[1:-1]), the text
- * after the last newline is ignored. Rank = position; a repeated pair keeps its last rank. */
+ * after the last newline is ignored. Rank = position; a repeated pair keeps its last rank. Every
+ * other line must be two byte-level symbols: HF keeps a one-field line as a merge that can never
+ * apply, which hides a damaged file; here it is an error naming the line. */
 static int load_merges(wl_tokenizer *t, const char *dir, char *err, size_t errlen)
 {
     char path[4200];
@@ -212,8 +214,12 @@ static int load_merges(wl_tokenizer *t, const char *dir, char *err, size_t errle
         char *sa = strtok_r(line, " \t\r", &save), *sb = sa ? strtok_r(NULL, " \t\r", &save) : NULL;
         int na = sa && sb && !strtok_r(NULL, " \t\r", &save) && strlen(sa) < 512 ? symbol_bytes(cp_byte, sa, strlen(sa), a) : -1;
         int nb = na >= 0 && strlen(sb) < 512 ? symbol_bytes(cp_byte, sb, strlen(sb), b) : -1;
-        if (nb >= 0) rc = wl_strmap_put(&t->ranks, key, pair_key(key, a, (size_t)na, b, (size_t)nb), rank);
-        /* other lines can never match a pair of symbols: they only take up a rank */
+        if (nb < 0) {
+            free(text);
+            return wl_fail(err, errlen, "%s: line %d is not a merge (two byte-level BPE symbols separated by a space)",
+                           path, rank + 2);
+        }
+        rc = wl_strmap_put(&t->ranks, key, pair_key(key, a, (size_t)na, b, (size_t)nb), rank);
         line = end + 1;
     }
     free(text);
@@ -341,6 +347,13 @@ int32_t wl_token_id(const wl_tokenizer *t, const char *text)
     byte_table(cp_byte);
     int n = id < 0 && strlen(text) < sizeof buf ? symbol_bytes(cp_byte, text, strlen(text), buf) : -1;
     return id >= 0 ? id : n >= 0 ? wl_strmap_get(&t->vocab, buf, (size_t)n, -1) : -1;
+}
+
+int32_t wl_tokenizer_first_gap(const wl_tokenizer *t, int32_t n_vocab)
+{
+    for (int32_t id = 0; id < n_vocab; id++)
+        if (id >= t->n_ids || (!t->bytes[id] && !t->added_text[id])) return id;
+    return -1;
 }
 
 int wl_token_is_special(const wl_tokenizer *t, int32_t id) { return id >= 0 && id < t->n_ids && t->special[id]; }

@@ -225,6 +225,10 @@ typedef struct {
 int wl_text_pieces(const wl_tokenizer *tok, const int32_t *ids, int n, wl_text_piece **pieces);
 void wl_text_pieces_free(wl_text_piece *pieces, int n);
 
+/* The first id below n_vocab (the model's vocabulary) that has no token, neither in vocab.json nor
+ * an added token, or -1: a tokenizer that cannot spell every id would silently drop text. */
+int32_t wl_tokenizer_first_gap(const wl_tokenizer *tok, int32_t n_vocab);
+
 /* The id of a token given as text ("<|endoftext|>", "Ġthe"), or -1. */
 int32_t wl_token_id(const wl_tokenizer *tok, const char *text);
 /* 1 for the ids of special_tokens_map.json (skipped by WL_DECODE_SKIP_SPECIAL). */

@@ -267,15 +267,16 @@ static void test_bad_model_folders(void **state)
 {
     (void)state;
     expect_model_error("build/tmp/no-model", "build/tmp/no-model/config.json: cannot open");
-    assert_int_equal(system("rm -rf build/tmp/bad && mkdir -p build/tmp/bad && cp " SYNTH "/config.json build/tmp/bad/"
-                            " && head -c 4000 " SYNTH "/model.safetensors > build/tmp/bad/model.safetensors"), 0);
-    expect_model_error("build/tmp/bad", "build/tmp/bad/model.safetensors: header length");
+    assert_int_equal(system("rm -rf build/tmp/badmodel && mkdir -p build/tmp/badmodel && cp " SYNTH "/config.json "
+                            SYNTH "/preprocessor_config.json build/tmp/badmodel/ && head -c 4000 " SYNTH
+                            "/model.safetensors > build/tmp/badmodel/model.safetensors"), 0);
+    expect_model_error("build/tmp/badmodel", "build/tmp/badmodel/model.safetensors: header length");
     /* Weights that do not fit the config: every tensor is checked before use. */
-    assert_int_equal(system("sed 's/\"encoder_ffn_dim\": 1536/\"encoder_ffn_dim\": 2048/' " SYNTH "/config.json > build/tmp/bad/config.json"
-                            " && ln -sf ../../whisper-tiny.en-synthetic/model.safetensors build/tmp/bad/model.safetensors"), 0);
-    expect_model_error("build/tmp/bad", "expected (");
-    assert_int_equal(system("echo '{\"d_model\": ' > build/tmp/bad/config.json"), 0);
-    expect_model_error("build/tmp/bad", "build/tmp/bad/config.json: not a valid JSON object");
+    assert_int_equal(system("sed 's/\"encoder_ffn_dim\": 1536/\"encoder_ffn_dim\": 2048/' " SYNTH "/config.json > build/tmp/badmodel/config.json"
+                            " && ln -sf ../../whisper-tiny.en-synthetic/model.safetensors build/tmp/badmodel/model.safetensors"), 0);
+    expect_model_error("build/tmp/badmodel", "expected (");
+    assert_int_equal(system("echo '{\"d_model\": ' > build/tmp/badmodel/config.json"), 0);
+    expect_model_error("build/tmp/badmodel", "build/tmp/badmodel/config.json: not a valid JSON object");
 }
 
 static void write_wav_as(const char *path, int format, int rate, int channels, int64_t frames, float value)
@@ -327,7 +328,7 @@ static void test_bad_audio(void **state)
     write_wav("build/tmp/empty.wav", 16000, 1, 0, 0);
     expect_audio_error("build/tmp/empty.wav", WL_ERR_INPUT, "empty");
     write_wav("build/tmp/long.wav", 16000, 1, 16000 * 31, 0.1f);
-    expect_audio_error("build/tmp/long.wav", WL_ERR_INPUT, "at most 30 s");
+    expect_audio_error("build/tmp/long.wav", WL_ERR_INPUT, "exceed the model's window of 480000 samples at 16 kHz (30 s)");
     /* Not files: refused at once (a FIFO would block a reader forever). */
     assert_int_equal(system("rm -f build/tmp/audio.fifo && mkfifo build/tmp/audio.fifo && mkdir -p build/tmp/adir"), 0);
     expect_audio_error("build/tmp/audio.fifo", WL_ERR_IO, "not a regular file");
@@ -444,21 +445,21 @@ static void test_audio_window(void **state)
     assert_non_null(strstr(err, "over the model's window of 480000 (30 s)"));
     free(s);
     write_wav("build/tmp/window+1.wav", 16000, 1, D.n_samples + 1, 0.1f);
-    expect_audio_error("build/tmp/window+1.wav", WL_ERR_INPUT, "30.00 s of audio (480001 samples at 16000 Hz); "
-                       "whisperlab handles at most 30 s, the model's window (480000 samples at 16 kHz; long-form");
+    expect_audio_error("build/tmp/window+1.wav", WL_ERR_INPUT, "480001 samples at 16000 Hz (30.0000625 s) exceed "
+                       "the model's window of 480000 samples at 16 kHz (30 s); long-form");
     /* The limit is the caller's (a model with a 3 s window). */
     write_wav("build/tmp/4.2s.wav", 16000, 1, 67200, 0.1f);
     expect_audio_error_max("build/tmp/4.2s.wav", 48000, WL_ERR_INPUT,
-                           "4.20 s of audio (67200 samples at 16000 Hz); whisperlab handles at most 3 s, "
-                           "the model's window (48000 samples at 16 kHz");
+                           "67200 samples at 16000 Hz (4.2 s) exceed the model's window of 48000 samples "
+                           "at 16 kHz (3 s)");
     /* At 44.1 kHz the duration is compared; the resampled length never exceeds the window. */
     write_wav("build/tmp/3s-cd.wav", 44100, 1, 3 * 44100, 0.5f);
     assert_int_equal(wl_audio_load("build/tmp/3s-cd.wav", 48000, &s, &n, err, sizeof err), WL_OK);
     assert_true(n >= 47999 && n <= 48000);
     free(s);
     write_wav("build/tmp/3s+1-cd.wav", 44100, 1, 3 * 44100 + 1, 0.5f);
-    expect_audio_error_max("build/tmp/3s+1-cd.wav", 48000, WL_ERR_INPUT, "(132301 samples at 44100 Hz); "
-                           "whisperlab handles at most 3 s");
+    expect_audio_error_max("build/tmp/3s+1-cd.wav", 48000, WL_ERR_INPUT, "132301 samples at 44100 Hz (3.00002268 s) "
+                           "exceed the model's window of 48000 samples at 16 kHz (3 s)");
     free(mel);
 }
 
@@ -536,7 +537,7 @@ static void test_3s_window_model(void **state)
     assert_non_null(strstr(err, "over the model's window of 48000 (3 s)"));
     write_wav("build/tmp/3.5s.wav", 16000, 1, 56000, 0.1f);
     expect_audio_error_max("build/tmp/3.5s.wav", (size_t)d.n_samples, WL_ERR_INPUT,
-                           "3.50 s of audio (56000 samples at 16000 Hz); whisperlab handles at most 3 s");
+                           "56000 samples at 16000 Hz (3.5 s) exceed the model's window of 48000 samples at 16 kHz (3 s)");
     free(s), free(mel), free(ref), free(enc);
     wl_model_free(m);
 }
