@@ -142,8 +142,8 @@ clips: $(BIN)/make_clips ## re-speak the lab clips into data/audio/ (+ SHA256SUM
 	cd data/audio && sha256sum *.wav > SHA256SUMS
 
 # Every test, then the golden checks again on the trained local model and its goldens.
-verify: $(TESTS) $(BIN)/whisperlab model micro header-check ## build and run every test (what CI runs; SANITIZE=1: under ASan+UBSan)
-	@bash ci/run-tests.sh WL_CLI=$(BIN)/whisperlab $(TESTS) WL_MODEL=$(MICRO) WL_GOLDEN=golden/whisper-micro.en \
+verify: $(TESTS) $(TOOLS) model micro header-check ## build and run every test (what CI runs; SANITIZE=1: under ASan+UBSan)
+	@bash ci/run-tests.sh WL_CLI=$(BIN)/whisperlab WL_BIN=$(BIN) $(TESTS) WL_MODEL=$(MICRO) WL_GOLDEN=golden/whisper-micro.en \
 		$(BIN)/tests/test_golden $(BIN)/tests/test_stages $(BIN)/tests/test_decode
 
 # The public header must stand alone as strict C99 (no engine-internal types leak into it).

@@ -78,7 +78,7 @@ static int draw(const wl_session *s, const lab_clip *c, const char *out_dir, int
     used += (size_t)snprintf(sub + used, sizeof sub - used, "%s", s->cfg.n_alignment_heads ? "alignment heads" : "last layer, all heads");
     for (int k = 0; k < np && used < sizeof sub; k++) used += (size_t)snprintf(sub + used, sizeof sub - used, " (%d,%d)", pairs[2 * k], pairs[2 * k + 1]);
     const char *name = strrchr(s->dir, '/') ? strrchr(s->dir, '/') + 1 : s->dir;
-    if (used < sizeof sub) snprintf(sub + used, sizeof sub - used, " - %s (%s)", name, s->card.kind);
+    if (used < sizeof sub) snprintf(sub + used, sizeof sub - used, " - %.200s (%s)", name, s->card.kind);
     snprintf(title, sizeof title, "clip %s: \"%s\"", c->id, c->sentence);
     mean_rows(r, t0, t0 + rows, pairs, np, all);
     for (int i = 0; i < rows; i++) memcpy(crop + (size_t)i * (b - a), all + (size_t)i * S + a, sizeof *crop * (size_t)(b - a));

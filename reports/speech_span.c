@@ -26,8 +26,9 @@ wl_speech_span wl_speech_span_find(const float *x, size_t n)
     for (size_t f = 0; f < frames; f++) {
         size_t a = f * WL_SPAN_HOP, len = a + WL_SPAN_FRAME <= n ? WL_SPAN_FRAME : n - a;
         if (frame_dbfs(x + a, len) < thr) continue;
-        if (!s.found) s.found = 1, s.start = a / 16000.0;
-        s.end = (a + len) / 16000.0;
+        /* frame centres: a frame that only touches the speech counts half its length early */
+        if (!s.found) s.found = 1, s.start = (a + len / 2.0) / 16000.0;
+        s.end = (a + len / 2.0) / 16000.0;
     }
     return s;
 }

@@ -1,7 +1,8 @@
 /* Where the speech is in a clip, from its energy envelope: RMS over 25 ms frames every 10 ms,
  * in dBFS (full scale 1.0); a frame is speech when it is within 30 dB of the loudest frame and
- * above -70 dBFS. The span runs from the start of the first speech frame to the end of the last
- * (gaps between words are inside it). */
+ * above -70 dBFS. The span runs from the centre of the first speech frame to the centre of the
+ * last (gaps between words are inside it), so its edges are within half a frame (12.5 ms) of
+ * where the sound crosses the threshold. */
 #ifndef WL_SPEECH_SPAN_H
 #define WL_SPEECH_SPAN_H
 

@@ -231,8 +231,10 @@ int main(int argc, char **argv)
         const cJSON *need[] = {get(f[TOKENS], id), get(get(f[WER], "clips"), id), get(get(f[CONFIDENCE], "clips"), id),
                                get(get(f[TIMESTAMPS], "clips"), id), get(get(f[MONOTONICITY], "clips"), id),
                                get(get(f[BEAMS], "clips"), id)};
+        static const int need_file[] = {TOKENS, WER, CONFIDENCE, TIMESTAMPS, MONOTONICITY, BEAMS};
         for (int k = 0; k < 6 && !rc; k++)
-            if (!need[k]) fprintf(stderr, "tables: %s: clip \"%s\" is missing from a per-clip file\n", dir, id), rc = 1;
+            if (!need[k])
+                fprintf(stderr, "tables: %s/%s: clip \"%s\" of transcriptions.json is missing\n", dir, FILES[need_file[k]], id), rc = 1;
         if (!rc && (n_ids != n_p || n_ids != cJSON_GetArraySize(get(get(f[TOKENS], id), "greedy"))))
             fprintf(stderr, "tables: %s/transcriptions.json: %s: tokens, token_probs and tokens.json differ in length\n", dir, id), rc = 1;
         if (!rc && cJSON_IsString(get(clip, "correct")) != (get(get(f[GRAMMAR], "clips"), id) != NULL))
