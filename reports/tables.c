@@ -177,6 +177,15 @@ static void heatmaps(text *t, cJSON *const *f)
         add(t, "![clip %s](%s)\n", x->string, get(x, "heatmap")->valuestring);
 }
 
+/* The first occurrence of mark on a line of its own (markers quoted in prose do not count). */
+static char *find_line(char *s, const char *mark)
+{
+    size_t n = strlen(mark);
+    for (char *p = s; (p = strstr(p, mark)); p += n)
+        if ((p == s || p[-1] == '\n') && (p[n] == '\n' || p[n] == '\r' || p[n] == 0)) return p;
+    return NULL;
+}
+
 /* Replaces what lies between the markers of path with body, through a temporary file. */
 static int splice(const char *path, const char *body)
 {
@@ -187,10 +196,10 @@ static int splice(const char *path, const char *body)
     size_t got;
     while ((got = fread(chunk, 1, sizeof chunk, in)) > 0) add(&old, "%.*s", (int)got, chunk);
     fclose(in);
-    char *b = old.s ? strstr(old.s, BEGIN_MARK) : NULL, *e = b ? strstr(b, END_MARK) : NULL;
+    char *b = old.s ? find_line(old.s, BEGIN_MARK) : NULL, *e = b ? find_line(b, END_MARK) : NULL;
     if (!b || !e) {
         free(old.s);
-        return fprintf(stderr, "tables: %s: no \"%s\" ... \"%s\" markers\n", path, BEGIN_MARK, END_MARK), -1;
+        return fprintf(stderr, "tables: %s: no \"%s\" ... \"%s\" marker lines\n", path, BEGIN_MARK, END_MARK), -1;
     }
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);

@@ -148,13 +148,15 @@ static void test_strict_reader_and_tables(void **state)
     free(a), free(b);
     /* splicing into another file, between its markers */
     FILE *f = fopen("build/tmp/report_splice.md", "w");
-    fputs("# Lab\n\nintro\n<!-- whisperlab:tables begin -->\nold\n<!-- whisperlab:tables end -->\noutro\n", f);
+    fputs("# Lab\n\nquoted `<!-- whisperlab:tables begin -->` .. `<!-- whisperlab:tables end -->` stays\n"
+          "<!-- whisperlab:tables begin -->\nold\n<!-- whisperlab:tables end -->\noutro\n", f);
     fclose(f);
     assert_int_equal(sh(msg, sizeof msg, "%s/tables --report " OUT " --splice build/tmp/report_splice.md", bin()), 0);
     char *s = slurp("build/tmp/report_splice.md");
     assert_non_null(strstr(s, "| clip | expected | predicted"));
     assert_null(strstr(s, "\nold\n"));
     assert_non_null(strstr(s, "<!-- whisperlab:tables end -->\noutro\n"));
+    assert_non_null(strstr(s, "# Lab\n\nquoted `<!-- whisperlab:tables begin -->` .. `<!-- whisperlab:tables end -->` stays\n"));
     free(s);
 }
 
