@@ -27,7 +27,7 @@ BIN      := $(BUILD)
 endif
 
 ENGINE_SRC := $(filter-out engine/cli.c,$(wildcard engine/*.c))
-GEN_LIB_SRC := gen/synthetic_values.c gen/synthetic_checkpoint.c gen/clip_synth.c
+GEN_LIB_SRC := gen/synthetic_values.c gen/synthetic_checkpoint.c gen/clip_synth.c gen/edge_clips.c
 # reports/: one program per artefact (the mains), over a library of one file per concern
 REPORT_MAINS := reports/lab.c reports/manifest.c reports/bench.c reports/tables.c reports/publish.c
 REPORT_LIB_SRC := $(filter-out $(REPORT_MAINS),$(wildcard reports/*.c))
@@ -80,6 +80,8 @@ $(BIN)/whisperlab: $(call obj,engine/cli.c) $(BIN)/libwhisperlab.a
 $(BIN)/make_synthetic: $(call obj,gen/make_synthetic.c) $(LIBS)
 	$(CC) $^ $(LDLIBS) -o $@
 $(BIN)/make_clips: $(call obj,gen/make_clips.c) $(LIBS)
+	$(CC) $^ $(LDLIBS) -o $@
+$(BIN)/make_edge_clips: $(call obj,gen/make_edge_clips.c) $(LIBS)
 	$(CC) $^ $(LDLIBS) -o $@
 $(BIN)/make_corpus: $(call obj,gen/make_corpus.c) $(LIBS)
 	$(CC) $^ $(LDLIBS) -o $@
@@ -137,9 +139,11 @@ fixture: $(BIN)/make_corpus ## train whisper-micro.en from scratch into data/mod
 	rm -f $(MICRO_SRC)/vocab.json $(MICRO_SRC)/merges.txt
 	cd $(MICRO_SRC) && sha256sum model.safetensors > ../whisper-micro.en.sha256
 
-clips: $(BIN)/make_clips ## re-speak the lab clips into data/audio/ (+ SHA256SUMS, ESPEAK)
+clips: $(BIN)/make_clips $(BIN)/make_edge_clips ## re-speak the lab clips into data/audio/ (+ SHA256SUMS, ESPEAK) and remake the edge clips
 	$(BIN)/make_clips data/clips.json data/audio
 	cd data/audio && sha256sum *.wav > SHA256SUMS
+	$(BIN)/make_edge_clips data/audio data/audio/edge
+	cd data/audio/edge && sha256sum *.wav > SHA256SUMS
 
 # Every test, then the golden checks again on the trained local model and its goldens.
 verify: $(TESTS) $(TOOLS) model micro header-check ## build and run every test (what CI runs; SANITIZE=1: under ASan+UBSan)
