@@ -268,11 +268,11 @@ static int cmd_dump(int argc, char **argv)
         return eprint("whisperlab: dump needs --audio and --out (see whisperlab dump --help)"), 2;
     if (has_flag(argc, argv, "--help")) {
         printf("usage: whisperlab dump --audio FILE --out FILE.safetensors [--model DIR|REPO]\n"
-                "                       [--stages mel,conv1,...] [--tokens 50257,50362,...] [--threads N]\n"
-                "  Runs audio -> mel -> encoder -> decoder (teacher-forced on --tokens, default the\n"
-                "  no-timestamps prompt 50257,50362) and writes every stage, or those listed, by its\n"
-                "  stage name: mel conv1 conv2 enc.embed enc.layer.N enc.out dec.embed dec.layer.N\n"
-                "  dec.out logits cross_attn.N.\n");
+               "                       [--stages mel,conv1,...] [--tokens 50257,50362,...] [--threads N]\n"
+               "  Runs audio -> mel -> encoder -> decoder (teacher-forced on --tokens, default the\n"
+               "  no-timestamps prompt 50257,50362) and writes every stage, or those listed, by its\n"
+               "  stage name: mel conv1 conv2 enc.embed enc.layer.N enc.out dec.embed dec.layer.N\n"
+               "  dec.out logits cross_attn.N.\n");
         return 0;
     }
     int32_t tokens[448];
