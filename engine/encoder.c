@@ -16,10 +16,9 @@ wl_status wl_encode(wl_model *m, const float *mel, float *out, char *err, size_t
     float *h = malloc((size_t)TC * sizeof(float)), *x = malloc((size_t)TC * sizeof(float));
     float *q = malloc((size_t)TC * sizeof(float)), *k = malloc((size_t)TC * sizeof(float));
     float *v = malloc((size_t)TC * sizeof(float)), *a = malloc((size_t)TC * sizeof(float));
-    float *probs = malloc((size_t)H * T * T * sizeof(float));
     float *scratch = malloc((size_t)T * (C + F) * sizeof(float));
     wl_status st = WL_OK;
-    if (!c1 || !c2 || !h || !x || !q || !k || !v || !a || !probs || !scratch) {
+    if (!c1 || !c2 || !h || !x || !q || !k || !v || !a || !scratch) {
         st = WL_ERR_NOMEM;
         wl_fail(err, errlen, "encoder: out of memory");
         goto done;
@@ -39,7 +38,7 @@ wl_status wl_encode(wl_model *m, const float *mel, float *out, char *err, size_t
         wl_query(q, x, L->attn.q, T, C, H);
         wl_linear(k, x, L->attn.k, T, C, C);
         wl_linear(v, x, L->attn.v, T, C, C);
-        wl_attention(a, probs, q, k, v, T, T, C, H, -1);
+        wl_attention(a, NULL, q, k, v, T, T, C, H, -1);
         wl_linear(x, a, L->attn.o, T, C, C);
         wl_add(h, x, TC);
         wl_ffn_block(h, &L->ffn_ln, L->fc1, L->fc2, T, C, F, scratch);
@@ -56,6 +55,6 @@ wl_status wl_encode(wl_model *m, const float *mel, float *out, char *err, size_t
                 (long long)(bad / C));
     }
 done:
-    free(c1), free(c2), free(h), free(x), free(q), free(k), free(v), free(a), free(probs), free(scratch);
+    free(c1), free(c2), free(h), free(x), free(q), free(k), free(v), free(a), free(scratch);
     return st;
 }

@@ -1,5 +1,8 @@
 #include "ops.h"
 
+#include "parallel.h"
+#include "vmath.h"
+
 #include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
@@ -17,11 +20,21 @@ void wl_linear(float *out, const float *inp, wl_linear_w W, int T, int IN, int O
             for (int o = 0; o < OUT; o++) out[(int64_t)t * OUT + o] += W.b[o];
 }
 
-void wl_layernorm(float *out, const float *inp, wl_norm_w n, int T, int C)
+typedef struct {
+    float *out;
+    const float *inp;
+    wl_norm_w n;
+    int C;
+} ln_job;
+
+static void layernorm_rows(void *p, int t0, int t1)
 {
-    for (int t = 0; t < T; t++) {
-        const float *x = inp + (int64_t)t * C;
-        float *y = out + (int64_t)t * C;
+    const ln_job *j = p;
+    const int C = j->C;
+    const wl_norm_w n = j->n;
+    for (int t = t0; t < t1; t++) {
+        const float *x = j->inp + (int64_t)t * C;
+        float *y = j->out + (int64_t)t * C;
         double mean = 0, var = 0; /* double: the statistics carry no accumulation-order noise */
         for (int c = 0; c < C; c++) mean += x[c];
         mean /= C;
@@ -31,9 +44,37 @@ void wl_layernorm(float *out, const float *inp, wl_norm_w n, int T, int C)
     }
 }
 
+void wl_layernorm(float *out, const float *inp, wl_norm_w n, int T, int C)
+{
+    ln_job j = {out, inp, n, C};
+    wl_parallel_for(T, 128, layernorm_rows, &j);
+}
+
+enum { GELU_BLOCK = 4096 };
+
+typedef struct {
+    float *x;
+    int64_t n;
+} gelu_job;
+
+static void gelu_blocks(void *p, int b0, int b1)
+{
+    float *x = ((gelu_job *)p)->x;
+    int64_t n = ((gelu_job *)p)->n;
+    float e[GELU_BLOCK];
+    for (int b = b0; b < b1; b++) {
+        float *xb = x + (int64_t)b * GELU_BLOCK;
+        int m = (int)(n - (int64_t)b * GELU_BLOCK < GELU_BLOCK ? n - (int64_t)b * GELU_BLOCK : GELU_BLOCK);
+        for (int i = 0; i < m; i++) e[i] = xb[i] * (float)M_SQRT1_2;
+        wl_verf(e, e, m);
+        for (int i = 0; i < m; i++) xb[i] = 0.5f * xb[i] * (1.0f + e[i]);
+    }
+}
+
 void wl_gelu(float *x, int64_t n)
 {
-    for (int64_t i = 0; i < n; i++) x[i] = 0.5f * x[i] * (1.0f + erff(x[i] * (float)M_SQRT1_2));
+    gelu_job j = {x, n};
+    wl_parallel_for((int)((n + GELU_BLOCK - 1) / GELU_BLOCK), 8, gelu_blocks, &j);
 }
 
 void wl_conv1d_k3(float *out, const float *inp, wl_linear_w W, int C_in, int T_in, int C_out, int stride)
@@ -56,35 +97,49 @@ void wl_conv1d_k3(float *out, const float *inp, wl_linear_w W, int C_in, int T_i
         for (int t = 0; t < T_out; t++) out[(int64_t)o * T_out + t] += W.b[o];
 }
 
-static void softmax_row(float *x, int n)
+typedef struct {
+    float *out, *probs;
+    const float *q, *k, *v;
+    int Tq, Tk, C, H, causal;
+} attn_job;
+
+enum { ATTN_ROWS = 64 }; /* query rows per block: a block's scores stay in cache */
+
+/* Heads [h0, h1): scores, softmax and weighted values, a block of query rows at a time. */
+static void attention_heads(void *p, int h0, int h1)
 {
-    float top = -INFINITY, sum = 0;
-    for (int i = 0; i < n; i++) top = x[i] > top ? x[i] : top;
-    for (int i = 0; i < n; i++) sum += (x[i] = expf(x[i] - top));
-    float inv = 1.0f / sum;
-    for (int i = 0; i < n; i++) x[i] *= inv;
+    const attn_job *j = p;
+    const int D = j->C / j->H, Tk = j->Tk, C = j->C;
+    float *buf = j->probs ? NULL : malloc((size_t)ATTN_ROWS * Tk * sizeof *buf);
+    for (int h = h0; h < h1; h++)
+        for (int r0 = 0; r0 < j->Tq; r0 += ATTN_ROWS) {
+            int R = j->Tq - r0 < ATTN_ROWS ? j->Tq - r0 : ATTN_ROWS;
+            float *S = j->probs ? j->probs + ((int64_t)h * j->Tq + r0) * Tk : buf;
+            if (!S) abort(); /* a 64 x Tk buffer: out of memory here is not recoverable */
+            const float *q = j->q + (int64_t)r0 * C + h * D;
+            float *out = j->out + (int64_t)r0 * C + h * D;
+            /* One query (a generation step): matrix-vector products, as sgemm would repack K and V */
+            if (R == 1) cblas_sgemv(CblasRowMajor, CblasNoTrans, Tk, D, 1.0f, j->k + h * D, C, q, 1, 0.0f, S, 1);
+            else cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, R, Tk, D, 1.0f, q, C, j->k + h * D, C, 0.0f, S, Tk);
+            for (int i = 0; i < R; i++) {
+                float *row = S + (int64_t)i * Tk;
+                if (j->causal >= 0)
+                    for (int c = j->causal + r0 + i + 1; c < Tk; c++) row[c] = -INFINITY;
+                wl_softmax_row(row, Tk);
+            }
+            if (R == 1) cblas_sgemv(CblasRowMajor, CblasTrans, Tk, D, 1.0f, j->v + h * D, C, S, 1, 0.0f, out, 1);
+            else cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, R, D, Tk, 1.0f, S, Tk, j->v + h * D, C, 0.0f, out, C);
+        }
+    free(buf);
 }
 
 void wl_attention(float *out, float *probs, const float *q, const float *k, const float *v, int Tq,
                   int Tk, int C, int H, int causal)
 {
-    int D = C / H;
-    for (int h = 0; h < H; h++) {
-        float *S = probs + (int64_t)h * Tq * Tk;
-        /* One query (a generation step): matrix-vector products, as sgemm would repack K and V */
-        if (Tq == 1) cblas_sgemv(CblasRowMajor, CblasNoTrans, Tk, D, 1.0f, k + h * D, C, q + h * D, 1, 0.0f, S, 1);
-        else cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Tq, Tk, D, 1.0f, q + h * D, C, k + h * D,
-                         C, 0.0f, S, Tk);
-        for (int i = 0; i < Tq; i++) {
-            float *row = S + (int64_t)i * Tk;
-            if (causal >= 0)
-                for (int j = causal + i + 1; j < Tk; j++) row[j] = -INFINITY;
-            softmax_row(row, Tk);
-        }
-        if (Tq == 1) cblas_sgemv(CblasRowMajor, CblasTrans, Tk, D, 1.0f, v + h * D, C, S, 1, 0.0f, out + h * D, 1);
-        else cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Tq, D, Tk, 1.0f, S, Tk, v + h * D, C,
-                         0.0f, out + h * D, C);
-    }
+    attn_job j = {out, probs, q, k, v, Tq, Tk, C, H, causal};
+    /* heads in parallel only when a head is real work (not a generation step) */
+    if ((int64_t)Tq * Tk >= 65536) wl_parallel_for(H, 1, attention_heads, &j);
+    else attention_heads(&j, 0, H);
 }
 
 void wl_add(float *out, const float *inp, int64_t n)

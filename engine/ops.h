@@ -21,8 +21,9 @@ void wl_gelu(float *x, int64_t n);
 void wl_conv1d_k3(float *out, const float *inp, wl_linear_w W, int C_in, int T_in, int C_out, int stride);
 
 /* Multi-head attention of q [Tq, C] (already scaled) over k, v [Tk, C]: out [Tq, C]; the
- * softmaxed weights go to probs [H, Tq, Tk]. causal >= 0 lets query i see keys 0..causal+i
- * only; causal < 0 sees all keys. */
+ * softmaxed weights go to probs [H, Tq, Tk] (NULL: not kept, and no H x Tq x Tk buffer).
+ * causal >= 0 lets query i see keys 0..causal+i only; causal < 0 sees all keys. Heads run in
+ * parallel, query rows in blocks. */
 void wl_attention(float *out, float *probs, const float *q, const float *k, const float *v, int Tq,
                   int Tk, int C, int H, int causal);
 

@@ -1,0 +1,114 @@
+/* Eight-lane exp and erf (see vmath.h). */
+#include "vmath.h"
+
+#include <math.h>
+#include <string.h>
+
+/* The helpers below are always inlined into each CPU clone of the public functions (a
+ * vector passed between clones would change the calling convention). */
+#pragma GCC diagnostic ignored "-Wpsabi"
+#define INLINE static inline __attribute__((always_inline))
+
+typedef float v8f __attribute__((vector_size(32)));
+typedef int32_t v8i __attribute__((vector_size(32)));
+#define SPLAT(x) ((v8f){x, x, x, x, x, x, x, x})
+
+/* exp on eight lanes: x = n ln2 + r, |r| <= ln2 / 2, exp(x) = 2^n (1 + r + r^2/2 + r^3 p(r)) */
+INLINE v8f exp8(v8f x)
+{
+    const v8f hi = SPLAT(88.7f), lo = SPLAT(-87.3f);
+    v8i under = x < lo, over = x > hi;
+    x = (v8f)(((v8i)x & ~(under | over)) | ((v8i)lo & under) | ((v8i)hi & over));
+    /* n = round(x / ln2) by the 1.5 * 2^23 trick (round-to-nearest-even, |x / ln2| < 2^22) */
+    const v8f magic = SPLAT(12582912.0f);
+    v8f n = (x * SPLAT(1.44269504088896341f) + magic) - magic;
+    v8f r = x - n * SPLAT(0.693359375f) - n * SPLAT(-2.12194440e-4f); /* ln2 in two parts */
+    v8f p = SPLAT(1.9875691500e-4f);
+    p = p * r + SPLAT(1.3981999507e-3f);
+    p = p * r + SPLAT(8.3334519073e-3f);
+    p = p * r + SPLAT(4.1665795894e-2f);
+    p = p * r + SPLAT(1.6666665459e-1f);
+    p = p * r + SPLAT(5.0000001201e-1f);
+    p = p * (r * r) + r + SPLAT(1.0f);
+    v8i e = (__builtin_convertvector(n, v8i) + 127) << 23; /* 2^n as a float's bits */
+    v8f y = p * (v8f)e;
+    y = (v8f)((v8i)y & ~under);                                        /* underflow: 0 */
+    return (v8f)(((v8i)y & ~over) | ((v8i)SPLAT(INFINITY) & over)); /* overflow: inf */
+}
+
+/* erf on eight lanes: erfc(z) = t exp(-z^2 + P(t)), t = 1 / (1 + z/2), for z = |x| */
+INLINE v8f erf8(v8f x)
+{
+    v8i neg = x < SPLAT(0.0f);
+    v8f z = (v8f)((v8i)x & ~(v8i)SPLAT(-0.0f)); /* |x| */
+    v8f t = SPLAT(1.0f) / (SPLAT(1.0f) + SPLAT(0.5f) * z);
+    static const float C[] = {0.17087277f,  -0.82215223f, 1.48851587f, -1.13520398f, 0.27886807f,
+                              -0.18628806f, 0.09678418f,  0.37409196f, 1.00002368f,  -1.26551223f};
+    v8f p = SPLAT(C[0]);
+    for (int i = 1; i < 10; i++) p = p * t + SPLAT(C[i]);
+    v8f erfc = t * exp8(p - z * z);
+    v8f y = SPLAT(1.0f) - erfc;
+    /* below 0.5, 1 - erfc loses the relative accuracy: the Taylor series instead (to z^15) */
+    static const float T[] = {-1.49271e-5f, 1.205533e-4f, -8.548327e-4f, 5.2239776e-3f, -2.68661706e-2f,
+                              1.128379167e-1f, -3.76126389e-1f, 1.128379167f};
+    v8f z2 = z * z, s = SPLAT(T[0]);
+    for (int i = 1; i < 8; i++) s = s * z2 + SPLAT(T[i]);
+    s = s * z;
+    v8i small = z < SPLAT(0.5f);
+    y = (v8f)(((v8i)s & small) | ((v8i)y & ~small));
+    return (v8f)((v8i)y ^ ((v8i)SPLAT(-0.0f) & neg)); /* odd */
+}
+
+/* Applies f to x[0..n) in chunks of eight; the tail goes through a zero-padded chunk. */
+#define EACH8(y, x, n, f)                                                                              \
+    do {                                                                                               \
+        int64_t i_ = 0;                                                                                \
+        for (; i_ + 8 <= (n); i_ += 8) {                                                               \
+            v8f v_;                                                                                    \
+            memcpy(&v_, (x) + i_, sizeof v_);                                                          \
+            v_ = f(v_);                                                                                \
+            memcpy((y) + i_, &v_, sizeof v_);                                                          \
+        }                                                                                              \
+        if (i_ < (n)) {                                                                                \
+            v8f v_ = SPLAT(0.0f);                                                                      \
+            memcpy(&v_, (x) + i_, sizeof(float) * (size_t)((n)-i_));                                   \
+            v_ = f(v_);                                                                                \
+            memcpy((y) + i_, &v_, sizeof(float) * (size_t)((n)-i_));                                  \
+        }                                                                                              \
+    } while (0)
+
+__attribute__((target_clones("avx2", "default"))) void wl_vexp(float *y, const float *x, int64_t n)
+{
+    EACH8(y, x, n, exp8);
+}
+
+__attribute__((target_clones("avx2", "default"))) void wl_verf(float *y, const float *x, int64_t n)
+{
+    EACH8(y, x, n, erf8);
+}
+
+__attribute__((target_clones("avx2", "default"))) void wl_softmax_row(float *x, int n)
+{
+    float top = -INFINITY;
+    for (int i = 0; i < n; i++) top = x[i] > top ? x[i] : top;
+    /* exp(x - top) eight at a time, summed in eight partial sums in a fixed order */
+    v8f sum = SPLAT(0.0f), shift = SPLAT(top);
+    int i = 0;
+    for (; i + 8 <= n; i += 8) {
+        v8f v;
+        memcpy(&v, x + i, sizeof v);
+        v = exp8(v - shift);
+        memcpy(x + i, &v, sizeof v);
+        sum += v;
+    }
+    if (i < n) {
+        v8f v = SPLAT(-INFINITY); /* padding lanes give exp(-inf) = 0 */
+        memcpy(&v, x + i, sizeof(float) * (size_t)(n - i));
+        v = exp8(v - shift);
+        memcpy(x + i, &v, sizeof(float) * (size_t)(n - i));
+        sum += v;
+    }
+    float s = ((sum[0] + sum[1]) + (sum[2] + sum[3])) + ((sum[4] + sum[5]) + (sum[6] + sum[7]));
+    float inv = 1.0f / s;
+    for (int k = 0; k < n; k++) x[k] *= inv;
+}

@@ -1,0 +1,21 @@
+/* Vectorised float math for the elementwise hot spots (softmax and GELU): eight lanes through
+ * GCC vector extensions, the same operations in every lane and on the tail, so results do not
+ * depend on the vector width or on the CPU (no FMA: -ffp-contract=off). */
+#ifndef WL_VMATH_H
+#define WL_VMATH_H
+
+#include <stdint.h>
+
+/* y[i] = exp(x[i]): Cephes' range reduction and degree-5 polynomial, within 2 ulp of the
+ * exact value for x in [-87.3, 88.7]; 0 below (so exp(-inf) = 0), +inf above. */
+void wl_vexp(float *y, const float *x, int64_t n);
+
+/* y[i] = erf(x[i]): the Taylor series below 0.5, else 1 - erfc with erfc from a
+ * Chebyshev-fitted exponent (Numerical Recipes' erfcc, fractional error < 1.2e-7); within
+ * 2e-7 absolute and 1e-6 relative. */
+void wl_verf(float *y, const float *x, int64_t n);
+
+/* In-place softmax of one row: max, then exp and sum in one pass, then the scale. */
+void wl_softmax_row(float *x, int n);
+
+#endif
