@@ -7,6 +7,7 @@ SYNTH    := $(BUILD)/whisper-tiny.en-synthetic
 MICRO    := $(BUILD)/whisper-micro.en
 MODEL    ?=
 OUT      ?= $(BUILD)/report
+comma    := ,
 PYTHON   ?= python3
 # Library flags are looked up when a recipe runs, after `deps` has installed the packages.
 PKGS     := libcjson sndfile soxr espeak-ng fftw3 openblas cmocka libcrypto cairo
@@ -158,8 +159,10 @@ header-check: | $(DEPS_STAMP)
 mutants: ## plant known bugs one at a time and check the stage diff catches each (~10 min)
 	@bash ci/mutants.sh
 
-bench: all ## time mel, encoder and a 26-token decode per clip (THREADS=N)
-	$(BIN)/bench --model $(SYNTH) $(if $(THREADS),--threads $(THREADS))
+HF_PYTHON ?= $(PYTHON)
+bench: all ## time every stage against the sgemm peak and HF (if importable), 1 and 2 threads; build/bench.json
+	$(BIN)/bench --model $(SYNTH) --model $(MICRO) --threads $(or $(THREADS),1$(comma)2) --lab $(BIN)/lab \
+		--hf "$(HF_PYTHON)" --json $(BUILD)/bench.json
 
 report: all $(BIN)/tests/test_stages ## run the whole lab with the default model (MODEL=, OUT=build/report)
 	@BIN=$(BIN) MODEL="$(MODEL)" OUT="$(OUT)" FALLBACK=$(MICRO) CFLAGS_USED="$(CFLAGS)" \
@@ -174,16 +177,19 @@ tables: $(BIN)/tables ## put the report's tables into FILE= between its marker c
 GOLDEN_MODEL = $(if $(MODEL),$(MODEL),$(SYNTH))
 GOLDEN_NAME ?= $(if $(MODEL),whisper-tiny.en,whisper-tiny.en-synthetic)
 GOLDEN_FLAGS ?=
+# The edge clips (data/audio/edge/): quiet, 30 s, 44.1 kHz stereo, 8 kHz; not for whisper-micro.en.
+GOLDEN_EDGE ?= --edge-clips data/audio/edge/clips.json
 golden: model ## export HF goldens for MODEL into golden/GOLDEN_NAME (needs torch + transformers)
 	@$(PYTHON) -c "import torch, transformers" 2>/dev/null || { echo "make golden: $(PYTHON)" \
 		"cannot import torch and transformers (>= 4.40): pip install torch transformers," \
 		"or set PYTHON=" >&2; exit 1; }
 	$(PYTHON) gen/export_golden.py --model $(GOLDEN_MODEL) --clips data/clips.json \
-		--audio data/audio --out golden/$(GOLDEN_NAME) $(if $(MODEL),,--max-new-tokens 24) $(GOLDEN_FLAGS)
+		--audio data/audio --out golden/$(GOLDEN_NAME) $(if $(MODEL),,--max-new-tokens 24) $(GOLDEN_FLAGS) \
+		$(GOLDEN_EDGE)
 
 # The trained local model is small: its 24 lab clips are stored whole (logits still reduced).
 golden-micro: micro ## export HF goldens for whisper-micro.en into golden/whisper-micro.en
-	$(MAKE) golden MODEL=$(MICRO) GOLDEN_NAME=whisper-micro.en GOLDEN_FLAGS="--full-clips all"
+	$(MAKE) golden MODEL=$(MICRO) GOLDEN_NAME=whisper-micro.en GOLDEN_FLAGS="--full-clips all" GOLDEN_EDGE=
 
 clean: ## remove build/
 	rm -rf $(BUILD)

@@ -1,12 +1,28 @@
-/* make bench: wall time of the engine's stages per clip (mel, encoder, a 24-token
- * teacher-forced decode), median over the 24 lab clips. Figures, not a test.
- * Usage: bench --model DIR [--threads N] */
+/* make bench: where the engine's time goes, per stage, against what this machine can do.
+ * For each model and each thread count: the cblas_sgemm peak on the encoder's shapes (measured
+ * here, now), then per clip the mel, conv stem, each encoder layer, the encoder, cross K/V, one
+ * decoder step (cross-attention kept), the logits projection, a greedy and a beam-5 decode of
+ * up to 24 tokens; median [min, max] over the clips, GFLOP/s and the share of the sgemm peak;
+ * then the whole lab (`lab`) over the 24 + 5 clips and the peak RSS. Each model runs in a child
+ * process so its RSS is its own. With --hf, HF transformers does the same clips (features,
+ * encoder, a 24-token greedy generate) in the same run and the ratios are printed.
+ * Figures, not a test. Usage:
+ *   bench --model DIR [--model DIR ...] [--threads 1,2] [--clips N] [--json FILE] [--hf PYTHON]
+ *         [--lab PATH] */
+#include "../engine/model.h"
+#include "../engine/ops.h"
 #include "../engine/whisperlab.h"
 
+#include <cblas.h>
+#include <cjson/cJSON.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 static double now(void)
 {
@@ -21,59 +37,360 @@ static int cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-int main(int argc, char **argv)
+/* ---- samples of one measured quantity ------------------------------------------------- */
+enum { MAX_SAMPLES = 256, MAX_ROWS = 48 };
+typedef struct {
+    char name[48];
+    double flop; /* per sample; 0 when not a matrix-product stage */
+    double s[MAX_SAMPLES];
+    int n;
+} row;
+
+typedef struct {
+    row r[MAX_ROWS];
+    int n;
+} table;
+
+static row *get_row(table *t, const char *name, double flop)
 {
-    const char *dir = "build/whisper-tiny.en-synthetic";
-    int threads = 0;
-    for (int i = 1; i + 1 < argc; i++) {
-        if (strcmp(argv[i], "--model") == 0) dir = argv[i + 1];
-        if (strcmp(argv[i], "--threads") == 0) threads = atoi(argv[i + 1]);
+    for (int i = 0; i < t->n; i++)
+        if (!strcmp(t->r[i].name, name)) return &t->r[i];
+    row *r = &t->r[t->n < MAX_ROWS ? t->n++ : MAX_ROWS - 1];
+    snprintf(r->name, sizeof r->name, "%s", name);
+    r->flop = flop, r->n = 0;
+    return r;
+}
+
+static void add(table *t, const char *name, double flop, double seconds)
+{
+    row *r = get_row(t, name, flop);
+    if (r->n < MAX_SAMPLES) r->s[r->n++] = seconds;
+}
+
+/* ---- the sgemm peak, measured now ----------------------------------------------------- */
+static double sgemm_gflops(int M, int N, int K)
+{
+    float *a = calloc((size_t)M * K, 4), *b = calloc((size_t)K * N, 4), *c = calloc((size_t)M * N, 4);
+    for (size_t i = 0; i < (size_t)M * K; i++) a[i] = (float)(i % 7) * 0.1f;
+    for (size_t i = 0; i < (size_t)K * N; i++) b[i] = (float)(i % 5) * 0.1f;
+    double best = 1e9;
+    for (int rep = 0; rep < 12; rep++) {
+        double t0 = now();
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1, a, K, b, N, 0, c, N);
+        double t = now() - t0;
+        if (t < best) best = t;
     }
-    char err[1024];
+    free(a), free(b), free(c);
+    return 2.0 * M * N * K / best / 1e9;
+}
+
+/* ---- stage timing through the engine's stage callback --------------------------------- */
+typedef struct {
+    int on;
+    double last;
+    table *t;
+    const wl_config *c;
+} stage_clock;
+
+static void on_stage(void *user, const char *stage, const float *data, int ndim, const int64_t *shape)
+{
+    (void)data, (void)ndim, (void)shape;
+    stage_clock *k = user;
+    if (!k->on) return;
+    double t = now(), dt = t - k->last;
+    const wl_config *c = k->c;
+    double T = c->n_audio_ctx, C = c->d_model, F = c->enc_ffn, NF = c->n_frames;
+    if (!strcmp(stage, "conv1")) add(k->t, "conv1", 2 * C * NF * c->n_mels * 3, dt);
+    else if (!strcmp(stage, "conv2")) add(k->t, "conv2", 2 * C * T * C * 3, dt);
+    else if (!strncmp(stage, "enc.layer.", 10)) {
+        char name[48];
+        snprintf(name, sizeof name, "encoder layer %s", stage + 10);
+        add(k->t, name, 8 * T * C * C + 4 * T * C * F + 4 * T * T * C, dt);
+    } else if (!strcmp(stage, "enc.embed")) add(k->t, "positions", 0, dt);
+    else if (!strcmp(stage, "enc.out")) add(k->t, "final norm", 0, dt);
+    k->last = t;
+}
+
+static double encoder_flop(const wl_config *c)
+{
+    double T = c->n_audio_ctx, C = c->d_model, F = c->enc_ffn, NF = c->n_frames;
+    return 2 * C * NF * c->n_mels * 3 + 2 * C * T * C * 3 + c->enc_layers * (8 * T * C * C + 4 * T * C * F + 4 * T * T * C);
+}
+
+/* One model at one thread count, over n_clips lab clips. */
+static int bench_model(const char *dir, int threads, int n_clips, table *t, char *err, size_t errlen)
+{
+    static stage_clock clock;
     wl_params p = wl_default_params();
-    p.n_threads = threads;
+    p.n_threads = threads, p.on_stage = on_stage, p.user = &clock;
     wl_model *m;
-    if (wl_model_load(dir, p, &m, err, sizeof err)) {
-        fprintf(stderr, "bench: %s\n", err);
-        return 1;
-    }
+    if (wl_model_load(dir, p, &m, err, errlen)) return -1;
+    wl_gen_config cfg;
+    if (wl_gen_config_load(dir, &cfg, err, errlen)) return wl_model_free(m), -1;
+    const wl_config *c = &m->c;
+    clock = (stage_clock){0, 0, t, c};
     wl_dims d = wl_model_dims(m);
-    enum { CLIPS = 24, TOKENS = 24 };
-    double t_mel[CLIPS], t_enc[CLIPS], t_dec[CLIPS];
-    float *mel = malloc((size_t)d.n_mels * d.n_frames * sizeof(float));
-    float *enc = malloc((size_t)d.n_audio_ctx * d.d_model * sizeof(float));
-    float *logits = malloc((size_t)(TOKENS + 2) * d.n_vocab * sizeof(float));
-    int32_t tokens[TOKENS + 2] = {50257, 50362};
-    for (int i = 2; i < TOKENS + 2; i++) tokens[i] = 200 + 37 * i; /* any text tokens */
-    for (int c = 0; c < CLIPS; c++) {
+    float *mel = malloc((size_t)d.n_mels * d.n_frames * 4), *enc = malloc((size_t)d.n_audio_ctx * d.d_model * 4);
+    float *logits = malloc((size_t)d.n_vocab * 4), *hidden = calloc((size_t)d.d_model, 4);
+    for (int i = 0; i < d.d_model; i++) hidden[i] = (float)(i % 13) * 0.01f;
+    for (int k = 0; k < n_clips; k++) {
         char wav[64];
-        snprintf(wav, sizeof wav, "data/audio/clip_%02d.wav", c + 1);
+        snprintf(wav, sizeof wav, "data/audio/clip_%02d.wav", k % 24 + 1);
         float *s;
         size_t n;
-        wl_decoder *dec;
-        if (wl_audio_load(wav, (size_t)d.n_samples, &s, &n, err, sizeof err))
-            return fprintf(stderr, "bench: %s\n", err), 1;
+        if (wl_audio_load(wav, (size_t)d.n_samples, &s, &n, err, errlen)) return -1;
         double t0 = now();
-        wl_mel(m, s, n, mel, err, sizeof err);
+        wl_mel(m, s, n, mel, err, errlen);
         double t1 = now();
-        wl_encode(m, mel, enc, err, sizeof err);
+        clock.on = 1, clock.last = t1;
+        wl_encode(m, mel, enc, err, errlen);
+        clock.on = 0;
         double t2 = now();
-        wl_decoder_new(m, enc, &dec, err, sizeof err);
-        wl_decoder_feed(dec, tokens, TOKENS + 2, logits, err, sizeof err);
+        add(t, "mel", 0, t1 - t0);
+        add(t, "encoder", encoder_flop(c), t2 - t1);
+        wl_decoder *dec;
+        wl_decoder_new(m, enc, &dec, err, errlen);
         double t3 = now();
-        t_mel[c] = t1 - t0, t_enc[c] = t2 - t1, t_dec[c] = t3 - t2;
+        add(t, "cross K/V", c->dec_layers * 2 * 2.0 * d.n_audio_ctx * d.d_model * d.d_model, t3 - t2);
+        /* the prompt, then 24 single-token steps (KV cache, cross-attention kept) */
+        wl_decoder_feed(dec, cfg.prompt, cfg.n_prompt, NULL, err, errlen);
+        for (int i = 0; i < 24 && wl_decoder_pos(dec) < d.n_text_ctx; i++) {
+            int32_t tok = 200 + 37 * i;
+            double a = now();
+            wl_decoder_feed(dec, &tok, 1, logits, err, errlen);
+            add(t, "decoder step", 0, now() - a);
+        }
         wl_decoder_free(dec);
+        double a = now(); /* the tied output projection alone, one row */
+        wl_linear(logits, hidden, (wl_linear_w){m->tok_emb, NULL}, 1, d.d_model, d.n_vocab);
+        add(t, "logits projection", 2.0 * d.n_vocab * d.d_model, now() - a);
+        for (int beams = 1; beams <= 5; beams += 4) {
+            wl_gen_opts o = {.beams = beams, .max_new_tokens = 24, .token_timestamps = cfg.n_alignment_heads > 0,
+                             .num_frames = (int)(n / WL_HOP)};
+            wl_result *r;
+            a = now();
+            if (wl_generate(m, &cfg, enc, &o, &r, err, errlen)) return -1;
+            add(t, beams == 1 ? "greedy decode (<=24 tokens)" : "beam-5 decode (<=24 tokens)", 0, now() - a);
+            wl_result_free(r);
+        }
         free(s);
     }
-    qsort(t_mel, CLIPS, sizeof(double), cmp);
-    qsort(t_enc, CLIPS, sizeof(double), cmp);
-    qsort(t_dec, CLIPS, sizeof(double), cmp);
-    printf("whisperlab bench: %s, %d OpenBLAS thread(s), %d clips (ms: median [min, max])\n", dir,
-           wl_threads(), CLIPS);
-    printf("  mel                         %8.1f  [%.1f, %.1f]\n", 1e3 * t_mel[CLIPS / 2], 1e3 * t_mel[0], 1e3 * t_mel[CLIPS - 1]);
-    printf("  encoder                     %8.1f  [%.1f, %.1f]\n", 1e3 * t_enc[CLIPS / 2], 1e3 * t_enc[0], 1e3 * t_enc[CLIPS - 1]);
-    printf("  decoder (cross K/V + %d tok) %8.1f  [%.1f, %.1f]\n", TOKENS + 2, 1e3 * t_dec[CLIPS / 2], 1e3 * t_dec[0], 1e3 * t_dec[CLIPS - 1]);
-    free(mel), free(enc), free(logits);
+    free(mel), free(enc), free(logits), free(hidden);
+    wl_gen_config_free(&cfg);
     wl_model_free(m);
+    return 0;
+}
+
+/* The whole lab over the 24 + 5 clips, as `make report` runs it (greedy, timestamps, beam 5,
+ * the studies and heatmaps), at most 24 new tokens per decode. */
+static double lab_seconds(const char *lab, const char *dir, int threads)
+{
+    char cmd[4096], tmp[] = "/tmp/wl_bench_lab_XXXXXX";
+    if (!mkdtemp(tmp)) return NAN;
+    snprintf(cmd, sizeof cmd, "%s --model %s --clips data/clips.json --audio data/audio --out %s --threads %d "
+                              "--max-new-tokens 24 >/dev/null 2>&1", lab, dir, tmp, threads);
+    double t0 = now();
+    int rc = system(cmd);
+    double t = now() - t0;
+    snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
+    if (system(cmd)) {}
+    return rc == 0 ? t : NAN;
+}
+
+static cJSON *table_json(table *t, double peak, int print)
+{
+    cJSON *a = cJSON_CreateArray();
+    if (print) printf("  %-28s %9s %9s %9s %8s %7s\n", "stage", "median ms", "min", "max", "GFLOP/s", "of peak");
+    for (int i = 0; i < t->n; i++) {
+        row *r = &t->r[i];
+        qsort(r->s, (size_t)r->n, sizeof *r->s, cmp);
+        double med = r->s[r->n / 2], gf = r->flop > 0 ? r->flop / med / 1e9 : NAN;
+        if (print) {
+            printf("  %-28s %9.2f %9.2f %9.2f", r->name, 1e3 * med, 1e3 * r->s[0], 1e3 * r->s[r->n - 1]);
+            if (r->flop > 0) printf(" %8.1f %6.0f%%\n", gf, 100 * gf / peak);
+            else printf("\n");
+        }
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "stage", r->name);
+        cJSON_AddNumberToObject(o, "samples", r->n);
+        cJSON_AddNumberToObject(o, "median_s", med);
+        cJSON_AddNumberToObject(o, "min_s", r->s[0]);
+        cJSON_AddNumberToObject(o, "max_s", r->s[r->n - 1]);
+        if (r->flop > 0) {
+            cJSON_AddNumberToObject(o, "gflop", r->flop / 1e9);
+            cJSON_AddNumberToObject(o, "gflops", gf);
+            cJSON_AddNumberToObject(o, "fraction_of_sgemm_peak", gf / peak);
+        }
+        cJSON_AddItemToArray(a, o);
+    }
+    return a;
+}
+
+/* HF transformers on the same clips (reports/bench_hf.py), or NULL when it cannot run. */
+static cJSON *hf_bench(const char *python, const char *dir, int n_clips, int threads)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "%s reports/bench_hf.py --model %s --clips %d --threads %d 2>/dev/null", python, dir,
+             n_clips, threads);
+    FILE *p = popen(cmd, "r");
+    if (!p) return NULL;
+    char buf[65536];
+    size_t n = fread(buf, 1, sizeof buf - 1, p);
+    buf[n] = 0;
+    int rc = pclose(p);
+    cJSON *j = rc == 0 ? cJSON_Parse(buf) : NULL;
+    return cJSON_IsObject(j) ? j : (cJSON_Delete(j), NULL);
+}
+
+static double hf_median(const cJSON *hf, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItem(hf, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static const row *find(const table *t, const char *name)
+{
+    for (int i = 0; i < t->n; i++)
+        if (!strcmp(t->r[i].name, name)) return &t->r[i];
+    return NULL;
+}
+
+/* Everything for one model, printed and returned as JSON (run in a child process). */
+static cJSON *run_model(const char *dir, const int *threads, int n_threads, int n_clips, const char *python,
+                        const char *lab)
+{
+    cJSON *o = cJSON_CreateObject(), *runs = cJSON_AddArrayToObject(o, "runs");
+    cJSON_AddStringToObject(o, "model", dir);
+    char err[1024];
+    for (int i = 0; i < n_threads; i++) {
+        openblas_set_num_threads(threads[i]);
+        static const int shapes[3][3] = {{1500, 1536, 384}, {1500, 384, 384}, {1500, 1500, 64}};
+        double peak = 0, g[3];
+        for (int s = 0; s < 3; s++) {
+            g[s] = sgemm_gflops(shapes[s][0], shapes[s][1], shapes[s][2]);
+            if (g[s] > peak) peak = g[s];
+        }
+        printf("\n%s, %d thread(s): cblas_sgemm %.0f GFLOP/s (1500x1536x384), %.0f (1500x384x384), %.0f (1500x1500x64)\n",
+               dir, threads[i], g[0], g[1], g[2]);
+        static table t;
+        memset(&t, 0, sizeof t);
+        if (bench_model(dir, threads[i], n_clips, &t, err, sizeof err)) {
+            fprintf(stderr, "bench: %s\n", err);
+            return cJSON_Delete(o), NULL;
+        }
+        double lab_s = lab ? lab_seconds(lab, dir, threads[i]) : NAN;
+        cJSON *run = cJSON_CreateObject(), *sg = cJSON_AddObjectToObject(run, "sgemm_gflops");
+        cJSON_AddNumberToObject(run, "threads", threads[i]);
+        cJSON_AddNumberToObject(sg, "1500x1536x384", g[0]);
+        cJSON_AddNumberToObject(sg, "1500x384x384", g[1]);
+        cJSON_AddNumberToObject(sg, "1500x1500x64", g[2]);
+        cJSON_AddNumberToObject(run, "sgemm_peak_gflops", peak);
+        cJSON_AddItemToObject(run, "stages", table_json(&t, peak, 1));
+        if (lab) {
+            printf("  %-28s %9.0f ms (24 + 5 clips, <= 24 new tokens per decode)\n", "whole lab run", 1e3 * lab_s);
+            cJSON_AddNumberToObject(run, "lab_run_s", lab_s);
+        }
+        cJSON *hf = python ? hf_bench(python, dir, n_clips, threads[i]) : NULL;
+        if (hf) {
+            const char *keys[][2] = {{"features", "mel"}, {"encoder", "encoder"}, {"generate_24", "greedy decode (<=24 tokens)"}};
+            printf("  HF transformers %s (eager, %d torch thread(s)), median ms and HF / whisperlab:\n",
+                   cJSON_GetStringValue(cJSON_GetObjectItem(hf, "version")), threads[i]);
+            for (int k = 0; k < 3; k++) {
+                const row *r = find(&t, keys[k][1]);
+                double h = hf_median(hf, keys[k][0]), me = r ? r->s[r->n / 2] : NAN;
+                printf("    %-26s HF %9.2f   whisperlab %9.2f   x%.1f\n", keys[k][0], 1e3 * h, 1e3 * me, h / me);
+            }
+            cJSON_AddItemToObject(run, "hf", hf);
+        } else if (python) {
+            printf("  HF transformers: not importable with %s: skipped\n", python);
+        }
+        cJSON_AddItemToArray(runs, run);
+    }
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    printf("  peak RSS of this model's benchmark: %.0f MB\n", ru.ru_maxrss / 1024.0);
+    cJSON_AddNumberToObject(o, "peak_rss_mb", ru.ru_maxrss / 1024.0);
+    return o;
+}
+
+static void machine(cJSON *root)
+{
+    char line[512], cpu[256] = "unknown", cmd[512];
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, "model name", 10) && strchr(line, ':')) {
+            snprintf(cpu, sizeof cpu, "%s", strchr(line, ':') + 2);
+            cpu[strcspn(cpu, "\n")] = 0;
+            break;
+        }
+    if (f) fclose(f);
+    cJSON *m = cJSON_AddObjectToObject(root, "machine");
+    cJSON_AddStringToObject(m, "cpu", cpu);
+    cJSON_AddNumberToObject(m, "cores", (double)sysconf(_SC_NPROCESSORS_ONLN));
+    cJSON_AddStringToObject(m, "openblas", openblas_get_config());
+    FILE *p = popen("git rev-parse HEAD 2>/dev/null", "r");
+    snprintf(cmd, sizeof cmd, "%s", "");
+    if (p && fgets(cmd, sizeof cmd, p)) cmd[strcspn(cmd, "\n")] = 0;
+    if (p) pclose(p);
+    cJSON_AddStringToObject(root, "git_commit", cmd);
+    cJSON_AddStringToObject(root, "engine_version", WL_VERSION);
+    printf("whisperlab bench %s (%s): %s, %ld cores, %s\n", WL_VERSION, cmd, cpu, sysconf(_SC_NPROCESSORS_ONLN),
+           openblas_get_config());
+}
+
+int main(int argc, char **argv)
+{
+    const char *models[8], *json = "build/bench.json", *python = NULL, *lab = NULL;
+    int n_models = 0, threads[8] = {1, 2}, n_threads = 2, n_clips = 24;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        const char *k = argv[i], *v = argv[i + 1];
+        if (!strcmp(k, "--model") && n_models < 8) models[n_models++] = v;
+        else if (!strcmp(k, "--json")) json = v;
+        else if (!strcmp(k, "--hf")) python = v;
+        else if (!strcmp(k, "--lab")) lab = v;
+        else if (!strcmp(k, "--clips")) n_clips = atoi(v) > 0 && atoi(v) <= MAX_SAMPLES / 24 * 24 ? atoi(v) : 24;
+        else if (!strcmp(k, "--threads")) {
+            n_threads = 0;
+            for (char *s = strtok((char *)v, ","); s && n_threads < 8; s = strtok(NULL, ","))
+                if (atoi(s) > 0) threads[n_threads++] = atoi(s);
+        } else return fprintf(stderr, "bench: unknown option '%s'\n", k), 2;
+    }
+    if (!n_models) models[n_models++] = "build/whisper-tiny.en-synthetic";
+    cJSON *root = cJSON_CreateObject(), *all = cJSON_CreateArray();
+    machine(root);
+    fflush(stdout);
+    for (int i = 0; i < n_models; i++) {
+        char part[64];
+        snprintf(part, sizeof part, "/tmp/wl_bench_%d_%d.json", (int)getpid(), i);
+        pid_t pid = fork();
+        if (pid == 0) { /* a child per model: its own peak RSS */
+            cJSON *o = run_model(models[i], threads, n_threads, n_clips, python, lab);
+            char *s = o ? cJSON_Print(o) : NULL;
+            FILE *f = s ? fopen(part, "w") : NULL;
+            int ok = f && fputs(s, f) >= 0;
+            if (f) fclose(f);
+            fflush(stdout);
+            _exit(ok ? 0 : 1);
+        }
+        int st;
+        waitpid(pid, &st, 0);
+        FILE *f = fopen(part, "r");
+        char *buf = malloc(1 << 20);
+        size_t n = f ? fread(buf, 1, (1 << 20) - 1, f) : 0;
+        buf[n] = 0;
+        if (f) fclose(f);
+        remove(part);
+        cJSON *o = cJSON_Parse(buf);
+        free(buf);
+        if (!o) return fprintf(stderr, "bench: %s failed\n", models[i]), 1;
+        cJSON_AddItemToArray(all, o);
+    }
+    cJSON_AddItemToObject(root, "models", all);
+    char *s = cJSON_Print(root);
+    FILE *f = fopen(json, "w");
+    if (!f || fputs(s, f) < 0 || fclose(f)) return fprintf(stderr, "bench: %s: cannot write\n", json), 1;
+    printf("\nbench: %s\n", json);
+    free(s);
+    cJSON_Delete(root);
     return 0;
 }
