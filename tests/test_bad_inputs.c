@@ -5,8 +5,9 @@
  *   - exactly one line on stderr, naming the offending file (or option) and the problem;
  *   - no output: no --out file and no temporary beside it, every input unchanged;
  *   - no crash, sanitizer report or hang (each run is under `timeout 20`).
- * Valid but unusual audio (8/24/32-bit, float, 6 channels, 96 kHz, exactly the window) must be
- * accepted and give the clip's own text, so "accepted" never means "silently wrong".
+ * Valid but unusual audio (24/32-bit, float, FLAC, 6 channels, 96 kHz, exactly the window) must be
+ * accepted and give the clean clip's text, so "accepted" never means "silently wrong"; 8-bit
+ * audio, whose noise the small model hears, must give the text of exactly its decoded samples.
  *
  * The inputs are made at run time under build/tmp/bad/ from data/audio/clip_01.wav and copies of
  * build/whisper-micro.en (and of the 30 s synthetic model); the originals are only read, and are
@@ -56,9 +57,9 @@ struct bad_case {
     const char *msg;   /* rejected: the problem the message must state; accepted: text stdout must hold */
     /* what the builder uses */
     const char *file;          /* the file to make or edit (default a.wav) */
-    const char *from, *to;     /* text edit of a model file (from NULL: to is the whole file) */
+    const char *from, *to;     /* from -> to in a model file's text; from NULL: to is the whole file */
     int format, rate, channels;
-    long frames;               /* audio frames (0: the clip's own length) */
+    long frames;               /* audio frames (0: the clip's own length; < 0: none) */
     long poke_at;              /* > 0: set this frame of channel poke_ch to poke */
     int poke_ch;
     float poke;
