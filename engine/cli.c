@@ -6,6 +6,7 @@
  *   inspect     a per-token table: probabilities, alternatives, where the decoder listens */
 #include "model_card.h"
 #include "model_path.h"
+#include "session.h"
 #include "safetensors.h"
 #include "whisperlab.h"
 
@@ -352,42 +353,12 @@ static int parse_decode_args(int argc, char **argv, decode_args *a)
 }
 
 /* The model, its generation settings and tokenizer, loaded once for every file. */
-typedef struct {
-    char dir[4096];
-    wl_model *m;
-    wl_dims d;
-    wl_gen_config cfg;
-    wl_tokenizer *tok;
-    wl_model_card card;
-} session;
-
-static void session_close(session *s)
-{
-    wl_tokenizer_free(s->tok);
-    wl_gen_config_free(&s->cfg);
-    wl_model_free(s->m);
-}
-
-/* Loads the model and says on stderr which one it is and what it is. */
-static int session_open(const decode_args *a, session *s)
+/* Loads the model (wl_session) and says on stderr which one it is and what it is. */
+static int session_open(const decode_args *a, wl_session *s)
 {
     char err[1024];
-    memset(s, 0, sizeof *s);
-    wl_params p = wl_default_params();
-    p.n_threads = a->threads;
-    if (wl_resolve_model(a->model, LOCAL_DEFAULT, s->dir, sizeof s->dir, err, sizeof err) ||
-        wl_model_card_read(s->dir, &s->card, err, sizeof err) || wl_model_load(s->dir, p, &s->m, err, sizeof err) ||
-        wl_gen_config_load(s->dir, &s->cfg, err, sizeof err) || wl_tokenizer_load(s->dir, &s->tok, err, sizeof err)) {
+    if (wl_session_open(s, a->model, LOCAL_DEFAULT, a->threads, err, sizeof err)) {
         eprint("whisperlab: %s", err);
-        session_close(s);
-        return -1;
-    }
-    s->d = wl_model_dims(s->m);
-    int32_t gap = wl_tokenizer_first_gap(s->tok, s->d.n_vocab);
-    if (gap >= 0) {
-        eprint("whisperlab: %s/vocab.json: id %d of the model's %d has no token (in neither vocab.json nor "
-               "added_tokens.json)", s->dir, gap, s->d.n_vocab);
-        session_close(s);
         return -1;
     }
     eprint("whisperlab: model %s: %s (%s)", s->dir, s->card.summary, s->card.kind);
@@ -397,18 +368,18 @@ static int session_open(const decode_args *a, session *s)
 }
 
 /* audio -> mel -> encoder -> generate. NULL with err naming the file on failure. */
-static wl_result *decode_file(session *s, const decode_args *a, const char *path, char *err, size_t errlen)
+static wl_result *decode_file(wl_session *s, const decode_args *a, const char *path, char *err, size_t errlen)
 {
-    float *samples = NULL, *mel = malloc((size_t)s->d.n_mels * s->d.n_frames * sizeof(float));
-    float *enc = malloc((size_t)s->d.n_audio_ctx * s->d.d_model * sizeof(float));
+    float *samples = NULL, *mel = malloc((size_t)s->dims.n_mels * s->dims.n_frames * sizeof(float));
+    float *enc = malloc((size_t)s->dims.n_audio_ctx * s->dims.d_model * sizeof(float));
     size_t n = 0;
     wl_result *r = NULL;
     wl_gen_opts o = {.beams = a->beams, .timestamps = a->timestamps, .max_new_tokens = a->max_new,
                      .token_timestamps = s->cfg.n_alignment_heads > 0};
     char why[1024] = "out of memory";
-    if (!mel || !enc || wl_audio_load(path, (size_t)s->d.n_samples, &samples, &n, why, sizeof why) ||
-        wl_mel(s->m, samples, n, mel, why, sizeof why) || wl_encode(s->m, mel, enc, why, sizeof why) ||
-        (o.num_frames = (int)(n / WL_HOP), wl_generate(s->m, &s->cfg, enc, &o, &r, why, sizeof why))) {
+    if (!mel || !enc || wl_audio_load(path, (size_t)s->dims.n_samples, &samples, &n, why, sizeof why) ||
+        wl_mel(s->model, samples, n, mel, why, sizeof why) || wl_encode(s->model, mel, enc, why, sizeof why) ||
+        (o.num_frames = (int)(n / WL_HOP), wl_generate(s->model, &s->cfg, enc, &o, &r, why, sizeof why))) {
         /* audio errors already name the file */
         if (strstr(why, path)) snprintf(err, errlen, "%s", why);
         else snprintf(err, errlen, "%s: %s", path, why);
@@ -418,21 +389,7 @@ static wl_result *decode_file(session *s, const decode_args *a, const char *path
     return r;
 }
 
-/* One token as text: timestamps written <|1.50|>, control characters escaped (for tables). */
-static void token_text(const wl_tokenizer *tok, int32_t id, char *out, size_t outlen, int escape)
-{
-    char *t = wl_detokenize(tok, &id, 1, WL_DECODE_TIMESTAMPS);
-    size_t w = 0;
-    for (const char *p = t ? t : ""; *p && w + 5 < outlen; p++) {
-        unsigned char ch = (unsigned char)*p;
-        if (escape && ch < 0x20) w += (size_t)snprintf(out + w, outlen - w, ch == '\n' ? "\\n" : "\\x%02x", ch);
-        else out[w++] = (char)ch;
-    }
-    out[w] = 0;
-    free(t);
-}
-
-static cJSON *file_json(const session *s, const char *path, const wl_result *r)
+static cJSON *file_json(const wl_session *s, const char *path, const wl_result *r)
 {
     cJSON *f = cJSON_CreateObject(), *toks = cJSON_CreateArray(), *prompt = cJSON_CreateArray();
     char buf[512];
@@ -446,7 +403,7 @@ static cJSON *file_json(const session *s, const char *path, const wl_result *r)
     for (int i = 0; i < r->n_steps; i++) {
         const wl_step *st = &r->steps[i];
         cJSON *t = cJSON_CreateObject(), *top = cJSON_CreateArray();
-        token_text(s->tok, st->token, buf, sizeof buf, 0);
+        wl_token_text(s->tok, st->token, buf, sizeof buf, 0);
         cJSON_AddNumberToObject(t, "id", st->token);
         cJSON_AddStringToObject(t, "text", buf);
         cJSON_AddNumberToObject(t, "logprob", st->logprob);
@@ -455,7 +412,7 @@ static cJSON *file_json(const session *s, const char *path, const wl_result *r)
         if (r->token_time) cJSON_AddNumberToObject(t, "time", round(r->token_time[r->n_prompt + i] * 100) / 100);
         for (int k = 0; k < WL_TOP; k++) {
             cJSON *alt = cJSON_CreateObject();
-            token_text(s->tok, st->top_id[k], buf, sizeof buf, 0);
+            wl_token_text(s->tok, st->top_id[k], buf, sizeof buf, 0);
             cJSON_AddNumberToObject(alt, "id", st->top_id[k]);
             cJSON_AddStringToObject(alt, "text", buf);
             cJSON_AddNumberToObject(alt, "p", exp(st->top_logprob[k]));
@@ -481,7 +438,7 @@ static cJSON *file_json(const session *s, const char *path, const wl_result *r)
 }
 
 /* Plain text: the transcript, or with --timestamps one "[start --> end] text" line per piece. */
-static void print_text(const session *s, const decode_args *a, const char *path, const wl_result *r)
+static void print_text(const wl_session *s, const decode_args *a, const char *path, const wl_result *r)
 {
     const char *prefix = a->n_files > 1 ? path : NULL;
     wl_text_piece *p = NULL;
@@ -517,7 +474,7 @@ static int cmd_transcribe(int argc, char **argv)
     int rc = parse_decode_args(argc, argv, &a);
     if (rc) return rc;
     if (!a.n_files) return eprint("whisperlab: transcribe: no audio file given"), 2;
-    session s;
+    wl_session s;
     if (session_open(&a, &s)) return 1;
     cJSON *root = cJSON_CreateObject(), *files = cJSON_CreateArray();
     cJSON_AddStringToObject(root, "model", s.dir);
@@ -549,7 +506,7 @@ static int cmd_transcribe(int argc, char **argv)
         free(out);
     }
     cJSON_Delete(root);
-    session_close(&s);
+    wl_session_close(&s);
     return failed ? 1 : 0;
 }
 
@@ -581,23 +538,23 @@ static int cmd_inspect(int argc, char **argv)
     int rc = parse_decode_args(argc, argv, &a);
     if (rc) return rc;
     if (a.n_files != 1) return eprint("whisperlab: inspect takes exactly one audio file"), 2;
-    session s;
+    wl_session s;
     if (session_open(&a, &s)) return 1;
     char err[1300], text[256], alt[256];
     wl_result *r = decode_file(&s, &a, a.files[0], err, sizeof err);
     if (!r) {
         eprint("whisperlab: %s", err);
-        session_close(&s);
+        wl_session_close(&s);
         return 1;
     }
-    double per_pos = (double)s.d.n_samples / s.d.n_audio_ctx / WL_SAMPLE_RATE;
+    double per_pos = (double)s.dims.n_samples / s.dims.n_audio_ctx / WL_SAMPLE_RATE;
     printf("%s: %d tokens (prompt %d), %s, score %.4f\n", a.files[0], r->n_tokens, r->n_prompt,
            a.beams > 1 ? "beam search" : "greedy", r->score);
     printf("%4s %6s %-16s %9s %6s %2s  %-*s  %s\n", "step", "id", "text", "p", "time", "ts", 6 * r->layers - 1,
            "peak per layer (s)", "top-5 alternatives (p)");
     for (int i = 0; i < r->n_steps; i++) {
         const wl_step *st = &r->steps[i];
-        token_text(s.tok, st->token, text, sizeof text, 1);
+        wl_token_text(s.tok, st->token, text, sizeof text, 1);
         char listens[128] = "", *w = listens;
         for (int l = 0; l < r->layers && w < listens + sizeof listens - 16; l++) /* row of the query that chose it */
             w += snprintf(w, 16, "%s%5.2f", l ? " " : "", peak_position(r, r->n_prompt - 1 + i, l) * per_pos);
@@ -607,7 +564,7 @@ static int cmd_inspect(int argc, char **argv)
                r->token_time ? r->token_time[r->n_prompt + i] : 0.0, st->is_timestamp ? "ts" : "", 6 * r->layers - 1,
                listens);
         for (int k = 0; k < WL_TOP; k++) {
-            token_text(s.tok, st->top_id[k], alt, sizeof alt, 1);
+            wl_token_text(s.tok, st->top_id[k], alt, sizeof alt, 1);
             printf(" '%s' %.3g", alt, exp(st->top_logprob[k]));
         }
         printf("\n");
@@ -616,7 +573,7 @@ static int cmd_inspect(int argc, char **argv)
     printf("text: %s\n", plain ? plain : "");
     free(plain);
     wl_result_free(r);
-    session_close(&s);
+    wl_session_close(&s);
     return 0;
 }
 

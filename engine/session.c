@@ -28,6 +28,13 @@ int wl_session_open(wl_session *s, const char *model_arg, const char *fallback, 
         return -1;
     }
     s->dims = wl_model_dims(s->model);
+    int32_t gap = wl_tokenizer_first_gap(s->tok, s->dims.n_vocab);
+    if (gap >= 0) { /* every id the model can emit must decode to something */
+        snprintf(err, errlen, "%s/vocab.json: id %d of the model's %d has no token (in neither vocab.json nor "
+                 "added_tokens.json)", s->dir, gap, s->dims.n_vocab);
+        wl_session_close(s);
+        return -1;
+    }
     return 0;
 }
 
