@@ -41,7 +41,7 @@ DEPS_STAMP := $(BUILD)/.deps-ok
 
 obj = $(patsubst %.c,$(BIN)/obj/%.o,$(1))
 
-.PHONY: all help deps model micro fixture clips verify report tables golden golden-micro clean bench header-check mutants
+.PHONY: all help deps model micro fixture clips verify report tables golden golden-micro clean bench header-check mutants valgrind
 
 help: ## this list
 	@echo "whisperlab targets (MODEL=<folder or repo id> picks a model; default: the HF cache's"
@@ -156,6 +156,9 @@ header-check: | $(DEPS_STAMP)
 	@$(CC) -std=c99 -pedantic-errors -Wall -Wextra -Werror -fsyntax-only -x c engine/whisperlab.h
 	@echo "header-check: engine/whisperlab.h compiles alone as strict C99"
 
+valgrind: $(BUILD)/whisperlab micro ## the whisperlab command under valgrind memcheck (info, transcribe, dump)
+	@bash ci/valgrind.sh $(BUILD)/whisperlab $(MICRO)
+
 mutants: ## plant known bugs one at a time and check the stage diff catches each (~10 min)
 	@bash ci/mutants.sh
 
@@ -189,7 +192,8 @@ golden: model ## export HF goldens for MODEL into golden/GOLDEN_NAME (needs torc
 
 # The trained local model is small: its 24 lab clips are stored whole (logits still reduced).
 golden-micro: micro ## export HF goldens for whisper-micro.en into golden/whisper-micro.en
-	$(MAKE) golden MODEL=$(MICRO) GOLDEN_NAME=whisper-micro.en GOLDEN_FLAGS="--full-clips all" GOLDEN_EDGE=
+	$(MAKE) golden MODEL=$(MICRO) GOLDEN_NAME=whisper-micro.en GOLDEN_FLAGS="--full-clips all --step-clips 01,06,12" \
+		GOLDEN_EDGE=
 
 clean: ## remove build/
 	rm -rf $(BUILD)

@@ -14,6 +14,7 @@ PACKAGES=(
   libcmocka-dev     # unit tests
   libssl-dev        # SHA256 of models, clips and goldens
   espeak-ng libespeak-ng-dev  # speaking the lab clips
+  valgrind          # make valgrind: memcheck of the command
 )
 
 missing=()
