@@ -12,21 +12,19 @@ wl_status wl_encode(wl_model *m, const float *mel, float *out, char *err, size_t
     /* NF = 2 * T (checked at load): conv2's stride 2 lands exactly on the positions. */
     const int T = c->n_audio_ctx, C = c->d_model, F = c->enc_ffn, H = c->enc_heads, NF = c->n_frames;
     int64_t TC = (int64_t)T * C;
-    float *c1 = malloc((size_t)C * NF * sizeof(float)), *c2 = malloc((size_t)TC * sizeof(float));
-    float *h = malloc((size_t)TC * sizeof(float)), *x = malloc((size_t)TC * sizeof(float));
-    float *q = malloc((size_t)TC * sizeof(float)), *k = malloc((size_t)TC * sizeof(float));
-    float *v = malloc((size_t)TC * sizeof(float)), *a = malloc((size_t)TC * sizeof(float));
-    float *scratch = malloc((size_t)T * (C + F) * sizeof(float));
+    /* one workspace per model: conv1 [C, NF], conv2, h, x, q, k, v, a [T, C], the FFN's
+     * scratch [T, C + F] and the conv stem's im2col (the larger of the two convs) */
+    size_t col = (size_t)3 * (c->n_mels * NF > C * T ? c->n_mels * NF : C * T);
+    size_t need = (size_t)C * NF + 7 * (size_t)TC + (size_t)T * (C + F) + col;
+    if (!m->enc_ws && !(m->enc_ws = malloc(need * sizeof(float))))
+        return wl_fail(err, errlen, "encoder: out of memory"), WL_ERR_NOMEM;
+    float *c1 = m->enc_ws, *c2 = c1 + (size_t)C * NF, *h = c2 + TC, *x = h + TC, *q = x + TC, *k = q + TC;
+    float *v = k + TC, *a = v + TC, *scratch = a + TC, *im2col = scratch + (size_t)T * (C + F);
     wl_status st = WL_OK;
-    if (!c1 || !c2 || !h || !x || !q || !k || !v || !a || !scratch) {
-        st = WL_ERR_NOMEM;
-        wl_fail(err, errlen, "encoder: out of memory");
-        goto done;
-    }
-    wl_conv1d_k3(c1, mel, m->conv1, c->n_mels, NF, C, 1);
+    wl_conv1d_k3(c1, mel, m->conv1, c->n_mels, NF, C, 1, im2col);
     wl_gelu(c1, (int64_t)C * NF);
     wl_emit(m, "conv1", c1, 2, C, NF, 0);
-    wl_conv1d_k3(c2, c1, m->conv2, C, NF, C, 2);
+    wl_conv1d_k3(c2, c1, m->conv2, C, NF, C, 2, im2col);
     wl_gelu(c2, TC);
     wl_emit(m, "conv2", c2, 2, C, T, 0);
     for (int t = 0; t < T; t++) /* [C, T] -> [T, C], plus the stored positions */
@@ -54,7 +52,5 @@ wl_status wl_encode(wl_model *m, const float *mel, float *out, char *err, size_t
         wl_fail(err, errlen, "encoder: output at position %lld is not finite: the weights overflow float32",
                 (long long)(bad / C));
     }
-done:
-    free(c1), free(c2), free(h), free(x), free(q), free(k), free(v), free(a), free(scratch);
     return st;
 }

@@ -189,6 +189,7 @@ void wl_model_free(wl_model *m)
     free(m->enc);
     free(m->dec);
     free(m->mel_filters);
+    free(m->enc_ws);
     wl_st_close(&m->file);
     free(m);
 }

@@ -77,11 +77,11 @@ void wl_gelu(float *x, int64_t n)
     wl_parallel_for((int)((n + GELU_BLOCK - 1) / GELU_BLOCK), 8, gelu_blocks, &j);
 }
 
-void wl_conv1d_k3(float *out, const float *inp, wl_linear_w W, int C_in, int T_in, int C_out, int stride)
+void wl_conv1d_k3(float *out, const float *inp, wl_linear_w W, int C_in, int T_in, int C_out, int stride,
+                  float *col)
 {
     int T_out = (T_in - 1) / stride + 1;
     /* im2col: col[c*3 + k][t] = inp[c][t*stride + k - 1], zero outside; then one sgemm. */
-    float *col = malloc((size_t)C_in * 3 * T_out * sizeof *col);
     for (int c = 0; c < C_in; c++)
         for (int k = 0; k < 3; k++) {
             float *row = col + ((int64_t)c * 3 + k) * T_out;
@@ -92,7 +92,6 @@ void wl_conv1d_k3(float *out, const float *inp, wl_linear_w W, int C_in, int T_i
         }
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, C_out, T_out, C_in * 3, 1.0f, W.w,
                 C_in * 3, col, T_out, 0.0f, out, T_out);
-    free(col);
     for (int o = 0; o < C_out; o++)
         for (int t = 0; t < T_out; t++) out[(int64_t)o * T_out + t] += W.b[o];
 }

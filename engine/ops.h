@@ -17,8 +17,9 @@ void wl_layernorm(float *out, const float *inp, wl_norm_w n, int T, int C);
 void wl_gelu(float *x, int64_t n);
 
 /* Conv1d with kernel 3, padding 1, bias: inp [C_in, T_in] -> out [C_out, T_out],
- * T_out = (T_in - 1) / stride + 1. W is (C_out, C_in, 3). */
-void wl_conv1d_k3(float *out, const float *inp, wl_linear_w W, int C_in, int T_in, int C_out, int stride);
+ * T_out = (T_in - 1) / stride + 1. W is (C_out, C_in, 3); col is scratch of C_in * 3 * T_out. */
+void wl_conv1d_k3(float *out, const float *inp, wl_linear_w W, int C_in, int T_in, int C_out, int stride,
+                  float *col);
 
 /* Multi-head attention of q [Tq, C] (already scaled) over k, v [Tk, C]: out [Tq, C]; the
  * softmaxed weights go to probs [H, Tq, Tk] (NULL: not kept, and no H x Tq x Tk buffer).
