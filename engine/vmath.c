@@ -89,12 +89,21 @@ __attribute__((target_clones("avx2", "default"))) void wl_verf(float *y, const f
 
 __attribute__((target_clones("avx2", "default"))) void wl_softmax_row(float *x, int n)
 {
-    float top = -INFINITY;
-    for (int i = 0; i < n; i++) top = x[i] > top ? x[i] : top;
-    /* exp(x - top) eight at a time, summed in eight partial sums in a fixed order */
-    v8f sum = SPLAT(0.0f), shift = SPLAT(top);
+    /* the maximum, eight lanes at a time (exact: a maximum does not round) */
+    v8f top8 = SPLAT(-INFINITY);
     int i = 0;
     for (; i + 8 <= n; i += 8) {
+        v8f v;
+        memcpy(&v, x + i, sizeof v);
+        v8i gt = v > top8;
+        top8 = (v8f)(((v8i)v & gt) | ((v8i)top8 & ~gt));
+    }
+    float top = -INFINITY;
+    for (int k = 0; k < 8; k++) top = top8[k] > top ? top8[k] : top;
+    for (int k = i; k < n; k++) top = x[k] > top ? x[k] : top;
+    /* exp(x - top) eight at a time, summed in eight partial sums in a fixed order */
+    v8f sum = SPLAT(0.0f), shift = SPLAT(top);
+    for (i = 0; i + 8 <= n; i += 8) {
         v8f v;
         memcpy(&v, x + i, sizeof v);
         v = exp8(v - shift);
@@ -109,6 +118,12 @@ __attribute__((target_clones("avx2", "default"))) void wl_softmax_row(float *x, 
         sum += v;
     }
     float s = ((sum[0] + sum[1]) + (sum[2] + sum[3])) + ((sum[4] + sum[5]) + (sum[6] + sum[7]));
-    float inv = 1.0f / s;
-    for (int k = 0; k < n; k++) x[k] *= inv;
+    v8f inv = SPLAT(1.0f / s);
+    for (i = 0; i + 8 <= n; i += 8) {
+        v8f v;
+        memcpy(&v, x + i, sizeof v);
+        v *= inv;
+        memcpy(x + i, &v, sizeof v);
+    }
+    for (; i < n; i++) x[i] *= inv[0];
 }
