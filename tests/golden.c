@@ -172,3 +172,42 @@ void wl_axis_stats(wl_view full, int axis, float *mean, float *rms)
             rms[o * inner + i] = (float)sqrt(s2 / (double)len);
         }
 }
+
+static int64_t numel(wl_view v)
+{
+    int64_t n = 1;
+    for (int i = 0; i < v.ndim; i++) n *= v.shape[i];
+    return n;
+}
+
+wl_diff wl_golden_compare(const wl_st_file *f, const char *name, int axis, wl_view got, wl_tol tol)
+{
+    char key[128];
+    wl_view ref = wl_golden_view(f, name);
+    snprintf(key, sizeof key, "%s.index", name);
+    const wl_st_tensor *ix = wl_st_find(f, key);
+    if (!ix || axis < 0) return wl_diff_views(got, ref, tol);
+    int ok = got.ndim == ref.ndim && axis < ref.ndim && ix->dtype == WL_I32 && ix->ndim == 1;
+    for (int64_t i = 0; ok && i < ix->shape[0]; i++) /* a damaged index must not read out of bounds */
+        ok = ((const int32_t *)ix->data)[i] >= 0 && ((const int32_t *)ix->data)[i] < got.shape[axis];
+    if (!ok) return wl_diff_views(got, (wl_view){0}, tol);
+    wl_view gathered = got;
+    gathered.shape[axis] = ix->shape[0];
+    float *buf = malloc((size_t)numel(gathered) * sizeof(float));
+    wl_gather(got, axis, ix->data, ix->shape[0], buf);
+    gathered.data = buf;
+    wl_diff d = wl_diff_views(gathered, ref, tol);
+    free(buf);
+    int64_t ns = numel(got) / got.shape[axis];
+    float *mean = malloc((size_t)ns * sizeof(float)), *rms = malloc((size_t)ns * sizeof(float));
+    wl_axis_stats(got, axis, mean, rms);
+    snprintf(key, sizeof key, "%s.mean", name);
+    wl_view rm = wl_golden_view(f, key);
+    snprintf(key, sizeof key, "%s.rms", name);
+    wl_view rr = wl_golden_view(f, key);
+    if (numel(rm) != ns || numel(rr) != ns || !rm.data || !rr.data) d.pass = d.shape_ok = 0;
+    else d = wl_diff_merge(d, wl_diff_merge(wl_diff_arrays(mean, rm.data, ns, tol),
+                                            wl_diff_arrays(rms, rr.data, ns, tol)));
+    free(mean), free(rms);
+    return d;
+}

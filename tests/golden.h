@@ -49,4 +49,9 @@ void wl_gather(wl_view full, int axis, const int32_t *index, int64_t n, float *o
 /* Float64 mean and RMS of full over axis (the golden's .mean/.rms), as float. */
 void wl_axis_stats(wl_view full, int axis, float *mean, float *rms);
 
+/* A full computed tensor against golden stage name stored in f (reduced along axis, or whole):
+ * got gathered at name.index (when present) against name, then got's whole-axis mean and RMS
+ * against name.mean / name.rms. A missing golden, a bad index or a shape mismatch fails. */
+wl_diff wl_golden_compare(const wl_st_file *f, const char *name, int axis, wl_view got, wl_tol tol);
+
 #endif

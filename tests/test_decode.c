@@ -13,7 +13,12 @@
  * Numbers (tolerance rows decode.*): per-step log-probs and top-5 as compute_transition_scores
  * and HF's processed scores give them, beam scores (sequences_scores), token timestamps
  * (return_token_timestamps) within 0.02 s, and each step's cross-attention within the stage
- * tolerance of cross_attn.N (lab clips, whose goldens keep cross-attention along greedy).
+ * tolerance of cross_attn.N (lab and edge clips, whose goldens keep cross-attention along greedy).
+ *
+ * The KV cache as generation uses it (test_kv_cache_steps_match_hf): for the clips with a step
+ * golden, the first P tokens of HF's greedy sequence in one wl_decoder_feed call, then one token
+ * per call, against HF run the same way (use_cache=True, past_key_values): every row's logits and
+ * every layer's cross-attention (tolerance rows step.logits, step.cross_attn.N).
  * WL_GOLDEN and WL_MODEL choose another golden folder and model. */
 #include "encode.h"
 #include "../engine/whisperlab.h"
@@ -270,8 +275,8 @@ static void test_decoding_matches_hf(void **state)
         wl_st_file f;
         if (wl_golden_open_clip(&G, id, &f, err, sizeof err)) fail_msg("%s", err);
         float *enc = encode_clip(wav);
-        int lab = strcmp(cJSON_GetObjectItem(c, "set")->valuestring, "clips") == 0;
-        for (int m = 0; m < N_MODES; m++) run_mode(m, enc, &f, id, lab);
+        int staged = wl_st_find(&f, "cross_attn.0") != NULL; /* lab and edge clips */
+        for (int m = 0; m < N_MODES; m++) run_mode(m, enc, &f, id, staged);
         free(enc);
         wl_st_close(&f);
         clips++;
@@ -293,10 +298,83 @@ static void test_decoding_matches_hf(void **state)
     assert_int_equal(clips, cJSON_GetArraySize(cJSON_GetObjectItem(G.index, "clips"))); /* 24 + 5 here */
 }
 
+/* One clip's step golden: the prompt in one call, then single steps, each call's logits and
+ * cross-attention placed at its rows; compared per row with HF's cached run. */
+static void check_steps(wl_suite *s, const cJSON *c, int *calls)
+{
+    const char *id = c->string;
+    const cJSON *step = cJSON_GetObjectItem(c, "step");
+    const int P = cJSON_GetObjectItem(step, "prompt")->valueint;
+    char wav[512];
+    snprintf(wav, sizeof wav, "data/audio/%s", cJSON_GetObjectItem(c, "wav")->valuestring);
+    wl_st_file f;
+    if (wl_golden_open_clip(&G, id, &f, err, sizeof err)) fail_msg("%s", err);
+    const wl_st_tensor *tok = wl_st_find(&f, "tokens");
+    if (!tok || tok->dtype != WL_I32) fail_msg("clip %s: golden lacks tokens", id);
+    const int T = (int)tok->shape[0] - 1, V = D.n_vocab, L = D.dec_layers, H = D.dec_heads, S = D.n_audio_ctx;
+    if (P < 2 || P >= T) fail_msg("clip %s: step golden prompt %d for %d rows", id, P, T);
+    float *enc = encode_clip(wav);
+    float *logits = malloc((size_t)T * V * sizeof *logits), *cross = malloc((size_t)L * H * T * S * sizeof *cross);
+    wl_decoder *dec;
+    if (wl_decoder_new(M, enc, &dec, err, sizeof err)) fail_msg("clip %s: %s", id, err);
+    for (int pos = 0; pos < T;) {
+        int n = pos == 0 ? P : 1, got_n;
+        if (wl_decoder_feed(dec, (const int32_t *)tok->data + pos, n, logits + (size_t)pos * V, err, sizeof err))
+            fail_msg("clip %s at position %d: %s", id, pos, err);
+        assert_int_equal(wl_decoder_pos(dec), pos + n);
+        const float *ca = wl_decoder_cross_attn(dec, &got_n); /* [L][H][n][S] */
+        assert_non_null(ca);
+        assert_int_equal(got_n, n);
+        for (int l = 0; l < L; l++)
+            for (int h = 0; h < H; h++)
+                memcpy(cross + (((size_t)l * H + h) * T + pos) * S, ca + (((size_t)l * H + h) * n) * S,
+                       (size_t)n * S * sizeof *cross);
+        pos += n, (*calls)++;
+    }
+    wl_tol tol;
+    if (wl_tol_find("step.logits", &tol, NULL)) fail_msg("no tolerance row step.logits");
+    wl_diff d = wl_golden_compare(&f, "step.logits", 1, (wl_view){logits, 2, {T, V, 0, 0}}, tol);
+    wl_suite_add(s, "step.logits", id, &d, tol);
+    for (int l = 0; l < L; l++) {
+        char name[64];
+        snprintf(name, sizeof name, "step.cross_attn.%d", l);
+        if (wl_tol_find(name, &tol, NULL)) fail_msg("no tolerance row %s", name);
+        d = wl_golden_compare(&f, name, 2, (wl_view){cross + (size_t)l * H * T * S, 3, {H, T, S, 0}}, tol);
+        wl_suite_add(s, name, id, &d, tol);
+    }
+    printf("clip %s: %d-token prompt in one call, then %d single steps through the KV cache\n", id, P, T - P);
+    wl_decoder_free(dec);
+    free(enc), free(logits), free(cross);
+    wl_st_close(&f);
+}
+
+static void test_kv_cache_steps_match_hf(void **state)
+{
+    (void)state;
+    wl_suite *s = wl_suite_new("decoder through the KV cache vs HF use_cache=True (prompt, then 1 token/call)");
+    const cJSON *c;
+    int clips = 0, calls = 0;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(G.index, "clips"))
+    {
+        if (!cJSON_GetObjectItem(c, "step")) continue;
+        check_steps(s, c, &calls);
+        clips++;
+    }
+    wl_suite_print(s);
+    printf("%d clips, %d decoder calls\n", clips, calls);
+    assert_int_equal(system("mkdir -p build/verify"), 0);
+    assert_int_equal(wl_suite_write_json(s, "build/verify/decode_steps.json"), 0);
+    int failures = wl_suite_failures(s);
+    wl_suite_free(s);
+    assert_true(clips >= 1);
+    assert_int_equal(failures, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_decoding_matches_hf),
+        cmocka_unit_test(test_kv_cache_steps_match_hf),
     };
     return cmocka_run_group_tests_name("decoding vs HF generate()", tests, setup, teardown);
 }

@@ -1,6 +1,9 @@
 /* The committed HF goldens: fresh (same exporter, model, configs and clips), complete (every
- * stage of every clip, in the documented layout), within the size budget, and consistent with
- * themselves (checks that need no engine, run through the same diff library and table).
+ * stage of every clip, in the documented layout: lab clips, the edge clips of
+ * data/audio/edge/clips.json when the export had them, the KV-cache step goldens), within the
+ * size budget, and consistent with themselves (checks that need no engine, run through the same
+ * diff library and table: HF's float32 mel against the float64 mel64 within HF's own bound, the
+ * cached decoder's logits against the teacher-forced ones).
  * Paths: WL_GOLDEN (golden/whisper-tiny.en-synthetic), WL_MODEL (the synthetic build). */
 #include "../engine/config.h"
 #include "../engine/util.h"
@@ -139,8 +142,8 @@ static void add_name(stage_name *names, int *n, const char *fmt, int layer)
 static int stage_names(stage_name *names)
 {
     int n = 0;
-    const char *head[] = {"mel", "conv1", "conv2", "enc.embed"};
-    for (int i = 0; i < 4; i++) add_name(names, &n, head[i], 0);
+    const char *head[] = {"mel", "mel64", "conv1", "conv2", "enc.embed"};
+    for (int i = 0; i < 5; i++) add_name(names, &n, head[i], 0);
     for (int i = 0; i < CFG.enc_layers; i++) add_name(names, &n, "enc.layer.%d", i);
     add_name(names, &n, "enc.out", 0);
     add_name(names, &n, "dec.embed", 0);
@@ -184,7 +187,7 @@ static void check_stage(const wl_st_file *f, const cJSON *layout, const char *id
         assert_int_equal(k[0], 0);
         for (int64_t i = 1; i < ix->shape[0]; i++)
             if (k[i] <= k[i - 1] || k[i] >= len) fail_msg("clip %s: %s.index not sorted or out of range", id, name);
-        if (strcmp(name, "logits") != 0) /* frame axes keep their last frame (conv edge) */
+        if (strcmp(name, "logits") != 0 && strcmp(name, "step.logits") != 0) /* frame axes keep their last frame (conv edge) */
             assert_int_equal(k[ix->shape[0] - 1], len - 1);
     }
     if (axis >= 0) { /* stats over the whole axis: one value per element of the other axes */
@@ -198,6 +201,89 @@ static void check_stage(const wl_st_file *f, const cJSON *layout, const char *id
             if (!st || numel(st) != want) fail_msg("clip %s: %s missing or not %lld values", id, key, (long long)want);
         }
     }
+}
+
+/* The decoding outputs every clip has. */
+static void check_decoding(const wl_st_file *f, const char *id)
+{
+    const char *dec[] = {"greedy", "greedy_ts", "beam5", "beam5_ts"};
+    for (int k = 0; k < 4; k++) {
+        const char *parts[] = {"tokens", "logprob", "top5.ids", "top5.logprob"};
+        for (int p = 0; p < 4; p++) {
+            char key[128];
+            snprintf(key, sizeof key, "%s.%s", dec[k], parts[p]);
+            if (!wl_st_find(f, key)) fail_msg("clip %s: golden file lacks %s", id, key);
+        }
+    }
+    if (!wl_st_find(f, "greedy.token_timestamps")) fail_msg("clip %s: no token timestamps", id);
+}
+
+/* Every stage of a clip that has stages, teacher-forced on its greedy sequence; and, when the
+ * index says so, the step golden (prompt in one call, then single steps) over the same rows. */
+static void check_stages(const wl_st_file *f, const cJSON *entry, const char *id, stage_name *names, int n_stages)
+{
+    const cJSON *layout = cJSON_GetObjectItem(entry, "stages");
+    for (int i = 0; i < n_stages; i++) check_stage(f, layout, id, names[i]);
+    const wl_st_tensor *tok = wl_st_find(f, "tokens"), *g = wl_st_find(f, "greedy.tokens");
+    assert_non_null(tok);
+    assert_int_equal(tok->nbytes, g->nbytes);
+    assert_memory_equal(tok->data, g->data, tok->nbytes); /* teacher-forced on greedy */
+    const wl_st_tensor *logits = wl_st_find(f, "logits");
+    assert_int_equal(logits->shape[0], tok->shape[0] - 1);
+    const cJSON *step = cJSON_GetObjectItem(entry, "step");
+    if (!step) return;
+    int prompt = cJSON_GetObjectItem(step, "prompt")->valueint, steps = cJSON_GetObjectItem(step, "steps")->valueint;
+    if (prompt < 2 || steps < 1 || prompt + steps != logits->shape[0])
+        fail_msg("clip %s: step golden has prompt %d + %d steps for %lld rows", id, prompt, steps,
+                 (long long)logits->shape[0]);
+    const cJSON *sl = cJSON_GetObjectItem(step, "stages");
+    check_stage(f, sl, id, "step.logits");
+    for (int l = 0; l < CFG.dec_layers; l++) {
+        char name[64];
+        snprintf(name, sizeof name, "step.cross_attn.%d", l);
+        check_stage(f, sl, id, name);
+    }
+}
+
+/* The edge clips of the list the export was given (settings.edge_clips): each is in the index
+ * (set "edge", with every stage) or recorded as skipped (longer than this model's window). */
+static int check_edge_clips(stage_name *names, int n_stages)
+{
+    const cJSON *set = cJSON_GetObjectItem(G.index, "settings");
+    const cJSON *list = cJSON_GetObjectItem(set, "edge_clips"), *skipped = cJSON_GetObjectItem(set, "edge_skipped");
+    int n = 0, listed = 0;
+    char err[512];
+    if (cJSON_IsString(list)) {
+        size_t len;
+        char *text = wl_read_file(list->valuestring, &len, err, sizeof err);
+        if (!text) fail_msg("%s", err);
+        cJSON *edge = cJSON_ParseWithLength(text, len);
+        free(text);
+        const cJSON *c;
+        cJSON_ArrayForEach(c, cJSON_GetObjectItem(edge, "clips"))
+        {
+            const char *id = cJSON_GetObjectItem(c, "id")->valuestring;
+            const cJSON *e = wl_golden_clip(&G, id), *why = cJSON_GetObjectItem(skipped, id);
+            if (!e && !cJSON_IsString(why)) fail_msg("edge clip %s (%s) has no goldens", id, list->valuestring);
+            if (!e) printf("  edge clip %s skipped by the export: %s\n", id, why->valuestring);
+            listed++;
+        }
+        cJSON_Delete(edge);
+    }
+    const cJSON *c;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(G.index, "clips"))
+    {
+        if (strcmp(cJSON_GetObjectItem(c, "set")->valuestring, "edge") != 0) continue;
+        wl_st_file f;
+        if (wl_golden_open_clip(&G, c->string, &f, err, sizeof err)) fail_msg("%s", err);
+        check_decoding(&f, c->string);
+        check_stages(&f, c, c->string, names, n_stages);
+        wl_st_close(&f);
+        n++;
+    }
+    printf("  %d edge clips with every stage (%d listed in %s)\n", n, listed,
+           cJSON_IsString(list) ? list->valuestring : "no edge list");
+    return n;
 }
 
 static void test_every_stage_of_every_clip(void **state)
@@ -221,26 +307,8 @@ static void test_every_stage_of_every_clip(void **state)
             if (!entry) fail_msg("clip %s has no goldens", id);
             wl_st_file f;
             if (wl_golden_open_clip(&G, id, &f, err, sizeof err)) fail_msg("%s", err);
-            const char *dec[] = {"greedy", "greedy_ts", "beam5", "beam5_ts"};
-            for (int k = 0; k < 4; k++) {
-                const char *parts[] = {"tokens", "logprob", "top5.ids", "top5.logprob"};
-                for (int p = 0; p < 4; p++) {
-                    char key[128];
-                    snprintf(key, sizeof key, "%s.%s", dec[k], parts[p]);
-                    if (!wl_st_find(&f, key)) fail_msg("clip %s: golden file lacks %s", id, key);
-                }
-            }
-            if (!wl_st_find(&f, "greedy.token_timestamps")) fail_msg("clip %s: no token timestamps", id);
-            if (s == 0) {
-                const cJSON *layout = cJSON_GetObjectItem(entry, "stages");
-                for (int i = 0; i < n_stages; i++) check_stage(&f, layout, id, names[i]);
-                const wl_st_tensor *tok = wl_st_find(&f, "tokens"), *g = wl_st_find(&f, "greedy.tokens");
-                assert_non_null(tok);
-                assert_int_equal(tok->nbytes, g->nbytes);
-                assert_memory_equal(tok->data, g->data, tok->nbytes); /* teacher-forced on greedy */
-                const wl_st_tensor *logits = wl_st_find(&f, "logits");
-                assert_int_equal(logits->shape[0], tok->shape[0] - 1);
-            }
+            check_decoding(&f, id);
+            if (s == 0) check_stages(&f, entry, id, names, n_stages);
             wl_st_close(&f);
             n_clips++;
         }
@@ -248,6 +316,51 @@ static void test_every_stage_of_every_clip(void **state)
     cJSON_Delete(clips);
     printf("  %d clips: %d stages each for the 24 lab clips, decoding outputs for all\n", n_clips, n_stages);
     assert_int_equal(n_clips, 29);
+    check_edge_clips(names, n_stages);
+    const cJSON *c;
+    int n_step = 0;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(G.index, "clips")) n_step += cJSON_GetObjectItem(c, "step") != NULL;
+    printf("  %d clips with a KV-cache step golden\n", n_step);
+    assert_true(n_step >= 1);
+}
+
+/* HF's tensor a against HF's tensor b of the same stage shape in one golden file: at the entries
+ * b keeps along axis (a is gathered there when stored whole; when both are reduced they must
+ * keep the same entries), then their whole-axis mean and RMS. */
+static wl_diff compare_golden(const wl_st_file *f, const char *a, const char *b, int axis, wl_tol tol, const char *id)
+{
+    char key[128];
+    wl_view va = wl_golden_view(f, a), vb = wl_golden_view(f, b);
+    if (!va.data || !vb.data) fail_msg("clip %s: golden lacks %s or %s", id, a, b);
+    snprintf(key, sizeof key, "%s.index", a);
+    const wl_st_tensor *ia = wl_st_find(f, key);
+    snprintf(key, sizeof key, "%s.index", b);
+    const wl_st_tensor *ib = wl_st_find(f, key);
+    float *buf = NULL;
+    if (ib && !ia) { /* a stored whole: gather it where b keeps entries */
+        wl_view g = va;
+        g.shape[axis] = ib->shape[0];
+        int64_t n = 1;
+        for (int i = 0; i < g.ndim; i++) n *= g.shape[i];
+        buf = malloc((size_t)n * sizeof *buf);
+        wl_gather(va, axis, ib->data, ib->shape[0], buf);
+        g.data = buf;
+        va = g;
+    } else if (!ia != !ib || (ia && (ia->nbytes != ib->nbytes || memcmp(ia->data, ib->data, ia->nbytes)))) {
+        fail_msg("clip %s: %s and %s keep different entries", id, a, b);
+    }
+    wl_diff d = wl_diff_views(va, vb, tol);
+    free(buf);
+    const char *stats[] = {"mean", "rms"};
+    for (int k = 0; k < 2; k++) {
+        char ka[128], kb[128];
+        snprintf(ka, sizeof ka, "%s.%s", a, stats[k]);
+        snprintf(kb, sizeof kb, "%s.%s", b, stats[k]);
+        wl_view sa = wl_golden_view(f, ka), sb = wl_golden_view(f, kb);
+        if (!sa.data || !sb.data) fail_msg("clip %s: golden lacks %s or %s", id, ka, kb);
+        d = wl_diff_merge(d, wl_diff_views(sa, sb, tol));
+    }
+    return d;
 }
 
 /* Self-consistency of HF's numbers, through the suite table. */
@@ -255,7 +368,10 @@ static void test_self_consistency(void **state)
 {
     (void)state;
     wl_suite *s = wl_suite_new("golden self-consistency (HF's numbers against themselves)");
-    wl_tol tol_sum, tol_top1, tol_beam;
+    wl_tol tol_sum, tol_top1, tol_beam, tol_mel, tol_step, tol_step_ca;
+    assert_int_equal(wl_tol_find("golden.mel_vs_mel64", &tol_mel, NULL), 0);
+    assert_int_equal(wl_tol_find("golden.step_logits", &tol_step, NULL), 0);
+    assert_int_equal(wl_tol_find("golden.step_cross_attn", &tol_step_ca, NULL), 0);
     assert_int_equal(wl_tol_find("golden.cross_attn_sum", &tol_sum, NULL), 0);
     assert_int_equal(wl_tol_find("golden.greedy_top1", &tol_top1, NULL), 0);
     assert_int_equal(wl_tol_find("golden.beam_score", &tol_beam, NULL), 0);
@@ -266,6 +382,21 @@ static void test_self_consistency(void **state)
         const char *id = c->string;
         wl_st_file f;
         if (wl_golden_open_clip(&G, id, &f, err, sizeof err)) fail_msg("%s", err);
+        if (wl_st_find(&f, "mel64")) { /* HF's float32 STFT against the float64 formula */
+            wl_diff d = compare_golden(&f, "mel", "mel64", 1, tol_mel, id);
+            wl_suite_add(s, "golden.mel_vs_mel64", id, &d, tol_mel);
+        }
+        if (wl_st_find(&f, "step.logits")) { /* HF through its KV cache against HF teacher-forced */
+            wl_diff d = compare_golden(&f, "logits", "step.logits", 1, tol_step, id);
+            wl_suite_add(s, "golden.step_logits", id, &d, tol_step);
+            for (int l = 0; l < CFG.dec_layers; l++) {
+                char a[64], b[64];
+                snprintf(a, sizeof a, "cross_attn.%d", l);
+                snprintf(b, sizeof b, "step.cross_attn.%d", l);
+                d = compare_golden(&f, a, b, 2, tol_step_ca, id);
+                wl_suite_add(s, "golden.step_cross_attn", id, &d, tol_step_ca);
+            }
+        }
         for (int l = 0; l < CFG.dec_layers && wl_st_find(&f, "cross_attn.0.mean"); l++) {
             char key[128];
             snprintf(key, sizeof key, "cross_attn.%d.mean", l);

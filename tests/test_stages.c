@@ -1,7 +1,10 @@
-/* The engine against HF, stage by stage, on every lab clip: audio -> mel -> encoder ->
+/* The engine against HF, stage by stage, on every lab clip and every edge clip the goldens hold
+ * (quiet, exactly 30 s, 44.1 kHz stereo, 8 kHz: data/audio/edge/): audio -> mel -> encoder ->
  * decoder teacher-forced on HF's greedy tokens. Each stage is compared where the golden keeps
  * values (kept frames) and through its whole-axis mean/RMS, with the tolerance table's limits;
- * the table and build/verify/stages.<model>.json say which stage broke first and by how much.
+ * mel64 (HF's log-mel formula in float64) checks the engine's mel tightly. One table for the lab
+ * clips, one for the edge clips; they and build/verify/stages[_edge].<model>.json say which stage
+ * broke first and by how much.
  * WL_THREADS sets OpenBLAS threads (default 1, one fixed summation order); WL_GOLDEN and
  * WL_MODEL choose another golden folder and model. */
 #include "../engine/whisperlab.h"
@@ -57,45 +60,17 @@ static const captured *find_capture(const char *name)
     return NULL;
 }
 
-static int64_t numel(wl_view v)
+/* The engine stage a golden stage is checked against: mel64 is the exact log-mel. */
+static const char *engine_stage(const char *golden_stage)
 {
-    int64_t n = 1;
-    for (int i = 0; i < v.ndim; i++) n *= v.shape[i];
-    return n;
+    return strcmp(golden_stage, "mel64") == 0 ? "mel" : golden_stage;
 }
 
 /* Compares one engine stage with its golden: kept entries along axis (from index.json), then
  * the whole-axis mean and RMS. */
 static wl_diff compare_stage(const wl_st_file *f, const char *name, int axis, const captured *got, wl_tol tol)
 {
-    char key[96];
-    wl_view ref = wl_golden_view(f, name);
-    snprintf(key, sizeof key, "%s.index", name);
-    const wl_st_tensor *ix = wl_st_find(f, key);
-    if (!ix || axis < 0) return wl_diff_views(got->view, ref, tol);
-    int ok = got->view.ndim == ref.ndim && axis < ref.ndim && ix->dtype == WL_I32;
-    for (int64_t i = 0; ok && i < ix->shape[0]; i++) /* a damaged index must not read out of bounds */
-        ok = ((const int32_t *)ix->data)[i] >= 0 && ((const int32_t *)ix->data)[i] < got->view.shape[axis];
-    if (!ok) return wl_diff_views(got->view, (wl_view){0}, tol);
-    wl_view gathered = got->view;
-    gathered.shape[axis] = ix->shape[0];
-    float *buf = malloc((size_t)numel(gathered) * sizeof(float));
-    wl_gather(got->view, axis, ix->data, ix->shape[0], buf);
-    gathered.data = buf;
-    wl_diff d = wl_diff_views(gathered, ref, tol);
-    free(buf);
-    int64_t ns = numel(got->view) / got->view.shape[axis];
-    float *mean = malloc((size_t)ns * sizeof(float)), *rms = malloc((size_t)ns * sizeof(float));
-    wl_axis_stats(got->view, axis, mean, rms);
-    snprintf(key, sizeof key, "%s.mean", name);
-    wl_view rm = wl_golden_view(f, key);
-    snprintf(key, sizeof key, "%s.rms", name);
-    wl_view rr = wl_golden_view(f, key);
-    if (numel(rm) != ns || numel(rr) != ns) d.pass = d.shape_ok = 0;
-    else d = wl_diff_merge(d, wl_diff_merge(wl_diff_arrays(mean, rm.data, ns, tol),
-                                            wl_diff_arrays(rms, rr.data, ns, tol)));
-    free(mean), free(rms);
-    return d;
+    return wl_golden_compare(f, name, axis, got->view, tol);
 }
 
 static void test_stages_match_hf(void **state)
@@ -118,14 +93,18 @@ static void test_stages_match_hf(void **state)
     snprintf(title, sizeof title, "engine vs HF goldens: stage x clips (%s, %d OpenBLAS thread(s), %s)",
              golden_dir, wl_threads(), tol_file);
     wl_suite *s = wl_suite_new(title);
+    snprintf(title, sizeof title, "edge clips: engine vs HF goldens (%s, %s)", golden_dir, tol_file);
+    wl_suite *se = wl_suite_new(title);
     float *mel = malloc((size_t)dims.n_mels * dims.n_frames * sizeof(float));
     float *enc = malloc((size_t)dims.n_audio_ctx * dims.d_model * sizeof(float));
     const cJSON *c;
-    int clips = 0;
+    int clips = 0, edge_clips = 0;
     double t_total = 0;
     cJSON_ArrayForEach(c, cJSON_GetObjectItem(g.index, "clips"))
     {
-        if (strcmp(cJSON_GetObjectItem(c, "set")->valuestring, "clips") != 0) continue;
+        const char *set = cJSON_GetObjectItem(c, "set")->valuestring;
+        int edge = strcmp(set, "edge") == 0;
+        if (!edge && strcmp(set, "clips") != 0) continue;
         const char *id = c->string;
         char wav[512];
         snprintf(wav, sizeof wav, "data/audio/%s", cJSON_GetObjectItem(c, "wav")->valuestring);
@@ -141,32 +120,38 @@ static void test_stages_match_hf(void **state)
             wl_encode(m, mel, enc, err, sizeof err) || wl_decoder_new(m, enc, &dec, err, sizeof err) ||
             wl_decoder_feed(dec, tok->data, (int)tok->shape[0] - 1, logits, err, sizeof err))
             fail_msg("clip %s: %s", id, err);
+        if (edge)
+            printf("edge clip %s (%s): %zu samples at 16 kHz (%.6f s) accepted\n", id,
+                   cJSON_GetObjectItem(c, "wav")->valuestring, n, (double)n / 16000);
         t_total += (double)(clock() - t0) / CLOCKS_PER_SEC;
         const cJSON *stage;
         cJSON_ArrayForEach(stage, cJSON_GetObjectItem(c, "stages"))
         {
             wl_tol tol;
             if (wl_tol_find(stage->string, &tol, NULL)) fail_msg("no tolerance for stage %s", stage->string);
-            const captured *got = find_capture(stage->string);
+            const captured *got = find_capture(engine_stage(stage->string));
             if (!got) fail_msg("clip %s: the engine produced no stage %s", id, stage->string);
             const cJSON *axis = cJSON_GetObjectItem(stage, "axis");
             wl_diff d = compare_stage(&f, stage->string, cJSON_IsNumber(axis) ? axis->valueint : -1, got, tol);
-            wl_suite_add(s, stage->string, id, &d, tol);
+            wl_suite_add(edge ? se : s, stage->string, id, &d, tol);
         }
         clear_captures();
         free(samples), free(logits);
         wl_decoder_free(dec);
         wl_st_close(&f);
-        clips++;
+        edge ? edge_clips++ : clips++;
     }
     wl_suite_print(s);
-    printf("%d clips, %.2f s of CPU in the engine\n", clips, t_total);
+    if (edge_clips) wl_suite_print(se);
+    printf("%d lab clips and %d edge clips, %.2f s of CPU in the engine\n", clips, edge_clips, t_total);
     assert_int_equal(system("mkdir -p build/verify"), 0);
     char json[1200];
     snprintf(json, sizeof json, "build/verify/stages.%s.json", cJSON_GetObjectItem(g.index, "model")->valuestring);
     assert_int_equal(wl_suite_write_json(s, json), 0);
-    int failures = wl_suite_failures(s);
-    wl_suite_free(s);
+    snprintf(json, sizeof json, "build/verify/stages_edge.%s.json", cJSON_GetObjectItem(g.index, "model")->valuestring);
+    assert_int_equal(wl_suite_write_json(se, json), 0);
+    int failures = wl_suite_failures(s) + wl_suite_failures(se);
+    wl_suite_free(s), wl_suite_free(se);
     free(mel), free(enc);
     wl_model_free(m);
     wl_golden_close(&g);
