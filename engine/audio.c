@@ -100,6 +100,17 @@ static wl_status read_mono(SNDFILE *f, const char *path, size_t frames, size_t c
     return st;
 }
 
+/* Finite samples near the float32 limit (in a float or double file) can still overflow when the
+ * channels are summed or in the resampler's filter: such audio is refused like NaN or infinity. */
+static wl_status check_finite(const char *path, const float *x, size_t n, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(x[i]))
+            return wl_fail(err, errlen, "%s: 16 kHz mono sample %zu overflows float32 (samples near 3.4e38 "
+                           "mixed or resampled); audio must be finite", path, i), WL_ERR_FORMAT;
+    return WL_OK;
+}
+
 wl_status wl_audio_load(const char *path, size_t max_samples, float **samples, size_t *n, char *err,
                         size_t errlen)
 {
@@ -167,6 +178,7 @@ wl_status wl_audio_load(const char *path, size_t max_samples, float **samples, s
         return st;
     }
     if (info.samplerate == WL_SAMPLE_RATE) {
+        if ((st = check_finite(path, mono, frames, err, errlen)) != WL_OK) return free(mono), st;
         *samples = mono, *n = frames;
         return WL_OK;
     }
@@ -185,6 +197,8 @@ wl_status wl_audio_load(const char *path, size_t max_samples, float **samples, s
         return WL_ERR_FORMAT;
     }
     /* The duration fits the window, so any excess is the resampler's rounding. */
-    *samples = out, *n = done < max_samples ? done : max_samples;
+    if (done > max_samples) done = max_samples;
+    if ((st = check_finite(path, out, done, err, errlen)) != WL_OK) return free(out), st;
+    *samples = out, *n = done;
     return WL_OK;
 }

@@ -252,7 +252,7 @@ static int load_added(wl_tokenizer *t, const char *dir, char *err, size_t errlen
     cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(cfg, "added_tokens_decoder"))
     {
         const cJSON *c = cJSON_GetObjectItemCaseSensitive(e, "content");
-        long id = strtol(e->string, NULL, 10);
+        long id = e->string ? strtol(e->string, NULL, 10) : -1; /* keyless: a list, not {"id": ...} */
         if (!rc && cJSON_IsString(c) && id >= 0 && id <= 10000000) rc = add_token(t, c->valuestring, (int)id);
     }
     cJSON_Delete(added), cJSON_Delete(cfg);
