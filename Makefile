@@ -200,4 +200,7 @@ clean: ## remove build/
 
 .SECONDARY:
 
+# make fuzz, make fuzz-smoke: the libFuzzer targets (clang) in their own file
+include ci/fuzz.mk
+
 -include $(shell find $(BIN)/obj -name '*.d' 2>/dev/null)
