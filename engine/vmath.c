@@ -4,9 +4,9 @@
 #include <math.h>
 #include <string.h>
 
-/* The helpers below are always inlined into each CPU clone of the public functions (a
- * vector passed between clones would change the calling convention). */
-#pragma GCC diagnostic ignored "-Wpsabi"
+/* The helpers below work in place through pointers and are always inlined into each CPU clone
+ * of the public functions: a 32-byte vector passed by value would change the calling
+ * convention between clones (clang refuses it). */
 #define INLINE static inline __attribute__((always_inline))
 
 typedef float v8f __attribute__((vector_size(32)));
@@ -14,8 +14,9 @@ typedef int32_t v8i __attribute__((vector_size(32)));
 #define SPLAT(x) ((v8f){x, x, x, x, x, x, x, x})
 
 /* exp on eight lanes: x = n ln2 + r, |r| <= ln2 / 2, exp(x) = 2^n (1 + r + r^2/2 + r^3 p(r)) */
-INLINE v8f exp8(v8f x)
+INLINE void exp8(v8f *xp)
 {
+    v8f x = *xp;
     const v8f hi = SPLAT(88.7f), lo = SPLAT(-87.3f);
     v8i under = x < lo, over = x > hi;
     x = (v8f)(((v8i)x & ~(under | over)) | ((v8i)lo & under) | ((v8i)hi & over));
@@ -32,13 +33,14 @@ INLINE v8f exp8(v8f x)
     p = p * (r * r) + r + SPLAT(1.0f);
     v8i e = (__builtin_convertvector(n, v8i) + 127) << 23; /* 2^n as a float's bits */
     v8f y = p * (v8f)e;
-    y = (v8f)((v8i)y & ~under);                                        /* underflow: 0 */
-    return (v8f)(((v8i)y & ~over) | ((v8i)SPLAT(INFINITY) & over)); /* overflow: inf */
+    y = (v8f)((v8i)y & ~under);                                         /* underflow: 0 */
+    *xp = (v8f)(((v8i)y & ~over) | ((v8i)SPLAT(INFINITY) & over)); /* overflow: inf */
 }
 
 /* erf on eight lanes: erfc(z) = t exp(-z^2 + P(t)), t = 1 / (1 + z/2), for z = |x| */
-INLINE v8f erf8(v8f x)
+INLINE void erf8(v8f *xp)
 {
+    v8f x = *xp;
     v8i neg = x < SPLAT(0.0f);
     v8f z = (v8f)((v8i)x & ~(v8i)SPLAT(-0.0f)); /* |x| */
     v8f t = SPLAT(1.0f) / (SPLAT(1.0f) + SPLAT(0.5f) * z);
@@ -46,7 +48,9 @@ INLINE v8f erf8(v8f x)
                               -0.18628806f, 0.09678418f,  0.37409196f, 1.00002368f,  -1.26551223f};
     v8f p = SPLAT(C[0]);
     for (int i = 1; i < 10; i++) p = p * t + SPLAT(C[i]);
-    v8f erfc = t * exp8(p - z * z);
+    v8f e = p - z * z;
+    exp8(&e);
+    v8f erfc = t * e;
     v8f y = SPLAT(1.0f) - erfc;
     /* below 0.5, 1 - erfc loses the relative accuracy: the Taylor series instead (to z^15) */
     static const float T[] = {-1.49271e-5f, 1.205533e-4f, -8.548327e-4f, 5.2239776e-3f, -2.68661706e-2f,
@@ -56,7 +60,7 @@ INLINE v8f erf8(v8f x)
     s = s * z;
     v8i small = z < SPLAT(0.5f);
     y = (v8f)(((v8i)s & small) | ((v8i)y & ~small));
-    return (v8f)((v8i)y ^ ((v8i)SPLAT(-0.0f) & neg)); /* odd */
+    *xp = (v8f)((v8i)y ^ ((v8i)SPLAT(-0.0f) & neg)); /* odd */
 }
 
 /* Applies f to x[0..n) in chunks of eight; the tail goes through a zero-padded chunk. */
@@ -66,13 +70,13 @@ INLINE v8f erf8(v8f x)
         for (; i_ + 8 <= (n); i_ += 8) {                                                               \
             v8f v_;                                                                                    \
             memcpy(&v_, (x) + i_, sizeof v_);                                                          \
-            v_ = f(v_);                                                                                \
+            f(&v_);                                                                                    \
             memcpy((y) + i_, &v_, sizeof v_);                                                          \
         }                                                                                              \
         if (i_ < (n)) {                                                                                \
             v8f v_ = SPLAT(0.0f);                                                                      \
             memcpy(&v_, (x) + i_, sizeof(float) * (size_t)((n)-i_));                                   \
-            v_ = f(v_);                                                                                \
+            f(&v_);                                                                                    \
             memcpy((y) + i_, &v_, sizeof(float) * (size_t)((n)-i_));                                  \
         }                                                                                              \
     } while (0)
@@ -106,14 +110,16 @@ __attribute__((target_clones("avx2", "default"))) void wl_softmax_row(float *x, 
     for (i = 0; i + 8 <= n; i += 8) {
         v8f v;
         memcpy(&v, x + i, sizeof v);
-        v = exp8(v - shift);
+        v -= shift;
+        exp8(&v);
         memcpy(x + i, &v, sizeof v);
         sum += v;
     }
     if (i < n) {
         v8f v = SPLAT(-INFINITY); /* padding lanes give exp(-inf) = 0 */
         memcpy(&v, x + i, sizeof(float) * (size_t)(n - i));
-        v = exp8(v - shift);
+        v -= shift;
+        exp8(&v);
         memcpy(x + i, &v, sizeof(float) * (size_t)(n - i));
         sum += v;
     }
