@@ -15,6 +15,7 @@ PACKAGES=(
   libssl-dev        # SHA256 of models, clips and goldens
   espeak-ng libespeak-ng-dev  # speaking the lab clips
   valgrind          # make valgrind: memcheck of the command
+  clang libclang-rt-dev  # make fuzz: libFuzzer with ASan + UBSan
 )
 
 missing=()
