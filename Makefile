@@ -41,7 +41,7 @@ DEPS_STAMP := $(BUILD)/.deps-ok
 
 obj = $(patsubst %.c,$(BIN)/obj/%.o,$(1))
 
-.PHONY: all help deps model micro fixture clips verify report tables golden golden-micro clean bench header-check mutants valgrind
+.PHONY: all help deps model micro fixture clips verify report tables golden golden-micro clean bench header-check mutants valgrind profile
 
 help: ## this list
 	@echo "whisperlab targets (MODEL=<folder or repo id> picks a model; default: the HF cache's"
@@ -161,6 +161,13 @@ valgrind: $(BUILD)/whisperlab micro ## the whisperlab command under valgrind mem
 
 mutants: ## plant known bugs one at a time and check the stage diff catches each (~10 min)
 	@bash ci/mutants.sh
+
+# Where the time goes: perf's sampling profile of a 1-thread bench on the synthetic tiny.en (the
+# VM has no hardware counters; perf samples on the timer), top symbols by library.
+profile: all ## perf profile of the engine (1 thread, 4 clips): build/profile.txt
+	perf record -q -F 999 -o $(BUILD)/perf.data $(BIN)/bench --model $(SYNTH) --threads 1 --clips 4 \
+		--json $(BUILD)/bench.profile.json > /dev/null
+	perf report -q -i $(BUILD)/perf.data --stdio --sort dso,symbol 2>/dev/null | head -40 | tee $(BUILD)/profile.txt
 
 HF_PYTHON ?= $(PYTHON)
 bench: all ## time every stage against the sgemm peak and HF (if importable), 1 and 2 threads; build/bench.json

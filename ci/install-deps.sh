@@ -16,6 +16,7 @@ PACKAGES=(
   espeak-ng libespeak-ng-dev  # speaking the lab clips
   valgrind          # make valgrind: memcheck of the command
   clang libclang-rt-dev  # make fuzz: libFuzzer with ASan + UBSan
+  linux-perf        # make profile
 )
 
 missing=()
