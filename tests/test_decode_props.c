@@ -4,11 +4,15 @@
  * - the beam-search code with one beam gives greedy's tokens; the forced path records exactly
  *   what the search recorded;
  * - the timestamp rules never let an unpaired or decreasing timestamp through, on random
- *   logits over many seeds (and never a suppressed token).
+ *   logits over many seeds; with or without timestamps, never a suppressed token, and never a
+ *   begin-suppressed one first;
+ * - greedy takes the first of tied maxima, as torch.argmax does (a tiny model whose logits all tie).
  * Uses the synthetic checkpoint (or WL_MODEL) for its configuration and clips. */
 #include "encode.h"
 #include "../engine/logits_process.h"
+#include "../engine/safetensors.h"
 #include "../engine/search.h"
+#include "../gen/synthetic_checkpoint.h"
 #include "../engine/whisperlab.h"
 #include "golden.h"
 
@@ -208,18 +212,20 @@ static int in_list(const int32_t *ids, int n, int32_t id)
     return 0;
 }
 
-/* HF's timestamp grammar on s = the generated tokens (after the prompt). Returns NULL or why not. */
-static const char *violation(const int32_t *s, int n)
+/* What HF's processors allow on s = the generated tokens (after the prompt): the suppress lists,
+ * and with timestamps their grammar. Returns NULL or why not. */
+static const char *violation(const int32_t *s, int n, int timestamps)
 {
     const int32_t TB = CFG.timestamp_begin, EOT = CFG.eos;
     int32_t last = -1;
-    if (n && (s[0] < TB || s[0] > TB + CFG.max_initial_timestamp_index)) return "first token is not an initial timestamp";
+    if (timestamps && n && (s[0] < TB || s[0] > TB + CFG.max_initial_timestamp_index))
+        return "first token is not an initial timestamp";
     for (int i = 0; i < n; i++) {
         int ts = s[i] >= TB;
-        if (s[i] == CFG.no_timestamps) return "<|notimestamps|> emitted";
+        if (timestamps && s[i] == CFG.no_timestamps) return "<|notimestamps|> emitted";
         if (in_list(CFG.suppress, CFG.n_suppress, s[i])) return "a suppressed token emitted";
         if (i == 0 && in_list(CFG.begin_suppress, CFG.n_begin_suppress, s[i])) return "a begin-suppressed token first";
-        if (!ts) continue;
+        if (!ts || !timestamps) continue;
         int prev_ts = i >= 1 && s[i - 1] >= TB, prev2_ts = i < 2 || s[i - 2] >= TB;
         if (i >= 1 && prev_ts && prev2_ts) return "three timestamps in a row (or two after the first)";
         if (last >= 0 && (prev_ts && !prev2_ts ? s[i] < last : s[i] <= last)) return "a decreasing timestamp";
@@ -229,43 +235,120 @@ static const char *violation(const int32_t *s, int n)
     return NULL;
 }
 
-static void test_timestamp_rules_on_random_logits(void **state)
+/* The processors on random logits: with timestamps (their grammar), and without (the suppress
+ * lists only: the begin-suppressed end-of-text is often the best first token here). */
+static void test_processors_on_random_logits(void **state)
 {
     (void)state;
     const int V = D.n_vocab, TB = CFG.timestamp_begin;
-    const wl_processors P = {&CFG, 1, 1, V};
     float *x = malloc((size_t)V * sizeof *x);
     int32_t seq[64] = {CFG.decoder_start};
-    int seeds = 400, steps = 0, timestamps = 0;
-    for (int seed = 0; seed < seeds; seed++) {
-        rng_state = 1000003u * (uint64_t)(seed + 1);
-        double scale = 0.5 + 8 * uniform(), ts_bias = 12 * uniform() - 4, eot_bias = uniform() < 0.3 ? 4 : -4;
-        int sample = seed % 2, len = 1;
-        for (; len < 40; len++) {
-            for (int i = 0; i < V; i++) x[i] = (float)(scale * (uniform() - 0.5) + (i >= TB ? ts_bias : 0));
-            x[CFG.eos] += (float)eot_bias;
-            wl_process_logits(&P, seq, len, x);
-            int pick = 0;
-            if (sample) { /* a random allowed token: explores what argmax never reaches */
-                int allowed = 0;
-                for (int i = 0; i < V; i++) allowed += isfinite(x[i]);
-                int k = (int)(uniform() * allowed);
-                for (pick = 0; !isfinite(x[pick]) || k-- > 0; pick++) {}
-            } else {
-                for (int i = 1; i < V; i++)
-                    if (x[i] > x[pick]) pick = i;
+    for (int with_ts = 1; with_ts >= 0; with_ts--) {
+        const wl_processors P = {&CFG, with_ts, 1, V};
+        int seeds = with_ts ? 400 : 100, steps = 0, timestamps = 0;
+        for (int seed = 0; seed < seeds; seed++) {
+            rng_state = 1000003u * (uint64_t)(seed + 1);
+            double scale = 0.5 + 8 * uniform(), ts_bias = 12 * uniform() - 4, eot_bias = uniform() < 0.3 ? 4 : -4;
+            int sample = seed % 2, len = 1;
+            for (; len < 40; len++) {
+                for (int i = 0; i < V; i++) x[i] = (float)(scale * (uniform() - 0.5) + (i >= TB ? ts_bias : 0));
+                x[CFG.eos] += (float)eot_bias;
+                wl_process_logits(&P, seq, len, x);
+                int pick = 0;
+                if (sample) { /* a random allowed token: explores what argmax never reaches */
+                    int allowed = 0;
+                    for (int i = 0; i < V; i++) allowed += isfinite(x[i]);
+                    int k = (int)(uniform() * allowed);
+                    for (pick = 0; !isfinite(x[pick]) || k-- > 0; pick++) {}
+                } else {
+                    for (int i = 1; i < V; i++)
+                        if (x[i] > x[pick]) pick = i;
+                }
+                assert_true(isfinite(x[pick]));
+                seq[len] = pick;
+                steps++, timestamps += pick >= TB;
+                const char *why = violation(seq + 1, len, with_ts);
+                if (why) fail_msg("%s, seed %d, step %d: %s", with_ts ? "timestamps" : "no timestamps", seed, len, why);
+                if (pick == CFG.eos) break;
             }
-            assert_true(isfinite(x[pick]));
-            seq[len] = pick;
-            steps++, timestamps += pick >= TB;
-            const char *why = violation(seq + 1, len);
-            if (why) fail_msg("seed %d, step %d: %s", seed, len, why);
-            if (pick == CFG.eos) break;
         }
+        if (with_ts)
+            printf("  timestamp rules: %d seeds, %d random steps (%d timestamps): never unpaired, decreasing or "
+                   "suppressed\n", seeds, steps, timestamps);
+        else
+            printf("  without timestamps: %d seeds, %d random steps: never suppressed, never begin-suppressed first\n",
+                   seeds, steps);
     }
     free(x);
-    printf("  timestamp rules: %d seeds, %d random steps (%d timestamps): never unpaired, decreasing or suppressed\n",
-           seeds, steps, timestamps);
+}
+
+/* A tiny Whisper (d_model 8, vocab 64, one layer each side, a 3 s window) whose token embedding,
+ * tied to the output projection, is all zeros: every logit is exactly 0, every step a 64-way tie. */
+static void write_all_tied_model(const char *dir)
+{
+    char cmd[512], path[512];
+    snprintf(cmd, sizeof cmd, "rm -rf %s && mkdir -p %s", dir, dir);
+    assert_int_equal(system(cmd), 0);
+    static const char *const files[][2] = {
+        {"config.json", "{\"num_mel_bins\": 80, \"d_model\": 8, \"vocab_size\": 64, \"encoder_layers\": 1,"
+                        " \"encoder_attention_heads\": 2, \"encoder_ffn_dim\": 16, \"decoder_layers\": 1,"
+                        " \"decoder_attention_heads\": 2, \"decoder_ffn_dim\": 16, \"max_source_positions\": 150,"
+                        " \"max_target_positions\": 8}"},
+        {"preprocessor_config.json", "{\"sampling_rate\": 16000, \"n_fft\": 400, \"hop_length\": 160, \"feature_size\": 80,"
+                                     " \"chunk_length\": 3, \"n_samples\": 48000, \"nb_max_frames\": 300}"},
+        {"generation_config.json", "{\"decoder_start_token_id\": 1, \"eos_token_id\": 63, \"max_length\": 8}"},
+    };
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i][0]);
+        FILE *f = fopen(path, "w");
+        assert_non_null(f);
+        fputs(files[i][1], f);
+        fclose(f);
+    }
+    char config[512];
+    snprintf(config, sizeof config, "%s/config.json", dir);
+    snprintf(path, sizeof path, "%s/model.safetensors", dir);
+    assert_int_equal(wl_write_synthetic(config, path, NULL, NULL, err, sizeof err), 0);
+    wl_st_file st;
+    assert_int_equal(wl_st_open(&st, path, err, sizeof err), 0);
+    const wl_st_tensor *t = wl_st_find(&st, "model.decoder.embed_tokens.weight");
+    assert_non_null(t);
+    long off = (long)((const char *)t->data - (const char *)st.map);
+    size_t nbytes = t->nbytes;
+    wl_st_close(&st);
+    char *zeros = calloc(1, nbytes);
+    FILE *f = fopen(path, "r+b");
+    assert_int_equal(fseek(f, off, SEEK_SET), 0);
+    assert_int_equal(fwrite(zeros, 1, nbytes, f), nbytes);
+    fclose(f);
+    free(zeros);
+}
+
+static void test_greedy_ties_take_the_lowest_id(void **state)
+{
+    (void)state;
+    const char *dir = "build/tmp/all-tied";
+    write_all_tied_model(dir);
+    wl_model *m;
+    wl_gen_config cfg;
+    if (wl_model_load(dir, wl_default_params(), &m, err, sizeof err) || wl_gen_config_load(dir, &cfg, err, sizeof err))
+        fail_msg("%s", err);
+    wl_dims d = wl_model_dims(m);
+    float *enc = calloc((size_t)d.n_audio_ctx * d.d_model, sizeof *enc);
+    wl_gen_opts o = {.beams = 1, .max_new_tokens = 4};
+    wl_result *r;
+    if (wl_generate(m, &cfg, enc, &o, &r, err, sizeof err)) fail_msg("%s", err);
+    /* torch.argmax, and so HF's greedy search, takes the first of equal maxima: token 0 at every
+     * step, never end-of-text (the last id) */
+    const int32_t want[] = {1, 0, 0, 0, 0};
+    printf("  greedy on all-tied logits: %d tokens, the first generated %d (want 0: torch.argmax's first maximum)\n",
+           r->n_tokens, r->n_tokens > 1 ? r->tokens[1] : -1);
+    assert_int_equal(r->n_tokens, 5);
+    assert_memory_equal(r->tokens, want, sizeof want);
+    wl_result_free(r);
+    free(enc);
+    wl_gen_config_free(&cfg);
+    wl_model_free(m);
 }
 
 int main(void)
@@ -275,7 +358,8 @@ int main(void)
         cmocka_unit_test(test_token_timestamps_recover_planted_alignment),
         cmocka_unit_test(test_token_timestamps_inside_clip_and_monotone),
         cmocka_unit_test(test_one_beam_is_greedy_and_forced_path_is_the_search),
-        cmocka_unit_test(test_timestamp_rules_on_random_logits),
+        cmocka_unit_test(test_processors_on_random_logits),
+        cmocka_unit_test(test_greedy_ties_take_the_lowest_id),
     };
     return cmocka_run_group_tests_name("decoding properties", tests, setup, teardown);
 }
