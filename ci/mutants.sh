@@ -1,38 +1,255 @@
 #!/usr/bin/env bash
-# Proves the golden suite fails on real bugs: plants one small bug at a time in a scratch clone
-# of HEAD, runs the stage diff, and reports the first stage that caught it. Prints
-# "mutants: N caught, N missed" and exits non-zero if any was missed. Takes ~1 min per mutant.
+# Proves the suite fails on real bugs. In a scratch clone of HEAD (the working tree is never
+# touched), plants one small bug at a time -- a one-line change a kernel rewrite or a refactor
+# could bring -- rebuilds only the test that must catch it, and runs that test as `make verify`
+# runs it:
+#   stage   the stage diff (test_stages on the synthetic tiny.en and its goldens) must FIRST fail
+#           at the named stage: a LayerNorm bug in encoder layer 0 at enc.layer.0, not later at
+#           logits. STAGE@edge: first in the edge-clip table (quiet, 44.1 kHz stereo, 8 kHz),
+#           the lab clips passing. The golden mel64 (HF's formula in float64) checks stage mel.
+#   fails   the named test must fail and its output must match a pattern naming what broke.
+#           test_decode runs on whisper-micro.en and its goldens, as make verify's second pass
+#           does (that model ends its sentences, so beam search finishes hypotheses, and it is
+#           20x faster than the synthetic pass); the other tests as make verify's first pass.
+# A mutant whose text is not found exactly once in its file, or that does not build, is a
+# failure of this script: the list stays honest as the code changes. Before any mutant, every
+# test used must pass unmutated. Prints a table and "mutants: N caught, N missed"; exits
+# non-zero if any mutant was missed, caught at the wrong stage or did not apply.
+# MUTANTS=regex runs only the mutants whose name matches; MUTANT_TIMEOUT (s, default 900) caps
+# one test run. About 21 min for the whole list on an idle 2-core machine (35 s per stage mutant).
 set -uo pipefail
-top=$(git rev-parse --show-toplevel)
-cd "$top"
-make -s model >/dev/null
+top=$(git rev-parse --show-toplevel) || exit 2
+t_start=$SECONDS
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
-git clone -q "$top" "$scratch/repo"
-mkdir -p "$scratch/repo/build"
-cp -r build/whisper-tiny.en-synthetic build/.deps-ok "$scratch/repo/build/"
-cd "$scratch/repo"
+git clone -q "$top" "$scratch/repo" || exit 2
+cd "$scratch/repo" || exit 2
+mkdir -p build
+[ -f "$top/build/.deps-ok" ] && cp "$top/build/.deps-ok" build/
+echo "mutants: scratch clone of $(git log -1 --format='%h %s') in $scratch"
+# Both local models from HEAD's own generator and files (never a working tree's).
+if ! make -s model micro >"$scratch/setup.log" 2>&1; then
+  tail -20 "$scratch/setup.log"
+  echo "mutants: cannot build the models in the scratch clone"
+  exit 2
+fi
+(cd build/whisper-tiny.en-synthetic && sha256sum --quiet -c "$scratch/repo/data/models/whisper-tiny.en-synthetic.sha256") ||
+  { echo "mutants: the synthetic checkpoint does not match its recorded SHA256"; exit 2; }
 
-caught=0 missed=0
-mutant() { # file, sed expression, description
-  git checkout -q -- .
-  sed -i "$2" "$1"
-  if git diff --quiet; then echo "mutant did not apply: $3"; missed=$((missed + 1)); return; fi
-  make -s build/tests/test_stages >/dev/null 2>&1 || { echo "does not build: $3"; missed=$((missed + 1)); return; }
-  first=$(build/tests/test_stages 2>&1 | grep "first failing stage")
-  if [ -n "$first" ]; then caught=$((caught + 1)); echo "caught  $3: ${first#first failing stage: }"
-  else missed=$((missed + 1)); echo "MISSED  $3"; fi
+TIMEOUT=${MUTANT_TIMEOUT:-900} # seconds per test run: a mutant that hangs the test is not "caught"
+only=${MUTANTS:-}
+
+# run TEST LOG: the test binary as make verify runs it, stdout to LOG and stderr to LOG.err (apart:
+# cmocka's unbuffered stderr would land inside stdout's lines); returns its exit code.
+run() {
+  case "$1" in
+    test_decode) WL_MODEL=build/whisper-micro.en WL_GOLDEN=golden/whisper-micro.en \
+                   timeout "$TIMEOUT" "build/tests/$1" >"$2" 2>"$2.err" ;;
+    *) timeout "$TIMEOUT" "build/tests/$1" >"$2" 2>"$2.err" ;;
+  esac
+}
+test_label() { [ "$1" = test_decode ] && echo "test_decode (micro)" || echo "$1"; }
+
+# plant FILE FROM TO: replaces the one occurrence of the literal text FROM; prints how many
+# times FROM occurs when that is not once (then nothing is changed).
+plant() {
+  FROM=$2 TO=$3 perl -e '
+    my $f = shift; local $/; open(my $h, "<", $f) or do { print "no file"; exit 1 };
+    my $s = <$h>; close $h;
+    my $n = () = $s =~ /\Q$ENV{FROM}\E/g;
+    if ($n != 1) { print "found $n times"; exit 1 }
+    $s =~ s/\Q$ENV{FROM}\E/$ENV{TO}/;
+    open($h, ">", $f) or exit 1; print $h $s; close $h;' "$1"
 }
 
-mutant engine/mel.c 's/cos(2.0 \* M_PI \* i \/ WL_N_FFT)/cos(2.0 * M_PI * i \/ (WL_N_FFT - 1))/' "symmetric instead of periodic Hann window"
-mutant engine/mel.c 's/for (int t = 0; t < WL_N_FRAMES; t++) { \/\* frame 3000/for (int t = 1; t < WL_N_FRAMES; t++) { \/* frame 3000/' "first mel frame left empty"
-mutant engine/ops.c 's/erff(x\[i\] \* (float)M_SQRT1_2)/tanhf(0.7978845608f * (x[i] + 0.044715f * x[i] * x[i] * x[i]))/' "tanh-approximate GELU"
-mutant engine/encoder.c 's/wl_conv1d_k3(c2, c1, m->conv2, C, WL_N_FRAMES, C, 2);/wl_conv1d_k3(c2, c1 + 1, m->conv2, C, WL_N_FRAMES - 1, C, 2);/' "conv2 input shifted by one frame"
-mutant engine/ops.c 's/var \/ C + 1e-5/var \/ C + 1e-6/' "LayerNorm eps 1e-6 instead of 1e-5"
-mutant engine/ops.c 's/    const float scale = (float)(1.0 \/ sqrt((double)(C \/ H)));/    const float scale = (float)(1.0 \/ sqrt((double)(C \/ H)) * 1.001);/' "attention scale 0.1% off"
-mutant engine/model.c 's/a->v.b = get(m, ok, "%s.v_proj.bias", prefix);/a->v.b = NULL; (void)get(m, ok, "%s.v_proj.bias", prefix);/' "v_proj bias dropped"
-mutant engine/decoder.c 's/m->dec_pos\[(int64_t)(P + i) \* C + e\]/m->dec_pos[(int64_t)(P + i + 1) * C + e]/' "decoder positions off by one"
-mutant engine/ops.c 's/for (int j = causal + i + 1; j < Tk; j++)/for (int j = causal + i + 2; j < Tk; j++)/' "causal mask shows the next token"
+names=() files=() expects=() gots=() verdicts=()
+caught=0 missed=0
+declare -A used=()
 
-echo "mutants: $caught caught, $missed missed"
+record() { # name file expected got verdict
+  names+=("$1") files+=("$2") expects+=("$3") gots+=("$4") verdicts+=("$5")
+  if [ "$5" = caught ]; then caught=$((caught + 1)); else missed=$((missed + 1)); fi
+  printf '%-8s %-28s %s -> %s  (%ds)\n' "$5" "$1" "$3" "$4" $((SECONDS - t_mutant))
+}
+
+# mutate KIND NAME FILE FROM TO EXPECT [PATTERN] -- KIND stage: EXPECT is the stage; KIND fails:
+# EXPECT is the test, PATTERN an extended regex its output must match.
+mutate() {
+  local kind=$1 name=$2 file=$3 from=$4 to=$5 expect=$6 pattern=${7:-} test why log rc first
+  [ -n "$only" ] && ! [[ $name =~ $only ]] && return
+  test=$([ "$kind" = stage ] && echo test_stages || echo "$expect")
+  if [ "$pass" = collect ]; then used[$test]=1; return; fi
+  t_mutant=$SECONDS
+  local shown=$([ "$kind" = stage ] && echo "$expect" || echo "$(test_label "$test"): /$pattern/")
+  git checkout -q -- .
+  if ! why=$(plant "$file" "$from" "$to"); then record "$name" "$file" "$shown" "does not apply: $why" "NO-APPLY"; return; fi
+  log=$scratch/$name.log
+  if ! make -s "build/tests/$test" >"$log" 2>&1; then
+    grep -m1 -E 'error' "$log"
+    record "$name" "$file" "$shown" "does not build" "NO-BUILD"; return
+  fi
+  run "$test" "$log"; rc=$?
+  if [ "$rc" -eq 124 ]; then record "$name" "$file" "$shown" "timed out after ${TIMEOUT}s" "TIMEOUT"; return; fi
+  if [ "$kind" = stage ]; then
+    # The first failing stage of the lab table, else of the edge-clip table (STAGE@edge); the
+    # golden mel64 checks the engine's mel stage. first = "key display".
+    first=$(awk '/^engine vs HF goldens/ { t = "" } /^edge clips: engine vs HF/ { t = "@edge" }
+      /^first failing stage: / { s = $4; sub(/^mel64$/, "mel", s); print s t " " $0; exit }' "$log" |
+      sed -E 's/ first failing stage: ([^ ]+) \(worst clip ([^:]+): max-abs ([^,]+), headroom ([^)]+)\)$/ \1 (clip \2, max-abs \3, headroom \4)/' |
+      sed -E 's/^([^ @]+)@edge ([^ ]+) /\1@edge \2 [edge clips] /')
+    if [ "$rc" -eq 0 ]; then record "$name" "$file" "$shown" "passed" "MISSED"
+    elif [ -z "$first" ]; then record "$name" "$file" "$shown" "exit $rc, no stage: $(tail -1 "$log" | cut -c1-60)" "NO-STAGE"
+    elif [ "${first%% *}" = "$expect" ]; then record "$name" "$file" "$shown" "${first#* }" "caught"
+    else record "$name" "$file" "$shown" "${first#* }" "WRONG"; fi
+  else
+    first=$(cat "$log" "$log.err" | grep -m1 -E "$pattern" | sed -E 's/^ +//; s/ +/ /g' | cut -c1-70)
+    if [ "$rc" -eq 0 ]; then record "$name" "$file" "$shown" "passed" "MISSED"
+    elif [ -z "$first" ]; then record "$name" "$file" "$shown" "exit $rc, output lacks the pattern" "WRONG"
+    else record "$name" "$file" "$shown" "$(test_label "$test"): $first" "caught"; fi
+  fi
+}
+stage() { mutate stage "$@"; }
+fails() { mutate fails "$@"; }
+
+# ---- the mutants ------------------------------------------------------------------------------
+# Declared first (so the tests they need are known), run after the baseline.
+list() {
+# mel front end (the mel stage: the golden mel, or mel64 which holds it to 2 ulps)
+stage mel.hann.symmetric engine/mel.c 'cos(2.0 * M_PI * i / WL_N_FFT)' 'cos(2.0 * M_PI * i / (WL_N_FFT - 1))' mel
+stage mel.frames.not.centred engine/mel.c 'x[t * WL_HOP + i - PAD]' 'x[t * WL_HOP + i]' mel
+stage mel.reflect.repeats.edge engine/mel.c 'x[-k] = x[k];' 'x[-k] = x[k - 1];' mel
+stage mel.slaney.norm.half.width engine/mel.c '(2.0 / (f[j + 2] - f[j]))' '(2.0 / (f[j + 2] - f[j + 1]))' mel
+# the log clamp only bites on quiet audio: the -39.7 dBFS edge clip
+stage mel.log.clamp.1e-8 engine/mel.c 'meld[i] > 1e-10 ? meld[i] : 1e-10' 'meld[i] > 1e-8 ? meld[i] : 1e-8' mel@edge
+stage mel.floor.80 engine/mel.c 'top - 8.0 ? meld[i] : top - 8.0' 'top - 80.0 ? meld[i] : top - 80.0' mel
+stage mel.norm.precedence engine/mel.c '((meld[i] > top - 8.0 ? meld[i] : top - 8.0) + 4.0) / 4.0)' \
+  '(meld[i] > top - 8.0 ? meld[i] : top - 8.0) + 4.0 / 4.0)' mel
+# audio: only the edge clips (44.1 kHz stereo with different channels, 8 kHz) reach this code
+stage stereo.first.channel.only engine/audio.c 'float v = block[i * ch + c];' 'float v = block[i * ch];' mel@edge
+stage resampler.medium.quality engine/audio.c 'soxr_quality_spec(SOXR_HQ, 0)' 'soxr_quality_spec(SOXR_MQ, 0)' mel@edge
+# conv stem
+stage conv.kernel.offset engine/ops.c 'int s = t * stride + k - 1;' 'int s = t * stride + k;' conv1
+stage conv.pad.scales.with.stride engine/ops.c 'int s = t * stride + k - 1;' 'int s = t * stride + k - stride;' conv2
+stage conv1.bias.from.conv2 engine/model.c '"model.encoder.conv1.bias"' '"model.encoder.conv2.bias"' conv1
+stage gelu.erf.times.sqrt2 engine/ops.c 'e[i] = xb[i] * (float)M_SQRT1_2;' 'e[i] = xb[i] * (float)M_SQRT2;' conv1
+stage erf.taylor.coefficient engine/vmath.c '1.128379167e-1f' '1.128379167e-2f' conv1
+stage exp.ln2.low.sign engine/vmath.c 'SPLAT(-2.12194440e-4f)' 'SPLAT(2.12194440e-4f)' conv1
+# an exp clamp no stage reaches (|scores| stay far below 87): the kernel test against libm
+fails exp.overflow.clamp.low engine/vmath.c 'const v8f hi = SPLAT(88.7f)' 'const v8f hi = SPLAT(87.3f)' test_vmath 'FAILED.*test_exp'
+# positions
+stage enc.positions.transposed engine/encoder.c 'm->enc_pos[(int64_t)t * C + d]' 'm->enc_pos[(int64_t)d * T + t]' enc.embed
+stage dec.positions.off.by.one engine/decoder.c 'm->dec_pos[(int64_t)POS(i) * C + e]' 'm->dec_pos[(int64_t)(POS(i) + 1) * C + e]' dec.embed
+# encoder layers (LayerNorm, attention, softmax and FFN code is shared: first met in encoder layer 0)
+stage layernorm.eps.1e-6 engine/ops.c 'var / C + 1e-5' 'var / C + 1e-6' enc.layer.0
+stage layernorm.var.unbiased engine/ops.c 'sqrt(var / C + 1e-5)' 'sqrt(var / (C - 1) + 1e-5)' enc.layer.0
+stage layernorm.mean.not.subtracted engine/ops.c 'y[c] = ((float)(x[c] - mean) * rstd)' 'y[c] = ((float)x[c] * rstd)' enc.layer.0
+stage attn.scale.by.d_model engine/ops.c '1.0 / sqrt((double)(C / H))' '1.0 / sqrt((double)C)' enc.layer.0
+stage enc.k.with.q.weights engine/encoder.c 'wl_linear(k, x, L->attn.k, T, C, C);' 'wl_linear(k, x, L->attn.q, T, C, C);' enc.layer.0
+stage v.bias.dropped engine/model.c 'a->v.b = get(m, ok, "%s.v_proj.bias", prefix);' \
+  'a->v.b = NULL; (void)get(m, ok, "%s.v_proj.bias", prefix);' enc.layer.0
+stage enc.out.proj.with.v engine/encoder.c 'wl_linear(x, a, L->attn.o, T, C, C);' 'wl_linear(x, a, L->attn.v, T, C, C);' enc.layer.0
+stage enc.attention.causal engine/encoder.c 'wl_attention(a, NULL, q, k, v, T, T, C, H, -1);' \
+  'wl_attention(a, NULL, q, k, v, T, T, C, H, 0);' enc.layer.0
+stage softmax.pad.lanes.zero engine/vmath.c 'v8f v = SPLAT(-INFINITY); /* padding lanes' 'v8f v = SPLAT(0.0f); /* padding lanes' enc.layer.0
+stage softmax.tail.unscaled engine/vmath.c 'for (; i < n; i++) x[i] *= inv[0];' '' enc.layer.0
+stage ffn.gelu.short engine/ops.c 'wl_gelu(f, (int64_t)T * FFN);' 'wl_gelu(f, (int64_t)T * C);' enc.layer.0
+stage ffn.residual.dropped engine/ops.c 'wl_add(h, x, (int64_t)T * C);' 'memcpy(h, x, (size_t)T * C * sizeof *h);' enc.layer.0
+stage enc.final.norm.decoders engine/model.c '&m->enc_ln, "model.encoder.layer_norm"' '&m->enc_ln, "model.decoder.layer_norm"' enc.out
+# decoder
+stage dec.token.embedding.scaled engine/decoder.c 'm->tok_emb[(int64_t)tokens[i] * C + e] + m->dec_pos' \
+  'm->tok_emb[(int64_t)tokens[i] * C + e] * __builtin_sqrtf((float)C) + m->dec_pos' dec.embed
+stage causal.mask.shows.next engine/ops.c 'j->causal + r0 + i + 1; c < Tk' 'j->causal + r0 + i + 2; c < Tk' dec.layer.0
+stage cross.v.with.k.weights engine/decoder.c 'm->dec[l].cross.v, S, C, C);' 'm->dec[l].cross.k, S, C, C);' dec.layer.0
+stage cross.query.unscaled engine/decoder.c 'wl_query(q, x, L->cross.q, n, C, H);' 'wl_linear(q, x, L->cross.q, n, C, C);' dec.layer.0
+stage dec.final.norm.encoders engine/decoder.c 'wl_layernorm(out, h, m->dec_ln, n, C);' 'wl_layernorm(out, h, m->enc_ln, n, C);' dec.out
+stage logits.tied.with.bias engine/decoder.c 'wl_linear_w tied = {m->tok_emb, NULL};' 'wl_linear_w tied = {m->tok_emb, m->dec_pos};' logits
+fails kv.cache.pos.one.per.feed engine/decoder.c 'decs[i]->pos += one ? n : 1' 'decs[i]->pos += 1' test_decode 'FAILED.*test_kv_cache_steps_match_hf'
+fails attn.block.mask.offset engine/ops.c 'j->causal + r0 + i + 1; c < Tk' 'j->causal + i + 1; c < Tk' \
+  test_engine 'FAILED.*test_step_by_step_equals_whole_sequence'
+# logits processors
+fails suppress.first.step.only engine/logits_process.c '    forbid_list(scores, c->suppress, c->n_suppress, p->n_vocab);' \
+  '    if (len == p->begin_index) forbid_list(scores, c->suppress, c->n_suppress, p->n_vocab);' \
+  test_decode_props 'a suppressed token emitted'
+fails begin.suppress.second.step engine/logits_process.c 'if (len == p->begin_index) forbid_list' \
+  'if (len == p->begin_index + 1) forbid_list' test_decode_props 'a begin-suppressed token first'
+fails ts.lone.first.is.open.pair engine/logits_process.c 'int penult_ts = n < 2 || s[n - 2] >= TB;' \
+  'int penult_ts = n >= 2 && s[n - 2] >= TB;' test_decode_props 'three timestamps in a row'
+fails ts.may.repeat engine/logits_process.c 'forbid(scores, TB, last_ts && !penult_ts ? last : last + 1);' \
+  'forbid(scores, TB, last);' test_decode_props 'a decreasing timestamp'
+fails ts.max.initial.off.by.one engine/logits_process.c 'TB + c->max_initial_timestamp_index + 1, V' \
+  'TB + c->max_initial_timestamp_index + 2, V' test_decode_props 'not an initial timestamp'
+fails ts.probability.rule.inverted engine/logits_process.c 'logsumexp(scores + TB, V - TB) > max_text' \
+  'logsumexp(scores + TB, V - TB) < max_text' test_decode 'FAIL clip .* greedy_ts step'
+fails notimestamps.not.suppressed engine/logits_process.c 'scores[c->no_timestamps] = -INFINITY;' \
+  '(void)c->no_timestamps;' test_decode_props 'notimestamps\|> emitted'
+# search
+fails greedy.tie.last.max engine/search.c 'if (x[i] > x[best]) best = i;' 'if (x[i] >= x[best]) best = i;' \
+  test_decode_props 'FAILED.*test_greedy_ties_take_the_lowest_id'
+fails beam.length.counts.prompt engine/search.c 'sum / pow((double)generated, s->cfg->length_penalty)' \
+  'sum / pow((double)(generated + s->n_prompt), s->cfg->length_penalty)' test_decode 'beam5.score .*FAIL'
+fails beam.eos.not.counted engine/search.c '(double)cand_score[r], cur_len + 1 - s->n_prompt);' \
+  '(double)cand_score[r], cur_len - s->n_prompt);' test_decode 'beam5.score .*FAIL'
+fails beam.eos.keeps.running engine/search.c $'cur_len + 1 - s->n_prompt);\n                continue;' \
+  'cur_len + 1 - s->n_prompt);' test_decode 'FAIL clip .* beam5: winner differs'
+fails beam.stops.one.token.early engine/search.c 'while (!st && !done && cur_len < s->max_len) {' \
+  'while (!st && !done && cur_len + 1 < s->max_len) {' test_decode_props 'FAILED.*test_one_beam_is_greedy'
+fails beam.final.eos.dropped engine/search.c 'if (w->len < s->max_len) out->tok[out->len++] = s->cfg->eos;' \
+  'if (w->len < 0) out->tok[out->len++] = s->cfg->eos;' test_decode 'FAIL clip .* prefix of the other'
+# token timestamps
+fails median.filter.width.5 engine/align.c 'F, cfg->median_filter_width, pad, win' \
+  'F, cfg->median_filter_width - 2, pad, win' test_decode 'FAIL greedy.token_time'
+fails zscore.mean.not.subtracted engine/align.c '? (wa[(size_t)r * F + f] - mean) / sd : 0' \
+  '? wa[(size_t)r * F + f] / sd : 0' test_decode_props 'starts at .* planted'
+fails dtw.up.left.swapped engine/align.c 'c1 = AT(cost, i - 1, j), c2 = AT(cost, i, j - 1)' \
+  'c1 = AT(cost, i, j - 1), c2 = AT(cost, i - 1, j)' test_decode_props 'FAILED.*test_dtw_recovers_planted_path'
+fails dtw.time.from.last.column engine/align.c 'if (pr[k] != seen) seen = pr[k]' 'if (pr[k] >= seen) seen = pr[k]' \
+  test_decode_props 'starts at .* planted'
+# tokenizer
+fails bpe.first.merge.skipped engine/tokenizer.c 'for (line = line ? line + 1 : NULL;' \
+  "for (line = line ? strchr(line + 1, '\\n') + 1 : NULL;" test_tokenizer 'MISMATCH'
+fails bytes.bypass.utf8.decode engine/tokenizer.c '(&run, t->bytes[id], t->nbytes[id]);' \
+  '(out, t->bytes[id], t->nbytes[id]);' test_tokenizer 'MISMATCH .*first half'
+fails skip.special.lost.in.timestamps engine/tokenizer.c 'decode(t, ids + seg, i - seg, flags & ~WL_DECODE_TIMESTAMPS)' \
+  'decode(t, ids + seg, i - seg, 0)' test_tokenizer 'MISMATCH .*\(skip_special_with_timestamps\)'
+fails timestamp.begin.off.by.one engine/tokenizer.c 't->timestamp_begin = last + 1;' 't->timestamp_begin = last;' \
+  test_tokenizer 'MISMATCH .*\(with_timestamps\)'
+}
+
+# ---- baseline: every test the selected mutants use must pass unmutated -------------------------
+pass=collect
+list
+[ ${#used[@]} -eq 0 ] && { echo "mutants: no mutant matches MUTANTS='$only'"; exit 2; }
+for t in "${!used[@]}"; do
+  t0=$SECONDS
+  if ! make -s "build/tests/$t" >"$scratch/build-$t.log" 2>&1; then
+    tail -20 "$scratch/build-$t.log"; echo "mutants: $t does not build unmutated"; exit 2
+  fi
+  if ! run "$t" "$scratch/base-$t.log"; then
+    tail -30 "$scratch/base-$t.log"; echo "mutants: $(test_label "$t") fails without any mutant: fix that first"; exit 2
+  fi
+  echo "baseline $(test_label "$t") passes ($((SECONDS - t0))s)"
+done
+
+# ---- the mutants, one at a time --------------------------------------------------------------
+pass=run
+list
+git checkout -q -- .
+
+echo
+w=(6 6 8 9 7)
+for i in "${!names[@]}"; do
+  [ ${#names[$i]} -gt ${w[0]} ] && w[0]=${#names[$i]}
+  [ ${#files[$i]} -gt ${w[1]} ] && w[1]=${#files[$i]}
+  [ ${#expects[$i]} -gt ${w[2]} ] && w[2]=${#expects[$i]}
+  [ ${#gots[$i]} -gt ${w[3]} ] && w[3]=${#gots[$i]}
+done
+fmt="%-${w[0]}s | %-${w[1]}s | %-${w[2]}s | %-${w[3]}s | %s\n"
+printf "$fmt" mutant file "expected stage/test" "caught at" verdict
+printf "$fmt" "$(printf '%*s' "${w[0]}" '' | tr ' ' -)" "$(printf '%*s' "${w[1]}" '' | tr ' ' -)" \
+  "$(printf '%*s' "${w[2]}" '' | tr ' ' -)" "$(printf '%*s' "${w[3]}" '' | tr ' ' -)" "-------"
+for i in "${!names[@]}"; do
+  printf "$fmt" "${names[$i]}" "${files[$i]}" "${expects[$i]}" "${gots[$i]}" "${verdicts[$i]}"
+done
+echo
+echo "mutants: $caught caught, $missed missed ($(((SECONDS - t_start) / 60)) min $(((SECONDS - t_start) % 60)) s)"
 [ "$missed" -eq 0 ]
