@@ -4,6 +4,7 @@
  * mapped back through GPT-2's byte <-> printable-character table on load.
  * Mirrors models/whisper/tokenization_whisper.py (WhisperTokenizer) and tokenization_utils.py. */
 #include "strmap.h"
+#include "strbuf.h"
 #include "unicode_classes.h"
 #include "json_file.h"
 #include "util.h"
@@ -31,38 +32,6 @@ struct wl_tokenizer {
 
 /* ---- small helpers ---------------------------------------------------------------------- */
 
-typedef struct {
-    char *s;
-    size_t n, cap;
-    int oom;
-} sbuf;
-
-static void sb_add(sbuf *b, const char *s, size_t n)
-{
-    if (b->oom) return;
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 64;
-        while (cap < b->n + n + 1) cap *= 2;
-        char *p = realloc(b->s, cap);
-        if (!p) {
-            b->oom = 1;
-            return;
-        }
-        b->s = p, b->cap = cap;
-    }
-    memcpy(b->s + b->n, s, n);
-    b->n += n;
-    b->s[b->n] = 0;
-}
-
-/* The finished string (never NULL unless out of memory). */
-static char *sb_done(sbuf *b)
-{
-    if (!b->oom && !b->s) sb_add(b, "", 0);
-    if (b->oom) free(b->s), b->s = NULL;
-    return b->s;
-}
-
 /* Decodes one UTF-8 code point at s[0..n); returns its length, or 0 if invalid. */
 static int utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
 {
@@ -84,14 +53,14 @@ static int utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
 /* Appends bytes as Python's bytes.decode("utf-8", errors="replace") would: each maximal invalid
  * subsequence (a bad lead byte, or a truncated sequence) becomes one U+FFFD
  * (TW:convert_tokens_to_string). */
-static void utf8_replace(sbuf *b, const unsigned char *s, size_t n)
+static void utf8_replace(wl_strbuf *b, const unsigned char *s, size_t n)
 {
     static const char fffd[] = "\xEF\xBF\xBD";
     for (size_t i = 0; i < n;) {
         uint32_t cp;
         int len = utf8_next(s + i, n - i, &cp);
         if (len) {
-            sb_add(b, (const char *)s + i, (size_t)len);
+            wl_strbuf_add(b, (const char *)s + i, (size_t)len);
             i += (size_t)len;
             continue;
         }
@@ -103,7 +72,7 @@ static void utf8_replace(sbuf *b, const unsigned char *s, size_t n)
         unsigned hi = s[i] == 0xED ? 0x9F : s[i] == 0xF4 ? 0x8F : 0xBF;
         if (need > 1 && i + 1 < n && s[i + 1] >= lo && s[i + 1] <= hi)
             for (k = 2; (int)k < need && i + k < n && (s[i + k] & 0xC0) == 0x80;) k++;
-        sb_add(b, fffd, 3);
+        wl_strbuf_add(b, fffd, 3);
         i += k;
     }
 }
@@ -508,9 +477,9 @@ static void strip_prompt(const wl_tokenizer *t, const int32_t **ids, int *n)
 
 /* Token texts joined: byte runs decoded as UTF-8 with replacement, added tokens verbatim,
  * unknown ids as "" (TW:_decode). */
-static void decode_tokens(const wl_tokenizer *t, const int32_t *ids, int n, int skip_special, sbuf *out)
+static void decode_tokens(const wl_tokenizer *t, const int32_t *ids, int n, int skip_special, wl_strbuf *out)
 {
-    sbuf run = {0};
+    wl_strbuf run = {0};
     for (int i = 0; i <= n; i++) {
         int32_t id = i < n ? ids[i] : -1;
         int known = id >= 0 && id < t->n_ids;
@@ -518,9 +487,9 @@ static void decode_tokens(const wl_tokenizer *t, const int32_t *ids, int n, int 
         if (i == n || (known && t->added_text[id])) {
             utf8_replace(out, (const unsigned char *)run.s, run.n);
             run.n = 0;
-            if (i < n) sb_add(out, t->added_text[id], strlen(t->added_text[id]));
+            if (i < n) wl_strbuf_add(out, t->added_text[id], strlen(t->added_text[id]));
         } else if (known && t->bytes[id]) {
-            sb_add(&run, t->bytes[id], t->nbytes[id]);
+            wl_strbuf_add(&run, t->bytes[id], t->nbytes[id]);
         }
     }
     out->oom |= run.oom;
@@ -557,14 +526,14 @@ static char *decode(const wl_tokenizer *t, const int32_t *ids, int n, int flags)
 /* decode_with_timestamps: text between timestamps decoded on its own, each timestamp written
  * <|%.2f|>; a timestamp below the previous one starts a new window, whose times are offset by
  * the previous maximum (TW:_decode_with_timestamps). */
-static void decode_timestamped(const wl_tokenizer *t, const int32_t *ids, int n, int flags, sbuf *out)
+static void decode_timestamped(const wl_tokenizer *t, const int32_t *ids, int n, int flags, wl_strbuf *out)
 {
     double cur_max = 0, prev_len = 0;
     int seg = 0;
     for (int i = 0; i <= n; i++) {
         if (i < n && ids[i] < t->timestamp_begin) continue;
         char *text = decode(t, ids + seg, i - seg, flags & ~WL_DECODE_TIMESTAMPS);
-        if (text) sb_add(out, text, strlen(text));
+        if (text) wl_strbuf_add(out, text, strlen(text));
         else out->oom = 1;
         free(text);
         if (i < n) {
@@ -573,7 +542,7 @@ static void decode_timestamped(const wl_tokenizer *t, const int32_t *ids, int n,
             cur_max = ts;
             char buf[64];
             int len = snprintf(buf, sizeof buf, "<|%.2f|>", ts + prev_len);
-            sb_add(out, buf, (size_t)len);
+            wl_strbuf_add(out, buf, (size_t)len);
         }
         seg = i + 1;
     }
@@ -583,14 +552,14 @@ static void decode_timestamped(const wl_tokenizer *t, const int32_t *ids, int n,
  * written out or filtered away. */
 static char *decode(const wl_tokenizer *t, const int32_t *ids, int n, int flags)
 {
-    sbuf out = {0};
+    wl_strbuf out = {0};
     if (flags & WL_DECODE_SKIP_SPECIAL) strip_prompt(t, &ids, &n);
     if (flags & WL_DECODE_TIMESTAMPS) {
         decode_timestamped(t, ids, n, flags, &out);
-        return sb_done(&out);
+        return wl_strbuf_done(&out);
     }
     decode_tokens(t, ids, n, flags & WL_DECODE_SKIP_SPECIAL, &out);
-    char *s = sb_done(&out);
+    char *s = wl_strbuf_done(&out);
     return s ? filter_timestamps(s) : NULL;
 }
 
@@ -622,9 +591,9 @@ int wl_text_pieces(const wl_tokenizer *t, const int32_t *ids, int n, wl_text_pie
     for (int c = 0; !bad && c < n_cuts; c++) {
         int to = cuts[c];
         if (to - from > 1) {
-            sbuf text = {0};
+            wl_strbuf text = {0};
             decode_tokens(t, ids + from, to - from, 0, &text);
-            char *s = sb_done(&text);
+            char *s = wl_strbuf_done(&text);
             bad = !s;
             p[np].text = s ? filter_timestamps(s) : NULL;
             p[np].start = (double)(ids[from] - t->timestamp_begin) * TIME_PRECISION;

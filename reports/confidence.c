@@ -21,14 +21,6 @@ static cJSON *alternatives(const wl_session *s, const wl_step *st)
     return top;
 }
 
-static int same_word(const char *a, const char *b)
-{
-    char *x = wl_normalise(a), *y = wl_normalise(b);
-    int same = x && y && !strcmp(x, y);
-    free(x), free(y);
-    return same;
-}
-
 /* The verb: the word of the greedy transcript at the sentence's verb position. */
 static cJSON *verb_json(const wl_session *s, const lab_clip *c)
 {
@@ -51,7 +43,7 @@ static cJSON *verb_json(const wl_session *s, const lab_clip *c)
     char tok[256];
     wl_token_text(s->tok, first->token, tok, sizeof tok, 0);
     cJSON_AddStringToObject(v, "predicted", w->text);
-    cJSON_AddBoolToObject(v, "correct", same_word(w->text, expected));
+    cJSON_AddBoolToObject(v, "correct", wl_same_words(w->text, expected));
     cJSON_AddStringToObject(v, "token", tok);
     cJSON_AddNumberToObject(v, "tokens", w->n);
     cJSON_AddItemToObject(v, "p", lab_num(exp(first->logprob), 6));

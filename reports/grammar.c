@@ -35,14 +35,6 @@ static int continuation(const wl_session *s, const lab_clip *c, const int32_t *p
     return rc;
 }
 
-static int same(const char *a, const char *b)
-{
-    char *x = wl_normalise(a), *y = wl_normalise(b);
-    int eq = x && y && !strcmp(x, y);
-    free(x), free(y);
-    return eq;
-}
-
 cJSON *lab_grammar(const wl_session *s, const lab_clip *c, char *err, size_t errlen)
 {
     const wl_result *g = c->greedy;
@@ -81,7 +73,7 @@ cJSON *lab_grammar(const wl_session *s, const lab_clip *c, char *err, size_t err
     cJSON *e = cJSON_CreateObject();
     char *ptext = wl_detokenize(s->tok, prefix + g->n_prompt, np - g->n_prompt, WL_DECODE_SKIP_SPECIAL);
     const char *pred = nw > k ? w[k].text : NULL;
-    const char *outcome = !pred ? "missing" : same(pred, spoken) ? "as spoken" : same(pred, correct) ? "corrected" : "other";
+    const char *outcome = !pred ? "missing" : wl_same_words(pred, spoken) ? "as spoken" : wl_same_words(pred, correct) ? "corrected" : "other";
     cJSON_AddStringToObject(e, "sentence", c->sentence);
     cJSON_AddStringToObject(e, "correct", c->correct);
     cJSON_AddStringToObject(e, "spoken_form", spoken);

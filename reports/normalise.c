@@ -2,52 +2,28 @@
  * each step rewrites the whole string, as each re.sub does there. */
 #include "normalise.h"
 
+#include "../engine/strbuf.h"
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* A growable string. */
-typedef struct {
-    char *s;
-    size_t n, cap;
-    int oom;
-} buf;
-
-static void put(buf *b, const char *s, size_t n)
-{
-    if (b->oom) return;
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = (b->n + n + 1) * 2;
-        char *p = realloc(b->s, cap);
-        if (!p) {
-            b->oom = 1;
-            return;
-        }
-        b->s = p, b->cap = cap;
-    }
-    memcpy(b->s + b->n, s, n);
-    b->n += n;
-    b->s[b->n] = 0;
-}
-static void puts_(buf *b, const char *s) { put(b, s, strlen(s)); }
 
 /* Python's \w for the bytes seen here: ASCII letters, digits, '_', and any non-ASCII byte
  * (letters outside ASCII count as word characters in Python's Unicode regexes). */
 static int is_word(unsigned char c) { return isalnum(c) || c == '_' || c >= 0x80; }
 
 /* Replaces s by the contents of b; returns NULL when out of memory. */
-static char *swap(char *s, buf *b)
+static char *swap(char *s, wl_strbuf *b)
 {
     free(s);
-    if (b->oom) return free(b->s), NULL;
-    return b->s ? b->s : calloc(1, 1);
+    return wl_strbuf_done(b);
 }
 
 /* [..] and <..> (first closing bracket of either kind), then (..) with something inside. */
 static char *remove_brackets(char *s)
 {
-    buf b = {0};
+    wl_strbuf b = {0};
     for (size_t i = 0; s[i];) {
         if (s[i] == '[' || s[i] == '<') {
             size_t j = i + 1 + strcspn(s + i + 1, ">]");
@@ -56,11 +32,11 @@ static char *remove_brackets(char *s)
                 continue;
             }
         }
-        put(&b, s + i++, 1);
+        wl_strbuf_add(&b, s + i++, 1);
     }
     s = swap(s, &b);
     if (!s) return NULL;
-    b = (buf){0};
+    b = (wl_strbuf){0};
     for (size_t i = 0; s[i];) {
         if (s[i] == '(' && s[i + 1] && s[i + 1] != ')') {
             char *close = strchr(s + i + 1, ')');
@@ -69,7 +45,7 @@ static char *remove_brackets(char *s)
                 continue;
             }
         }
-        put(&b, s + i++, 1);
+        wl_strbuf_add(&b, s + i++, 1);
     }
     return swap(s, &b);
 }
@@ -79,16 +55,16 @@ static char *remove_brackets(char *s)
  * followed by \b. */
 static char *replace(char *s, const char *pat, int word_start, const char *with)
 {
-    buf b = {0};
+    wl_strbuf b = {0};
     size_t m = strlen(pat);
     for (size_t i = 0; s[i];) {
         if (strncmp(s + i, pat, m) == 0 && !is_word((unsigned char)s[i + m]) &&
             (!word_start || i == 0 || !is_word((unsigned char)s[i - 1]))) {
-            puts_(&b, with);
+            wl_strbuf_puts(&b, with);
             i += m;
             continue;
         }
-        put(&b, s + i++, 1);
+        wl_strbuf_add(&b, s + i++, 1);
     }
     return swap(s, &b);
 }
@@ -120,7 +96,7 @@ static const struct {
 /* Whitespace before an apostrophe goes ("i 'm" -> "i'm"). */
 static char *join_apostrophes(char *s)
 {
-    buf b = {0};
+    wl_strbuf b = {0};
     for (size_t i = 0; s[i]; i++) {
         unsigned char c = (unsigned char)s[i];
         if (isspace(c)) {
@@ -131,7 +107,7 @@ static char *join_apostrophes(char *s)
                 continue;
             }
         }
-        put(&b, s + i, 1);
+        wl_strbuf_add(&b, s + i, 1);
     }
     return swap(s, &b);
 }
@@ -140,13 +116,13 @@ static char *join_apostrophes(char *s)
  * punctuation and symbols become spaces, except . % $ (kept for numbers). */
 static char *punctuation(char *s)
 {
-    buf b = {0};
+    wl_strbuf b = {0};
     for (size_t i = 0; s[i]; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c == ',' && i > 0 && isdigit((unsigned char)s[i - 1]) && isdigit((unsigned char)s[i + 1])) continue;
         if (c == '.' && !isdigit((unsigned char)s[i + 1])) c = ' ';
         else if (c < 0x80 && ispunct(c) && c != '.' && c != '%' && c != '$') c = ' ';
-        put(&b, (char *)&c, 1);
+        wl_strbuf_add(&b, (char *)&c, 1);
     }
     return swap(s, &b);
 }
@@ -245,13 +221,13 @@ typedef struct {
     char str[64];
 } pending;
 
-static void emit_word(buf *out, const char *w)
+static void emit_word(wl_strbuf *out, const char *w)
 {
-    if (out->n) puts_(out, " ");
-    puts_(out, w);
+    if (out->n) wl_strbuf_puts(out, " ");
+    wl_strbuf_puts(out, w);
 }
 
-static void flush(buf *out, pending *v, const char *suffix)
+static void flush(wl_strbuf *out, pending *v, const char *suffix)
 {
     char t[96];
     if (!v->set) return;
@@ -324,18 +300,18 @@ static int to_fraction(const char *s, __int128 *num, long long *den)
 /* A space at letter/digit boundaries ("20th" -> "20 th"), then none before a suffix word. */
 static char *split_digits(char *s)
 {
-    buf b = {0};
+    wl_strbuf b = {0};
     for (size_t i = 0; s[i]; i++) {
         unsigned char c = (unsigned char)s[i], d = (unsigned char)s[i + 1];
-        put(&b, s + i, 1);
-        if ((islower(c) && isdigit(d)) || (isdigit(c) && islower(d))) put(&b, " ", 1);
+        wl_strbuf_add(&b, s + i, 1);
+        if ((islower(c) && isdigit(d)) || (isdigit(c) && islower(d))) wl_strbuf_add(&b, " ", 1);
     }
     s = swap(s, &b);
     if (!s) return NULL;
-    b = (buf){0};
+    b = (wl_strbuf){0};
     static const char *const SUFFIX[] = {"st", "nd", "rd", "th", "s"};
     for (size_t i = 0; s[i]; i++) {
-        put(&b, s + i, 1);
+        wl_strbuf_add(&b, s + i, 1);
         if (!isdigit((unsigned char)s[i]) || !isspace((unsigned char)s[i + 1])) continue;
         size_t j = i + 1;
         while (isspace((unsigned char)s[j])) j++;
@@ -367,7 +343,7 @@ static char *numbers(char *s)
         if (w) w[nw++] = tok;
     }
     if (!w) return free(s), NULL;
-    buf out = {0};
+    wl_strbuf out = {0};
     pending v = {0};
     for (int i = 0; i < nw; i++) {
         const char *prev = i > 0 ? w[i - 1] : NULL, *next = i + 1 < nw ? w[i + 1] : NULL;
@@ -431,16 +407,14 @@ static char *numbers(char *s)
     flush(&out, &v, NULL);
     free(w);
     free(s);
-    if (out.oom) return free(out.s), NULL;
-    s = out.s ? out.s : calloc(1, 1);
-    if (!s) return NULL;
+    if (!(s = wl_strbuf_done(&out))) return NULL;
     /* "1" and "1s" are written "one", "ones" again, for readability */
-    buf b = {0};
+    wl_strbuf b = {0};
     for (size_t i = 0; s[i];) {
         int start = i == 0 || !is_word((unsigned char)s[i - 1]);
-        if (start && s[i] == '1' && !is_word((unsigned char)s[i + 1])) puts_(&b, "one"), i++;
-        else if (start && s[i] == '1' && s[i + 1] == 's' && !is_word((unsigned char)s[i + 2])) puts_(&b, "ones"), i += 2;
-        else put(&b, s + i++, 1);
+        if (start && s[i] == '1' && !is_word((unsigned char)s[i + 1])) wl_strbuf_puts(&b, "one"), i++;
+        else if (start && s[i] == '1' && s[i + 1] == 's' && !is_word((unsigned char)s[i + 2])) wl_strbuf_puts(&b, "ones"), i += 2;
+        else wl_strbuf_add(&b, s + i++, 1);
     }
     return swap(s, &b);
 }
@@ -448,23 +422,31 @@ static char *numbers(char *s)
 /* Symbols not next to a number go; runs of whitespace become one space; ends trimmed. */
 static char *finish(char *s)
 {
-    buf b = {0};
+    wl_strbuf b = {0};
     for (size_t i = 0; s[i]; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c == '$' && isdigit((unsigned char)s[i + 1])) {
-            put(&b, s + i, 1);
+            wl_strbuf_add(&b, s + i, 1);
             continue;
         }
         if ((c == '.' || c == '$') && !isdigit((unsigned char)s[i + 1])) c = ' ';
         if (c == '%' && (i == 0 || !isdigit((unsigned char)s[i - 1]))) c = ' ';
         if (isspace(c)) {
-            if (b.n && b.s[b.n - 1] != ' ') put(&b, " ", 1);
+            if (b.n && b.s[b.n - 1] != ' ') wl_strbuf_add(&b, " ", 1);
             continue;
         }
-        put(&b, (char *)&c, 1);
+        wl_strbuf_add(&b, (char *)&c, 1);
     }
     if (b.n && b.s[b.n - 1] == ' ') b.s[--b.n] = 0;
     return swap(s, &b);
+}
+
+int wl_same_words(const char *a, const char *b)
+{
+    char *x = wl_normalise(a), *y = wl_normalise(b);
+    int same = x && y && !strcmp(x, y);
+    free(x), free(y);
+    return same;
 }
 
 char *wl_normalise(const char *text)

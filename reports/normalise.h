@@ -9,4 +9,7 @@
 /* The normalised form of text, malloc'd (NULL only when out of memory). */
 char *wl_normalise(const char *text);
 
+/* 1 if a and b are the same once normalised ("Works." and "works"). */
+int wl_same_words(const char *a, const char *b);
+
 #endif

@@ -5,6 +5,8 @@
  *   tables --report DIR --check               only check every file */
 #include "schema.h"
 
+#include "../engine/strbuf.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,32 +18,6 @@
 static const char *const FILES[] = {"run.json", "transcriptions.json", "tokens.json", "wer.json", "confidence.json",
                                     "timestamps.json", "monotonicity.json", "grammar.json", "greedy_vs_beam.json"};
 enum { RUN, TRANSCRIPTIONS, TOKENS, WER, CONFIDENCE, TIMESTAMPS, MONOTONICITY, GRAMMAR, BEAMS, N_FILES };
-
-/* A growable markdown text. */
-typedef struct {
-    char *s;
-    size_t n, cap;
-} text;
-
-static void add(text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void add(text *t, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int need = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (need < 0) return;
-    if (t->n + (size_t)need + 1 > t->cap) {
-        size_t cap = (t->n + (size_t)need + 1) * 2;
-        char *p = realloc(t->s, cap);
-        if (!p) abort(); /* a few KB of tables: out of memory here is not recoverable */
-        t->s = p, t->cap = cap;
-    }
-    va_start(ap, fmt);
-    vsnprintf(t->s + t->n, (size_t)need + 1, fmt, ap);
-    va_end(ap);
-    t->n += (size_t)need;
-}
 
 static const cJSON *get(const cJSON *o, const char *path)
 {
@@ -81,27 +57,27 @@ static const char *pct(const cJSON *v, char *buf, size_t len)
     return buf;
 }
 
-static void banner(text *t, const cJSON *run)
+static void banner(wl_strbuf *t, const cJSON *run)
 {
     const char *kind = get(run, "model_kind")->valuestring, *what = get(run, "model_summary")->valuestring;
     if (!strcmp(kind, "synthetic"))
-        add(t, "> **Synthetic weights: the numbers test the pipeline, not Whisper.** Model: %s.\n\n", what);
+        wl_strbuf_printf(t, "> **Synthetic weights: the numbers test the pipeline, not Whisper.** Model: %s.\n\n", what);
     else if (!strcmp(kind, "trained-here"))
-        add(t, "> **A small model trained here on espeak-ng speech, not OpenAI's Whisper.** Model: %s.\n\n", what);
-    else add(t, "> Model: a HuggingFace checkpoint (%s).\n\n", what);
+        wl_strbuf_printf(t, "> **A small model trained here on espeak-ng speech, not OpenAI's Whisper.** Model: %s.\n\n", what);
+    else wl_strbuf_printf(t, "> Model: a HuggingFace checkpoint (%s).\n\n", what);
 }
 
-static void tables(text *t, cJSON *const *f)
+static void tables(wl_strbuf *t, cJSON *const *f)
 {
     char a[512], b[512], c[64], d[64], e[64], g[64], h[64], i_[64], j[64];
     const cJSON *w = get(f[WER], "summary"), *clip;
-    add(t, "**WER** (normalised text, all edits / reference words): lab clips %s over %d clips (%d exact); "
+    wl_strbuf_printf(t, "**WER** (normalised text, all edits / reference words): lab clips %s over %d clips (%d exact); "
            "grammar-error clips against what was spoken %s.\n\n",
         pct(get(w, "lab.wer"), a, sizeof a), get(w, "lab.clips")->valueint, get(w, "lab.exact")->valueint,
         pct(get(w, "grammar_errors.wer"), b, sizeof b));
 
-    add(t, "| clip | expected | predicted | WER | mean p | min p (token) | verb p | ρ peak | forward steps | start err (s) | end err (s) |\n");
-    add(t, "|---|---|---|---|---|---|---|---|---|---|---|\n");
+    wl_strbuf_printf(t, "| clip | expected | predicted | WER | mean p | min p (token) | verb p | ρ peak | forward steps | start err (s) | end err (s) |\n");
+    wl_strbuf_printf(t, "|---|---|---|---|---|---|---|---|---|---|---|\n");
     cJSON_ArrayForEach(clip, f[TRANSCRIPTIONS])
     {
         const char *id = clip->string;
@@ -111,7 +87,7 @@ static void tables(text *t, cJSON *const *f)
         if (!cf || !ts || !mo) continue;
         snprintf(minp, sizeof minp, "%s (%s)", num(get(cf, "min_p"), "%.3f", c, sizeof c),
                  cell(get(cf, "min_token")->valuestring, a, sizeof a));
-        add(t, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", id,
+        wl_strbuf_printf(t, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", id,
             cell(get(clip, "expected")->valuestring, a, sizeof a), cell(get(clip, "predicted")->valuestring, b, sizeof b),
             pct(get(clip, "wer"), d, sizeof d), num(get(cf, "mean_p"), "%.3f", e, sizeof e), minp,
             num(get(cf, "verb.p"), "%.3f", g, sizeof g), num(get(mo, "alignment_heads.rho_peak"), "%.2f", h, sizeof h),
@@ -119,62 +95,62 @@ static void tables(text *t, cJSON *const *f)
             num(get(ts, "error.start"), "%+.2f", j, sizeof j), num(get(ts, "error.end"), "%+.2f", c, sizeof c));
     }
     const cJSON *tsum = get(f[TIMESTAMPS], "summary"), *msum = get(f[MONOTONICITY], "summary");
-    add(t, "\nTimestamps against the speech span (energy envelope): mean |start error| %s s, mean |end error| %s s; "
+    wl_strbuf_printf(t, "\nTimestamps against the speech span (energy envelope): mean |start error| %s s, mean |end error| %s s; "
            "DTW start of the first word %s s.\n",
         num(get(tsum, "mean_abs_start_error"), "%.3f", a, sizeof a), num(get(tsum, "mean_abs_end_error"), "%.3f", b, sizeof b),
         num(get(tsum, "mean_abs_dtw_start_error"), "%.3f", c, sizeof c));
-    add(t, "Cross-attention (alignment heads, over the speech): cleanest clip %s, messiest %s; mean ρ(token, peak) per layer:",
+    wl_strbuf_printf(t, "Cross-attention (alignment heads, over the speech): cleanest clip %s, messiest %s; mean ρ(token, peak) per layer:",
         cJSON_IsString(get(msum, "cleanest")) ? get(msum, "cleanest")->valuestring : "–",
         cJSON_IsString(get(msum, "messiest")) ? get(msum, "messiest")->valuestring : "–");
     const cJSON *x;
     int l = 0;
-    cJSON_ArrayForEach(x, get(msum, "mean_rho_peak_per_layer")) add(t, " layer %d %s", l++, num(x, "%.2f", a, sizeof a));
-    add(t, ".\n\n");
+    cJSON_ArrayForEach(x, get(msum, "mean_rho_peak_per_layer")) wl_strbuf_printf(t, " layer %d %s", l++, num(x, "%.2f", a, sizeof a));
+    wl_strbuf_printf(t, ".\n\n");
 
-    add(t, "**Lowest-confidence verbs**\n\n| clip | expected | predicted | p | top-5 alternatives |\n|---|---|---|---|---|\n");
+    wl_strbuf_printf(t, "**Lowest-confidence verbs**\n\n| clip | expected | predicted | p | top-5 alternatives |\n|---|---|---|---|---|\n");
     cJSON_ArrayForEach(x, get(f[CONFIDENCE], "summary.lowest_verbs"))
     {
-        text alts = {0};
+        wl_strbuf alts = {0};
         const cJSON *alt;
-        cJSON_ArrayForEach(alt, get(x, "top5")) add(&alts, "%s`%s` %s", alts.n ? ", " : "", cell(get(alt, "text")->valuestring, a, sizeof a),
+        cJSON_ArrayForEach(alt, get(x, "top5")) wl_strbuf_printf(&alts, "%s`%s` %s", alts.n ? ", " : "", cell(get(alt, "text")->valuestring, a, sizeof a),
                                                     num(get(alt, "p"), "%.3f", c, sizeof c));
-        add(t, "| %s | %s | %s | %s | %s |\n", get(x, "clip")->valuestring, cell(get(x, "expected")->valuestring, a, sizeof a),
+        wl_strbuf_printf(t, "| %s | %s | %s | %s | %s |\n", get(x, "clip")->valuestring, cell(get(x, "expected")->valuestring, a, sizeof a),
             cJSON_IsString(get(x, "predicted")) ? cell(get(x, "predicted")->valuestring, b, sizeof b) : "–",
             num(get(x, "p"), "%.3f", c, sizeof c), alts.s ? alts.s : "");
         free(alts.s);
     }
 
     const cJSON *bsum = get(f[BEAMS], "summary");
-    add(t, "\n**Greedy against beam search (5 beams)**: %d of %d clips differ.\n\n",
+    wl_strbuf_printf(t, "\n**Greedy against beam search (5 beams)**: %d of %d clips differ.\n\n",
         get(bsum, "differ")->valueint, get(bsum, "clips")->valueint);
-    add(t, "| clip | greedy | beam | differ | greedy mean log-p | beam score |\n|---|---|---|---|---|---|\n");
+    wl_strbuf_printf(t, "| clip | greedy | beam | differ | greedy mean log-p | beam score |\n|---|---|---|---|---|---|\n");
     cJSON_ArrayForEach(x, get(f[BEAMS], "clips"))
-        add(t, "| %s | %s | %s | %s | %s | %s |\n", x->string, cell(get(x, "greedy.text")->valuestring, a, sizeof a),
+        wl_strbuf_printf(t, "| %s | %s | %s | %s | %s | %s |\n", x->string, cell(get(x, "greedy.text")->valuestring, a, sizeof a),
             cell(get(x, "beam.text")->valuestring, b, sizeof b), cJSON_IsTrue(get(x, "differ")) ? "yes" : "no",
             num(get(x, "greedy.mean_logprob"), "%.4f", c, sizeof c), num(get(x, "beam.score"), "%.4f", d, sizeof d));
 
     const cJSON *gsum = get(f[GRAMMAR], "summary");
-    add(t, "\n**Grammar errors**: %d clips; transcribed as spoken %d, corrected %d; the spoken form is the more "
+    wl_strbuf_printf(t, "\n**Grammar errors**: %d clips; transcribed as spoken %d, corrected %d; the spoken form is the more "
            "likely continuation in %d.\n\n",
         get(gsum, "clips")->valueint, get(gsum, "as_spoken")->valueint, get(gsum, "corrected")->valueint,
         get(gsum, "prefers_spoken_form")->valueint);
-    add(t, "| clip | spoken | grammatical | transcribed | outcome | after | P(spoken form) | P(grammatical form) |\n"
+    wl_strbuf_printf(t, "| clip | spoken | grammatical | transcribed | outcome | after | P(spoken form) | P(grammatical form) |\n"
            "|---|---|---|---|---|---|---|---|\n");
     cJSON_ArrayForEach(x, get(f[GRAMMAR], "clips"))
-        add(t, "| %s | %s | %s | %s | %s | `%s` | %s | %s |\n", x->string, cell(get(x, "sentence")->valuestring, a, sizeof a),
+        wl_strbuf_printf(t, "| %s | %s | %s | %s | %s | `%s` | %s | %s |\n", x->string, cell(get(x, "sentence")->valuestring, a, sizeof a),
             cell(get(x, "correct")->valuestring, b, sizeof b),
             cJSON_IsString(get(x, "predicted_form")) ? get(x, "predicted_form")->valuestring : "–",
             get(x, "outcome")->valuestring, get(x, "prefix")->valuestring, num(get(x, "p_spoken"), "%.4f", c, sizeof c),
             num(get(x, "p_correct"), "%.4f", d, sizeof d));
 }
 
-static void heatmaps(text *t, cJSON *const *f)
+static void heatmaps(wl_strbuf *t, cJSON *const *f)
 {
     const cJSON *x;
-    add(t, "\n## Cross-attention\n\nRows are the decoded tokens, columns the encoder positions over the speech "
+    wl_strbuf_printf(t, "\n## Cross-attention\n\nRows are the decoded tokens, columns the encoder positions over the speech "
            "(plus 0.25 s each side), in seconds; colour is the attention of the alignment heads, averaged.\n\n");
     cJSON_ArrayForEach(x, get(f[MONOTONICITY], "clips"))
-        add(t, "![clip %s](%s)\n", x->string, get(x, "heatmap")->valuestring);
+        wl_strbuf_printf(t, "![clip %s](%s)\n", x->string, get(x, "heatmap")->valuestring);
 }
 
 /* The first occurrence of mark on a line of its own (markers quoted in prose do not count). */
@@ -191,11 +167,12 @@ static int splice(const char *path, const char *body)
 {
     FILE *in = fopen(path, "rb");
     if (!in) return fprintf(stderr, "tables: %s: cannot open\n", path), -1;
-    text old = {0};
+    wl_strbuf old = {0};
     char chunk[4096];
     size_t got;
-    while ((got = fread(chunk, 1, sizeof chunk, in)) > 0) add(&old, "%.*s", (int)got, chunk);
+    while ((got = fread(chunk, 1, sizeof chunk, in)) > 0) wl_strbuf_add(&old, chunk, got);
     fclose(in);
+    if (old.oom) return free(old.s), fprintf(stderr, "tables: %s: out of memory\n", path), -1;
     char *b = old.s ? find_line(old.s, BEGIN_MARK) : NULL, *e = b ? find_line(b, END_MARK) : NULL;
     if (!b || !e) {
         free(old.s);
@@ -251,17 +228,18 @@ int main(int argc, char **argv)
         if (rc) break;
     }
     if (!rc && !check_only) {
-        text t = {0};
+        wl_strbuf t = {0};
         tables(&t, f);
-        if (splice_into) rc = splice(splice_into, t.s) ? 1 : 0;
+        if (t.oom) fprintf(stderr, "tables: out of memory\n"), rc = 1;
+        if (!rc && splice_into) rc = splice(splice_into, t.s) ? 1 : 0;
         if (!rc && out) {
-            text doc = {0};
-            add(&doc, "# whisperlab report\n\n");
+            wl_strbuf doc = {0};
+            wl_strbuf_printf(&doc, "# whisperlab report\n\n");
             banner(&doc, f[RUN]);
-            add(&doc, "Model folder `%s`; %d clips; made by `make report` from the JSON files in this folder "
+            wl_strbuf_printf(&doc, "Model folder `%s`; %d clips; made by `make report` from the JSON files in this folder "
                       "(`make tables FILE=x.md` puts the same tables into any markdown file).\n\n",
                 get(f[RUN], "model")->valuestring, get(f[RUN], "settings.clips")->valueint);
-            add(&doc, "%s%s\n%s", BEGIN_MARK "\n", t.s, END_MARK "\n");
+            wl_strbuf_printf(&doc, "%s%s\n%s", BEGIN_MARK "\n", t.s, END_MARK "\n");
             heatmaps(&doc, f);
             char tmp[4200];
             snprintf(tmp, sizeof tmp, "%s.tmp", out);
