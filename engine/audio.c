@@ -61,6 +61,35 @@ static int wav_fmt(const char *path, long *rate, long *channels)
     return 0;
 }
 
+/* A RIFF/WAVE chunk before "data" that claims more bytes than the file holds: libsndfile 1.2.0
+ * can spin for minutes on such a header (a LIST chunk of 0xFFFFFFFF bytes, found by fuzzing),
+ * so the chunk list is walked here first. Returns 1 with err set when the file is malformed. */
+static int wav_chunk_overrun(const char *path, long long file_size, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    unsigned char h[12];
+    int bad = 0;
+    if (!f) return 0; /* sf_open will say why */
+    if (fread(h, 1, 12, f) == 12 && !memcmp(h, "RIFF", 4) && !memcmp(h + 8, "WAVE", 4)) {
+        for (long long at = 12; at + 8 <= file_size && !bad; ) {
+            if (fseek(f, (long)at, SEEK_SET) || fread(h, 1, 8, f) != 8) break;
+            if (!memcmp(h, "data", 4)) break; /* its size is checked after sf_open */
+            long long size = h[4] | h[5] << 8 | h[6] << 16 | (long long)h[7] << 24;
+            if (size > file_size - at - 8) {
+                char id[5];
+                for (int i = 0; i < 4; i++) id[i] = h[i] >= 0x20 && h[i] < 0x7f ? (char)h[i] : '?';
+                id[4] = 0;
+                wl_fail(err, errlen, "%s: malformed WAV: chunk '%s' at byte %lld claims %lld bytes, but %lld remain",
+                        path, id, at, size, file_size - at - 8);
+                bad = 1;
+            }
+            at += 8 + size + (size & 1);
+        }
+    }
+    fclose(f);
+    return bad;
+}
+
 /* Reads every frame, averaging channels to mono as librosa's to_mono does, a block at a time so
  * memory is the mono signal only. Non-finite samples are an error, never silence. */
 static wl_status read_mono(SNDFILE *f, const char *path, size_t frames, size_t ch, float *mono, char *err,
@@ -129,6 +158,7 @@ wl_status wl_audio_load(const char *path, size_t max_samples, float **samples, s
         wl_fail(err, errlen, "%s: empty file (0 bytes), not audio", path);
         return WL_ERR_FORMAT;
     }
+    if (wav_chunk_overrun(path, (long long)fs.st_size, err, errlen)) return WL_ERR_FORMAT;
     SF_INFO info = {0};
     SNDFILE *f = sf_open(path, SFM_READ, &info);
     if (!f) {
