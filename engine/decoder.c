@@ -3,6 +3,7 @@
  * against the tied token embedding. */
 #include "model.h"
 #include "ops.h"
+#include "parallel.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -45,6 +46,25 @@ void wl_decoder_free(wl_decoder *d)
     free(d);
 }
 
+typedef struct {
+    wl_model *m;
+    wl_decoder *d;
+    const float *enc_out;
+} cross_job;
+
+/* Cross K/V of audio positions [s0, s1) for every layer: they depend only on the audio, so once
+ * per clip. */
+static void cross_rows(void *p, int s0, int s1)
+{
+    const cross_job *j = p;
+    const int C = j->m->c.d_model;
+    const int64_t o = (int64_t)s0 * C;
+    for (int l = 0; l < j->m->c.dec_layers; l++) {
+        wl_linear(j->d->k_cross[l] + o, j->enc_out + o, j->m->dec[l].cross.k, s1 - s0, C, C);
+        wl_linear(j->d->v_cross[l] + o, j->enc_out + o, j->m->dec[l].cross.v, s1 - s0, C, C);
+    }
+}
+
 wl_status wl_decoder_new(wl_model *m, const float *enc_out, wl_decoder **out, char *err, size_t errlen)
 {
     const wl_config *c = &m->c;
@@ -63,10 +83,8 @@ wl_status wl_decoder_new(wl_model *m, const float *enc_out, wl_decoder **out, ch
         wl_decoder_free(d);
         return wl_fail(err, errlen, "decoder: out of memory"), WL_ERR_NOMEM;
     }
-    for (int l = 0; l < L; l++) { /* cross K/V depend only on the audio: once per clip */
-        wl_linear(d->k_cross[l], enc_out, m->dec[l].cross.k, S, C, C);
-        wl_linear(d->v_cross[l], enc_out, m->dec[l].cross.v, S, C, C);
-    }
+    cross_job j = {m, d, enc_out};
+    wl_parallel_for(S, 64, cross_rows, &j); /* threads split the audio positions, as in the encoder */
     *out = d;
     return WL_OK;
 }

@@ -1,56 +1,147 @@
-/* The audio encoder: conv stem, sinusoidal positions, pre-LN transformer layers, final norm. */
+/* The audio encoder: conv stem, sinusoidal positions, pre-LN transformer layers, final norm.
+ *
+ * Activations are time-major ([T, C]) from the conv stem on, and the threads split the time
+ * steps: everything but attention is row-wise, so each thread runs the whole chain on its own
+ * rows with single-threaded products (no hand-offs between OpenBLAS threads inside every
+ * product). The threads meet where a row needs other rows: after the mel transpose and conv1
+ * (conv2 reads neighbouring frames) and after Q/K/V in each layer (attention reads every key). */
 #include "model.h"
 #include "ops.h"
+#include "parallel.h"
 #include "util.h"
 
+#include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    wl_model *m;
+    const wl_enc_layer *L;
+    float *xm, *c1, *h, *x, *q, *k, *v, *a, *ffn, *w1, *w2;
+} enc_job;
+
+enum { ROWS_GRAIN = 64 }; /* fewest time steps worth a thread */
+
+/* Conv1d, kernel 3, padding 1, on time-major frames: out[t] = b + sum_k W_k . in[t*stride + k - 1]
+ * for t in [t0, t1). in has a zero frame before its first (and after its last), so tap k of
+ * output t is padded row t*stride + k: one product per tap with the rows stride frames apart
+ * (leading dimension stride * C_in), no im2col copy. Wk is the weight as (3, C_out, C_in). */
+static void conv_rows(float *out, const float *in_padded, const float *Wk, const float *b, int C_in, int C_out,
+                      int stride, int t0, int t1)
+{
+    for (int k = 0; k < 3; k++)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, t1 - t0, C_out, C_in, 1.0f,
+                    in_padded + ((int64_t)t0 * stride + k) * C_in, stride * C_in, Wk + (int64_t)k * C_out * C_in,
+                    C_in, k ? 1.0f : 0.0f, out + (int64_t)t0 * C_out, C_out);
+    for (int t = t0; t < t1; t++)
+        for (int o = 0; o < C_out; o++) out[(int64_t)t * C_out + o] += b[o];
+    wl_gelu(out + (int64_t)t0 * C_out, (int64_t)(t1 - t0) * C_out);
+}
+
+static void conv1_rows(void *p, int t0, int t1)
+{
+    const enc_job *j = p;
+    const wl_config *c = &j->m->c;
+    conv_rows(j->c1 + c->d_model, j->xm, j->w1, j->m->conv1.b, c->n_mels, c->d_model, 1, t0, t1);
+}
+
+/* conv2 with stride 2 (into x), then the stored positions: the layers' input h. */
+static void conv2_rows(void *p, int t0, int t1)
+{
+    const enc_job *j = p;
+    const int C = j->m->c.d_model;
+    conv_rows(j->x, j->c1, j->w2, j->m->conv2.b, C, C, 2, t0, t1);
+    for (int64_t i = (int64_t)t0 * C; i < (int64_t)t1 * C; i++) j->h[i] = j->x[i] + j->m->enc_pos[i];
+}
+
+/* Self-attention's input side for rows [t0, t1): LayerNorm, then Q (scaled), K and V. */
+static void qkv_rows(void *p, int t0, int t1)
+{
+    const enc_job *j = p;
+    const wl_config *c = &j->m->c;
+    const int C = c->d_model, R = t1 - t0;
+    const int64_t o = (int64_t)t0 * C;
+    wl_layernorm(j->x + o, j->h + o, j->L->attn_ln, R, C);
+    wl_query(j->q + o, j->x + o, j->L->attn.q, R, C, c->enc_heads);
+    wl_linear(j->k + o, j->x + o, j->L->attn.k, R, C, C);
+    wl_linear(j->v + o, j->x + o, j->L->attn.v, R, C, C);
+}
+
+/* The rest of the layer for rows [t0, t1): attention over all keys, output projection,
+ * residual, then the feed-forward sublayer. */
+static void attend_ffn_rows(void *p, int t0, int t1)
+{
+    const enc_job *j = p;
+    const wl_config *c = &j->m->c;
+    const int C = c->d_model, T = c->n_audio_ctx, F = c->enc_ffn, R = t1 - t0;
+    const int64_t o = (int64_t)t0 * C;
+    wl_attention(j->a + o, NULL, j->q + o, j->k, j->v, R, T, C, c->enc_heads, -1);
+    wl_linear(j->x + o, j->a + o, j->L->attn.o, R, C, C);
+    wl_add(j->h + o, j->x + o, (int64_t)R * C);
+    wl_ffn_block(j->h + o, &j->L->ffn_ln, j->L->fc1, j->L->fc2, R, C, F, j->ffn + (int64_t)t0 * (C + F));
+}
+
+/* A time-major [T, C] stage passed to the callback as HF's [C, T]. */
+static void emit_channels_first(const wl_model *m, const char *stage, const float *x, int T, int C,
+                                float *scratch)
+{
+    if (!m->params.on_stage) return;
+    for (int t = 0; t < T; t++)
+        for (int d = 0; d < C; d++) scratch[(int64_t)d * T + t] = x[(int64_t)t * C + d];
+    wl_emit(m, stage, scratch, 2, C, T, 0);
+}
+
+/* (C_out, C_in, 3) -> (3, C_out, C_in): one matrix per tap. */
+static void split_taps(float *Wk, const float *W, int C_in, int C_out)
+{
+    for (int o = 0; o < C_out; o++)
+        for (int i = 0; i < C_in; i++)
+            for (int k = 0; k < 3; k++)
+                Wk[((int64_t)k * C_out + o) * C_in + i] = W[((int64_t)o * C_in + i) * 3 + k];
+}
 
 wl_status wl_encode(wl_model *m, const float *mel, float *out, char *err, size_t errlen)
 {
     const wl_config *c = &m->c;
     /* NF = 2 * T (checked at load): conv2's stride 2 lands exactly on the positions. */
-    const int T = c->n_audio_ctx, C = c->d_model, F = c->enc_ffn, H = c->enc_heads, NF = c->n_frames;
+    const int T = c->n_audio_ctx, C = c->d_model, F = c->enc_ffn, NF = c->n_frames, NM = c->n_mels;
     int64_t TC = (int64_t)T * C;
-    /* one workspace per model: conv1 [C, NF], conv2, h, x, q, k, v, a [T, C], the FFN's
-     * scratch [T, C + F] and the conv stem's im2col (the larger of the two convs) */
-    size_t col = (size_t)3 * (c->n_mels * NF > C * T ? c->n_mels * NF : C * T);
-    size_t need = (size_t)C * NF + 7 * (size_t)TC + (size_t)T * (C + F) + col;
-    if (!m->enc_ws && !(m->enc_ws = malloc(need * sizeof(float))))
+    /* One workspace per model, allocated once: the padded mel [NF + 2, NM] and conv1 output
+     * [NF + 2, C], h, x, q, k, v, a [T, C], the FFN's scratch [T, C + F] (also the callback's
+     * channels-first copy of conv1), and the conv weights split by tap. */
+    int64_t ffn = (int64_t)T * (C + F) > (int64_t)C * NF ? (int64_t)T * (C + F) : (int64_t)C * NF;
+    size_t need = (size_t)(NF + 2) * NM + (size_t)(NF + 2) * C + 6 * (size_t)TC + (size_t)ffn +
+                  (size_t)3 * C * NM + (size_t)3 * C * C;
+    enc_job j = {.m = m};
+    int fresh = !m->enc_ws;
+    if (fresh && !(m->enc_ws = calloc(need, sizeof(float)))) /* zeroed: the padding frames */
         return wl_fail(err, errlen, "encoder: out of memory"), WL_ERR_NOMEM;
-    float *c1 = m->enc_ws, *c2 = c1 + (size_t)C * NF, *h = c2 + TC, *x = h + TC, *q = x + TC, *k = q + TC;
-    float *v = k + TC, *a = v + TC, *scratch = a + TC, *im2col = scratch + (size_t)T * (C + F);
-    wl_status st = WL_OK;
-    wl_conv1d_k3(c1, mel, m->conv1, c->n_mels, NF, C, 1, im2col);
-    wl_gelu(c1, (int64_t)C * NF);
-    wl_emit(m, "conv1", c1, 2, C, NF, 0);
-    wl_conv1d_k3(c2, c1, m->conv2, C, NF, C, 2, im2col);
-    wl_gelu(c2, TC);
-    wl_emit(m, "conv2", c2, 2, C, T, 0);
-    for (int t = 0; t < T; t++) /* [C, T] -> [T, C], plus the stored positions */
-        for (int d = 0; d < C; d++) h[(int64_t)t * C + d] = c2[(int64_t)d * T + t] + m->enc_pos[(int64_t)t * C + d];
-    wl_emit(m, "enc.embed", h, 2, T, C, 0);
+    j.xm = m->enc_ws, j.c1 = j.xm + (size_t)(NF + 2) * NM, j.h = j.c1 + (size_t)(NF + 2) * C;
+    j.x = j.h + TC, j.q = j.x + TC, j.k = j.q + TC, j.v = j.k + TC, j.a = j.v + TC, j.ffn = j.a + TC;
+    j.w1 = j.ffn + ffn, j.w2 = j.w1 + (size_t)3 * C * NM;
+    if (fresh) split_taps(j.w1, m->conv1.w, NM, C), split_taps(j.w2, m->conv2.w, C, C);
+
+    for (int f = 0; f < NF; f++) /* mel [NM, NF] -> frames [NF, NM] after one zero frame */
+        for (int b = 0; b < NM; b++) j.xm[(int64_t)(f + 1) * NM + b] = mel[(int64_t)b * NF + f];
+    wl_parallel_for(NF, ROWS_GRAIN, conv1_rows, &j);
+    emit_channels_first(m, "conv1", j.c1 + C, NF, C, j.ffn);
+    wl_parallel_for(T, ROWS_GRAIN, conv2_rows, &j);
+    emit_channels_first(m, "conv2", j.x, T, C, j.ffn);
+    wl_emit(m, "enc.embed", j.h, 2, T, C, 0);
     for (int l = 0; l < c->enc_layers; l++) {
-        const wl_enc_layer *L = &m->enc[l];
-        wl_layernorm(x, h, L->attn_ln, T, C);
-        wl_query(q, x, L->attn.q, T, C, H);
-        wl_linear(k, x, L->attn.k, T, C, C);
-        wl_linear(v, x, L->attn.v, T, C, C);
-        wl_attention(a, NULL, q, k, v, T, T, C, H, -1);
-        wl_linear(x, a, L->attn.o, T, C, C);
-        wl_add(h, x, TC);
-        wl_ffn_block(h, &L->ffn_ln, L->fc1, L->fc2, T, C, F, scratch);
+        j.L = &m->enc[l];
+        wl_parallel_for(T, ROWS_GRAIN, qkv_rows, &j);
+        wl_parallel_for(T, ROWS_GRAIN, attend_ffn_rows, &j);
         char name[32];
         snprintf(name, sizeof name, "enc.layer.%d", l);
-        wl_emit(m, name, h, 2, T, C, 0);
+        wl_emit(m, name, j.h, 2, T, C, 0);
     }
-    wl_layernorm(out, h, m->enc_ln, T, C);
+    wl_layernorm(out, j.h, m->enc_ln, T, C);
     wl_emit(m, "enc.out", out, 2, T, C, 0);
     int64_t bad = wl_first_non_finite(out, TC);
-    if (bad >= 0) {
-        st = WL_ERR_FORMAT;
-        wl_fail(err, errlen, "encoder: output at position %lld is not finite: the weights overflow float32",
-                (long long)(bad / C));
-    }
-    return st;
+    if (bad >= 0)
+        return wl_fail(err, errlen, "encoder: output at position %lld is not finite: the weights overflow float32",
+                       (long long)(bad / C)), WL_ERR_FORMAT;
+    return WL_OK;
 }

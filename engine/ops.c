@@ -8,13 +8,40 @@
 #include <stdlib.h>
 #include <string.h>
 
+enum { FEW_ROWS = 8, OUT_BLOCK = 64 }; /* up to FEW_ROWS rows: a generation step or a beam batch */
+
+typedef struct {
+    float *out;
+    const float *inp;
+    wl_linear_w W;
+    int T, IN, OUT;
+} rows_job;
+
+/* Output rows [b0, b1) * OUT_BLOCK of every input row: a block of W is read from memory once
+ * and stays in cache for the other input rows. */
+static void few_rows_blocks(void *p, int b0, int b1)
+{
+    const rows_job *j = p;
+    int o0 = b0 * OUT_BLOCK, o1 = b1 * OUT_BLOCK < j->OUT ? b1 * OUT_BLOCK : j->OUT;
+    for (int o = o0; o < o1; o += OUT_BLOCK) {
+        int n = o1 - o < OUT_BLOCK ? o1 - o : OUT_BLOCK;
+        for (int t = 0; t < j->T; t++)
+            wl_vmatvec(j->out + (int64_t)t * j->OUT + o, j->W.w + (int64_t)o * j->IN, j->IN,
+                       j->inp + (int64_t)t * j->IN, n, j->IN);
+    }
+}
+
 void wl_linear(float *out, const float *inp, wl_linear_w W, int T, int IN, int OUT)
 {
-    /* One row (a generation step) as a matrix-vector product: sgemm would repack all of W
-     * (the 51864 x 384 logits matrix) on every call. */
-    if (T == 1) cblas_sgemv(CblasRowMajor, CblasNoTrans, OUT, IN, 1.0f, W.w, IN, inp, 1, 0.0f, out, 1);
-    else cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, OUT, IN, 1.0f, inp, IN, W.w, IN, 0.0f,
-                     out, OUT);
+    if (T <= FEW_ROWS) {
+        /* A step's few rows: matrix-vector products reading W once (sgemm would repack all of
+         * W, e.g. the 51864 x 384 logits matrix, on every call), split over threads by output
+         * rows when W is big enough to be worth it. Each row's result never depends on T. */
+        rows_job j = {out, inp, W, T, IN, OUT};
+        int blocks = (OUT + OUT_BLOCK - 1) / OUT_BLOCK;
+        wl_parallel_for(blocks, (int64_t)OUT * IN >= (1 << 17) ? 1 : blocks, few_rows_blocks, &j);
+    } else
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, OUT, IN, 1.0f, inp, IN, W.w, IN, 0.0f, out, OUT);
     if (W.b)
         for (int t = 0; t < T; t++)
             for (int o = 0; o < OUT; o++) out[(int64_t)t * OUT + o] += W.b[o];
@@ -77,25 +104,6 @@ void wl_gelu(float *x, int64_t n)
     wl_parallel_for((int)((n + GELU_BLOCK - 1) / GELU_BLOCK), 8, gelu_blocks, &j);
 }
 
-void wl_conv1d_k3(float *out, const float *inp, wl_linear_w W, int C_in, int T_in, int C_out, int stride,
-                  float *col)
-{
-    int T_out = (T_in - 1) / stride + 1;
-    /* im2col: col[c*3 + k][t] = inp[c][t*stride + k - 1], zero outside; then one sgemm. */
-    for (int c = 0; c < C_in; c++)
-        for (int k = 0; k < 3; k++) {
-            float *row = col + ((int64_t)c * 3 + k) * T_out;
-            for (int t = 0; t < T_out; t++) {
-                int s = t * stride + k - 1;
-                row[t] = (s >= 0 && s < T_in) ? inp[(int64_t)c * T_in + s] : 0.0f;
-            }
-        }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, C_out, T_out, C_in * 3, 1.0f, W.w,
-                C_in * 3, col, T_out, 0.0f, out, T_out);
-    for (int o = 0; o < C_out; o++)
-        for (int t = 0; t < T_out; t++) out[(int64_t)o * T_out + t] += W.b[o];
-}
-
 typedef struct {
     float *out, *probs;
     const float *q, *k, *v;
@@ -117,8 +125,10 @@ static void attention_heads(void *p, int h0, int h1)
             if (!S) abort(); /* a 64 x Tk buffer: out of memory here is not recoverable */
             const float *q = j->q + (int64_t)r0 * C + h * D;
             float *out = j->out + (int64_t)r0 * C + h * D;
-            /* One query (a generation step): matrix-vector products, as sgemm would repack K and V */
-            if (R == 1) cblas_sgemv(CblasRowMajor, CblasNoTrans, Tk, D, 1.0f, j->k + h * D, C, q, 1, 0.0f, S, 1);
+            /* A few queries (a generation step, beams): matrix-vector products, as sgemm would
+             * repack K and V; each row's result then does not depend on how many rows came. */
+            if (R <= FEW_ROWS)
+                for (int i = 0; i < R; i++) wl_vmatvec(S + (int64_t)i * Tk, j->k + h * D, C, q + (int64_t)i * C, Tk, D);
             else cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, R, Tk, D, 1.0f, q, C, j->k + h * D, C, 0.0f, S, Tk);
             for (int i = 0; i < R; i++) {
                 float *row = S + (int64_t)i * Tk;
@@ -126,7 +136,8 @@ static void attention_heads(void *p, int h0, int h1)
                     for (int c = j->causal + r0 + i + 1; c < Tk; c++) row[c] = -INFINITY;
                 wl_softmax_row(row, Tk);
             }
-            if (R == 1) cblas_sgemv(CblasRowMajor, CblasTrans, Tk, D, 1.0f, j->v + h * D, C, S, 1, 0.0f, out, 1);
+            if (R <= FEW_ROWS)
+                for (int i = 0; i < R; i++) wl_vvecmat(out + (int64_t)i * C, S + (int64_t)i * Tk, j->v + h * D, C, Tk, D);
             else cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, R, D, Tk, 1.0f, S, Tk, j->v + h * D, C, 0.0f, out, C);
         }
     free(buf);
@@ -136,8 +147,8 @@ void wl_attention(float *out, float *probs, const float *q, const float *k, cons
                   int Tk, int C, int H, int causal)
 {
     attn_job j = {out, probs, q, k, v, Tq, Tk, C, H, causal};
-    /* heads in parallel only when a head is real work (not a generation step) */
-    if ((int64_t)Tq * Tk >= 65536) wl_parallel_for(H, 1, attention_heads, &j);
+    /* heads in parallel when they are worth a thread: not a step's self-attention over a few keys */
+    if ((int64_t)Tq * Tk * C >= (1 << 17)) wl_parallel_for(H, 1, attention_heads, &j);
     else attention_heads(&j, 0, H);
 }
 

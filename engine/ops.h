@@ -16,11 +16,6 @@ void wl_layernorm(float *out, const float *inp, wl_norm_w n, int T, int C);
 /* Exact GELU, 0.5 x (1 + erf(x / sqrt 2)), in place. */
 void wl_gelu(float *x, int64_t n);
 
-/* Conv1d with kernel 3, padding 1, bias: inp [C_in, T_in] -> out [C_out, T_out],
- * T_out = (T_in - 1) / stride + 1. W is (C_out, C_in, 3); col is scratch of C_in * 3 * T_out. */
-void wl_conv1d_k3(float *out, const float *inp, wl_linear_w W, int C_in, int T_in, int C_out, int stride,
-                  float *col);
-
 /* Multi-head attention of q [Tq, C] (already scaled) over k, v [Tk, C]: out [Tq, C]; the
  * softmaxed weights go to probs [H, Tq, Tk] (NULL: not kept, and no H x Tq x Tk buffer).
  * causal >= 0 lets query i see keys 0..causal+i only; causal < 0 sees all keys. Heads run in

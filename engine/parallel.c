@@ -1,11 +1,20 @@
-/* wl_parallel_for with plain pthreads: a handful of calls per layer, each long enough that
- * starting threads (tens of microseconds) does not matter. */
+/* wl_parallel_for on a small persistent pool of pthreads. A generation step calls it dozens of
+ * times for a few microseconds of work each, so workers are started once and, between jobs,
+ * spin briefly before sleeping: a job that follows closely starts without a wake-up. */
 #include "parallel.h"
 
 #include <cblas.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 
 #define MAX_THREADS 64
+#define SPIN_ROUNDS 20000 /* about 20-50 us of polling before a worker sleeps */
+#if defined(__x86_64__) || defined(__i386__)
+#define CPU_RELAX() __builtin_ia32_pause()
+#else
+#define CPU_RELAX() sched_yield()
+#endif
 
 typedef struct {
     void (*fn)(void *, int, int);
@@ -13,11 +22,66 @@ typedef struct {
     int begin, end;
 } slice;
 
-static void *run_slice(void *p)
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t wake, done;
+    atomic_uint gen;     /* bumped once per job */
+    atomic_int pending;  /* workers still running the current job */
+    atomic_flag busy;    /* one job at a time; a second caller runs serially */
+    int started;         /* workers alive: pool.slice[1..started] */
+    slice slice[MAX_THREADS];
+    unsigned born[MAX_THREADS]; /* the generation when each worker was started: its next job is the one after */
+} pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, ATOMIC_FLAG_INIT, 0, {{0}}, {0}};
+
+static void *worker(void *arg)
 {
-    slice *s = p;
-    s->fn(s->ctx, s->begin, s->end);
+    int id = (int)(long)arg;
+    unsigned seen = pool.born[id];
+    for (;;) {
+        for (int i = 0; i < SPIN_ROUNDS && atomic_load(&pool.gen) == seen; i++) CPU_RELAX();
+        if (atomic_load(&pool.gen) == seen) {
+            pthread_mutex_lock(&pool.mu);
+            while (atomic_load(&pool.gen) == seen) pthread_cond_wait(&pool.wake, &pool.mu);
+            pthread_mutex_unlock(&pool.mu);
+        }
+        seen = atomic_load(&pool.gen);
+        slice s = pool.slice[id];
+        if (s.fn && s.begin < s.end) s.fn(s.ctx, s.begin, s.end);
+        if (atomic_fetch_sub(&pool.pending, 1) == 1) {
+            pthread_mutex_lock(&pool.mu);
+            pthread_cond_signal(&pool.done);
+            pthread_mutex_unlock(&pool.mu);
+        }
+    }
     return NULL;
+}
+
+/* A child of fork() has none of the parent's workers: it starts its own. */
+static void forget_workers(void)
+{
+    pthread_mutex_init(&pool.mu, NULL);
+    pthread_cond_init(&pool.wake, NULL);
+    pthread_cond_init(&pool.done, NULL);
+    atomic_flag_clear(&pool.busy);
+    pool.started = 0;
+}
+
+static int ensure_workers(int n)
+{
+    static int atfork_set;
+    if (!atfork_set) atfork_set = pthread_atfork(NULL, NULL, forget_workers) == 0;
+    while (pool.started < n - 1) {
+        pthread_t t;
+        pthread_attr_t a;
+        pthread_attr_init(&a);
+        pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+        pool.born[pool.started + 1] = atomic_load(&pool.gen);
+        int rc = pthread_create(&t, &a, worker, (void *)(long)(pool.started + 1));
+        pthread_attr_destroy(&a);
+        if (rc) break;
+        pool.started++;
+    }
+    return pool.started + 1;
 }
 
 int wl_parallel_threads(void)
@@ -31,21 +95,29 @@ void wl_parallel_for(int n, int grain, void (*fn)(void *ctx, int begin, int end)
     int threads = wl_parallel_threads(), before = threads;
     if (grain < 1) grain = 1;
     if (threads > n / grain) threads = n / grain;
+    if (threads > 1 && atomic_flag_test_and_set(&pool.busy)) threads = 1; /* another job is running */
+    else if (threads > 1 && (threads = ensure_workers(threads)) <= 1) atomic_flag_clear(&pool.busy);
     if (threads <= 1) {
         if (n > 0) fn(ctx, 0, n);
         return;
     }
-    slice s[MAX_THREADS];
-    pthread_t tid[MAX_THREADS];
-    int started[MAX_THREADS] = {0};
-    openblas_set_num_threads(1);
-    for (int i = 0; i < threads; i++)
-        s[i] = (slice){fn, ctx, (int)((long long)n * i / threads), (int)((long long)n * (i + 1) / threads)};
-    for (int i = 1; i < threads; i++) started[i] = pthread_create(&tid[i], NULL, run_slice, &s[i]) == 0;
-    run_slice(&s[0]);
-    for (int i = 1; i < threads; i++) { /* a thread that could not start: its slice runs here */
-        if (started[i]) pthread_join(tid[i], NULL);
-        else run_slice(&s[i]);
+    openblas_set_num_threads(1); /* products inside fn: one thread each, no oversubscription */
+    for (int i = 0; i <= pool.started; i++)
+        pool.slice[i] = i < threads ? (slice){fn, ctx, (int)((long long)n * i / threads),
+                                              (int)((long long)n * (i + 1) / threads)}
+                                    : (slice){NULL, NULL, 0, 0};
+    atomic_store(&pool.pending, pool.started);
+    pthread_mutex_lock(&pool.mu);
+    atomic_fetch_add(&pool.gen, 1);
+    pthread_cond_broadcast(&pool.wake);
+    pthread_mutex_unlock(&pool.mu);
+    fn(ctx, pool.slice[0].begin, pool.slice[0].end);
+    for (int i = 0; i < SPIN_ROUNDS && atomic_load(&pool.pending) > 0; i++) CPU_RELAX();
+    if (atomic_load(&pool.pending) > 0) {
+        pthread_mutex_lock(&pool.mu);
+        while (atomic_load(&pool.pending) > 0) pthread_cond_wait(&pool.done, &pool.mu);
+        pthread_mutex_unlock(&pool.mu);
     }
     openblas_set_num_threads(before);
+    atomic_flag_clear(&pool.busy);
 }

@@ -133,3 +133,54 @@ __attribute__((target_clones("avx2", "default"))) void wl_softmax_row(float *x, 
     }
     for (; i < n; i++) x[i] *= inv[0];
 }
+
+/* dot(a, b) over n: four 8-lane partial sums over 32-float steps, the 8-float steps into the
+ * first, then a fixed reduction and the scalar tail (the same order for every call with n). */
+INLINE float dot(const float *a, const float *b, int n)
+{
+    v8f s0 = SPLAT(0.0f), s1 = s0, s2 = s0, s3 = s0, x, y;
+    int i = 0;
+#define STEP(s, off) (memcpy(&x, a + i + (off), sizeof x), memcpy(&y, b + i + (off), sizeof y), s += x * y)
+    for (; i + 32 <= n; i += 32) STEP(s0, 0), STEP(s1, 8), STEP(s2, 16), STEP(s3, 24);
+    for (; i + 8 <= n; i += 8) STEP(s0, 0);
+#undef STEP
+    v8f s = (s0 + s1) + (s2 + s3);
+    float r = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+    for (; i < n; i++) r += a[i] * b[i];
+    return r;
+}
+
+__attribute__((target_clones("avx2", "default"))) void wl_vmatvec(float *out, const float *W, int64_t ldw,
+                                                                  const float *x, int rows, int n)
+{
+    for (int r = 0; r < rows; r++) out[r] = dot(W + r * ldw, x, n);
+}
+
+__attribute__((target_clones("avx2", "default"))) void wl_vvecmat(float *out, const float *s, const float *V,
+                                                                  int64_t ldv, int rows, int n)
+{
+    int j = 0;
+    for (; j + 32 <= n; j += 32) { /* 32 columns in four vectors, keys in order */
+        v8f a0 = SPLAT(0.0f), a1 = a0, a2 = a0, a3 = a0, v;
+        for (int k = 0; k < rows; k++) {
+            const float *row = V + k * ldv + j;
+            v8f w = SPLAT(s[k]);
+            memcpy(&v, row, sizeof v), a0 += w * v;
+            memcpy(&v, row + 8, sizeof v), a1 += w * v;
+            memcpy(&v, row + 16, sizeof v), a2 += w * v;
+            memcpy(&v, row + 24, sizeof v), a3 += w * v;
+        }
+        memcpy(out + j, &a0, sizeof a0), memcpy(out + j + 8, &a1, sizeof a1);
+        memcpy(out + j + 16, &a2, sizeof a2), memcpy(out + j + 24, &a3, sizeof a3);
+    }
+    for (; j + 8 <= n; j += 8) {
+        v8f a0 = SPLAT(0.0f), v;
+        for (int k = 0; k < rows; k++) memcpy(&v, V + k * ldv + j, sizeof v), a0 += SPLAT(s[k]) * v;
+        memcpy(out + j, &a0, sizeof a0);
+    }
+    for (; j < n; j++) {
+        float a = 0;
+        for (int k = 0; k < rows; k++) a += s[k] * V[k * ldv + j];
+        out[j] = a;
+    }
+}

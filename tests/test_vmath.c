@@ -1,7 +1,10 @@
 /* The engine's eight-lane exp, erf and softmax against libm in double: exp within 2 ulp (Cephes'
  * polynomial is within 1), erf within 2e-7 absolute and 1e-6 relative (measured 1.4e-7 and
  * 2.6e-7), exp(-inf) = 0 exactly (the causal mask), a softmax row sums to 1 and keeps the order
- * of its inputs; lengths that are not multiples of eight take the same path. */
+ * of its inputs; lengths that are not multiples of eight take the same path.
+ * The few-row products (wl_vmatvec, wl_vvecmat) against double sums for every length 0..100 and
+ * strides wider than the row: float32 accumulation of n terms stays within n * 2^-24 of the sum
+ * of |terms| (each of the n additions rounds once), which the check uses as its bound. */
 #include "../engine/vmath.h"
 
 #include <math.h>
@@ -88,8 +91,48 @@ static void test_softmax(void **state)
     printf("  softmax: worst %.3g relative (allowed 1e-6)\n", worst);
 }
 
+/* A deterministic pseudo-random float in [-1, 1). */
+static float rnd(uint32_t *s)
+{
+    *s = *s * 1664525u + 1013904223u;
+    return (float)(*s >> 8) / (float)(1u << 23) - 1.0f;
+}
+
+static void test_few_row_products(void **state)
+{
+    (void)state;
+    enum { ROWS = 37, LD = 131 };
+    uint32_t seed = 7;
+    float *W = malloc(ROWS * LD * sizeof *W), x[LD], out[LD], s[ROWS];
+    for (int i = 0; i < ROWS * LD; i++) W[i] = rnd(&seed);
+    for (int i = 0; i < LD; i++) x[i] = rnd(&seed);
+    for (int i = 0; i < ROWS; i++) s[i] = rnd(&seed);
+    double worst = 0;
+    for (int n = 0; n <= 100; n++) {
+        wl_vmatvec(out, W, LD, x, ROWS, n); /* rows of W against x */
+        for (int r = 0; r < ROWS; r++) {
+            double ref = 0, mag = 0;
+            for (int i = 0; i < n; i++) ref += (double)W[r * LD + i] * x[i], mag += fabs((double)W[r * LD + i] * x[i]);
+            double bound = (n + 1) * mag * 0x1p-24;
+            if (fabs(out[r] - ref) > bound) fail_msg("wl_vmatvec n=%d row %d: %.9g, exact %.9g", n, r, out[r], ref);
+            if (mag > 0) worst = fmax(worst, fabs(out[r] - ref) / bound);
+        }
+        wl_vvecmat(out, s, W, LD, ROWS, n); /* s-weighted sum of the rows, column by column */
+        for (int j = 0; j < n; j++) {
+            double ref = 0, mag = 0;
+            for (int k = 0; k < ROWS; k++) ref += (double)s[k] * W[k * LD + j], mag += fabs((double)s[k] * W[k * LD + j]);
+            double bound = (ROWS + 1) * mag * 0x1p-24;
+            if (fabs(out[j] - ref) > bound) fail_msg("wl_vvecmat n=%d column %d: %.9g, exact %.9g", n, j, out[j], ref);
+            worst = fmax(worst, fabs(out[j] - ref) / bound);
+        }
+    }
+    printf("few-row products: worst error %.3f of the n * 2^-24 * sum|terms| bound\n", worst);
+    free(W);
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_exp), cmocka_unit_test(test_erf), cmocka_unit_test(test_softmax)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_exp), cmocka_unit_test(test_erf), cmocka_unit_test(test_softmax),
+                                       cmocka_unit_test(test_few_row_products)};
     return cmocka_run_group_tests_name("vectorised exp, erf, softmax", tests, NULL, NULL);
 }

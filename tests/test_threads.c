@@ -1,0 +1,98 @@
+/* Threads change speed, never results. The encoder splits time steps over threads and the
+ * decoder splits heads; each split must give the one-thread result, and a fixed thread count must
+ * give the same bits on every run. 3 threads on any machine make an uneven split (1500 = 500 x 3
+ * rows, 6 heads = 2 x 3), so a boundary bug shows even on 2 cores.
+ * Expected difference between thread counts: none. No sum is split across threads: every output
+ * row's products run over the same K in the same order whichever thread computes it. */
+#include "encode.h"
+#include "../engine/whisperlab.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#define SYNTH "build/whisper-tiny.en-synthetic"
+
+static char err[1024];
+
+typedef struct {
+    float *enc, *logits, *xattn;
+    size_t n_enc, n_logits, n_xattn;
+} run_out;
+
+/* One clip through the encoder, then a 4-token prompt and 3 single-token steps with
+ * cross-attention kept, at the given thread count. */
+static run_out run(int threads, const char *wav)
+{
+    wl_params p = wl_default_params();
+    p.n_threads = threads;
+    wl_model *m;
+    if (wl_model_load(SYNTH, p, &m, err, sizeof err)) fail_msg("%s", err);
+    wl_dims d = wl_model_dims(m);
+    run_out r = {0};
+    r.enc = wl_test_encode(m, wav, NULL, err, sizeof err);
+    if (!r.enc) fail_msg("%s", err);
+    r.n_enc = (size_t)d.n_audio_ctx * d.d_model;
+    wl_decoder *dec;
+    if (wl_decoder_new(m, r.enc, &dec, err, sizeof err)) fail_msg("%s", err);
+    const int32_t prompt[4] = {50257, 50362, 400, 1110}, steps[3] = {257, 3290, 13};
+    r.n_logits = (size_t)6 * d.n_vocab;
+    r.logits = malloc(r.n_logits * sizeof(float));
+    if (wl_decoder_feed(dec, prompt, 4, r.logits, err, sizeof err)) fail_msg("%s", err);
+    for (int i = 0; i < 3; i++)
+        if (wl_decoder_feed(dec, &steps[i], 1, r.logits + (size_t)(3 + i) * d.n_vocab, err, sizeof err))
+            fail_msg("%s", err);
+    int n;
+    const float *x = wl_decoder_cross_attn(dec, &n);
+    r.n_xattn = (size_t)n * d.dec_layers * d.dec_heads * d.n_audio_ctx;
+    r.xattn = malloc(r.n_xattn * sizeof(float));
+    memcpy(r.xattn, x, r.n_xattn * sizeof(float));
+    wl_decoder_free(dec);
+    wl_model_free(m);
+    return r;
+}
+
+static void free_run(run_out *r) { free(r->enc), free(r->logits), free(r->xattn); }
+
+/* The first differing element of a and b, or -1. */
+static long first_diff(const float *a, const float *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (memcmp(&a[i], &b[i], sizeof(float))) return (long)i;
+    return -1;
+}
+
+static void expect_same(const run_out *a, const run_out *b, const char *what)
+{
+    long e = first_diff(a->enc, b->enc, a->n_enc), l = first_diff(a->logits, b->logits, a->n_logits);
+    long x = first_diff(a->xattn, b->xattn, a->n_xattn);
+    printf("%-34s encoder %s, logits %s, cross-attention %s\n", what, e < 0 ? "identical" : "DIFFERS",
+           l < 0 ? "identical" : "DIFFERS", x < 0 ? "identical" : "DIFFERS");
+    if (e >= 0) fail_msg("%s: encoder output element %ld: %.9g vs %.9g", what, e, a->enc[e], b->enc[e]);
+    if (l >= 0) fail_msg("%s: logit %ld: %.9g vs %.9g", what, l, a->logits[l], b->logits[l]);
+    if (x >= 0) fail_msg("%s: cross-attention %ld: %.9g vs %.9g", what, x, a->xattn[x], b->xattn[x]);
+}
+
+static void test_thread_counts_agree(void **state)
+{
+    (void)state;
+    const char *wav = "data/audio/clip_07.wav";
+    run_out one = run(1, wav), two = run(2, wav), two_again = run(2, wav), three = run(3, wav);
+    expect_same(&two, &two_again, "2 threads, run twice:");
+    expect_same(&one, &two, "1 thread vs 2:");
+    expect_same(&one, &three, "1 thread vs 3 (uneven split):");
+    free_run(&one), free_run(&two), free_run(&two_again), free_run(&three);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_thread_counts_agree),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
