@@ -215,7 +215,12 @@ fails dtw.up.left.swapped engine/align.c 'c1 = AT(cost, i - 1, j), c2 = AT(cost,
   'c1 = AT(cost, i, j - 1), c2 = AT(cost, i - 1, j)' test_decode_props 'FAILED.*test_dtw_recovers_planted_path'
 fails dtw.time.from.last.column engine/align.c 'if (pr[k] != seen) seen = pr[k]' 'if (pr[k] >= seen) seen = pr[k]' \
   test_decode_props 'starts at .* planted'
+# beam search with early_stopping=True (micro's golden mode beam5_early)
+fails early.stop.at.first.hypothesis engine/search.c '    if (L->n < L->beams) return 0;' \
+  '    if (L->n < (s->cfg->early_stopping ? 1 : L->beams)) return 0;' test_decode 'FAIL clip .* beam5_early'
 # tokenizer
+fails timestamp.window.reset.dropped engine/tokenizer.c 'if (ts < cur_max) prev_len += cur_max;' \
+  'if (ts < cur_max) prev_len += 0;' test_tokenizer 'MISMATCH .*\(with_timestamps\)'
 fails bpe.first.merge.skipped engine/tokenizer.c 'for (line = line ? line + 1 : NULL;' \
   "for (line = line ? strchr(line + 1, '\\n') + 1 : NULL;" test_tokenizer 'MISMATCH'
 fails bytes.bypass.utf8.decode engine/tokenizer.c '(&run, t->bytes[id], t->nbytes[id]);' \

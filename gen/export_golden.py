@@ -280,6 +280,9 @@ def export_clip(clip, args, model, fe, rec, torch, np, full):
         tensors.update(decode_outputs("beam5", model.generate(feats, num_beams=5, **gen_kw), torch, beam=True))
         tensors.update(decode_outputs("beam5_ts", model.generate(feats, num_beams=5, return_timestamps=True,
                                                                  **gen_kw), torch, beam=True))
+        # early_stopping=True: the search ends as soon as 5 hypotheses are finished (BeamHypotheses.is_done)
+        tensors.update(decode_outputs("beam5_early", model.generate(feats, num_beams=5, early_stopping=True,
+                                                                    **gen_kw), torch, beam=True))
         if clip["set"] == "grammar_errors":
             return tensors, None, None
         # Stages: teacher-forced on HF's greedy sequence (the last token is never fed back).
@@ -451,7 +454,7 @@ def main():
         "settings": {"attn_implementation": model.config._attn_implementation, "torch_threads": 1,
                      "max_new_tokens": args.max_new_tokens or None, "frame_stride": args.frame_stride,
                      "vocab_stride": args.vocab_stride, "top_k": args.top_k,
-                     "full_clips": sorted(full_ids), "beams": 5,
+                     "full_clips": sorted(full_ids), "beams": 5, "early_stopping_mode": "beam5_early",
                      "step_clips": sorted(args.step_ids & set(index["clips"])),
                      "edge_clips": args.edge_clips or None, "edge_skipped": skipped,
                      "audio": "as librosa.load(path, sr=16000): int16 / 32768, channel mean in float32, "

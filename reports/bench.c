@@ -11,6 +11,8 @@
  *         [--lab PATH] */
 #include "../engine/model.h"
 #include "../engine/ops.h"
+#include "../engine/parallel.h"
+#include "../engine/vmath.h"
 #include "../engine/whisperlab.h"
 
 #include <cblas.h>
@@ -84,6 +86,51 @@ static double sgemm_gflops(int M, int N, int K)
     return 2.0 * M * N * K / best / 1e9;
 }
 
+/* ---- the memory read rate, measured now: what bounds a generation step ----------------- */
+typedef struct {
+    const float *buf, *ones;
+    float *out;
+    int n;
+} stream_job;
+
+static void stream_rows(void *p, int r0, int r1)
+{
+    const stream_job *j = p;
+    wl_vmatvec(j->out + r0, j->buf + (int64_t)r0 * j->n, j->n, j->ones, r1 - r0, j->n);
+}
+
+/* GB/s of the engine's few-row kernel summing a buffer of the given size over and over (best of
+ * 6) on the current thread count: how fast a generation step can read its weights when each step
+ * reads the same bytes again, with whatever the caches keep between steps. */
+static double stream_gbps(double bytes)
+{
+    enum { N = 4096 };
+    const int ROWS = (int)(bytes / (N * sizeof(float))) + 1;
+    float *buf = malloc((size_t)N * ROWS * sizeof *buf), *ones = malloc(N * sizeof *ones);
+    float *out = malloc(ROWS * sizeof *out);
+    if (!buf || !ones || !out) return free(buf), free(ones), free(out), NAN;
+    for (size_t i = 0; i < (size_t)N * ROWS; i++) buf[i] = (float)(i % 3);
+    for (int i = 0; i < N; i++) ones[i] = 1.0f;
+    stream_job j = {buf, ones, out, N};
+    double best = 1e9;
+    for (int rep = 0; rep < 6; rep++) {
+        double t0 = now();
+        wl_parallel_for(ROWS, 64, stream_rows, &j);
+        double t = now() - t0;
+        if (t < best) best = t;
+    }
+    free(buf), free(ones), free(out);
+    return (double)N * ROWS * sizeof(float) / best / 1e9;
+}
+
+/* Bytes one generation step must read: every decoder weight matrix, the cross K/V of the clip
+ * and the tied embedding for the logits (all f32; LayerNorms and biases left out). */
+static double step_bytes(const wl_config *c)
+{
+    double C = c->d_model, F = c->dec_ffn, S = c->n_audio_ctx;
+    return 4.0 * (c->dec_layers * (6 * C * C + 2 * C * F + 2 * S * C) + (double)c->n_vocab * C);
+}
+
 /* ---- stage timing through the engine's stage callback --------------------------------- */
 typedef struct {
     int on;
@@ -118,7 +165,8 @@ static double encoder_flop(const wl_config *c)
 }
 
 /* One model at one thread count, over n_clips lab clips. */
-static int bench_model(const char *dir, int threads, int n_clips, table *t, char *err, size_t errlen)
+static int bench_model(const char *dir, int threads, int n_clips, table *t, double *bytes_per_step, char *err,
+                       size_t errlen)
 {
     static stage_clock clock;
     wl_params p = wl_default_params();
@@ -129,6 +177,7 @@ static int bench_model(const char *dir, int threads, int n_clips, table *t, char
     if (wl_gen_config_load(dir, &cfg, err, errlen)) return wl_model_free(m), -1;
     const wl_config *c = &m->c;
     clock = (stage_clock){0, 0, t, c};
+    *bytes_per_step = step_bytes(c);
     wl_dims d = wl_model_dims(m);
     float *mel = malloc((size_t)d.n_mels * d.n_frames * 4), *enc = malloc((size_t)d.n_audio_ctx * d.d_model * 4);
     float *logits = malloc((size_t)d.n_vocab * 4), *hidden = calloc((size_t)d.d_model, 4);
@@ -272,12 +321,15 @@ static cJSON *run_model(const char *dir, const int *threads, int n_threads, int 
         }
         printf("\n%s, %d thread(s): cblas_sgemm %.0f GFLOP/s (1500x1536x384), %.0f (1500x384x384), %.0f (1500x1500x64)\n",
                dir, threads[i], g[0], g[1], g[2]);
+        double bytes = 0;
         static table t;
         memset(&t, 0, sizeof t);
-        if (bench_model(dir, threads[i], n_clips, &t, err, sizeof err)) {
+        if (bench_model(dir, threads[i], n_clips, &t, &bytes, err, sizeof err)) {
             fprintf(stderr, "bench: %s\n", err);
             return cJSON_Delete(o), NULL;
         }
+        openblas_set_num_threads(threads[i]);
+        double gbps = stream_gbps(bytes);
         double lab_s = lab ? lab_seconds(lab, dir, threads[i]) : NAN;
         cJSON *run = cJSON_CreateObject(), *sg = cJSON_AddObjectToObject(run, "sgemm_gflops");
         cJSON_AddNumberToObject(run, "threads", threads[i]);
@@ -286,6 +338,12 @@ static cJSON *run_model(const char *dir, const int *threads, int n_threads, int 
         cJSON_AddNumberToObject(sg, "1500x1500x64", g[2]);
         cJSON_AddNumberToObject(run, "sgemm_peak_gflops", peak);
         cJSON_AddItemToObject(run, "stages", table_json(&t, peak, 1));
+        printf("  memory: a decoder step reads %.1f MB (weights, cross K/V, embedding); the few-row kernel\n"
+               "    reads a buffer that size in %.2f ms (%.1f GB/s): the step's memory-bound time\n", bytes / 1e6,
+               1e3 * bytes / 1e9 / gbps, gbps);
+        cJSON_AddNumberToObject(run, "memory_read_gbps", gbps);
+        cJSON_AddNumberToObject(run, "decoder_step_bytes", bytes);
+        cJSON_AddNumberToObject(run, "decoder_step_read_s", bytes / 1e9 / gbps);
         if (lab) {
             printf("  %-28s %9.0f ms (24 + 5 clips, <= 24 new tokens per decode)\n", "whole lab run", 1e3 * lab_s);
             cJSON_AddNumberToObject(run, "lab_run_s", lab_s);
