@@ -146,9 +146,12 @@ clips: $(BIN)/make_clips $(BIN)/make_edge_clips ## re-speak the lab clips into d
 	$(BIN)/make_edge_clips data/audio data/audio/edge
 	cd data/audio/edge && sha256sum *.wav > SHA256SUMS
 
-# Every test, then the golden checks again on the trained local model and its goldens.
+# Every test, then the golden checks again on the trained local model and its goldens; as many
+# at once as there are cores (JOBS=), the slowest first.
+SLOW_TESTS := $(BIN)/tests/test_decode $(BIN)/tests/test_stages $(BIN)/tests/test_bad_inputs $(BIN)/tests/test_engine
 verify: $(TESTS) $(TOOLS) model micro header-check ## build and run every test (what CI runs; SANITIZE=1: under ASan+UBSan)
-	@bash ci/run-tests.sh WL_CLI=$(BIN)/whisperlab WL_BIN=$(BIN) $(TESTS) WL_MODEL=$(MICRO) WL_GOLDEN=golden/whisper-micro.en \
+	@bash ci/run-tests.sh WL_CLI=$(BIN)/whisperlab WL_BIN=$(BIN) $(SLOW_TESTS) $(filter-out $(SLOW_TESTS),$(TESTS)) \
+		WL_MODEL=$(MICRO) WL_GOLDEN=golden/whisper-micro.en \
 		$(BIN)/tests/test_golden $(BIN)/tests/test_stages $(BIN)/tests/test_decode
 
 # The public header must stand alone as strict C99 (no engine-internal types leak into it).

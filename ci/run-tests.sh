@@ -1,20 +1,59 @@
 #!/usr/bin/env bash
-# Runs each test binary given, from the repository root. Per test: a log in build/logs/, its
-# exit code, and one summary row. A NAME=VALUE argument sets that environment variable for the
-# binaries after it (e.g. WL_GOLDEN=golden/whisper-micro.en); while WL_GOLDEN is set, logs and
-# rows carry its folder name. Ends with the line "verify: N passed, N failed" counting
-# cmocka test cases, and exits non-zero if any binary failed.
+# Runs each test binary given, from the repository root, up to JOBS at a time (default: the
+# number of cores; every test uses one thread unless it sets its own). Per test: a log in
+# build/logs/, its exit code, and one summary row. A NAME=VALUE argument sets that environment
+# variable for the binaries after it (e.g. WL_GOLDEN=golden/whisper-micro.en); while WL_GOLDEN is
+# set, logs and rows carry its folder name. Each test's output is printed whole when it ends (in
+# the order they end: give the slowest first); the summary keeps the order given. Ends with the
+# line "verify: N passed, N failed" counting cmocka test cases, and exits non-zero if any binary
+# failed.
 set -uo pipefail
 mkdir -p build/logs
-passed=0 failed=0 broken=()
-summary=()
+jobs_max=${JOBS:-$(nproc 2>/dev/null || echo 1)}
+[ "$jobs_max" -ge 1 ] 2>/dev/null || jobs_max=1
+names=()
+
+# one test in the background: output to its log, exit code to its .rc
+start() {
+  local t=$1 name=$2
+  ("$t" >"build/logs/$name.log" 2>&1; echo $? >"build/logs/$name.rc") &
+}
+
+# prints the log of each finished test not yet shown
+declare -A shown=()
+show_finished() {
+  local n
+  for n in "${names[@]}"; do
+    if [ -z "${shown[$n]:-}" ] && [ -s "build/logs/$n.rc" ]; then
+      cat "build/logs/$n.log"
+      shown[$n]=1
+    fi
+  done
+}
+
 for t in "$@"; do
   case "$t" in *=*) export "${t?}"; continue ;; esac
   name=$(basename "$t")${WL_GOLDEN:+.$(basename "$WL_GOLDEN")}
+  rm -f "build/logs/$name.rc"
+  while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do
+    wait -n
+    show_finished
+  done
+  names+=("$name")
+  start "$t" "$name"
+done
+while [ "$(jobs -rp | wc -l)" -gt 0 ]; do
+  wait -n
+  show_finished
+done
+wait
+show_finished
+
+passed=0 failed=0 broken=()
+summary=()
+for name in "${names[@]}"; do
   log=build/logs/$name.log
-  "$t" 2>&1 | tee "$log"
-  rc=${PIPESTATUS[0]}
-  echo "$rc" > "build/logs/$name.rc"
+  rc=$(cat "build/logs/$name.rc" 2>/dev/null || echo 1)
   p=$(grep -oE '^\[  PASSED  \] [0-9]+' "$log" | awk '{s+=$NF} END {print s+0}')
   f=$(grep -oE '^\[  FAILED  \] [0-9]+ test' "$log" | awk '{s+=$3} END {print s+0}')
   [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1   # crashed or failed outside a test case
