@@ -15,7 +15,8 @@ struct wl_decoder {
     int pos;       /* tokens fed so far */
     float **k_self, **v_self;   /* per layer (n_text_ctx, d) */
     float **k_cross, **v_cross; /* per layer (n_audio_ctx, d) */
-    int owns_cross;             /* 0 for a fork: the cross K/V belong to the decoder it came from */
+    int owns_cross;             /* 1: its own; 2: the model's cache (counted in its users); 0: a fork's,
+                                   belonging to the decoder it came from */
     float *xattn;               /* (dec_layers, H, xattn_n, n_audio_ctx): the last feed's cross-attention */
     int xattn_n;
     size_t xattn_cap;           /* floats allocated */
@@ -35,20 +36,41 @@ static void free_layers(float **p, int L)
     free(p);
 }
 
+/* The cross K/V of the last clip a decoder was made for, kept by the model: a clip's decodes
+ * (greedy, timestamps, beam search, teacher forcing) share one projection. A decoder for other
+ * audio recomputes it, in place when no live decoder uses it, else privately. */
+struct wl_cross_cache {
+    float *enc;         /* (n_audio_ctx, d): the encoder output it was computed from */
+    float **k, **v;     /* per layer (n_audio_ctx, d) */
+    int users;          /* live decoders (not forks) using it */
+    int valid;
+};
+
+void wl_cross_cache_free(wl_model *m)
+{
+    struct wl_cross_cache *x = m->cross;
+    if (!x) return;
+    free(x->enc);
+    free_layers(x->k, m->c.dec_layers), free_layers(x->v, m->c.dec_layers);
+    free(x);
+    m->cross = NULL;
+}
+
 void wl_decoder_free(wl_decoder *d)
 {
     if (!d) return;
     int L = d->m->c.dec_layers;
     free_layers(d->k_self, L), free_layers(d->v_self, L);
-    if (d->owns_cross) free_layers(d->k_cross, L), free_layers(d->v_cross, L);
-    else free(d->k_cross), free(d->v_cross);
+    if (d->owns_cross == 1) free_layers(d->k_cross, L), free_layers(d->v_cross, L);
+    else free(d->k_cross), free(d->v_cross); /* arrays of pointers into the cache or a source decoder */
+    if (d->owns_cross == 2) d->m->cross->users--;
     free(d->xattn);
     free(d);
 }
 
 typedef struct {
     wl_model *m;
-    wl_decoder *d;
+    float **k, **v;
     const float *enc_out;
 } cross_job;
 
@@ -60,9 +82,46 @@ static void cross_rows(void *p, int s0, int s1)
     const int C = j->m->c.d_model;
     const int64_t o = (int64_t)s0 * C;
     for (int l = 0; l < j->m->c.dec_layers; l++) {
-        wl_linear(j->d->k_cross[l] + o, j->enc_out + o, j->m->dec[l].cross.k, s1 - s0, C, C);
-        wl_linear(j->d->v_cross[l] + o, j->enc_out + o, j->m->dec[l].cross.v, s1 - s0, C, C);
+        wl_linear(j->k[l] + o, j->enc_out + o, j->m->dec[l].cross.k, s1 - s0, C, C);
+        wl_linear(j->v[l] + o, j->enc_out + o, j->m->dec[l].cross.v, s1 - s0, C, C);
     }
+}
+
+static void project_cross(wl_model *m, const float *enc_out, float **k, float **v)
+{
+    cross_job j = {m, k, v, enc_out};
+    wl_parallel_for(m->c.n_audio_ctx, 64, cross_rows, &j); /* threads split the audio positions */
+}
+
+/* Points d at the model's cached cross K/V for enc_out, computing them when the cache holds other
+ * audio and no decoder uses it. Returns 0 when d must compute its own. */
+static int use_cache(wl_model *m, wl_decoder *d, const float *enc_out)
+{
+    const wl_config *c = &m->c;
+    const int L = c->dec_layers;
+    const size_t n = (size_t)c->n_audio_ctx * c->d_model;
+    struct wl_cross_cache *x = m->cross;
+    if (!x && (x = m->cross = calloc(1, sizeof *x))) {
+        x->enc = malloc(n * sizeof(float));
+        x->k = alloc_layers(L, (int64_t)n), x->v = alloc_layers(L, (int64_t)n);
+        if (!x->enc || !x->k || !x->v) wl_cross_cache_free(m), x = NULL;
+    }
+    if (!x) return 0;
+    if (!x->valid || memcmp(x->enc, enc_out, n * sizeof(float))) {
+        if (x->users > 0) return 0; /* in use for other audio */
+        x->valid = 0;
+        memcpy(x->enc, enc_out, n * sizeof(float));
+        project_cross(m, enc_out, x->k, x->v);
+        x->valid = 1;
+    }
+    d->k_cross = calloc((size_t)L, sizeof *d->k_cross);
+    d->v_cross = calloc((size_t)L, sizeof *d->v_cross);
+    if (!d->k_cross || !d->v_cross) return free(d->k_cross), free(d->v_cross), d->k_cross = d->v_cross = NULL, 0;
+    memcpy(d->k_cross, x->k, (size_t)L * sizeof *x->k);
+    memcpy(d->v_cross, x->v, (size_t)L * sizeof *x->v);
+    d->owns_cross = 2;
+    x->users++;
+    return 1;
 }
 
 wl_status wl_decoder_new(wl_model *m, const float *enc_out, wl_decoder **out, char *err, size_t errlen)
@@ -71,20 +130,22 @@ wl_status wl_decoder_new(wl_model *m, const float *enc_out, wl_decoder **out, ch
     int L = c->dec_layers, C = c->d_model, S = c->n_audio_ctx;
     wl_decoder *d = calloc(1, sizeof *d);
     *out = NULL;
+    int cached = 0;
     if (d) {
         d->m = m;
-        d->owns_cross = 1;
         d->k_self = alloc_layers(L, (int64_t)c->n_text_ctx * C);
         d->v_self = alloc_layers(L, (int64_t)c->n_text_ctx * C);
-        d->k_cross = alloc_layers(L, (int64_t)S * C);
-        d->v_cross = alloc_layers(L, (int64_t)S * C);
+        if (!(cached = use_cache(m, d, enc_out))) {
+            d->owns_cross = 1;
+            d->k_cross = alloc_layers(L, (int64_t)S * C);
+            d->v_cross = alloc_layers(L, (int64_t)S * C);
+        }
     }
     if (!d || !d->k_self || !d->v_self || !d->k_cross || !d->v_cross) {
         wl_decoder_free(d);
         return wl_fail(err, errlen, "decoder: out of memory"), WL_ERR_NOMEM;
     }
-    cross_job j = {m, d, enc_out};
-    wl_parallel_for(S, 64, cross_rows, &j); /* threads split the audio positions, as in the encoder */
+    if (!cached) project_cross(m, enc_out, d->k_cross, d->v_cross);
     *out = d;
     return WL_OK;
 }

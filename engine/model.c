@@ -190,6 +190,7 @@ void wl_model_free(wl_model *m)
     free(m->dec);
     free(m->mel_filters);
     free(m->enc_ws);
+    wl_cross_cache_free(m);
     wl_st_close(&m->file);
     free(m);
 }

@@ -46,6 +46,7 @@ struct wl_model {
     float *mel_filters;    /* (n_mels, 201) */
     float *enc_ws;         /* the encoder's activations, allocated by the first wl_encode and kept:
                               no allocation or page faults per clip (so one model, one encoder at a time) */
+    struct wl_cross_cache *cross; /* the last clip's cross K/V, shared by its decoders (decoder.c) */
     wl_linear_w conv1;     /* weight (d, n_mels, 3) */
     wl_linear_w conv2;     /* weight (d, d, 3) */
     const float *enc_pos;  /* (n_audio_ctx, d) */
@@ -56,6 +57,9 @@ struct wl_model {
     wl_dec_layer *dec;     /* (dec_layers) */
     wl_norm_w dec_ln;
 };
+
+/* Frees the cross K/V cache (decoder.c); called by wl_model_free. */
+void wl_cross_cache_free(wl_model *m);
 
 /* Passes a stage tensor to the model's callback, if any. */
 void wl_emit(const wl_model *m, const char *stage, const float *data, int ndim, int64_t d0,

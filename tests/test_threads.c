@@ -1,4 +1,4 @@
-/* Threads change speed, never results. The encoder splits time steps over threads and the
+/* Threads change speed, never results; nor does the model's cache of a clip's cross K/V. The encoder splits time steps over threads and the
  * decoder splits heads; each split must give the one-thread result, and a fixed thread count must
  * give the same bits on every run. 3 threads on any machine make an uneven split (1500 = 500 x 3
  * rows, 6 heads = 2 x 3), so a boundary bug shows even on 2 cores.
@@ -89,10 +89,63 @@ static void test_thread_counts_agree(void **state)
     free_run(&one), free_run(&two), free_run(&two_again), free_run(&three);
 }
 
+/* The prompt's logits of a fresh decoder for enc. */
+static float *prompt_logits(wl_model *m, const float *enc, wl_decoder **keep)
+{
+    wl_dims d = wl_model_dims(m);
+    const int32_t prompt[4] = {50257, 50362, 400, 1110};
+    float *logits = malloc((size_t)4 * d.n_vocab * sizeof *logits);
+    wl_decoder *dec;
+    if (wl_decoder_new(m, enc, &dec, err, sizeof err) || wl_decoder_feed(dec, prompt, 4, logits, err, sizeof err))
+        fail_msg("%s", err);
+    if (keep) *keep = dec;
+    else wl_decoder_free(dec);
+    return logits;
+}
+
+/* Decoders for two clips, interleaved so that the cache is hit, bypassed (held by a live
+ * decoder of the other clip) and recomputed: each gives what a fresh model gives. */
+static void test_cross_cache(void **state)
+{
+    (void)state;
+    wl_params p = wl_default_params();
+    p.n_threads = 2;
+    wl_model *m, *fresh;
+    if (wl_model_load(SYNTH, p, &m, err, sizeof err) || wl_model_load(SYNTH, p, &fresh, err, sizeof err))
+        fail_msg("%s", err);
+    size_t n = (size_t)4 * wl_model_dims(m).n_vocab * sizeof(float);
+    float *a = wl_test_encode(m, "data/audio/clip_03.wav", NULL, err, sizeof err);
+    float *b = wl_test_encode(m, "data/audio/clip_11.wav", NULL, err, sizeof err);
+    if (!a || !b) fail_msg("%s", err);
+    float *ref_a = prompt_logits(fresh, a, NULL);
+    wl_model_free(fresh);
+    if (wl_model_load(SYNTH, p, &fresh, err, sizeof err)) fail_msg("%s", err);
+    float *ref_b = prompt_logits(fresh, b, NULL);
+    wl_model_free(fresh);
+    wl_decoder *held;
+    float *a1 = prompt_logits(m, a, &held); /* computes the cache for a, and holds it */
+    float *b1 = prompt_logits(m, b, NULL);  /* a is in use: b's own K/V */
+    float *a2 = prompt_logits(m, a, NULL);  /* a cache hit */
+    wl_decoder_free(held);
+    float *b2 = prompt_logits(m, b, NULL); /* free again: recomputed for b */
+    float *a3 = prompt_logits(m, a, NULL); /* and back to a */
+    const float *got[] = {a1, b1, a2, b2, a3}, *want[] = {ref_a, ref_b, ref_a, ref_b, ref_a};
+    const char *what[] = {"a (computed)", "b (beside a live decoder)", "a (cache hit)", "b (recomputed)",
+                          "a (recomputed)"};
+    for (int i = 0; i < 5; i++) {
+        long e = first_diff(got[i], want[i], n / sizeof(float));
+        printf("cross K/V cache: %-28s %s\n", what[i], e < 0 ? "identical to a fresh model" : "DIFFERS");
+        if (e >= 0) fail_msg("cross K/V cache, %s: logit %ld differs from a fresh model's", what[i], e);
+    }
+    free(a1), free(b1), free(a2), free(b2), free(a3), free(ref_a), free(ref_b), free(a), free(b);
+    wl_model_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_thread_counts_agree),
+        cmocka_unit_test(test_cross_cache),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
