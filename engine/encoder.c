@@ -9,6 +9,7 @@
 #include "ops.h"
 #include "parallel.h"
 #include "util.h"
+#include "vmath.h"
 
 #include <cblas.h>
 #include <stdio.h>
@@ -34,8 +35,7 @@ static void conv_rows(float *out, const float *in_padded, const float *Wk, const
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, t1 - t0, C_out, C_in, 1.0f,
                     in_padded + ((int64_t)t0 * stride + k) * C_in, stride * C_in, Wk + (int64_t)k * C_out * C_in,
                     C_in, k ? 1.0f : 0.0f, out + (int64_t)t0 * C_out, C_out);
-    for (int t = t0; t < t1; t++)
-        for (int o = 0; o < C_out; o++) out[(int64_t)t * C_out + o] += b[o];
+    for (int t = t0; t < t1; t++) wl_vadd(out + (int64_t)t * C_out, b, C_out);
     wl_gelu(out + (int64_t)t0 * C_out, (int64_t)(t1 - t0) * C_out);
 }
 

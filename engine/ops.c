@@ -31,6 +31,11 @@ static void few_rows_blocks(void *p, int b0, int b1)
     }
 }
 
+static void add_bias(float *out, const float *b, int T, int OUT)
+{
+    for (int t = 0; t < T; t++) wl_vadd(out + (int64_t)t * OUT, b, OUT);
+}
+
 void wl_linear(float *out, const float *inp, wl_linear_w W, int T, int IN, int OUT)
 {
     if (T <= FEW_ROWS) {
@@ -42,9 +47,7 @@ void wl_linear(float *out, const float *inp, wl_linear_w W, int T, int IN, int O
         wl_parallel_for(blocks, (int64_t)OUT * IN >= (1 << 17) ? 1 : blocks, few_rows_blocks, &j);
     } else
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, OUT, IN, 1.0f, inp, IN, W.w, IN, 0.0f, out, OUT);
-    if (W.b)
-        for (int t = 0; t < T; t++)
-            for (int o = 0; o < OUT; o++) out[(int64_t)t * OUT + o] += W.b[o];
+    if (W.b) add_bias(out, W.b, T, OUT);
 }
 
 typedef struct {
@@ -152,10 +155,7 @@ void wl_attention(float *out, float *probs, const float *q, const float *k, cons
     else attention_heads(&j, 0, H);
 }
 
-void wl_add(float *out, const float *inp, int64_t n)
-{
-    for (int64_t i = 0; i < n; i++) out[i] += inp[i];
-}
+void wl_add(float *out, const float *inp, int64_t n) { wl_vadd(out, inp, n); }
 
 void wl_ffn_block(float *h, const wl_norm_w *ln, wl_linear_w fc1, wl_linear_w fc2, int T, int C,
                   int FFN, float *scratch)

@@ -184,3 +184,15 @@ __attribute__((target_clones("avx2", "default"))) void wl_vvecmat(float *out, co
         out[j] = a;
     }
 }
+
+__attribute__((target_clones("avx2", "default"))) void wl_vadd(float *y, const float *x, int64_t n)
+{
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        v8f a, b;
+        memcpy(&a, y + i, sizeof a), memcpy(&b, x + i, sizeof b);
+        a += b;
+        memcpy(y + i, &a, sizeof a);
+    }
+    for (; i < n; i++) y[i] += x[i];
+}

@@ -127,6 +127,13 @@ static void test_few_row_products(void **state)
         }
     }
     printf("few-row products: worst error %.3f of the n * 2^-24 * sum|terms| bound\n", worst);
+    for (int n = 0; n <= 100; n++) { /* wl_vadd: one rounding per element, as the scalar sum */
+        float y[100];
+        memcpy(y, W, (size_t)n * sizeof *y);
+        wl_vadd(y, x, n);
+        for (int i = 0; i < n; i++)
+            if (y[i] != W[i] + x[i]) fail_msg("wl_vadd n=%d element %d: %.9g, want %.9g", n, i, y[i], W[i] + x[i]);
+    }
     free(W);
 }
 
