@@ -89,16 +89,9 @@ typedef struct {
 
 static void gelu_blocks(void *p, int b0, int b1)
 {
-    float *x = ((gelu_job *)p)->x;
-    int64_t n = ((gelu_job *)p)->n;
-    float e[GELU_BLOCK];
-    for (int b = b0; b < b1; b++) {
-        float *xb = x + (int64_t)b * GELU_BLOCK;
-        int m = (int)(n - (int64_t)b * GELU_BLOCK < GELU_BLOCK ? n - (int64_t)b * GELU_BLOCK : GELU_BLOCK);
-        for (int i = 0; i < m; i++) e[i] = xb[i] * (float)M_SQRT1_2;
-        wl_verf(e, e, m);
-        for (int i = 0; i < m; i++) xb[i] = 0.5f * xb[i] * (1.0f + e[i]);
-    }
+    const gelu_job *j = p;
+    int64_t i0 = (int64_t)b0 * GELU_BLOCK, i1 = (int64_t)b1 * GELU_BLOCK < j->n ? (int64_t)b1 * GELU_BLOCK : j->n;
+    wl_vgelu(j->x + i0, i1 - i0);
 }
 
 void wl_gelu(float *x, int64_t n)

@@ -196,3 +196,16 @@ __attribute__((target_clones("avx2", "default"))) void wl_vadd(float *y, const f
     }
     for (; i < n; i++) y[i] += x[i];
 }
+
+/* GELU on eight lanes: 0.5 x (1 + erf(x / sqrt 2)), the same operations as the scalar formula */
+INLINE void gelu8(v8f *xp)
+{
+    v8f x = *xp, e = x * SPLAT((float)M_SQRT1_2);
+    erf8(&e);
+    *xp = SPLAT(0.5f) * x * (SPLAT(1.0f) + e);
+}
+
+__attribute__((target_clones("avx2", "default"))) void wl_vgelu(float *x, int64_t n)
+{
+    EACH8(x, x, n, gelu8);
+}

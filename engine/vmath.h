@@ -25,6 +25,8 @@ void wl_vmatvec(float *out, const float *W, int64_t ldw, const float *x, int row
 /* out[j] = sum over k < rows of s[k] * V[k * ldv + j], for j < n, keys in order: attention's
  * weighted values for one query. */
 void wl_vvecmat(float *out, const float *s, const float *V, int64_t ldv, int rows, int n);
+/* x[i] = 0.5 x[i] (1 + erf(x[i] / sqrt 2)) in place (exact GELU, through the erf above). */
+void wl_vgelu(float *x, int64_t n);
 /* y[i] += x[i]: residual and bias additions (each element one rounding, as a scalar loop). */
 void wl_vadd(float *y, const float *x, int64_t n);
 #endif
