@@ -4,6 +4,7 @@
  * chosen is logits_process.c's business; the ranking of finished hypotheses is hyp_score().
  * Tags: GU = generation/utils.py, BS = generation/beam_search.py, GW = generation_whisper.py. */
 #include "search.h"
+#include "parallel.h"
 #include "logits_process.h"
 #include "model.h"
 #include "util.h"
@@ -169,17 +170,38 @@ static int hyps_done(const search *s, const hyp_list *L, double best_sum, int cu
     return L->worst >= hyp_score(s, best_sum, cur_len - s->n_prompt);
 }
 
-static wl_status run_beams(search *s, wl_decoder *dec0, path *out, float *logits, float *tmp, char *err,
-                           size_t errlen)
+typedef struct {
+    const search *s;
+    const path *beam;
+    float *rows, *tmp;
+    wl_step *top;
+} beam_rows_job;
+
+/* Beams [b0, b1): their rows of logits to the step's units, and their top-5. */
+static void beam_rows(void *p, int b0, int b1)
+{
+    const beam_rows_job *j = p;
+    const size_t V = (size_t)j->s->V;
+    for (int b = b0; b < b1; b++) {
+        float *row = j->rows + b * V, *tmp = j->tmp + b * V;
+        memcpy(tmp, row, V * sizeof *tmp);
+        step_row(j->s, j->beam[b].tok, j->beam[b].len, tmp, row, 1, NULL);
+        j->top[b] = make_step(j->s, row, 0);
+    }
+}
+
+static wl_status run_beams(search *s, wl_decoder *dec0, path *out, float *logits, char *err, size_t errlen)
 {
     const int B = s->o->beams, V = s->V, K = 2 * B; /* HF keeps 2 candidates per beam (one eos) */
     wl_decoder **dec = calloc((size_t)B, sizeof *dec), **next_dec = calloc((size_t)B, sizeof *next_dec);
     path *beam = calloc((size_t)B, sizeof *beam), *next = calloc((size_t)B, sizeof *next);
     hyp_list L = {calloc((size_t)B + 1, sizeof *L.h), 0, B, 1e9};
     float *rows = malloc((size_t)B * V * sizeof *rows), *cand_score = malloc((size_t)K * sizeof *cand_score);
+    float *btmp = malloc((size_t)B * V * sizeof *btmp);
     int *cand = malloc((size_t)K * sizeof *cand), *parent = malloc((size_t)B * sizeof *parent);
     wl_step *top = malloc((size_t)B * sizeof *top);
-    wl_status st = dec && next_dec && beam && next && L.h && rows && cand_score && cand && parent && top ? WL_OK : WL_ERR_NOMEM;
+    wl_status st = dec && next_dec && beam && next && L.h && rows && btmp && cand_score && cand && parent && top
+                       ? WL_OK : WL_ERR_NOMEM;
     for (int b = 0; !st && b < B; b++)
         if (path_init(&beam[b], s->max_len) || path_init(&next[b], s->max_len)) st = WL_ERR_NOMEM;
     for (int h = 0; !st && h <= B; h++)
@@ -198,13 +220,10 @@ static wl_status run_beams(search *s, wl_decoder *dec0, path *out, float *logits
     }
     int done = 0, cur_len = out->len;
     while (!st && !done && cur_len < s->max_len) {
-        /* log_softmax, then the processors, then + the beam's score; the 2B best over all beams */
-        for (int b = 0; b < B; b++) {
-            float *row = rows + (size_t)b * V;
-            memcpy(tmp, row, (size_t)V * sizeof *tmp);
-            step_row(s, beam[b].tok, beam[b].len, tmp, row, 1, NULL);
-            top[b] = make_step(s, row, 0);
-        }
+        /* log_softmax, then the processors (beams in parallel: each writes only its row), then
+         * + the beam's score; the 2B best over all beams */
+        beam_rows_job bj = {s, beam, rows, btmp, top};
+        wl_parallel_for(B, 1, beam_rows, &bj);
         int nc = 0; /* candidates so far; on equal scores the lower (beam, token) index ranks first */
         for (size_t i = 0; i < (size_t)B * V; i++) {
             float x = rows[i] + beam[i / V].score; /* the sum in float32, as torch adds */
@@ -267,7 +286,7 @@ static wl_status run_beams(search *s, wl_decoder *dec0, path *out, float *logits
         if (next) path_free(&next[b]);
     }
     for (int h = 0; L.h && h <= B; h++) path_free(&L.h[h].p);
-    free(dec), free(next_dec), free(beam), free(next), free(L.h), free(rows), free(cand_score), free(cand);
+    free(dec), free(next_dec), free(beam), free(next), free(L.h), free(rows), free(btmp), free(cand_score), free(cand);
     free(parent), free(top);
     return st;
 }
@@ -362,7 +381,7 @@ wl_status wl_generate_with(wl_model *m, const wl_gen_config *cfg, const float *e
     if (!st) {
         memcpy(p.tok, s.prompt, (size_t)s.n_prompt * sizeof *p.tok);
         p.len = s.n_prompt;
-        st = beam_search ? run_beams(&s, dec, &p, logits, tmp, err, errlen)
+        st = beam_search ? run_beams(&s, dec, &p, logits, err, errlen)
                          : run_single(&s, dec, &p, logits, row, tmp, err, errlen);
     }
     if (!st) {

@@ -141,11 +141,39 @@ static void test_cross_cache(void **state)
     wl_model_free(m);
 }
 
+/* Beam search (5 beams: a thread takes 2 or 3 beams' rows per step) at 1 and 2 threads. */
+static void test_beam_search_threads(void **state)
+{
+    (void)state;
+    wl_result *r[2];
+    for (int i = 0; i < 2; i++) {
+        wl_params p = wl_default_params();
+        p.n_threads = i + 1;
+        wl_model *m;
+        wl_gen_config cfg;
+        if (wl_model_load(SYNTH, p, &m, err, sizeof err) || wl_gen_config_load(SYNTH, &cfg, err, sizeof err))
+            fail_msg("%s", err);
+        float *enc = wl_test_encode(m, "data/audio/clip_05.wav", NULL, err, sizeof err);
+        wl_gen_opts o = {.beams = 5, .max_new_tokens = 8};
+        if (!enc || wl_generate(m, &cfg, enc, &o, &r[i], err, sizeof err)) fail_msg("%s", err);
+        free(enc);
+        wl_gen_config_free(&cfg);
+        wl_model_free(m);
+    }
+    int same = r[0]->n_tokens == r[1]->n_tokens && !memcmp(r[0]->tokens, r[1]->tokens, r[0]->n_tokens * sizeof(int32_t)) &&
+               !memcmp(&r[0]->score, &r[1]->score, sizeof r[0]->score);
+    for (int t = 0; same && t < r[0]->n_steps; t++) same = !memcmp(&r[0]->steps[t], &r[1]->steps[t], sizeof r[0]->steps[t]);
+    printf("beam search, 5 beams, 1 thread vs 2: %s\n", same ? "identical tokens, scores and steps" : "DIFFERS");
+    if (!same) fail_msg("beam search differs between 1 and 2 threads");
+    wl_result_free(r[0]), wl_result_free(r[1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_thread_counts_agree),
         cmocka_unit_test(test_cross_cache),
+        cmocka_unit_test(test_beam_search_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
