@@ -156,11 +156,12 @@ stage ffn.gelu.short engine/ops.c 'wl_gelu(f, (int64_t)T * FFN);' 'wl_gelu(f, (i
 stage ffn.residual.dropped engine/ops.c 'wl_add(h, x, (int64_t)T * C);' 'memcpy(h, x, (size_t)T * C * sizeof *h);' enc.layer.0
 stage enc.final.norm.decoders engine/model.c '&m->enc_ln, "model.encoder.layer_norm"' '&m->enc_ln, "model.decoder.layer_norm"' enc.out
 # threads: one thread (the stage table) never splits work, so test_threads (1 vs 2 vs 3 threads,
-# bitwise) must catch these
+# bitwise) must catch these (a dropped row leaves uninitialised values: a difference or a
+# non-finite logit, either way test_thread_counts_agree fails)
 fails enc.rows.see.own.keys.only engine/encoder.c 'j->k, j->v, R, T, C' 'j->k + o, j->v + o, R, R, C' \
   test_threads 'encoder output element'
 fails pool.slice.drops.last.row engine/parallel.c '(int)((long long)n * (i + 1) / threads)}' \
-  '(int)((long long)n * (i + 1) / threads) - 1}' test_threads 'DIFFERS'
+  '(int)((long long)n * (i + 1) / threads) - 1}' test_threads 'FAILED.*test_thread_counts_agree'
 fails cross.cache.ignores.audio engine/decoder.c 'if (!x->valid || memcmp(x->enc, enc_out, n * sizeof(float)))' \
   'if (!x->valid)' test_threads 'cross K/V cache, b'
 # the few-row kernels of a generation step (lengths the goldens never use: the kernel test)
