@@ -153,7 +153,7 @@ stage enc.attention.causal engine/encoder.c 'j->k, j->v, R, T, C, c->enc_heads, 
 stage softmax.pad.lanes.zero engine/vmath.c 'v8f v = SPLAT(-INFINITY); /* padding lanes' 'v8f v = SPLAT(0.0f); /* padding lanes' enc.layer.0
 stage softmax.tail.unscaled engine/vmath.c 'for (; i < n; i++) x[i] *= inv[0];' '' enc.layer.0
 stage ffn.gelu.short engine/ops.c 'wl_gelu(f, (int64_t)T * FFN);' 'wl_gelu(f, (int64_t)T * C);' enc.layer.0
-stage ffn.residual.dropped engine/ops.c 'wl_add(h, x, (int64_t)T * C);' 'memcpy(h, x, (size_t)T * C * sizeof *h);' enc.layer.0
+stage ffn.residual.dropped engine/ops.c 'wl_vadd(h, x, (int64_t)T * C);' 'memcpy(h, x, (size_t)T * C * sizeof *h);' enc.layer.0
 stage enc.final.norm.decoders engine/model.c '&m->enc_ln, "model.encoder.layer_norm"' '&m->enc_ln, "model.decoder.layer_norm"' enc.out
 # threads: one thread (the stage table) never splits work, so test_threads (1 vs 2 vs 3 threads,
 # bitwise) must catch these (a dropped row leaves uninitialised values: a difference or a

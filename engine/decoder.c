@@ -5,6 +5,7 @@
 #include "ops.h"
 #include "parallel.h"
 #include "util.h"
+#include "vmath.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,18 +23,19 @@ struct wl_decoder {
     size_t xattn_cap;           /* floats allocated */
 };
 
-static float **alloc_layers(int L, int64_t n)
-{
-    float **p = calloc((size_t)L, sizeof *p);
-    for (int l = 0; p && l < L; l++)
-        if (!(p[l] = malloc((size_t)n * sizeof(float)))) return NULL;
-    return p;
-}
-
 static void free_layers(float **p, int L)
 {
     for (int l = 0; p && l < L; l++) free(p[l]);
     free(p);
+}
+
+/* L arrays of n floats, or NULL (nothing left allocated). */
+static float **alloc_layers(int L, int64_t n)
+{
+    float **p = calloc((size_t)L, sizeof *p);
+    for (int l = 0; p && l < L; l++)
+        if (!(p[l] = malloc((size_t)n * sizeof(float)))) return free_layers(p, l), NULL;
+    return p;
 }
 
 /* The cross K/V of the last clip a decoder was made for, kept by the model: a clip's decodes
@@ -268,7 +270,7 @@ static wl_status forward(wl_decoder **decs, int n_dec, const int32_t *tokens, in
                 wl_attention(a + (int64_t)i * C, probs, q + (int64_t)i * C, DEC(i)->k_self[l], DEC(i)->v_self[l], 1,
                              POS(i) + 1, C, H, POS(i));
         wl_linear(x, a, L->attn.o, n, C, C);
-        wl_add(h, x, nC);
+        wl_vadd(h, x, nC);
         /* Cross-attention over the audio: probs [H, n, S]. */
         wl_layernorm(x, h, L->cross_ln, n, C);
         wl_query(q, x, L->cross.q, n, C, H);
@@ -288,7 +290,7 @@ static wl_status forward(wl_decoder **decs, int n_dec, const int32_t *tokens, in
             wl_emit(m, name, probs, 3, H, n, S);
         }
         wl_linear(x, a, L->cross.o, n, C, C);
-        wl_add(h, x, nC);
+        wl_vadd(h, x, nC);
         wl_ffn_block(h, &L->ffn_ln, L->fc1, L->fc2, n, C, c->dec_ffn, scratch);
         snprintf(name, sizeof name, "dec.layer.%d", l);
         if (one) wl_emit(m, name, h, 2, n, C, 0);

@@ -78,7 +78,7 @@ static void attend_ffn_rows(void *p, int t0, int t1)
     const int64_t o = (int64_t)t0 * C;
     wl_attention(j->a + o, NULL, j->q + o, j->k, j->v, R, T, C, c->enc_heads, -1);
     wl_linear(j->x + o, j->a + o, j->L->attn.o, R, C, C);
-    wl_add(j->h + o, j->x + o, (int64_t)R * C);
+    wl_vadd(j->h + o, j->x + o, (int64_t)R * C);
     wl_ffn_block(j->h + o, &j->L->ffn_ln, j->L->fc1, j->L->fc2, R, C, F, j->ffn + (int64_t)t0 * (C + F));
 }
 

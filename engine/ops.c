@@ -148,7 +148,6 @@ void wl_attention(float *out, float *probs, const float *q, const float *k, cons
     else attention_heads(&j, 0, H);
 }
 
-void wl_add(float *out, const float *inp, int64_t n) { wl_vadd(out, inp, n); }
 
 void wl_ffn_block(float *h, const wl_norm_w *ln, wl_linear_w fc1, wl_linear_w fc2, int T, int C,
                   int FFN, float *scratch)
@@ -158,7 +157,7 @@ void wl_ffn_block(float *h, const wl_norm_w *ln, wl_linear_w fc1, wl_linear_w fc
     wl_linear(f, x, fc1, T, C, FFN);
     wl_gelu(f, (int64_t)T * FFN);
     wl_linear(x, f, fc2, T, FFN, C);
-    wl_add(h, x, (int64_t)T * C);
+    wl_vadd(h, x, (int64_t)T * C);
 }
 
 void wl_query(float *q, const float *x, wl_linear_w Wq, int T, int C, int H)

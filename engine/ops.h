@@ -7,7 +7,8 @@
 
 #include <stdint.h>
 
-/* out[T, OUT] = inp[T, IN] . W^T + b (b may be NULL). The hot spot: one cblas_sgemm. */
+/* out[T, OUT] = inp[T, IN] . W^T + b (b may be NULL). The hot spot: one cblas_sgemm, or for
+ * T <= 8 (a generation step, beams) the few-row kernel, which reads W once. */
 void wl_linear(float *out, const float *inp, wl_linear_w W, int T, int IN, int OUT);
 
 /* LayerNorm over C with eps 1e-5 and biased variance (torch.nn.LayerNorm). */
@@ -22,9 +23,6 @@ void wl_gelu(float *x, int64_t n);
  * parallel, query rows in blocks. */
 void wl_attention(float *out, float *probs, const float *q, const float *k, const float *v, int Tq,
                   int Tk, int C, int H, int causal);
-
-/* out[i] += inp[i] */
-void wl_add(float *out, const float *inp, int64_t n);
 
 /* Pre-LN feed-forward sublayer: h += fc2(GELU(fc1(LN(h)))). scratch holds T * (C + FFN). */
 void wl_ffn_block(float *h, const wl_norm_w *ln, wl_linear_w fc1, wl_linear_w fc2, int T, int C,

@@ -11,8 +11,6 @@
  *         [--lab PATH] */
 #include "../engine/model.h"
 #include "../engine/ops.h"
-#include "../engine/parallel.h"
-#include "../engine/vmath.h"
 #include "../engine/whisperlab.h"
 
 #include <cblas.h>
@@ -87,21 +85,10 @@ static double sgemm_gflops(int M, int N, int K)
 }
 
 /* ---- the memory read rate, measured now: what bounds a generation step ----------------- */
-typedef struct {
-    const float *buf, *ones;
-    float *out;
-    int n;
-} stream_job;
-
-static void stream_rows(void *p, int r0, int r1)
-{
-    const stream_job *j = p;
-    wl_vmatvec(j->out + r0, j->buf + (int64_t)r0 * j->n, j->n, j->ones, r1 - r0, j->n);
-}
-
-/* GB/s of the engine's few-row kernel summing a buffer of the given size over and over (best of
- * 6) on the current thread count: how fast a generation step can read its weights when each step
- * reads the same bytes again, with whatever the caches keep between steps. */
+/* GB/s of the engine's one-row product (wl_linear with T = 1: the logits' path) over a matrix
+ * of the given size, repeated (best of 6) on the current thread count: how fast a generation
+ * step can read its weights when each step reads the same bytes again, with whatever the caches
+ * keep between steps. */
 static double stream_gbps(double bytes)
 {
     enum { N = 4096 };
@@ -111,11 +98,10 @@ static double stream_gbps(double bytes)
     if (!buf || !ones || !out) return free(buf), free(ones), free(out), NAN;
     for (size_t i = 0; i < (size_t)N * ROWS; i++) buf[i] = (float)(i % 3);
     for (int i = 0; i < N; i++) ones[i] = 1.0f;
-    stream_job j = {buf, ones, out, N};
     double best = 1e9;
     for (int rep = 0; rep < 6; rep++) {
         double t0 = now();
-        wl_parallel_for(ROWS, 64, stream_rows, &j);
+        wl_linear(out, ones, (wl_linear_w){buf, NULL}, 1, N, ROWS);
         double t = now() - t0;
         if (t < best) best = t;
     }
