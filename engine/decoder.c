@@ -332,11 +332,17 @@ wl_status wl_decoder_feed(wl_decoder *d, const int32_t *tokens, int n, float *lo
 wl_status wl_decoder_feed_many(wl_decoder **decs, const int32_t *tokens, int n_dec, float *logits, char *err,
                                size_t errlen)
 {
+    if (n_dec <= 0) return wl_fail(err, errlen, "decoder: %d decoders to feed", n_dec), WL_ERR_INPUT;
     wl_model *m = decs[0]->m;
-    float *h = malloc((size_t)n_dec * m->c.d_model * sizeof *h);
+    const int n_max = n_dec < WL_STEP_ROWS ? n_dec : WL_STEP_ROWS;
+    float *h = malloc((size_t)n_max * m->c.d_model * sizeof *h);
     wl_status st = h ? WL_OK : (wl_fail(err, errlen, "decoder: out of memory"), WL_ERR_NOMEM);
-    if (!st) st = forward(decs, n_dec, tokens, n_dec, h, err, errlen);
-    if (!st) st = project(m, h, n_dec, logits, err, errlen); /* one product for all rows: weights read once */
+    /* batches of the rows the few-row kernels take: one read of the weights serves a batch */
+    for (int i = 0; !st && i < n_dec; i += n_max) {
+        int n = n_dec - i < n_max ? n_dec - i : n_max;
+        st = forward(decs + i, n, tokens + i, n, h, err, errlen);
+        if (!st) st = project(m, h, n, logits + (size_t)i * m->c.n_vocab, err, errlen);
+    }
     free(h);
     return st;
 }

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { FEW_ROWS = 8, OUT_BLOCK = 64 }; /* up to FEW_ROWS rows: a generation step or a beam batch */
+enum { OUT_BLOCK = 64 };
 
 typedef struct {
     float *out;
@@ -17,18 +17,12 @@ typedef struct {
     int T, IN, OUT;
 } rows_job;
 
-/* Output rows [b0, b1) * OUT_BLOCK of every input row: a block of W is read from memory once
- * and stays in cache for the other input rows. */
+/* Output rows [b0, b1) * OUT_BLOCK of every input row: W is read from memory once. */
 static void few_rows_blocks(void *p, int b0, int b1)
 {
     const rows_job *j = p;
     int o0 = b0 * OUT_BLOCK, o1 = b1 * OUT_BLOCK < j->OUT ? b1 * OUT_BLOCK : j->OUT;
-    for (int o = o0; o < o1; o += OUT_BLOCK) {
-        int n = o1 - o < OUT_BLOCK ? o1 - o : OUT_BLOCK;
-        for (int t = 0; t < j->T; t++)
-            wl_vmatvec(j->out + (int64_t)t * j->OUT + o, j->W.w + (int64_t)o * j->IN, j->IN,
-                       j->inp + (int64_t)t * j->IN, n, j->IN);
-    }
+    wl_vmatmul(j->out + o0, j->OUT, j->W.w + (int64_t)o0 * j->IN, j->IN, j->inp, j->IN, j->T, o1 - o0, j->IN);
 }
 
 static void add_bias(float *out, const float *b, int T, int OUT)
@@ -38,7 +32,7 @@ static void add_bias(float *out, const float *b, int T, int OUT)
 
 void wl_linear(float *out, const float *inp, wl_linear_w W, int T, int IN, int OUT)
 {
-    if (T <= FEW_ROWS) {
+    if (T <= WL_STEP_ROWS) {
         /* A step's few rows: matrix-vector products reading W once (sgemm would repack all of
          * W, e.g. the 51864 x 384 logits matrix, on every call), split over threads by output
          * rows when W is big enough to be worth it. Each row's result never depends on T. */
@@ -123,8 +117,8 @@ static void attention_heads(void *p, int h0, int h1)
             float *out = j->out + (int64_t)r0 * C + h * D;
             /* A few queries (a generation step, beams): matrix-vector products, as sgemm would
              * repack K and V; each row's result then does not depend on how many rows came. */
-            if (R <= FEW_ROWS)
-                for (int i = 0; i < R; i++) wl_vmatvec(S + (int64_t)i * Tk, j->k + h * D, C, q + (int64_t)i * C, Tk, D);
+            if (R <= WL_STEP_ROWS)
+                wl_vmatmul(S, Tk, j->k + h * D, C, q, C, R, Tk, D);
             else cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, R, Tk, D, 1.0f, q, C, j->k + h * D, C, 0.0f, S, Tk);
             for (int i = 0; i < R; i++) {
                 float *row = S + (int64_t)i * Tk;
@@ -132,7 +126,7 @@ static void attention_heads(void *p, int h0, int h1)
                     for (int c = j->causal + r0 + i + 1; c < Tk; c++) row[c] = -INFINITY;
                 wl_softmax_row(row, Tk);
             }
-            if (R <= FEW_ROWS)
+            if (R <= WL_STEP_ROWS)
                 for (int i = 0; i < R; i++) wl_vvecmat(out + (int64_t)i * C, S + (int64_t)i * Tk, j->v + h * D, C, Tk, D);
             else cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, R, D, Tk, 1.0f, S, Tk, j->v + h * D, C, 0.0f, out, C);
         }

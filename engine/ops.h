@@ -7,8 +7,12 @@
 
 #include <stdint.h>
 
+/* Rows up to which products take the few-row kernel (wl_vmatmul): a generation step's rows
+ * (beams, several searches), each row's result independent of how many came. */
+enum { WL_STEP_ROWS = 16 };
+
 /* out[T, OUT] = inp[T, IN] . W^T + b (b may be NULL). The hot spot: one cblas_sgemm, or for
- * T <= 8 (a generation step, beams) the few-row kernel, which reads W once. */
+ * T <= WL_STEP_ROWS the few-row kernel, which reads W once. */
 void wl_linear(float *out, const float *inp, wl_linear_w W, int T, int IN, int OUT);
 
 /* LayerNorm over C with eps 1e-5 and biased variance (torch.nn.LayerNorm). */

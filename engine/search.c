@@ -103,27 +103,46 @@ static int argmax(const float *x, int n)
     return best;
 }
 
-/* Greedy search, or the forced path (opts->forced) in greedy or beam units. Stops after
- * end-of-text or at max_len (GU:_sample with its stopping criteria). */
-static wl_status run_single(search *s, wl_decoder *dec, path *out, float *logits, float *row, float *tmp,
-                            char *err, size_t errlen)
+/* ---- a search, one step at a time ----------------------------------------------------------- */
+
+/* A search in progress. After each step it names the rows it wants fed next (n_feed decoders
+ * and their tokens); generate_many feeds the rows of every search in one batch and hands each
+ * its logits, so the searches over a clip read the weights once per step between them. */
+typedef struct beams beams;
+typedef struct {
+    search s;
+    int beam_search;
+    path p;            /* greedy: the path so far; then the result */
+    wl_decoder *dec;   /* the first decoder; beam search forks the others from it */
+    float *logits;     /* the prompt's rows */
+    float *row, *tmp;  /* greedy: a step's row in its units, and the processed scores */
+    int t;             /* greedy: steps taken */
+    beams *b;
+    int n_feed;        /* rows to feed next; 0: finished */
+    wl_decoder **feed_dec;
+    const int32_t *feed_tok;
+} job;
+
+/* One step of greedy search, or of the forced path (opts->forced) in greedy or beam units, from
+ * the logits of the last token fed. Stops after end-of-text or at max_len (GU:_sample with its
+ * stopping criteria). */
+static wl_status single_step(job *j, const float *last, char *err, size_t errlen)
 {
+    const search *s = &j->s;
+    path *out = &j->p;
     const int forced = s->o->forced != NULL, beam_units = forced && s->o->beams > 1;
-    wl_status st = wl_decoder_feed(dec, out->tok, out->len, logits, err, errlen);
-    const float *last = logits + (size_t)(out->len - 1) * s->V; /* the prompt's last row */
-    for (int t = 0; !st && out->len < s->max_len && (!forced || t < s->o->n_forced); t++) {
-        step_row(s, out->tok, out->len, last, row, beam_units, beam_units ? NULL : tmp);
-        int32_t tok = forced ? s->o->forced[t] : argmax(tmp, s->V);
-        if (tok < 0 || tok >= s->V)
-            return wl_fail(err, errlen, "generate: forced token %d is outside the vocabulary", tok), WL_ERR_INPUT;
-        out->steps[t] = make_step(s, row, tok);
-        out->score += row[tok];
-        out->tok[out->len++] = tok;
-        if ((!forced && tok == s->cfg->eos) || out->len == s->max_len || (forced && t + 1 == s->o->n_forced)) break;
-        st = wl_decoder_feed(dec, &tok, 1, logits, err, errlen);
-        last = logits;
-    }
-    return st;
+    j->n_feed = 0;
+    if (out->len >= s->max_len || (forced && j->t >= s->o->n_forced)) return WL_OK;
+    step_row(s, out->tok, out->len, last, j->row, beam_units, beam_units ? NULL : j->tmp);
+    int32_t tok = forced ? s->o->forced[j->t] : argmax(j->tmp, s->V);
+    if (tok < 0 || tok >= s->V)
+        return wl_fail(err, errlen, "generate: forced token %d is outside the vocabulary", tok), WL_ERR_INPUT;
+    out->steps[j->t++] = make_step(s, j->row, tok);
+    out->score += j->row[tok];
+    out->tok[out->len++] = tok;
+    if ((!forced && tok == s->cfg->eos) || out->len == s->max_len || (forced && j->t == s->o->n_forced)) return WL_OK;
+    j->n_feed = 1, j->feed_dec = &j->dec, j->feed_tok = &out->tok[out->len - 1];
+    return WL_OK;
 }
 
 /* ---- beam search ------------------------------------------------------------------------ */
@@ -173,7 +192,9 @@ static int hyps_done(const search *s, const hyp_list *L, double best_sum, int cu
 typedef struct {
     const search *s;
     const path *beam;
-    float *rows, *tmp;
+    const float *logits; /* beam b's row at logits + b * stride */
+    size_t stride;
+    float *rows;
     wl_step *top;
 } beam_rows_job;
 
@@ -183,112 +204,145 @@ static void beam_rows(void *p, int b0, int b1)
     const beam_rows_job *j = p;
     const size_t V = (size_t)j->s->V;
     for (int b = b0; b < b1; b++) {
-        float *row = j->rows + b * V, *tmp = j->tmp + b * V;
-        memcpy(tmp, row, V * sizeof *tmp);
-        step_row(j->s, j->beam[b].tok, j->beam[b].len, tmp, row, 1, NULL);
+        float *row = j->rows + b * V;
+        step_row(j->s, j->beam[b].tok, j->beam[b].len, j->logits + b * j->stride, row, 1, NULL);
         j->top[b] = make_step(j->s, row, 0);
     }
 }
 
-static wl_status run_beams(search *s, wl_decoder *dec0, path *out, float *logits, char *err, size_t errlen)
-{
-    const int B = s->o->beams, V = s->V, K = 2 * B; /* HF keeps 2 candidates per beam (one eos) */
-    wl_decoder **dec = calloc((size_t)B, sizeof *dec), **next_dec = calloc((size_t)B, sizeof *next_dec);
-    path *beam = calloc((size_t)B, sizeof *beam), *next = calloc((size_t)B, sizeof *next);
-    hyp_list L = {calloc((size_t)B + 1, sizeof *L.h), 0, B, 1e9};
-    float *rows = malloc((size_t)B * V * sizeof *rows), *cand_score = malloc((size_t)K * sizeof *cand_score);
-    float *btmp = malloc((size_t)B * V * sizeof *btmp);
-    int *cand = malloc((size_t)K * sizeof *cand), *parent = malloc((size_t)B * sizeof *parent);
-    wl_step *top = malloc((size_t)B * sizeof *top);
-    wl_status st = dec && next_dec && beam && next && L.h && rows && btmp && cand_score && cand && parent && top
-                       ? WL_OK : WL_ERR_NOMEM;
-    for (int b = 0; !st && b < B; b++)
-        if (path_init(&beam[b], s->max_len) || path_init(&next[b], s->max_len)) st = WL_ERR_NOMEM;
-    for (int h = 0; !st && h <= B; h++)
-        if (path_init(&L.h[h].p, s->max_len)) st = WL_ERR_NOMEM;
-    if (st) wl_fail(err, errlen, "beam search: out of memory");
+struct beams {
+    wl_decoder **dec, **next_dec; /* dec[b] holds beam b's tokens; next_dec is the spare set */
+    path *beam, *next;
+    hyp_list L;
+    float *rows, *cand_score;
+    int *cand, *parent;
+    int32_t *tokens; /* the beams' last tokens, fed next */
+    wl_step *top;
+    int cur_len, done;
+};
 
-    /* Every beam starts as the prompt; only beam 0 counts at first (beam_scores 0, -1e9, ...). */
-    if (!st) st = wl_decoder_feed(dec0, out->tok, out->len, logits, err, errlen);
-    for (int b = 0; !st && b < B; b++) {
-        path_copy(&beam[b], out, 0);
-        beam[b].score = b ? -1e9f : 0;
-        memcpy(rows + (size_t)b * V, logits + (size_t)(out->len - 1) * V, (size_t)V * sizeof *rows);
-        dec[b] = dec0;
-        if (b && !st) st = wl_decoder_fork(dec0, &dec[b], err, errlen);
-        if (!st) st = wl_decoder_fork(dec0, &next_dec[b], err, errlen);
+/* Frees a beam search's state and every decoder but the job's own (which sits in dec[] or
+ * next_dec[] after the swaps). */
+static void beams_free(job *j)
+{
+    beams *b = j->b;
+    if (!b) return;
+    const int B = j->s.o->beams;
+    for (int i = 0; i < B; i++) {
+        if (b->dec && b->dec[i] != j->dec) wl_decoder_free(b->dec[i]);
+        if (b->next_dec && b->next_dec[i] != j->dec) wl_decoder_free(b->next_dec[i]);
+        if (b->beam) path_free(&b->beam[i]);
+        if (b->next) path_free(&b->next[i]);
     }
-    int done = 0, cur_len = out->len;
-    while (!st && !done && cur_len < s->max_len) {
-        /* log_softmax, then the processors (beams in parallel: each writes only its row), then
-         * + the beam's score; the 2B best over all beams */
-        beam_rows_job bj = {s, beam, rows, btmp, top};
-        wl_parallel_for(B, 1, beam_rows, &bj);
-        int nc = 0; /* candidates so far; on equal scores the lower (beam, token) index ranks first */
-        for (size_t i = 0; i < (size_t)B * V; i++) {
-            float x = rows[i] + beam[i / V].score; /* the sum in float32, as torch adds */
-            if (isnan(x) || (nc == K && !(x > cand_score[K - 1]))) continue;
-            int j = nc < K ? nc++ : K - 1;
-            for (; j > 0 && cand_score[j - 1] < x; j--) cand[j] = cand[j - 1], cand_score[j] = cand_score[j - 1];
-            cand[j] = (int)i, cand_score[j] = x;
-        }
-        /* BeamSearchScorer.process: in rank order, end-of-text in the top B finishes a hypothesis
-         * (scored at cur_len + 1, eos included), other tokens fill the next B beams. */
-        int n_next = 0;
-        for (int r = 0; r < K && n_next < B; r++) {
-            int b = cand[r] / V, v = cand[r] % V;
-            wl_step stp = top[b];
-            stp.token = v, stp.logprob = rows[(size_t)b * V + v];
-            stp.is_timestamp = s->cfg->timestamp_begin >= 0 && v >= s->cfg->timestamp_begin;
-            if (v == s->cfg->eos) {
-                if (r >= B) continue;
-                beam[b].steps[beam[b].len - s->n_prompt] = stp; /* the eos step belongs to the hypothesis */
-                hyps_add(s, &L, &beam[b], (double)cand_score[r], cur_len + 1 - s->n_prompt);
-                continue;
-            }
-            path_copy(&next[n_next], &beam[b], beam[b].len - s->n_prompt);
-            next[n_next].steps[next[n_next].len - s->n_prompt] = stp;
-            next[n_next].tok[next[n_next].len++] = v;
-            next[n_next].score = cand_score[r];
-            parent[n_next++] = b;
-        }
-        done = hyps_done(s, &L, (double)cand_score[0], cur_len + 1);
-        for (int b = 0; b < B; b++) wl_decoder_copy(next_dec[b], dec[parent[b]]);
-        for (int b = 0; b < B; b++) {
-            wl_decoder *d = dec[b];
-            dec[b] = next_dec[b], next_dec[b] = d;
-            path p = beam[b];
-            beam[b] = next[b], next[b] = p;
-        }
-        cur_len++;
-        if (done || cur_len >= s->max_len) break;
-        for (int b = 0; b < B; b++) parent[b] = beam[b].tok[cur_len - 1]; /* reused: the new tokens */
-        st = wl_decoder_feed_many(dec, parent, B, rows, err, errlen);
+    for (int h = 0; b->L.h && h <= B; h++) path_free(&b->L.h[h].p);
+    free(b->dec), free(b->next_dec), free(b->beam), free(b->next), free(b->L.h), free(b->rows), free(b->cand_score);
+    free(b->cand), free(b->parent), free(b->tokens), free(b->top), free(b);
+    j->b = NULL;
+}
+
+/* BeamSearchScorer.finalize: unfinished beams join the hypotheses; the best wins (on equal
+ * scores the later one, as sorted(...).pop() picks); end-of-text is appended below max_len. */
+static void beams_finish(job *j)
+{
+    const search *s = &j->s;
+    beams *b = j->b;
+    for (int i = 0; !b->done && i < s->o->beams; i++)
+        hyps_add(s, &b->L, &b->beam[i], (double)b->beam[i].score, b->beam[i].len - s->n_prompt);
+    int best = 0;
+    for (int h = 1; h < b->L.n; h++)
+        if (b->L.h[h].score >= b->L.h[best].score) best = h;
+    const path *w = &b->L.h[best].p;
+    path_copy(&j->p, w, w->len - s->n_prompt + (w->len < s->max_len));
+    if (w->len < s->max_len) j->p.tok[j->p.len++] = s->cfg->eos;
+    j->p.score = (float)b->L.h[best].score;
+}
+
+/* One step of beam search (GU:_beam_search) from each beam's logits (beam b's row at
+ * logits + b * stride). */
+static wl_status beams_step(job *j, const float *logits, size_t stride)
+{
+    const search *s = &j->s;
+    beams *bs = j->b;
+    const int B = s->o->beams, V = s->V, K = 2 * B; /* HF keeps 2 candidates per beam (one eos) */
+    path *beam = bs->beam, *next = bs->next;
+    float *rows = bs->rows, *cand_score = bs->cand_score;
+    int *cand = bs->cand;
+    j->n_feed = 0;
+    /* log_softmax, then the processors (beams in parallel: each writes only its row), then
+     * + the beam's score; the 2B best over all beams */
+    beam_rows_job bj = {s, beam, logits, stride, rows, bs->top};
+    wl_parallel_for(B, 1, beam_rows, &bj);
+    int nc = 0; /* candidates so far; on equal scores the lower (beam, token) index ranks first */
+    for (size_t i = 0; i < (size_t)B * V; i++) {
+        float x = rows[i] + beam[i / V].score; /* the sum in float32, as torch adds */
+        if (isnan(x) || (nc == K && !(x > cand_score[K - 1]))) continue;
+        int k = nc < K ? nc++ : K - 1;
+        for (; k > 0 && cand_score[k - 1] < x; k--) cand[k] = cand[k - 1], cand_score[k] = cand_score[k - 1];
+        cand[k] = (int)i, cand_score[k] = x;
     }
-    /* BeamSearchScorer.finalize: unfinished beams join the hypotheses; the best wins (on equal
-     * scores the later one, as sorted(...).pop() picks); end-of-text is appended below max_len. */
-    for (int b = 0; !st && !done && b < B; b++)
-        hyps_add(s, &L, &beam[b], (double)beam[b].score, beam[b].len - s->n_prompt);
-    if (!st) {
-        int best = 0;
-        for (int h = 1; h < L.n; h++)
-            if (L.h[h].score >= L.h[best].score) best = h;
-        const path *w = &L.h[best].p;
-        path_copy(out, w, w->len - s->n_prompt + (w->len < s->max_len));
-        if (w->len < s->max_len) out->tok[out->len++] = s->cfg->eos;
-        out->score = (float)L.h[best].score;
+    /* BeamSearchScorer.process: in rank order, end-of-text in the top B finishes a hypothesis
+     * (scored at cur_len + 1, eos included), other tokens fill the next B beams. */
+    int n_next = 0;
+    for (int r = 0; r < K && n_next < B; r++) {
+        int b = cand[r] / V, v = cand[r] % V;
+        wl_step stp = bs->top[b];
+        stp.token = v, stp.logprob = rows[(size_t)b * V + v];
+        stp.is_timestamp = s->cfg->timestamp_begin >= 0 && v >= s->cfg->timestamp_begin;
+        if (v == s->cfg->eos) {
+            if (r >= B) continue;
+            beam[b].steps[beam[b].len - s->n_prompt] = stp; /* the eos step belongs to the hypothesis */
+            hyps_add(s, &bs->L, &beam[b], (double)cand_score[r], bs->cur_len + 1 - s->n_prompt);
+            continue;
+        }
+        path_copy(&next[n_next], &beam[b], beam[b].len - s->n_prompt);
+        next[n_next].steps[next[n_next].len - s->n_prompt] = stp;
+        next[n_next].tok[next[n_next].len++] = v;
+        next[n_next].score = cand_score[r];
+        bs->parent[n_next++] = b;
     }
-    /* Free every decoder but the caller's (dec0 sits in dec[] or next_dec[] after the swaps). */
+    bs->done = hyps_done(s, &bs->L, (double)cand_score[0], bs->cur_len + 1);
+    for (int b = 0; b < B; b++) wl_decoder_copy(bs->next_dec[b], bs->dec[bs->parent[b]]);
     for (int b = 0; b < B; b++) {
-        if (dec && dec[b] != dec0) wl_decoder_free(dec[b]);
-        if (next_dec && next_dec[b] != dec0) wl_decoder_free(next_dec[b]);
-        if (beam) path_free(&beam[b]);
-        if (next) path_free(&next[b]);
+        wl_decoder *d = bs->dec[b];
+        bs->dec[b] = bs->next_dec[b], bs->next_dec[b] = d;
+        path p = beam[b];
+        beam[b] = next[b], next[b] = p;
     }
-    for (int h = 0; L.h && h <= B; h++) path_free(&L.h[h].p);
-    free(dec), free(next_dec), free(beam), free(next), free(L.h), free(rows), free(btmp), free(cand_score), free(cand);
-    free(parent), free(top);
-    return st;
+    bs->cur_len++;
+    if (bs->done || bs->cur_len >= s->max_len) return beams_finish(j), WL_OK;
+    for (int b = 0; b < B; b++) bs->tokens[b] = beam[b].tok[bs->cur_len - 1];
+    j->n_feed = B, j->feed_dec = bs->dec, j->feed_tok = bs->tokens;
+    return WL_OK;
+}
+
+/* Every beam starts as the prompt; only beam 0 counts at first (beam_scores 0, -1e9, ...). */
+static wl_status beams_begin(job *j, const float *last, char *err, size_t errlen)
+{
+    const int B = j->s.o->beams, V = j->s.V, K = 2 * B;
+    beams *b = j->b = calloc(1, sizeof *b);
+    if (!b) return wl_fail(err, errlen, "beam search: out of memory"), WL_ERR_NOMEM;
+    b->dec = calloc((size_t)B, sizeof *b->dec), b->next_dec = calloc((size_t)B, sizeof *b->next_dec);
+    b->beam = calloc((size_t)B, sizeof *b->beam), b->next = calloc((size_t)B, sizeof *b->next);
+    b->L = (hyp_list){calloc((size_t)B + 1, sizeof *b->L.h), 0, B, 1e9};
+    b->rows = malloc((size_t)B * V * sizeof *b->rows), b->cand_score = malloc((size_t)K * sizeof *b->cand_score);
+    b->cand = malloc((size_t)K * sizeof *b->cand), b->parent = malloc((size_t)B * sizeof *b->parent);
+    b->tokens = malloc((size_t)B * sizeof *b->tokens), b->top = malloc((size_t)B * sizeof *b->top);
+    wl_status st = b->dec && b->next_dec && b->beam && b->next && b->L.h && b->rows && b->cand_score && b->cand &&
+                   b->parent && b->tokens && b->top ? WL_OK : WL_ERR_NOMEM;
+    for (int i = 0; !st && i < B; i++)
+        if (path_init(&b->beam[i], j->s.max_len) || path_init(&b->next[i], j->s.max_len)) st = WL_ERR_NOMEM;
+    for (int h = 0; !st && h <= B; h++)
+        if (path_init(&b->L.h[h].p, j->s.max_len)) st = WL_ERR_NOMEM;
+    if (st) return wl_fail(err, errlen, "beam search: out of memory"), st;
+    for (int i = 0; !st && i < B; i++) {
+        path_copy(&b->beam[i], &j->p, 0);
+        b->beam[i].score = i ? -1e9f : 0;
+        b->dec[i] = j->dec;
+        if (i) st = wl_decoder_fork(j->dec, &b->dec[i], err, errlen);
+        if (!st) st = wl_decoder_fork(j->dec, &b->next_dec[i], err, errlen);
+    }
+    b->cur_len = j->p.len;
+    return st ? st : beams_step(j, last, 0); /* every beam's row is the prompt's last */
 }
 
 /* ---- the public entry ------------------------------------------------------------------- */
@@ -332,24 +386,19 @@ static wl_status final_attention(wl_decoder *dec, wl_result *r, char *err, size_
     return st;
 }
 
-wl_status wl_generate(wl_model *m, const wl_gen_config *cfg, const float *enc_out, const wl_gen_opts *o,
-                      wl_result **out, char *err, size_t errlen)
+/* Checks a search's options against the model and configuration; fills in its prompt, length
+ * limit and logits processors. */
+static wl_status prepare(search *s, int beam_search, char *err, size_t errlen)
 {
-    return wl_generate_with(m, cfg, enc_out, o, o->beams > 1 && !o->forced, out, err, errlen);
-}
-
-wl_status wl_generate_with(wl_model *m, const wl_gen_config *cfg, const float *enc_out, const wl_gen_opts *o,
-                           int beam_search, wl_result **out, char *err, size_t errlen)
-{
-    *out = NULL;
-    const wl_config *c = &m->c;
-    search s = {.m = m, .cfg = cfg, .o = o, .V = c->n_vocab};
+    const wl_config *c = &s->m->c;
+    const wl_gen_config *cfg = s->cfg;
+    const wl_gen_opts *o = s->o;
     if (o->beams < 1) return wl_fail(err, errlen, "generate: beams must be at least 1"), WL_ERR_INPUT;
     if (beam_search && o->forced) return wl_fail(err, errlen, "generate: forced tokens need the single path"), WL_ERR_INPUT;
     if (cfg->is_multilingual)
         return wl_fail(err, errlen, "generate: multilingual models need language detection, which whisperlab "
                                     "does not do (English-only models only)"), WL_ERR_INPUT;
-    if (o->timestamps && (cfg->no_timestamps < 0 || cfg->timestamp_begin >= s.V))
+    if (o->timestamps && (cfg->no_timestamps < 0 || cfg->timestamp_begin >= s->V))
         return wl_fail(err, errlen, "generate: timestamps need no_timestamps_token_id in generation_config.json"),
                WL_ERR_INPUT;
     if (o->token_timestamps && cfg->n_alignment_heads == 0)
@@ -359,53 +408,140 @@ wl_status wl_generate_with(wl_model *m, const wl_gen_config *cfg, const float *e
         if (cfg->alignment_heads[2 * i] >= c->dec_layers || cfg->alignment_heads[2 * i + 1] >= c->dec_heads)
             return wl_fail(err, errlen, "generate: alignment head (%d, %d) is outside the decoder",
                            cfg->alignment_heads[2 * i], cfg->alignment_heads[2 * i + 1]), WL_ERR_INPUT;
-    if (build_prompt(&s)) return wl_fail(err, errlen, "generate: the prompt is too long"), WL_ERR_INPUT;
-    for (int i = 0; i < s.n_prompt; i++)
-        if (s.prompt[i] < 0 || s.prompt[i] >= s.V)
-            return wl_fail(err, errlen, "generate: prompt token %d is outside the vocabulary", s.prompt[i]), WL_ERR_INPUT;
+    if (build_prompt(s)) return wl_fail(err, errlen, "generate: the prompt is too long"), WL_ERR_INPUT;
+    for (int i = 0; i < s->n_prompt; i++)
+        if (s->prompt[i] < 0 || s->prompt[i] >= s->V)
+            return wl_fail(err, errlen, "generate: prompt token %d is outside the vocabulary", s->prompt[i]), WL_ERR_INPUT;
     /* max_new_tokens counts after the prompt; max_length includes it (GU:_prepare_generated_length) */
-    s.max_len = o->max_new_tokens > 0 ? s.n_prompt + o->max_new_tokens : cfg->max_length;
-    if (s.max_len > c->n_text_ctx || s.max_len <= s.n_prompt)
+    s->max_len = o->max_new_tokens > 0 ? s->n_prompt + o->max_new_tokens : cfg->max_length;
+    if (s->max_len > c->n_text_ctx || s->max_len <= s->n_prompt)
         return wl_fail(err, errlen, "generate: %d tokens (prompt %d + new) do not fit the %d-position decoder",
-                       s.max_len, s.n_prompt, c->n_text_ctx), WL_ERR_INPUT;
-    s.proc = (wl_processors){cfg, o->timestamps, s.n_prompt, s.V};
+                       s->max_len, s->n_prompt, c->n_text_ctx), WL_ERR_INPUT;
+    s->proc = (wl_processors){cfg, o->timestamps, s->n_prompt, s->V};
+    return WL_OK;
+}
 
+/* Makes the search's decoder, feeds its prompt and takes the first step. */
+static wl_status job_begin(job *j, const float *enc_out, char *err, size_t errlen)
+{
+    const search *s = &j->s;
+    j->logits = malloc((size_t)s->n_prompt * s->V * sizeof *j->logits);
+    j->row = malloc((size_t)s->V * sizeof *j->row), j->tmp = malloc((size_t)s->V * sizeof *j->tmp);
+    if (!j->logits || !j->row || !j->tmp || path_init(&j->p, s->max_len))
+        return wl_fail(err, errlen, "generate: out of memory"), WL_ERR_NOMEM;
+    wl_status st = wl_decoder_new(s->m, enc_out, &j->dec, err, errlen);
+    memcpy(j->p.tok, s->prompt, (size_t)s->n_prompt * sizeof *j->p.tok);
+    j->p.len = s->n_prompt;
+    if (!st) st = wl_decoder_feed(j->dec, j->p.tok, j->p.len, j->logits, err, errlen);
+    const float *last = j->logits + (size_t)(j->p.len - 1) * s->V; /* the prompt's last row */
+    if (!st) st = j->beam_search ? beams_begin(j, last, err, errlen) : single_step(j, last, err, errlen);
+    return st;
+}
+
+/* The finished search as a result: its tokens, steps and score, the cross-attention of its
+ * tokens and, if asked, their timestamps. */
+static wl_status job_result(job *j, wl_result **out, char *err, size_t errlen)
+{
+    const search *s = &j->s;
+    const wl_config *c = &s->m->c;
+    const wl_gen_opts *o = s->o;
     wl_result *r = calloc(1, sizeof *r);
-    path p = {0};
-    float *logits = malloc((size_t)s.n_prompt * s.V * sizeof *logits); /* the prompt's rows, then one */
-    float *row = malloc((size_t)s.V * sizeof *row), *tmp = malloc((size_t)s.V * sizeof *tmp);
-    wl_decoder *dec = NULL;
-    wl_status st = r && logits && row && tmp && !path_init(&p, s.max_len) ? WL_OK : WL_ERR_NOMEM;
-    if (st) wl_fail(err, errlen, "generate: out of memory");
-    if (!st) st = wl_decoder_new(m, enc_out, &dec, err, errlen);
-    if (!st) {
-        memcpy(p.tok, s.prompt, (size_t)s.n_prompt * sizeof *p.tok);
-        p.len = s.n_prompt;
-        st = beam_search ? run_beams(&s, dec, &p, logits, err, errlen)
-                         : run_single(&s, dec, &p, logits, row, tmp, err, errlen);
-    }
-    if (!st) {
-        r->n_tokens = p.len, r->n_prompt = s.n_prompt, r->n_steps = p.len - s.n_prompt;
-        r->tokens = p.tok, r->steps = p.steps, p.tok = NULL, p.steps = NULL;
-        /* beam: sequences_scores (a forced path scored as a finished beam); greedy: the mean log-prob */
-        int n = r->n_steps > 0 ? r->n_steps : 1;
-        if (beam_search) r->score = (double)p.score;
-        else if (o->beams > 1) r->score = (float)hyp_score(&s, (double)p.score, n);
-        else r->score = (double)p.score / n;
-        r->layers = c->dec_layers, r->heads = c->dec_heads, r->n_audio_ctx = c->n_audio_ctx;
-        st = final_attention(dec, r, err, errlen);
-    }
+    if (!r) return wl_fail(err, errlen, "generate: out of memory"), WL_ERR_NOMEM;
+    path *p = &j->p;
+    r->n_tokens = p->len, r->n_prompt = s->n_prompt, r->n_steps = p->len - s->n_prompt;
+    r->tokens = p->tok, r->steps = p->steps, p->tok = NULL, p->steps = NULL;
+    /* beam: sequences_scores (a forced path scored as a finished beam); greedy: the mean log-prob */
+    int n = r->n_steps > 0 ? r->n_steps : 1;
+    if (j->beam_search) r->score = (double)p->score;
+    else if (o->beams > 1) r->score = (float)hyp_score(s, (double)p->score, n);
+    else r->score = (double)p->score / n;
+    r->layers = c->dec_layers, r->heads = c->dec_heads, r->n_audio_ctx = c->n_audio_ctx;
+    wl_status st = final_attention(j->dec, r, err, errlen);
     if (!st && o->token_timestamps) {
         r->token_time = malloc((size_t)r->n_tokens * sizeof *r->token_time);
         double per_pos = (double)c->n_samples / c->n_audio_ctx / WL_SAMPLE_RATE; /* 0.02 s for tiny.en */
         if (!r->token_time || wl_token_timestamps(r->cross_attn, r->n_tokens - 1, r->layers, r->heads,
-                                                  r->n_audio_ctx, cfg, o->num_frames, per_pos, r->token_time))
+                                                  r->n_audio_ctx, s->cfg, o->num_frames, per_pos, r->token_time))
             st = WL_ERR_NOMEM, wl_fail(err, errlen, "generate: out of memory");
     }
-    wl_decoder_free(dec);
-    path_free(&p);
-    free(logits), free(row), free(tmp);
     if (st) wl_result_free(r);
     else *out = r;
     return st;
+}
+
+static void job_free(job *j)
+{
+    beams_free(j);
+    wl_decoder_free(j->dec);
+    path_free(&j->p);
+    free(j->logits), free(j->row), free(j->tmp);
+}
+
+/* Runs n searches in lockstep: each step feeds the rows every unfinished search asks for as one
+ * batch (wl_decoder_feed_many: each row's numbers as if fed alone) and hands each search its
+ * rows of logits. beam_search[i] chooses search i's path (NULL: by its options). */
+static wl_status generate_many(wl_model *m, const wl_gen_config *cfg, const float *const *enc_out,
+                               const wl_gen_opts *o, const int *beam_search, int n, wl_result **out, char *err,
+                               size_t errlen)
+{
+    const int V = m->c.n_vocab;
+    for (int i = 0; i < n; i++) out[i] = NULL;
+    if (n < 1) return wl_fail(err, errlen, "generate: %d searches to run", n), WL_ERR_INPUT;
+    job *jobs = calloc((size_t)n, sizeof *jobs);
+    if (!jobs) return wl_fail(err, errlen, "generate: out of memory"), WL_ERR_NOMEM;
+    wl_status st = WL_OK;
+    int rows = 0; /* the most rows a step can ask for */
+    for (int i = 0; !st && i < n; i++) {
+        job *j = &jobs[i];
+        j->s = (search){.m = m, .cfg = cfg, .o = &o[i], .V = V};
+        j->beam_search = beam_search ? beam_search[i] : o[i].beams > 1 && !o[i].forced;
+        st = prepare(&j->s, j->beam_search, err, errlen);
+        rows += j->beam_search ? o[i].beams : 1;
+    }
+    for (int i = 0; !st && i < n; i++) st = job_begin(&jobs[i], enc_out[i], err, errlen);
+    wl_decoder **decs = malloc((size_t)rows * sizeof *decs);
+    int32_t *tokens = malloc((size_t)rows * sizeof *tokens);
+    float *logits = malloc((size_t)rows * V * sizeof *logits);
+    if (!st && (!decs || !tokens || !logits)) st = WL_ERR_NOMEM, wl_fail(err, errlen, "generate: out of memory");
+    while (!st) {
+        int total = 0;
+        for (int i = 0; i < n; i++)
+            for (int k = 0; k < jobs[i].n_feed; k++)
+                decs[total] = jobs[i].feed_dec[k], tokens[total++] = jobs[i].feed_tok[k];
+        if (!total) break;
+        st = wl_decoder_feed_many(decs, tokens, total, logits, err, errlen);
+        total = 0;
+        for (int i = 0; !st && i < n; i++) {
+            job *j = &jobs[i];
+            int k = j->n_feed;
+            const float *x = logits + (size_t)total * V;
+            if (k) st = j->beam_search ? beams_step(j, x, (size_t)V) : single_step(j, x, err, errlen);
+            total += k;
+        }
+    }
+    for (int i = 0; !st && i < n; i++) st = job_result(&jobs[i], &out[i], err, errlen);
+    for (int i = 0; i < n; i++) {
+        job_free(&jobs[i]);
+        if (st) wl_result_free(out[i]), out[i] = NULL;
+    }
+    free(jobs), free(decs), free(tokens), free(logits);
+    return st;
+}
+
+wl_status wl_generate(wl_model *m, const wl_gen_config *cfg, const float *enc_out, const wl_gen_opts *o,
+                      wl_result **out, char *err, size_t errlen)
+{
+    return generate_many(m, cfg, &enc_out, o, NULL, 1, out, err, errlen);
+}
+
+wl_status wl_generate_many(wl_model *m, const wl_gen_config *cfg, const float *const *enc_out,
+                           const wl_gen_opts *opts, int n, wl_result **out, char *err, size_t errlen)
+{
+    return generate_many(m, cfg, enc_out, opts, NULL, n, out, err, errlen);
+}
+
+wl_status wl_generate_with(wl_model *m, const wl_gen_config *cfg, const float *enc_out, const wl_gen_opts *o,
+                           int beam_search, wl_result **out, char *err, size_t errlen)
+{
+    return generate_many(m, cfg, &enc_out, o, &beam_search, 1, out, err, errlen);
 }

@@ -134,26 +134,53 @@ __attribute__((target_clones("avx2", "default"))) void wl_softmax_row(float *x, 
     for (; i < n; i++) x[i] *= inv[0];
 }
 
-/* dot(a, b) over n: four 8-lane partial sums over 32-float steps, the 8-float steps into the
- * first, then a fixed reduction and the scalar tail (the same order for every call with n). */
-INLINE float dot(const float *a, const float *b, int n)
+/* A tile of products: out[t * ldo] = W . x[t] for t < NT, each over n with two eight-lane
+ * accumulators (the even and the odd 8-float steps), a fixed reduction, then the scalar tail.
+ * Every tile size sums a pair in this same order, so a result depends only on its two vectors.
+ * A W chunk is loaded once for NT rows. */
+INLINE void tile(float *out, int64_t ldo, const float *W, const float *x, int64_t ldx, int n, const int NT)
 {
-    v8f s0 = SPLAT(0.0f), s1 = s0, s2 = s0, s3 = s0, x, y;
+    v8f acc[4][2], w, v;
+#pragma GCC unroll 4
+    for (int b = 0; b < NT; b++) acc[b][0] = acc[b][1] = SPLAT(0.0f);
     int i = 0;
-#define STEP(s, off) (memcpy(&x, a + i + (off), sizeof x), memcpy(&y, b + i + (off), sizeof y), s += x * y)
-    for (; i + 32 <= n; i += 32) STEP(s0, 0), STEP(s1, 8), STEP(s2, 16), STEP(s3, 24);
-    for (; i + 8 <= n; i += 8) STEP(s0, 0);
-#undef STEP
-    v8f s = (s0 + s1) + (s2 + s3);
-    float r = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
-    for (; i < n; i++) r += a[i] * b[i];
-    return r;
+    for (; i + 16 <= n; i += 16) {
+        __builtin_prefetch(W + i + 512); /* the rows after: memory runs ahead of the products */
+#pragma GCC unroll 2
+        for (int k = 0; k < 2; k++) {
+            memcpy(&w, W + i + 8 * k, sizeof w);
+#pragma GCC unroll 4
+            for (int b = 0; b < NT; b++) memcpy(&v, x + b * ldx + i + 8 * k, sizeof v), acc[b][k] += w * v;
+        }
+    }
+    if (i + 8 <= n) {
+        memcpy(&w, W + i, sizeof w);
+#pragma GCC unroll 4
+        for (int b = 0; b < NT; b++) memcpy(&v, x + b * ldx + i, sizeof v), acc[b][0] += w * v;
+        i += 8;
+    }
+#pragma GCC unroll 4
+    for (int b = 0; b < NT; b++) {
+        v8f s = acc[b][0] + acc[b][1];
+        float r = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+        for (int k = i; k < n; k++) r += W[k] * x[b * ldx + k];
+        out[b * ldo] = r;
+    }
 }
 
-__attribute__((target_clones("avx2", "default"))) void wl_vmatvec(float *out, const float *W, int64_t ldw,
-                                                                  const float *x, int rows, int n)
+__attribute__((target_clones("avx2", "default"))) void wl_vmatmul(float *out, int64_t ldo, const float *W,
+                                                                  int64_t ldw, const float *x, int64_t ldx,
+                                                                  int T, int rows, int n)
 {
-    for (int r = 0; r < rows; r++) out[r] = dot(W + r * ldw, x, n);
+    for (int o = 0; o < rows; o++, W += ldw, out++) { /* a row of W stays in L1 while every x passes */
+        int t = 0;
+        for (; t + 4 <= T; t += 4) tile(out + t * ldo, ldo, W, x + t * ldx, ldx, n, 4);
+        switch (T - t) {
+        case 3: tile(out + t * ldo, ldo, W, x + t * ldx, ldx, n, 3); break;
+        case 2: tile(out + t * ldo, ldo, W, x + t * ldx, ldx, n, 2); break;
+        case 1: tile(out + t * ldo, ldo, W, x + t * ldx, ldx, n, 1); break;
+        }
+    }
 }
 
 __attribute__((target_clones("avx2", "default"))) void wl_vvecmat(float *out, const float *s, const float *V,

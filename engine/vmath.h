@@ -18,10 +18,12 @@ void wl_verf(float *y, const float *x, int64_t n);
 /* In-place softmax of one row: max, then exp and sum in one pass, then the scale. */
 void wl_softmax_row(float *x, int n);
 
-/* out[r] = W[r] . x for rows r of W (row r at W + r * ldw), each over n: the few-row matrix
- * products of a generation step, where W is read from memory once and sgemm would repack it.
- * Each result depends only on its row and x, in a fixed order (never on threads or batch). */
-void wl_vmatvec(float *out, const float *W, int64_t ldw, const float *x, int rows, int n);
+/* out[t * ldo + r] = W[r] . x[t] for rows r of W (row r at W + r * ldw) and T vectors x[t] (at
+ * x + t * ldx), each over n: the few-row matrix products of generation steps and beams, where W
+ * is read from memory once and sgemm would repack it. Each result depends only on its two
+ * vectors, in a fixed order (never on T, threads or batch). */
+void wl_vmatmul(float *out, int64_t ldo, const float *W, int64_t ldw, const float *x, int64_t ldx, int T, int rows,
+                int n);
 /* out[j] = sum over k < rows of s[k] * V[k * ldv + j], for j < n, keys in order: attention's
  * weighted values for one query. */
 void wl_vvecmat(float *out, const float *s, const float *V, int64_t ldv, int rows, int n);

@@ -96,8 +96,10 @@ int wl_decoder_pos(const wl_decoder *dec);
  * n = 1 is one generation step; n = T from pos 0 is teacher forcing. */
 wl_status wl_decoder_feed(wl_decoder *dec, const int32_t *tokens, int n, float *logits, char *err,
                           size_t errlen);
-/* Feeds tokens[i] to decs[i] for i < n_dec (decoders of one model, e.g. the beams of a beam
- * search) and writes their logits [n_dec, n_vocab] with one matrix product. */
+/* Feeds tokens[i] to decs[i] for i < n_dec (decoders of one model: the beams of a beam search,
+ * or several searches, over one clip or several) and writes their logits [n_dec, n_vocab],
+ * reading the weights once per 16 rows. Each row's results are bitwise those of feeding it
+ * alone: the batch changes the speed, never the numbers. */
 wl_status wl_decoder_feed_many(wl_decoder **decs, const int32_t *tokens, int n_dec, float *logits, char *err,
                                size_t errlen);
 
@@ -177,6 +179,12 @@ typedef struct {
 /* Decodes one encoder output as HF's generate() does for a short-form clip. */
 wl_status wl_generate(wl_model *model, const wl_gen_config *cfg, const float *enc_out,
                       const wl_gen_opts *opts, wl_result **out, char *err, size_t errlen);
+/* Runs n searches together, search i over enc_out[i] with opts[i] (say greedy, timestamps and
+ * beam search over one clip): every step feeds all of their rows through the decoder as one
+ * batch, so the weights are read once per step instead of once per search. results[i] is
+ * bitwise what wl_generate(model, cfg, enc_out[i], &opts[i]) gives. */
+wl_status wl_generate_many(wl_model *model, const wl_gen_config *cfg, const float *const *enc_out,
+                           const wl_gen_opts *opts, int n, wl_result **results, char *err, size_t errlen);
 void wl_result_free(wl_result *r);
 
 /* Token-level timestamps from cross-attention rows [n_rows][layers][heads][n_audio_ctx] (rows

@@ -63,9 +63,8 @@ static int parse(int argc, char **argv, options *o)
 }
 
 /* Seconds spent per stage over the run. */
-enum { T_AUDIO, T_MEL, T_ENCODE, T_GREEDY, T_STAMPED, T_BEAM, T_ANALYSE, T_COUNT };
-static const char *const STAGE_NAMES[T_COUNT] = {"audio", "mel", "encoder", "greedy", "greedy_timestamps",
-                                                 "beam", "analysis_and_heatmaps"};
+enum { T_AUDIO, T_MEL, T_ENCODE, T_DECODE, T_ANALYSE, T_COUNT };
+static const char *const STAGE_NAMES[T_COUNT] = {"audio", "mel", "encoder", "decode", "analysis_and_heatmaps"};
 
 typedef struct {
     cJSON *transcriptions, *tokens, *wer, *confidence, *timestamps, *monotonicity, *grammar, *beams;
@@ -106,16 +105,16 @@ static int run_clip(const wl_session *s, const options *o, const cJSON *spec, in
     if (wl_encode(s->model, mel, enc, err, errlen)) goto done;
     t[T_ENCODE] += now() - t0, t0 = now();
     c.enc = enc;
-    wl_gen_opts g = {.beams = 1, .max_new_tokens = o->max_new, .token_timestamps = s->cfg.n_alignment_heads > 0,
-                     .num_frames = (int)(c.n_samples / WL_HOP)};
-    if (wl_generate(s->model, &s->cfg, enc, &g, &c.greedy, err, errlen)) goto done;
-    t[T_GREEDY] += now() - t0, t0 = now();
-    g.timestamps = s->cfg.no_timestamps >= 0, g.token_timestamps = 0;
-    if (wl_generate(s->model, &s->cfg, enc, &g, &c.stamped, err, errlen)) goto done;
-    t[T_STAMPED] += now() - t0, t0 = now();
-    g.timestamps = 0, g.beams = o->beams;
-    if (wl_generate(s->model, &s->cfg, enc, &g, &c.beam, err, errlen)) goto done;
-    t[T_BEAM] += now() - t0, t0 = now();
+    /* greedy (with DTW token times), greedy with timestamps and beam search, stepped together */
+    const wl_gen_opts g[3] = {{.beams = 1, .max_new_tokens = o->max_new, .token_timestamps = s->cfg.n_alignment_heads > 0,
+                               .num_frames = (int)(c.n_samples / WL_HOP)},
+                              {.beams = 1, .max_new_tokens = o->max_new, .timestamps = s->cfg.no_timestamps >= 0},
+                              {.beams = o->beams, .max_new_tokens = o->max_new}};
+    const float *encs[3] = {enc, enc, enc};
+    wl_result *r[3];
+    if (wl_generate_many(s->model, &s->cfg, encs, g, 3, r, err, errlen)) goto done;
+    c.greedy = r[0], c.stamped = r[1], c.beam = r[2];
+    t[T_DECODE] += now() - t0, t0 = now();
 
     int grid = o->grid_clip ? !strcmp(o->grid_clip, c.id) : cJSON_GetArraySize(out->transcriptions) == 0;
     cJSON *conf = lab_confidence(s, &c, err, errlen), *att = conf ? lab_attention(s, &c, o->out, grid, err, errlen) : NULL;

@@ -191,29 +191,49 @@ static void compare_cross_attention(const wl_result *r, const wl_st_file *f, con
     free(full);
 }
 
-static void run_mode(int mi, const float *enc, const wl_st_file *f, const char *clip, int lab_clip)
+/* A mode's search on one clip: HF's tokens, the engine's free run and its run forced along
+ * HF's tokens (the same result when they agree). */
+typedef struct {
+    int on;
+    const int32_t *want;
+    int n_want, n_steps, n_prompt;
+    wl_gen_opts o;
+    wl_result *free_run, *forced;
+} mode_run;
+
+/* Runs the modes that are on and share early_stopping together (wl_generate_many: their
+ * steps in one batch, each result as if alone); forced: the forced runs of the modes whose
+ * free run left HF's sequence. */
+static void run_group(mode_run *runs, const float *enc, const char *clip, int early, int forced)
+{
+    wl_gen_opts o[N_MODES];
+    const float *encs[N_MODES];
+    int idx[N_MODES], n = 0;
+    for (int m = 0; m < N_MODES; m++) {
+        mode_run *r = &runs[m];
+        if (!r->on || MODES[m].early_stopping != early || (forced && r->forced)) continue;
+        o[n] = r->o, encs[n] = enc, idx[n++] = m;
+        if (forced) o[n - 1].forced = r->want + r->n_prompt, o[n - 1].n_forced = r->n_steps;
+    }
+    if (!n) return;
+    wl_gen_config cfg = CFG; /* a shallow copy: only the flag differs */
+    cfg.early_stopping = early ? 1 : CFG.early_stopping;
+    wl_result *res[N_MODES];
+    if (wl_generate_many(M, &cfg, encs, o, n, res, err, sizeof err)) fail_msg("clip %s: %s", clip, err);
+    for (int i = 0; i < n; i++) *(forced ? &runs[idx[i]].forced : &runs[idx[i]].free_run) = res[i];
+}
+
+static void run_mode(int mi, mode_run *r, const wl_st_file *f, const char *clip, int lab_clip)
 {
     const char *mode = MODES[mi].name;
     mode_count *c = &COUNT[mi];
-    const wl_st_tensor *tt = tensor(f, mode, "tokens");
-    const int32_t *want = tt->data;
-    const int n_want = (int)tt->shape[0], n_steps = (int)tensor(f, mode, "logprob")->shape[0];
-    const int n_prompt = n_want - n_steps;
-    wl_gen_opts o = {.beams = MODES[mi].beam ? BEAMS : 1, .timestamps = MODES[mi].timestamps,
-                     .max_new_tokens = MAX_NEW, .token_timestamps = mi == 0};
-    wl_result *free_run, *forced;
-    wl_gen_config cfg = CFG; /* a shallow copy: only the flag differs */
-    cfg.early_stopping = MODES[mi].early_stopping ? 1 : CFG.early_stopping;
-    if (wl_generate(M, &cfg, enc, &o, &free_run, err, sizeof err)) fail_msg("clip %s %s: %s", clip, mode, err);
+    const int32_t *want = r->want;
+    const int n_want = r->n_want, n_steps = r->n_steps, n_prompt = r->n_prompt;
+    wl_result *free_run = r->free_run, *forced = r->forced;
     assert_int_equal(free_run->n_prompt, n_prompt);
     assert_memory_equal(free_run->tokens, want, (size_t)n_prompt * sizeof *want);
     c->clips++, c->steps += n_steps;
-    int equal = free_run->n_tokens == n_want && !memcmp(free_run->tokens, want, (size_t)n_want * sizeof *want);
-    /* Teacher-forced on HF's tokens; when the engine chose them all itself, that is the free run
-     * (the forced path records exactly what the search records: checked in test_decode_props). */
-    o.forced = want + n_prompt, o.n_forced = n_steps;
-    if (equal) forced = free_run;
-    else if (wl_generate(M, &cfg, enc, &o, &forced, err, sizeof err)) fail_msg("clip %s %s forced: %s", clip, mode, err);
+    int equal = forced == free_run;
     int first_diff = n_prompt;
     while (first_diff < n_want && first_diff < free_run->n_tokens && free_run->tokens[first_diff] == want[first_diff])
         first_diff++;
@@ -269,6 +289,34 @@ static void run_mode(int mi, const float *enc, const wl_st_file *f, const char *
     wl_result_free(free_run);
 }
 
+/* Every mode on one clip: the free runs, then forced runs where they left HF's sequence (when
+ * the engine chose HF's tokens itself, the forced run is the free run: the forced path records
+ * exactly what the search records, checked in test_decode_props). */
+static void run_modes(const float *enc, const wl_st_file *f, const char *clip, int lab_clip)
+{
+    mode_run runs[N_MODES] = {0};
+    for (int m = 0; m < N_MODES; m++) {
+        mode_run *r = &runs[m];
+        r->on = !MODES[m].early_stopping || HAS_EARLY;
+        if (!r->on) continue;
+        const wl_st_tensor *tt = tensor(f, MODES[m].name, "tokens");
+        r->want = tt->data, r->n_want = (int)tt->shape[0];
+        r->n_steps = (int)tensor(f, MODES[m].name, "logprob")->shape[0], r->n_prompt = r->n_want - r->n_steps;
+        r->o = (wl_gen_opts){.beams = MODES[m].beam ? BEAMS : 1, .timestamps = MODES[m].timestamps,
+                             .max_new_tokens = MAX_NEW, .token_timestamps = m == 0};
+    }
+    for (int early = 0; early < 2; early++) run_group(runs, enc, clip, early, 0);
+    for (int m = 0; m < N_MODES; m++) {
+        mode_run *r = &runs[m];
+        if (r->on && r->free_run->n_tokens == r->n_want &&
+            !memcmp(r->free_run->tokens, r->want, (size_t)r->n_want * sizeof *r->want))
+            r->forced = r->free_run;
+    }
+    for (int early = 0; early < 2; early++) run_group(runs, enc, clip, early, 1);
+    for (int m = 0; m < N_MODES; m++)
+        if (runs[m].on) run_mode(m, &runs[m], f, clip, lab_clip);
+}
+
 static void test_decoding_matches_hf(void **state)
 {
     (void)state;
@@ -285,8 +333,7 @@ static void test_decoding_matches_hf(void **state)
         if (wl_golden_open_clip(&G, id, &f, err, sizeof err)) fail_msg("%s", err);
         float *enc = encode_clip(wav);
         int staged = wl_st_find(&f, "cross_attn.0") != NULL; /* lab and edge clips */
-        for (int m = 0; m < N_MODES; m++)
-            if (!MODES[m].early_stopping || HAS_EARLY) run_mode(m, enc, &f, id, staged);
+        run_modes(enc, &f, id, staged);
         free(enc);
         wl_st_close(&f);
         clips++;

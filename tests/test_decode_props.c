@@ -3,6 +3,8 @@
  * - token timestamps lie inside the clip and never decrease (real generation on lab clips);
  * - the beam-search code with one beam gives greedy's tokens; the forced path records exactly
  *   what the search recorded;
+ * - searches run together (wl_generate_many: over one clip or several, more rows than one batch
+ *   holds, ending at different steps) give bitwise what each gives alone;
  * - the timestamp rules never let an unpaired or decreasing timestamp through, on random
  *   logits over many seeds; with or without timestamps, never a suppressed token, and never a
  *   begin-suppressed one first;
@@ -205,6 +207,56 @@ static void test_one_beam_is_greedy_and_forced_path_is_the_search(void **state)
            N_CLIPS);
 }
 
+static void same_result(const wl_result *a, const wl_result *b, const char *what)
+{
+    if (a->n_tokens != b->n_tokens || memcmp(a->tokens, b->tokens, (size_t)a->n_tokens * sizeof *a->tokens))
+        fail_msg("%s: other tokens together than alone", what);
+    if (memcmp(a->steps, b->steps, (size_t)a->n_steps * sizeof *a->steps) || a->score != b->score)
+        fail_msg("%s: other step records or score together than alone", what);
+    size_t attn = (size_t)(a->n_tokens - 1) * a->layers * a->heads * a->n_audio_ctx;
+    if (memcmp(a->cross_attn, b->cross_attn, attn * sizeof *a->cross_attn) || !a->token_time != !b->token_time ||
+        (a->token_time && memcmp(a->token_time, b->token_time, (size_t)a->n_tokens * sizeof *a->token_time)))
+        fail_msg("%s: other cross-attention or token timestamps together than alone", what);
+}
+
+static void test_searches_together_are_each_alone(void **state)
+{
+    (void)state;
+    enum { PER_CLIP = 5, CLIPS_TOGETHER = 3, N = PER_CLIP * CLIPS_TOGETHER };
+    wl_gen_opts o[N];
+    const float *enc[N];
+    int rows = 0;
+    for (int c = 0; c < CLIPS_TOGETHER; c++) {
+        int frames;
+        float *e = clip_enc((size_t)c, &frames);
+        const wl_gen_opts per_clip[PER_CLIP] = {
+            {.beams = 1, .max_new_tokens = 20, .token_timestamps = 1, .num_frames = frames},
+            {.beams = 1, .timestamps = 1, .max_new_tokens = 8 + 4 * c},
+            {.beams = 5, .max_new_tokens = 16},
+            {.beams = 3, .timestamps = 1, .max_new_tokens = 12 - 2 * c},
+            {.beams = 2, .max_new_tokens = 6, .forced = CFG.prompt, .n_forced = 1}}; /* any tokens will do */
+        for (int i = 0; i < PER_CLIP; i++) {
+            o[c * PER_CLIP + i] = per_clip[i], enc[c * PER_CLIP + i] = e;
+            rows += per_clip[i].forced || per_clip[i].beams == 1 ? 1 : per_clip[i].beams;
+        }
+    }
+    for (int n = 1; n <= N; n += N - 1) { /* one clip's searches; all three clips' at once */
+        int from = n == 1 ? 2 : 0, count = n == 1 ? 3 : N; /* one clip: beam search with its neighbours */
+        wl_result *together[N];
+        if (wl_generate_many(M, &CFG, enc + from, o + from, count, together, err, sizeof err)) fail_msg("%s", err);
+        for (int i = 0; i < count; i++) {
+            wl_result *alone;
+            char what[64];
+            snprintf(what, sizeof what, "search %d of %d", from + i, count);
+            if (wl_generate(M, &CFG, enc[from + i], &o[from + i], &alone, err, sizeof err)) fail_msg("%s", err);
+            same_result(together[i], alone, what);
+            wl_result_free(alone), wl_result_free(together[i]);
+        }
+    }
+    printf("  %d searches over %d clips (%d rows a step at first) together: each bitwise as alone\n", N,
+           CLIPS_TOGETHER, rows);
+}
+
 static int in_list(const int32_t *ids, int n, int32_t id)
 {
     for (int i = 0; i < n; i++)
@@ -358,6 +410,7 @@ int main(void)
         cmocka_unit_test(test_token_timestamps_recover_planted_alignment),
         cmocka_unit_test(test_token_timestamps_inside_clip_and_monotone),
         cmocka_unit_test(test_one_beam_is_greedy_and_forced_path_is_the_search),
+        cmocka_unit_test(test_searches_together_are_each_alone),
         cmocka_unit_test(test_processors_on_random_logits),
         cmocka_unit_test(test_greedy_ties_take_the_lowest_id),
     };

@@ -2,7 +2,7 @@
  * polynomial is within 1), erf within 2e-7 absolute and 1e-6 relative (measured 1.4e-7 and
  * 2.6e-7), exp(-inf) = 0 exactly (the causal mask), a softmax row sums to 1 and keeps the order
  * of its inputs; lengths that are not multiples of eight take the same path.
- * The few-row products (wl_vmatvec, wl_vvecmat) against double sums for every length 0..100 and
+ * The few-row products (wl_vmatmul, wl_vvecmat) against double sums for every length 0..100 and
  * strides wider than the row: float32 accumulation of n terms stays within n * 2^-24 of the sum
  * of |terms| (each of the n additions rounds once), which the check uses as its bound. */
 #include "../engine/vmath.h"
@@ -101,21 +101,32 @@ static float rnd(uint32_t *s)
 static void test_few_row_products(void **state)
 {
     (void)state;
-    enum { ROWS = 37, LD = 131 };
+    enum { ROWS = 37, LD = 131, XS = 9 };
     uint32_t seed = 7;
-    float *W = malloc(ROWS * LD * sizeof *W), x[LD], out[LD], s[ROWS];
+    float *W = malloc(ROWS * LD * sizeof *W), x[XS * LD], out[LD], outs[XS * ROWS], s[ROWS];
     for (int i = 0; i < ROWS * LD; i++) W[i] = rnd(&seed);
-    for (int i = 0; i < LD; i++) x[i] = rnd(&seed);
+    for (int i = 0; i < XS * LD; i++) x[i] = rnd(&seed);
     for (int i = 0; i < ROWS; i++) s[i] = rnd(&seed);
     double worst = 0;
     for (int n = 0; n <= 100; n++) {
-        wl_vmatvec(out, W, LD, x, ROWS, n); /* rows of W against x */
-        for (int r = 0; r < ROWS; r++) {
-            double ref = 0, mag = 0;
-            for (int i = 0; i < n; i++) ref += (double)W[r * LD + i] * x[i], mag += fabs((double)W[r * LD + i] * x[i]);
-            double bound = (n + 1) * mag * 0x1p-24;
-            if (fabs(out[r] - ref) > bound) fail_msg("wl_vmatvec n=%d row %d: %.9g, exact %.9g", n, r, out[r], ref);
-            if (mag > 0) worst = fmax(worst, fabs(out[r] - ref) / bound);
+        for (int T = 1; T <= XS; T++) { /* rows of W against T vectors: every tile shape */
+            wl_vmatmul(outs, ROWS, W, LD, x, LD, T, ROWS, n);
+            for (int t = 0; t < T; t++)
+                for (int r = 0; r < ROWS; r++) {
+                    const float *xt = x + t * LD, got = outs[t * ROWS + r];
+                    double ref = 0, mag = 0;
+                    for (int i = 0; i < n; i++)
+                        ref += (double)W[r * LD + i] * xt[i], mag += fabs((double)W[r * LD + i] * xt[i]);
+                    double bound = (n + 1) * mag * 0x1p-24;
+                    if (fabs(got - ref) > bound)
+                        fail_msg("wl_vmatmul n=%d T=%d row %d x %d: %.9g, exact %.9g", n, T, r, t, got, ref);
+                    if (mag > 0) worst = fmax(worst, fabs(got - ref) / bound);
+                    /* the same pair alone: the same bits, whatever the tile it came in */
+                    float alone;
+                    wl_vmatmul(&alone, 1, W + r * LD, LD, xt, LD, 1, 1, n);
+                    if (memcmp(&alone, &got, sizeof got))
+                        fail_msg("wl_vmatmul n=%d T=%d row %d x %d: %.9g in a tile, %.9g alone", n, T, r, t, got, alone);
+                }
         }
         wl_vvecmat(out, s, W, LD, ROWS, n); /* s-weighted sum of the rows, column by column */
         for (int j = 0; j < n; j++) {
