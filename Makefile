@@ -162,7 +162,7 @@ header-check: | $(DEPS_STAMP)
 valgrind: $(BUILD)/whisperlab micro ## the whisperlab command under valgrind memcheck (info, transcribe, dump)
 	@bash ci/valgrind.sh $(BUILD)/whisperlab $(MICRO)
 
-mutants: ## plant 60 known bugs one at a time; each must be caught at its own stage or test (~20 min)
+mutants: ## plant every known bug (ci/mutants.sh) one at a time; each must be caught at its own stage or test (~20 min)
 	@bash ci/mutants.sh
 
 # Where the time goes: perf's sampling profile of a 1-thread bench on the synthetic tiny.en (the

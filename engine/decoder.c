@@ -15,7 +15,7 @@ struct wl_decoder {
     wl_model *m;
     int pos;       /* tokens fed so far */
     float **k_self, **v_self;   /* per layer (n_text_ctx, d) */
-    float **k_cross, **v_cross; /* per layer (n_audio_ctx, d) */
+    float **k_cross, **v_cross; /* per layer (d, n_audio_ctx): channel-major (wl_cross_attention) */
     int owns_cross;             /* 1: its own; 2: the model's cache (counted in its users); 0: a fork's,
                                    belonging to the decoder it came from */
     float *xattn;               /* (dec_layers, H, xattn_n, n_audio_ctx): the last feed's cross-attention */
@@ -43,7 +43,7 @@ static float **alloc_layers(int L, int64_t n)
  * audio recomputes it, in place when no live decoder uses it, else privately. */
 struct wl_cross_cache {
     float *enc;         /* (n_audio_ctx, d): the encoder output it was computed from */
-    float **k, **v;     /* per layer (n_audio_ctx, d) */
+    float **k, **v;     /* per layer (d, n_audio_ctx) */
     int users;          /* live decoders (not forks) using it */
     int valid;
 };
@@ -77,15 +77,15 @@ typedef struct {
 } cross_job;
 
 /* Cross K/V of audio positions [s0, s1) for every layer: they depend only on the audio, so once
- * per clip. */
+ * per clip. Channel-major: columns [s0, s1) of each (d, n_audio_ctx) matrix. */
 static void cross_rows(void *p, int s0, int s1)
 {
     const cross_job *j = p;
-    const int C = j->m->c.d_model;
-    const int64_t o = (int64_t)s0 * C;
+    const int C = j->m->c.d_model, S = j->m->c.n_audio_ctx;
+    const float *in = j->enc_out + (int64_t)s0 * C;
     for (int l = 0; l < j->m->c.dec_layers; l++) {
-        wl_linear(j->k[l] + o, j->enc_out + o, j->m->dec[l].cross.k, s1 - s0, C, C);
-        wl_linear(j->v[l] + o, j->enc_out + o, j->m->dec[l].cross.v, s1 - s0, C, C);
+        wl_linear_cm(j->k[l] + s0, S, in, j->m->dec[l].cross.k, s1 - s0, C, C);
+        wl_linear_cm(j->v[l] + s0, S, in, j->m->dec[l].cross.v, s1 - s0, C, C);
     }
 }
 
@@ -274,11 +274,11 @@ static wl_status forward(wl_decoder **decs, int n_dec, const int32_t *tokens, in
         /* Cross-attention over the audio: probs [H, n, S]. */
         wl_layernorm(x, h, L->cross_ln, n, C);
         wl_query(q, x, L->cross.q, n, C, H);
-        if (shared) wl_attention(a, probs, q, decs[0]->k_cross[l], decs[0]->v_cross[l], n, S, C, H, -1);
+        if (shared) wl_cross_attention(a, probs, q, decs[0]->k_cross[l], decs[0]->v_cross[l], n, S, C, H);
         else
             for (int i = 0; i < n; i++) /* separate encoder outputs: one row at a time */
-                wl_attention(a + (int64_t)i * C, probs + (int64_t)i * H * S, q + (int64_t)i * C, DEC(i)->k_cross[l],
-                             DEC(i)->v_cross[l], 1, S, C, H, -1);
+                wl_cross_attention(a + (int64_t)i * C, probs + (int64_t)i * H * S, q + (int64_t)i * C,
+                                   DEC(i)->k_cross[l], DEC(i)->v_cross[l], 1, S, C, H);
         for (int i = 0; i < n; i++) /* into each decoder's [L][H][rows][S] */
             for (int hd = 0; hd < H; hd++) {
                 const float *row = shared ? probs + ((int64_t)hd * n + i) * S : probs + ((int64_t)i * H + hd) * S;

@@ -2,6 +2,7 @@
  * comment (transformers/generation/logits_process.py), in the order GW:_retrieve_logit_processors
  * builds them: begin-suppress, suppress, timestamp rules. */
 #include "logits_process.h"
+#include "vmath.h"
 
 #include <math.h>
 
@@ -18,12 +19,9 @@ static void forbid_list(float *scores, const int32_t *ids, int n, int n_vocab)
 
 void wl_log_softmax(float *x, int n)
 {
-    float max = -INFINITY;
-    for (int i = 0; i < n; i++) max = x[i] > max ? x[i] : max;
+    float max = wl_vmax(x, n);
     if (max == -INFINITY) return;
-    double sum = 0; /* expf: float32, as torch's log_softmax; the sum in double */
-    for (int i = 0; i < n; i++) sum += expf(x[i] - max);
-    double lse = max + log(sum);
+    double lse = max + log(wl_vsum_exp(x, n, max)); /* exp in float32, as torch's log_softmax; the sum in double */
     for (int i = 0; i < n; i++) x[i] = (float)((double)x[i] - lse);
 }
 

@@ -6,6 +6,7 @@
  * peak, where it differs from the exact value by up to ~2e-5; we give the exact value. */
 #include "whisperlab.h"
 #include "mel.h"
+#include "parallel.h"
 #include "util.h"
 
 #include <fftw3.h> /* before cblas.h, which pulls in complex.h and would change fftwf_complex */
@@ -36,6 +37,21 @@ void wl_mel_filters(int n_mels, float *filters)
             double w = fmax(0.0, fmin(down, up)) * (2.0 / (f[j + 2] - f[j]));
             filters[j * WL_N_BINS + k] = (float)w;
         }
+}
+
+typedef struct {
+    const double *filt, *power;
+    double *meld;
+    int n_mels, n_frames;
+} filter_job;
+
+/* meld[j][t] = sum_k filters[j][k] * power[t][k] for frames [t0, t1): on the engine's threads,
+ * never OpenBLAS's own (which would spin on the cores after it). */
+static void filter_frames(void *p, int t0, int t1)
+{
+    const filter_job *j = p;
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, j->n_mels, t1 - t0, WL_N_BINS, 1.0, j->filt, WL_N_BINS,
+                j->power + (size_t)t0 * WL_N_BINS, WL_N_BINS, 0.0, j->meld + t0, j->n_frames);
 }
 
 int wl_log_mel(const float *filters, int n_mels, int n_samples, int n_frames, const float *samples,
@@ -77,8 +93,8 @@ int wl_log_mel(const float *filters, int n_mels, int n_samples, int n_frames, co
     fftw_free(frame), fftw_free(spec), free(padded);
     /* mel[j][t] = sum_k filters[j][k] * power[t][k] */
     for (size_t i = 0; i < (size_t)n_mels * WL_N_BINS; i++) filt[i] = filters[i];
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n_mels, n_frames, WL_N_BINS, 1.0, filt,
-                WL_N_BINS, power, WL_N_BINS, 0.0, meld, n_frames);
+    filter_job fj = {filt, power, meld, n_mels, n_frames};
+    wl_parallel_for(n_frames, 256, filter_frames, &fj);
     free(power), free(filt);
     size_t total = (size_t)n_mels * n_frames;
     double top = -INFINITY;

@@ -25,6 +25,26 @@ static void few_rows_blocks(void *p, int b0, int b1)
     wl_vmatmul(j->out + o0, j->OUT, j->W.w + (int64_t)o0 * j->IN, j->IN, j->inp, j->IN, j->T, o1 - o0, j->IN);
 }
 
+enum { GEMM_ROWS = 16 };
+
+/* sgemm of input rows [b0, b1) * GEMM_ROWS against all of W. */
+static void gemm_rows(void *p, int b0, int b1)
+{
+    const rows_job *j = p;
+    int t0 = b0 * GEMM_ROWS, t1 = b1 * GEMM_ROWS < j->T ? b1 * GEMM_ROWS : j->T;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, t1 - t0, j->OUT, j->IN, 1.0f, j->inp + (int64_t)t0 * j->IN,
+                j->IN, j->W.w, j->IN, 0.0f, j->out + (int64_t)t0 * j->OUT, j->OUT);
+}
+
+/* sgemm of output columns [b0, b1) * OUT_BLOCK for every input row. */
+static void gemm_cols(void *p, int b0, int b1)
+{
+    const rows_job *j = p;
+    int o0 = b0 * OUT_BLOCK, o1 = b1 * OUT_BLOCK < j->OUT ? b1 * OUT_BLOCK : j->OUT;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, j->T, o1 - o0, j->IN, 1.0f, j->inp, j->IN,
+                j->W.w + (int64_t)o0 * j->IN, j->IN, 0.0f, j->out + o0, j->OUT);
+}
+
 static void add_bias(float *out, const float *b, int T, int OUT)
 {
     for (int t = 0; t < T; t++) wl_vadd(out + (int64_t)t * OUT, b, OUT);
@@ -39,8 +59,13 @@ void wl_linear(float *out, const float *inp, wl_linear_w W, int T, int IN, int O
         rows_job j = {out, inp, W, T, IN, OUT};
         int blocks = (OUT + OUT_BLOCK - 1) / OUT_BLOCK;
         wl_parallel_for(blocks, (int64_t)OUT * IN >= (1 << 17) ? 1 : blocks, few_rows_blocks, &j);
-    } else
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, OUT, IN, 1.0f, inp, IN, W.w, IN, 0.0f, out, OUT);
+    } else {
+        /* sgemm on the engine's threads (never OpenBLAS's own, which would spin on the cores
+         * after each product), split along the longer side: each thread packs only its share */
+        rows_job j = {out, inp, W, T, IN, OUT};
+        if (T >= OUT) wl_parallel_for((T + GEMM_ROWS - 1) / GEMM_ROWS, 1, gemm_rows, &j);
+        else wl_parallel_for((OUT + OUT_BLOCK - 1) / OUT_BLOCK, 1, gemm_cols, &j);
+    }
     if (W.b) add_bias(out, W.b, T, OUT);
 }
 
@@ -98,9 +123,39 @@ typedef struct {
     float *out, *probs;
     const float *q, *k, *v;
     int Tq, Tk, C, H, causal;
+    int channel_major; /* k and v as [C, Tk] (wl_cross_attention) instead of [Tk, C] */
 } attn_job;
 
 enum { ATTN_ROWS = 64 }; /* query rows per block: a block's scores stay in cache */
+
+/* Scores S[R, Tk] of R query rows (q, rows C apart) against head h's keys. A few queries (a
+ * generation step, beams) take the vector kernels, as sgemm would repack the keys; each row's
+ * result then does not depend on how many rows came. */
+static void head_scores(const attn_job *j, int h, const float *q, int R, float *S)
+{
+    const int D = j->C / j->H, Tk = j->Tk, C = j->C;
+    if (j->channel_major) {
+        const float *kt = j->k + (int64_t)h * D * Tk; /* D rows of Tk */
+        if (R <= WL_STEP_ROWS)
+            wl_vvecmat(S, Tk, q, C, R, kt, Tk, D, Tk);
+        else cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, R, Tk, D, 1.0f, q, C, kt, Tk, 0.0f, S, Tk);
+    } else if (R <= WL_STEP_ROWS)
+        wl_vmatmul(S, Tk, j->k + h * D, C, q, C, R, Tk, D);
+    else cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, R, Tk, D, 1.0f, q, C, j->k + h * D, C, 0.0f, S, Tk);
+}
+
+/* out[R, D] (rows C apart) = P[R, Tk] . head h's values. */
+static void head_values(const attn_job *j, int h, const float *P, int R, float *out)
+{
+    const int D = j->C / j->H, Tk = j->Tk, C = j->C;
+    if (j->channel_major) {
+        const float *vt = j->v + (int64_t)h * D * Tk; /* D rows of Tk: a weight matrix for P's rows */
+        if (R <= WL_STEP_ROWS) wl_vmatmul(out, C, vt, Tk, P, Tk, R, D, Tk);
+        else cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, R, D, Tk, 1.0f, P, Tk, vt, Tk, 0.0f, out, C);
+    } else if (R <= WL_STEP_ROWS)
+        wl_vvecmat(out, C, P, Tk, R, j->v + h * D, C, Tk, D);
+    else cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, R, D, Tk, 1.0f, P, Tk, j->v + h * D, C, 0.0f, out, C);
+}
 
 /* Heads [h0, h1): scores, softmax and weighted values, a block of query rows at a time. */
 static void attention_heads(void *p, int h0, int h1)
@@ -113,35 +168,46 @@ static void attention_heads(void *p, int h0, int h1)
             int R = j->Tq - r0 < ATTN_ROWS ? j->Tq - r0 : ATTN_ROWS;
             float *S = j->probs ? j->probs + ((int64_t)h * j->Tq + r0) * Tk : buf;
             if (!S) abort(); /* a 64 x Tk buffer: out of memory here is not recoverable */
-            const float *q = j->q + (int64_t)r0 * C + h * D;
-            float *out = j->out + (int64_t)r0 * C + h * D;
-            /* A few queries (a generation step, beams): matrix-vector products, as sgemm would
-             * repack K and V; each row's result then does not depend on how many rows came. */
-            if (R <= WL_STEP_ROWS)
-                wl_vmatmul(S, Tk, j->k + h * D, C, q, C, R, Tk, D);
-            else cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, R, Tk, D, 1.0f, q, C, j->k + h * D, C, 0.0f, S, Tk);
+            head_scores(j, h, j->q + (int64_t)r0 * C + h * D, R, S);
             for (int i = 0; i < R; i++) {
                 float *row = S + (int64_t)i * Tk;
                 if (j->causal >= 0)
                     for (int c = j->causal + r0 + i + 1; c < Tk; c++) row[c] = -INFINITY;
                 wl_softmax_row(row, Tk);
             }
-            if (R <= WL_STEP_ROWS)
-                for (int i = 0; i < R; i++) wl_vvecmat(out + (int64_t)i * C, S + (int64_t)i * Tk, j->v + h * D, C, Tk, D);
-            else cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, R, D, Tk, 1.0f, S, Tk, j->v + h * D, C, 0.0f, out, C);
+            head_values(j, h, S, R, j->out + (int64_t)r0 * C + h * D);
         }
     free(buf);
+}
+
+static void attention(attn_job *j)
+{
+    /* heads in parallel when they are worth a thread: not a step's self-attention over a few keys */
+    if ((int64_t)j->Tq * j->Tk * j->C >= (1 << 17)) wl_parallel_for(j->H, 1, attention_heads, j);
+    else attention_heads(j, 0, j->H);
 }
 
 void wl_attention(float *out, float *probs, const float *q, const float *k, const float *v, int Tq,
                   int Tk, int C, int H, int causal)
 {
-    attn_job j = {out, probs, q, k, v, Tq, Tk, C, H, causal};
-    /* heads in parallel when they are worth a thread: not a step's self-attention over a few keys */
-    if ((int64_t)Tq * Tk * C >= (1 << 17)) wl_parallel_for(H, 1, attention_heads, &j);
-    else attention_heads(&j, 0, H);
+    attn_job j = {out, probs, q, k, v, Tq, Tk, C, H, causal, 0};
+    attention(&j);
 }
 
+void wl_cross_attention(float *out, float *probs, const float *q, const float *kt, const float *vt, int Tq, int Tk,
+                        int C, int H)
+{
+    attn_job j = {out, probs, q, kt, vt, Tq, Tk, C, H, -1, 1};
+    attention(&j);
+}
+
+/* out[o * ldo + t] = inp[t] . W[o] + b[o]: rows of inp in, channel-major out. */
+void wl_linear_cm(float *out, int64_t ldo, const float *inp, wl_linear_w W, int T, int IN, int OUT)
+{
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, OUT, T, IN, 1.0f, W.w, IN, inp, IN, 0.0f, out, (int)ldo);
+    for (int o = 0; W.b && o < OUT; o++)
+        for (int t = 0; t < T; t++) out[o * ldo + t] += W.b[o];
+}
 
 void wl_ffn_block(float *h, const wl_norm_w *ln, wl_linear_w fc1, wl_linear_w fc2, int T, int C,
                   int FFN, float *scratch)

@@ -11,8 +11,9 @@
  * (beams, several searches), each row's result independent of how many came. */
 enum { WL_STEP_ROWS = 16 };
 
-/* out[T, OUT] = inp[T, IN] . W^T + b (b may be NULL). The hot spot: one cblas_sgemm, or for
- * T <= WL_STEP_ROWS the few-row kernel, which reads W once. */
+/* out[T, OUT] = inp[T, IN] . W^T + b (b may be NULL). The hot spot: single-threaded sgemm on
+ * the pool's threads (rows or columns split), or for T <= WL_STEP_ROWS the few-row kernel, which
+ * reads W once. */
 void wl_linear(float *out, const float *inp, wl_linear_w W, int T, int IN, int OUT);
 
 /* LayerNorm over C with eps 1e-5 and biased variance (torch.nn.LayerNorm). */
@@ -27,6 +28,16 @@ void wl_gelu(float *x, int64_t n);
  * parallel, query rows in blocks. */
 void wl_attention(float *out, float *probs, const float *q, const float *k, const float *v, int Tq,
                   int Tk, int C, int H, int causal);
+
+/* wl_attention (no causal mask) with k and v channel-major, [C, Tk]: the decoder's cached
+ * cross K/V, where each head's keys and values are D contiguous rows of Tk that a step's few
+ * queries stream through. */
+void wl_cross_attention(float *out, float *probs, const float *q, const float *kt, const float *vt, int Tq, int Tk,
+                        int C, int H);
+
+/* out[o * ldo + t] = inp[t] . W[o] + b[o] for T rows of inp: wl_linear's result channel-major
+ * (one single-threaded sgemm: callers split the rows). */
+void wl_linear_cm(float *out, int64_t ldo, const float *inp, wl_linear_w W, int T, int IN, int OUT);
 
 /* Pre-LN feed-forward sublayer: h += fc2(GELU(fc1(LN(h)))). scratch holds T * (C + FFN). */
 void wl_ffn_block(float *h, const wl_norm_w *ln, wl_linear_w fc1, wl_linear_w fc2, int T, int C,

@@ -91,9 +91,10 @@ __attribute__((target_clones("avx2", "default"))) void wl_verf(float *y, const f
     EACH8(y, x, n, erf8);
 }
 
-__attribute__((target_clones("avx2", "default"))) void wl_softmax_row(float *x, int n)
+/* The maximum of x[0..n) (NaNs skipped; -inf when none), eight lanes at a time: exact, as a
+ * maximum does not round. */
+INLINE float max_of(const float *x, int n)
 {
-    /* the maximum, eight lanes at a time (exact: a maximum does not round) */
     v8f top8 = SPLAT(-INFINITY);
     int i = 0;
     for (; i + 8 <= n; i += 8) {
@@ -105,6 +106,49 @@ __attribute__((target_clones("avx2", "default"))) void wl_softmax_row(float *x, 
     float top = -INFINITY;
     for (int k = 0; k < 8; k++) top = top8[k] > top ? top8[k] : top;
     for (int k = i; k < n; k++) top = x[k] > top ? x[k] : top;
+    return top;
+}
+
+__attribute__((target_clones("avx2", "default"))) float wl_vmax(const float *x, int n) { return max_of(x, n); }
+
+typedef float v4f __attribute__((vector_size(16)));
+typedef double v4d __attribute__((vector_size(32)));
+
+/* Adds the eight lanes of v to two four-lane double sums. */
+INLINE void add_double(v4d *acc, const v8f *v)
+{
+    v4f lo, hi;
+    memcpy(&lo, v, sizeof lo), memcpy(&hi, (const char *)v + sizeof lo, sizeof hi);
+    acc[0] += __builtin_convertvector(lo, v4d), acc[1] += __builtin_convertvector(hi, v4d);
+}
+
+__attribute__((target_clones("avx2", "default"))) double wl_vsum_exp(const float *x, int n, float shift)
+{
+    v4d acc[2] = {{0, 0, 0, 0}, {0, 0, 0, 0}};
+    const v8f sh = SPLAT(shift);
+    int i = 0;
+    for (; i + 8 <= n; i += 8) {
+        v8f v;
+        memcpy(&v, x + i, sizeof v);
+        v -= sh;
+        exp8(&v);
+        add_double(acc, &v);
+    }
+    if (i < n) {
+        v8f v = SPLAT(-INFINITY); /* padding lanes give exp(-inf) = 0 */
+        memcpy(&v, x + i, sizeof(float) * (size_t)(n - i));
+        v -= sh;
+        exp8(&v);
+        add_double(acc, &v);
+    }
+    v4d a = acc[0] + acc[1];
+    return (a[0] + a[1]) + (a[2] + a[3]);
+}
+
+__attribute__((target_clones("avx2", "default"))) void wl_softmax_row(float *x, int n)
+{
+    float top = max_of(x, n);
+    int i;
     /* exp(x - top) eight at a time, summed in eight partial sums in a fixed order */
     v8f sum = SPLAT(0.0f), shift = SPLAT(top);
     for (i = 0; i + 8 <= n; i += 8) {
@@ -183,33 +227,40 @@ __attribute__((target_clones("avx2", "default"))) void wl_vmatmul(float *out, in
     }
 }
 
-__attribute__((target_clones("avx2", "default"))) void wl_vvecmat(float *out, const float *s, const float *V,
+/* Columns [j, j + 8 NV) of out: NV eight-lane accumulators, keys in order. */
+INLINE void vecmat_cols(float *out, const float *s, const float *V, int64_t ldv, int rows, int j, const int NV)
+{
+    v8f acc[8], v;
+#pragma GCC unroll 8
+    for (int c = 0; c < NV; c++) acc[c] = SPLAT(0.0f);
+    for (int k = 0; k < rows; k++) {
+        const float *row = V + k * ldv + j;
+        v8f w = SPLAT(s[k]);
+#pragma GCC unroll 4
+        for (int c = 0; c < NV; c += 2) __builtin_prefetch(row + 8 * NV + 8 * c); /* the next columns' block */
+#pragma GCC unroll 8
+        for (int c = 0; c < NV; c++) memcpy(&v, row + 8 * c, sizeof v), acc[c] += w * v;
+    }
+#pragma GCC unroll 8
+    for (int c = 0; c < NV; c++) memcpy(out + j + 8 * c, &acc[c], sizeof acc[c]);
+}
+
+__attribute__((target_clones("avx2", "default"))) void wl_vvecmat(float *out, int64_t ldo, const float *s,
+                                                                  int64_t lds, int T, const float *V,
                                                                   int64_t ldv, int rows, int n)
 {
     int j = 0;
-    for (; j + 32 <= n; j += 32) { /* 32 columns in four vectors, keys in order */
-        v8f a0 = SPLAT(0.0f), a1 = a0, a2 = a0, a3 = a0, v;
-        for (int k = 0; k < rows; k++) {
-            const float *row = V + k * ldv + j;
-            v8f w = SPLAT(s[k]);
-            memcpy(&v, row, sizeof v), a0 += w * v;
-            memcpy(&v, row + 8, sizeof v), a1 += w * v;
-            memcpy(&v, row + 16, sizeof v), a2 += w * v;
-            memcpy(&v, row + 24, sizeof v), a3 += w * v;
+    /* 64 columns at a time for every s: the block of V (rows x 64) stays in cache meanwhile */
+    for (; j + 64 <= n; j += 64)
+        for (int t = 0; t < T; t++) vecmat_cols(out + t * ldo, s + t * lds, V, ldv, rows, j, 8);
+    for (; j + 8 <= n; j += 8)
+        for (int t = 0; t < T; t++) vecmat_cols(out + t * ldo, s + t * lds, V, ldv, rows, j, 1);
+    for (; j < n; j++)
+        for (int t = 0; t < T; t++) {
+            float a = 0;
+            for (int k = 0; k < rows; k++) a += s[t * lds + k] * V[k * ldv + j];
+            out[t * ldo + j] = a;
         }
-        memcpy(out + j, &a0, sizeof a0), memcpy(out + j + 8, &a1, sizeof a1);
-        memcpy(out + j + 16, &a2, sizeof a2), memcpy(out + j + 24, &a3, sizeof a3);
-    }
-    for (; j + 8 <= n; j += 8) {
-        v8f a0 = SPLAT(0.0f), v;
-        for (int k = 0; k < rows; k++) memcpy(&v, V + k * ldv + j, sizeof v), a0 += SPLAT(s[k]) * v;
-        memcpy(out + j, &a0, sizeof a0);
-    }
-    for (; j < n; j++) {
-        float a = 0;
-        for (int k = 0; k < rows; k++) a += s[k] * V[k * ldv + j];
-        out[j] = a;
-    }
 }
 
 __attribute__((target_clones("avx2", "default"))) void wl_vadd(float *y, const float *x, int64_t n)

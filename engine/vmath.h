@@ -15,6 +15,13 @@ void wl_vexp(float *y, const float *x, int64_t n);
  * 2e-7 absolute and 1e-6 relative. */
 void wl_verf(float *y, const float *x, int64_t n);
 
+/* The largest of x[0..n), NaNs skipped (-inf when there is none). */
+float wl_vmax(const float *x, int n);
+
+/* sum of exp(x[i] - shift) over i < n, the exponentials as wl_vexp gives them, summed in double:
+ * log-softmax's normaliser over a vocabulary. */
+double wl_vsum_exp(const float *x, int n, float shift);
+
 /* In-place softmax of one row: max, then exp and sum in one pass, then the scale. */
 void wl_softmax_row(float *x, int n);
 
@@ -24,9 +31,11 @@ void wl_softmax_row(float *x, int n);
  * vectors, in a fixed order (never on T, threads or batch). */
 void wl_vmatmul(float *out, int64_t ldo, const float *W, int64_t ldw, const float *x, int64_t ldx, int T, int rows,
                 int n);
-/* out[j] = sum over k < rows of s[k] * V[k * ldv + j], for j < n, keys in order: attention's
- * weighted values for one query. */
-void wl_vvecmat(float *out, const float *s, const float *V, int64_t ldv, int rows, int n);
+/* out[t * ldo + j] = sum over k < rows of s[t * lds + k] * V[k * ldv + j], for j < n and T
+ * vectors s[t], keys in order (one lane per column): attention's weighted values for a few
+ * queries, or a few queries' scores against channel-major keys. A block of V serves every s. */
+void wl_vvecmat(float *out, int64_t ldo, const float *s, int64_t lds, int T, const float *V, int64_t ldv, int rows,
+                int n);
 /* x[i] = 0.5 x[i] (1 + erf(x[i] / sqrt 2)) in place (exact GELU, through the erf above). */
 void wl_vgelu(float *x, int64_t n);
 /* y[i] += x[i]: residual and bias additions (each element one rounding, as a scalar loop). */

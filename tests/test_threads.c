@@ -21,12 +21,15 @@
 static char err[1024];
 
 typedef struct {
-    float *enc, *logits, *xattn;
-    size_t n_enc, n_logits, n_xattn;
+    float *enc, *logits, *xattn, *long_logits;
+    size_t n_enc, n_logits, n_xattn, n_long;
 } run_out;
 
+enum { LONG = 20 }; /* a teacher-forced feed of more rows than a step's kernels take: sgemm */
+
 /* One clip through the encoder, then a 4-token prompt and 3 single-token steps with
- * cross-attention kept, at the given thread count. */
+ * cross-attention kept, then LONG tokens in one feed (the teacher-forced pass of a finished
+ * search), at the given thread count. */
 static run_out run(int threads, const char *wav)
 {
     wl_params p = wl_default_params();
@@ -52,12 +55,18 @@ static run_out run(int threads, const char *wav)
     r.n_xattn = (size_t)n * d.dec_layers * d.dec_heads * d.n_audio_ctx;
     r.xattn = malloc(r.n_xattn * sizeof(float));
     memcpy(r.xattn, x, r.n_xattn * sizeof(float));
+    int32_t seq[LONG];
+    for (int i = 0; i < LONG; i++) seq[i] = i < 4 ? prompt[i] : 257 + 131 * i;
+    r.n_long = (size_t)LONG * d.n_vocab;
+    r.long_logits = malloc(r.n_long * sizeof(float));
+    wl_decoder_reset(dec);
+    if (wl_decoder_feed(dec, seq, LONG, r.long_logits, err, sizeof err)) fail_msg("%s", err);
     wl_decoder_free(dec);
     wl_model_free(m);
     return r;
 }
 
-static void free_run(run_out *r) { free(r->enc), free(r->logits), free(r->xattn); }
+static void free_run(run_out *r) { free(r->enc), free(r->logits), free(r->xattn), free(r->long_logits); }
 
 /* The first differing element of a and b, or -1. */
 static long first_diff(const float *a, const float *b, size_t n)
@@ -70,12 +79,13 @@ static long first_diff(const float *a, const float *b, size_t n)
 static void expect_same(const run_out *a, const run_out *b, const char *what)
 {
     long e = first_diff(a->enc, b->enc, a->n_enc), l = first_diff(a->logits, b->logits, a->n_logits);
-    long x = first_diff(a->xattn, b->xattn, a->n_xattn);
-    printf("%-34s encoder %s, logits %s, cross-attention %s\n", what, e < 0 ? "identical" : "DIFFERS",
-           l < 0 ? "identical" : "DIFFERS", x < 0 ? "identical" : "DIFFERS");
+    long x = first_diff(a->xattn, b->xattn, a->n_xattn), g = first_diff(a->long_logits, b->long_logits, a->n_long);
+    printf("%-34s encoder %s, logits %s, cross-attention %s, %d-token feed %s\n", what, e < 0 ? "identical" : "DIFFERS",
+           l < 0 ? "identical" : "DIFFERS", x < 0 ? "identical" : "DIFFERS", LONG, g < 0 ? "identical" : "DIFFERS");
     if (e >= 0) fail_msg("%s: encoder output element %ld: %.9g vs %.9g", what, e, a->enc[e], b->enc[e]);
     if (l >= 0) fail_msg("%s: logit %ld: %.9g vs %.9g", what, l, a->logits[l], b->logits[l]);
     if (x >= 0) fail_msg("%s: cross-attention %ld: %.9g vs %.9g", what, x, a->xattn[x], b->xattn[x]);
+    if (g >= 0) fail_msg("%s: %d-token feed, logit %ld: %.9g vs %.9g", what, LONG, g, a->long_logits[g], b->long_logits[g]);
 }
 
 static void test_thread_counts_agree(void **state)

@@ -4,7 +4,8 @@
  * of its inputs; lengths that are not multiples of eight take the same path.
  * The few-row products (wl_vmatmul, wl_vvecmat) against double sums for every length 0..100 and
  * strides wider than the row: float32 accumulation of n terms stays within n * 2^-24 of the sum
- * of |terms| (each of the n additions rounds once), which the check uses as its bound. */
+ * of |terms| (each of the n additions rounds once), which the check uses as its bound. The
+ * maximum and the sum of exponentials of log-softmax as below. */
 #include "../engine/vmath.h"
 
 #include <math.h>
@@ -98,15 +99,44 @@ static float rnd(uint32_t *s)
     return (float)(*s >> 8) / (float)(1u << 23) - 1.0f;
 }
 
+/* wl_vmax and wl_vsum_exp, log-softmax's two passes over a vocabulary: the maximum exactly
+ * (NaN skipped), the sum within 3 x 2^-24 relative (each exp within 2 ulp, all terms positive)
+ * of the double sum of exp(x - shift), for every length 0..40 and a vocabulary's 51864. */
+static void test_max_and_sum_exp(void **state)
+{
+    (void)state;
+    enum { N = 51864 };
+    uint32_t seed = 11;
+    float *x = malloc(N * sizeof *x);
+    for (int i = 0; i < N; i++) x[i] = 20.0f * rnd(&seed);
+    double worst = 0;
+    for (int n = 0; n <= N; n += n < 40 ? 1 : N - 40) {
+        float top = -INFINITY;
+        double ref = 0;
+        for (int i = 0; i < n; i++) top = x[i] > top ? x[i] : top;
+        assert_true(wl_vmax(x, n) == top);
+        for (int i = 0; i < n; i++) ref += exp((double)(x[i] - top));
+        double got = n ? wl_vsum_exp(x, n, top) : 0, rel = ref > 0 ? fabs(got - ref) / ref : fabs(got);
+        if (rel > 3 * 0x1p-24) fail_msg("wl_vsum_exp n=%d: %.17g, exact %.17g", n, got, ref);
+        worst = fmax(worst, rel);
+    }
+    x[5] = NAN, x[9] = 1e30f;
+    assert_true(wl_vmax(x, 12) == 1e30f);
+    float none[3] = {-INFINITY, NAN, -INFINITY}, masked[2] = {-INFINITY, -INFINITY};
+    assert_true(wl_vmax(none, 3) == -INFINITY && wl_vsum_exp(masked, 2, 0.0f) == 0);
+    printf("  max and sum of exp: worst %.3g relative (allowed 3 x 2^-24)\n", worst);
+    free(x);
+}
+
 static void test_few_row_products(void **state)
 {
     (void)state;
     enum { ROWS = 37, LD = 131, XS = 9 };
     uint32_t seed = 7;
-    float *W = malloc(ROWS * LD * sizeof *W), x[XS * LD], out[LD], outs[XS * ROWS], s[ROWS];
+    float *W = malloc(ROWS * LD * sizeof *W), x[XS * LD], out[XS * LD], alone[LD], outs[XS * ROWS], s[XS * ROWS];
     for (int i = 0; i < ROWS * LD; i++) W[i] = rnd(&seed);
     for (int i = 0; i < XS * LD; i++) x[i] = rnd(&seed);
-    for (int i = 0; i < ROWS; i++) s[i] = rnd(&seed);
+    for (int i = 0; i < XS * ROWS; i++) s[i] = rnd(&seed);
     double worst = 0;
     for (int n = 0; n <= 100; n++) {
         for (int T = 1; T <= XS; T++) { /* rows of W against T vectors: every tile shape */
@@ -128,13 +158,23 @@ static void test_few_row_products(void **state)
                         fail_msg("wl_vmatmul n=%d T=%d row %d x %d: %.9g in a tile, %.9g alone", n, T, r, t, got, alone);
                 }
         }
-        wl_vvecmat(out, s, W, LD, ROWS, n); /* s-weighted sum of the rows, column by column */
-        for (int j = 0; j < n; j++) {
-            double ref = 0, mag = 0;
-            for (int k = 0; k < ROWS; k++) ref += (double)s[k] * W[k * LD + j], mag += fabs((double)s[k] * W[k * LD + j]);
-            double bound = (ROWS + 1) * mag * 0x1p-24;
-            if (fabs(out[j] - ref) > bound) fail_msg("wl_vvecmat n=%d column %d: %.9g, exact %.9g", n, j, out[j], ref);
-            worst = fmax(worst, fabs(out[j] - ref) / bound);
+        for (int T = 1; T <= 3; T++) { /* T weight vectors s[t]: sums of the rows, column by column */
+            wl_vvecmat(out, LD, s, ROWS, T, W, LD, ROWS, n);
+            for (int t = 0; t < T; t++) {
+                const float *st = s + t * ROWS;
+                for (int j = 0; j < n; j++) {
+                    double ref = 0, mag = 0;
+                    for (int k = 0; k < ROWS; k++)
+                        ref += (double)st[k] * W[k * LD + j], mag += fabs((double)st[k] * W[k * LD + j]);
+                    double bound = (ROWS + 1) * mag * 0x1p-24, got = out[t * LD + j];
+                    if (fabs(got - ref) > bound)
+                        fail_msg("wl_vvecmat n=%d T=%d s %d column %d: %.9g, exact %.9g", n, T, t, j, got, ref);
+                    worst = fmax(worst, fabs(got - ref) / bound);
+                }
+                wl_vvecmat(alone, LD, st, ROWS, 1, W, LD, ROWS, n); /* alone: the same bits */
+                if (n && memcmp(alone, out + t * LD, (size_t)n * sizeof *alone))
+                    fail_msg("wl_vvecmat n=%d T=%d: s %d's sums differ from the same s alone", n, T, t);
+            }
         }
     }
     printf("few-row products: worst error %.3f of the n * 2^-24 * sum|terms| bound\n", worst);
@@ -151,6 +191,6 @@ static void test_few_row_products(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_exp), cmocka_unit_test(test_erf), cmocka_unit_test(test_softmax),
-                                       cmocka_unit_test(test_few_row_products)};
+                                       cmocka_unit_test(test_max_and_sum_exp), cmocka_unit_test(test_few_row_products)};
     return cmocka_run_group_tests_name("vectorised exp, erf, softmax", tests, NULL, NULL);
 }
