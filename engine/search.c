@@ -118,10 +118,37 @@ typedef struct {
     float *row, *tmp;  /* greedy: a step's row in its units, and the processed scores */
     int t;             /* greedy: steps taken */
     beams *b;
+    float *xrows;      /* single path: each fed row's cross-attention [row][L][H][S], as its step saw it */
+    int n_xrows;
+    size_t xrows_cap;  /* floats allocated */
     int n_feed;        /* rows to feed next; 0: finished */
     wl_decoder **feed_dec;
     const int32_t *feed_tok;
 } job;
+
+/* Appends the cross-attention of the decoder's last feed ([L][H][n][S]) to j->xrows
+ * ([row][L][H][S]). Returns 0, or -1 when out of memory. */
+static int keep_rows(job *j)
+{
+    const wl_config *c = &j->s.m->c;
+    const int L = c->dec_layers, H = c->dec_heads, S = c->n_audio_ctx;
+    int n;
+    const float *a = wl_decoder_cross_attn(j->dec, &n);
+    const size_t per = (size_t)L * H * S, need = (size_t)(j->n_xrows + n) * per;
+    if (need > j->xrows_cap) {
+        size_t cap = need > 2 * j->xrows_cap ? need : 2 * j->xrows_cap;
+        float *x = realloc(j->xrows, cap * sizeof *x);
+        if (!x) return -1;
+        j->xrows = x, j->xrows_cap = cap;
+    }
+    for (int l = 0; l < L; l++)
+        for (int h = 0; h < H; h++)
+            for (int i = 0; i < n; i++)
+                memcpy(j->xrows + ((size_t)(j->n_xrows + i) * L + l) * H * S + (size_t)h * S,
+                       a + (((size_t)l * H + h) * n + i) * S, (size_t)S * sizeof *a);
+    j->n_xrows += n;
+    return 0;
+}
 
 /* One step of greedy search, or of the forced path (opts->forced) in greedy or beam units, from
  * the logits of the last token fed. Stops after end-of-text or at max_len (GU:_sample with its
@@ -132,6 +159,7 @@ static wl_status single_step(job *j, const float *last, char *err, size_t errlen
     path *out = &j->p;
     const int forced = s->o->forced != NULL, beam_units = forced && s->o->beams > 1;
     j->n_feed = 0;
+    if (keep_rows(j)) return wl_fail(err, errlen, "generate: out of memory"), WL_ERR_NOMEM;
     if (out->len >= s->max_len || (forced && j->t >= s->o->n_forced)) return WL_OK;
     step_row(s, out->tok, out->len, last, j->row, beam_units, beam_units ? NULL : j->tmp);
     int32_t tok = forced ? s->o->forced[j->t] : argmax(j->tmp, s->V);
@@ -367,8 +395,9 @@ static int build_prompt(search *s)
     return 0;
 }
 
-/* r->cross_attn [R][layers][heads][S] from one teacher-forced pass over the final tokens:
- * causal attention makes each row what the search saw at that step (up to float rounding). */
+/* r->cross_attn [R][layers][heads][S] for beam search, whose rows the reordering of beams
+ * scatters: one teacher-forced pass over the final tokens, where causal attention makes each row
+ * what the search saw at that step (up to float rounding). */
 static wl_status final_attention(wl_decoder *dec, wl_result *r, char *err, size_t errlen)
 {
     const int R = r->n_tokens - 1, L = r->layers, H = r->heads, S = r->n_audio_ctx;
@@ -456,7 +485,10 @@ static wl_status job_result(job *j, wl_result **out, char *err, size_t errlen)
     else if (o->beams > 1) r->score = (float)hyp_score(s, (double)p->score, n);
     else r->score = (double)p->score / n;
     r->layers = c->dec_layers, r->heads = c->dec_heads, r->n_audio_ctx = c->n_audio_ctx;
-    wl_status st = final_attention(j->dec, r, err, errlen);
+    wl_status st = WL_OK;
+    if (j->beam_search) st = final_attention(j->dec, r, err, errlen);
+    else /* every token but the last was fed, and its row kept */
+        r->cross_attn = j->xrows, j->xrows = NULL;
     if (!st && o->token_timestamps) {
         r->token_time = malloc((size_t)r->n_tokens * sizeof *r->token_time);
         double per_pos = (double)c->n_samples / c->n_audio_ctx / WL_SAMPLE_RATE; /* 0.02 s for tiny.en */
@@ -474,7 +506,7 @@ static void job_free(job *j)
     beams_free(j);
     wl_decoder_free(j->dec);
     path_free(&j->p);
-    free(j->logits), free(j->row), free(j->tmp);
+    free(j->logits), free(j->row), free(j->tmp), free(j->xrows);
 }
 
 /* Runs n searches in lockstep: each step feeds the rows every unfinished search asks for as one

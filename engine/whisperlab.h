@@ -172,7 +172,9 @@ typedef struct {
                             beam search the same computation over the winner's rows (HF 4.43
                             misaligns beam rows, so it has no golden there); or NULL */
     float *cross_attn;   /* [n_tokens - 1][dec_layers][dec_heads][n_audio_ctx]: the
-                            cross-attention of the query at position r, which predicted token r+1 */
+                            cross-attention of the query at position r, which predicted token r+1;
+                            greedy and forced paths keep each step's rows, beam search takes one
+                            teacher-forced pass over the winner's tokens */
     int layers, heads, n_audio_ctx;
 } wl_result;
 
