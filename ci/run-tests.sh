@@ -8,6 +8,9 @@
 # line "verify: N passed, N failed" counting cmocka test cases, and exits non-zero if any binary
 # failed.
 set -uo pipefail
+# The engine's threads are its own pool's (each test chooses its count); OpenBLAS's idle threads
+# would only spin at every test process's start, taking a core from the test beside it.
+export OPENBLAS_NUM_THREADS=1
 mkdir -p build/logs
 jobs_max=${JOBS:-$(nproc 2>/dev/null || echo 1)}
 [ "$jobs_max" -ge 1 ] 2>/dev/null || jobs_max=1

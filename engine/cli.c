@@ -146,7 +146,7 @@ static int cmd_info(int argc, char **argv)
            d.n_frames);
     printf("encoder  %d layers, %d heads, %d positions\n", d.enc_layers, d.enc_heads, d.n_audio_ctx);
     printf("decoder  %d layers, %d heads, %d positions\n", d.dec_layers, d.dec_heads, d.n_text_ctx);
-    printf("threads  %d (OpenBLAS)\n", wl_threads());
+    printf("threads  %d\n", wl_threads());
     wl_model_free(m);
     return 0;
 }

@@ -2,6 +2,7 @@
  * preprocessor_config.json the audio window); the tensors are checked against the layout (names,
  * shapes, dtypes) before any is used. */
 #include "model.h"
+#include "parallel.h"
 #include "half.h"
 #include "layout.h"
 #include "mel.h"
@@ -20,7 +21,7 @@ wl_params wl_default_params(void)
     return p;
 }
 
-int wl_threads(void) { return openblas_get_num_threads(); }
+int wl_threads(void) { return wl_parallel_threads(); }
 
 /* A float32 view of a tensor: the file's bytes when they are aligned F32, else a converted copy. */
 static const float *tensor_f32(wl_model *m, const char *name)
@@ -176,7 +177,7 @@ wl_status wl_model_load(const char *dir, wl_params params, wl_model **out, char 
         return wl_fail(err, errlen, "%s: out of memory", dir), WL_ERR_NOMEM;
     }
     wl_mel_filters(c->n_mels, m->mel_filters);
-    if (params.n_threads > 0) openblas_set_num_threads(params.n_threads);
+    wl_parallel_set_threads(params.n_threads);
     *out = m;
     return WL_OK;
 }

@@ -84,15 +84,25 @@ static int ensure_workers(int n)
     return pool.started + 1;
 }
 
+static int pool_threads; /* 0 until wl_parallel_set_threads: OpenBLAS's count */
+
+void wl_parallel_set_threads(int n)
+{
+    static int openblas_choice;
+    if (!openblas_choice) openblas_choice = openblas_get_num_threads();
+    pool_threads = n > 0 ? n : openblas_choice;
+    openblas_set_num_threads(1);
+}
+
 int wl_parallel_threads(void)
 {
-    int t = openblas_get_num_threads();
+    int t = pool_threads ? pool_threads : openblas_get_num_threads();
     return t < 1 ? 1 : t > MAX_THREADS ? MAX_THREADS : t;
 }
 
 void wl_parallel_for(int n, int grain, void (*fn)(void *ctx, int begin, int end), void *ctx)
 {
-    int threads = wl_parallel_threads(), before = threads;
+    int threads = wl_parallel_threads();
     if (grain < 1) grain = 1;
     if (threads > n / grain) threads = n / grain;
     if (threads > 1 && atomic_flag_test_and_set(&pool.busy)) threads = 1; /* another job is running */
@@ -101,7 +111,8 @@ void wl_parallel_for(int n, int grain, void (*fn)(void *ctx, int begin, int end)
         if (n > 0) fn(ctx, 0, n);
         return;
     }
-    openblas_set_num_threads(1); /* products inside fn: one thread each, no oversubscription */
+    int blas = openblas_get_num_threads(); /* 1 unless a caller changed it after wl_parallel_set_threads */
+    if (blas != 1) openblas_set_num_threads(1); /* products inside fn: one thread each */
     for (int i = 0; i <= pool.started; i++)
         pool.slice[i] = i < threads ? (slice){fn, ctx, (int)((long long)n * i / threads),
                                               (int)((long long)n * (i + 1) / threads)}
@@ -118,6 +129,6 @@ void wl_parallel_for(int n, int grain, void (*fn)(void *ctx, int begin, int end)
         while (atomic_load(&pool.pending) > 0) pthread_cond_wait(&pool.done, &pool.mu);
         pthread_mutex_unlock(&pool.mu);
     }
-    openblas_set_num_threads(before);
+    if (blas != 1) openblas_set_num_threads(blas);
     atomic_flag_clear(&pool.busy);
 }

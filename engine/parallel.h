@@ -1,6 +1,8 @@
-/* Splitting elementwise and per-head work over threads. OpenBLAS threads its own matrix
- * products; this is for the work between them (softmax, GELU, attention heads). Each item's
- * result never depends on how items are split, so outputs are bitwise the same for any count. */
+/* The engine's threads: a small pool that splits products (single-threaded OpenBLAS calls on
+ * each thread's rows or columns) and the work between them (softmax, GELU, attention heads).
+ * OpenBLAS's own threads are never used: they would spin on the cores after every product.
+ * Each item's result never depends on how items are split, so outputs are bitwise the same for
+ * any count. */
 #ifndef WL_PARALLEL_H
 #define WL_PARALLEL_H
 
@@ -9,7 +11,11 @@
  * OpenBLAS is held to one thread, so products inside fn do not oversubscribe the cores. */
 void wl_parallel_for(int n, int grain, void (*fn)(void *ctx, int begin, int end), void *ctx);
 
-/* The thread count wl_parallel_for uses: OpenBLAS's (wl_threads()). */
+/* The thread count wl_parallel_for uses (wl_threads()). */
 int wl_parallel_threads(void);
+
+/* Sets it: n > 0 threads, or 0 for OpenBLAS's choice at the first call (OPENBLAS_NUM_THREADS, or
+ * the cores). OpenBLAS itself is held to one thread from then on. */
+void wl_parallel_set_threads(int n);
 
 #endif

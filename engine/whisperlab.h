@@ -36,7 +36,8 @@ typedef void (*wl_stage_fn)(void *user, const char *stage, const float *data, in
                             const int64_t *shape);
 
 typedef struct {
-    int n_threads;        /* OpenBLAS threads; 0 leaves OpenBLAS's own choice */
+    int n_threads;        /* the engine's threads (process-wide); 0: OpenBLAS's choice
+                             (OPENBLAS_NUM_THREADS, or the cores) */
     wl_stage_fn on_stage; /* NULL: no stage callbacks */
     void *user;           /* passed to on_stage */
 } wl_params;
@@ -65,7 +66,7 @@ wl_params wl_default_params(void);
 wl_status wl_model_load(const char *dir, wl_params params, wl_model **model, char *err, size_t errlen);
 void wl_model_free(wl_model *model);
 wl_dims wl_model_dims(const wl_model *model);
-/* OpenBLAS threads in effect. */
+/* The engine's threads in effect (wl_params.n_threads of the last load). */
 int wl_threads(void);
 
 /* Reads any file libsndfile reads, averages channels to mono and resamples to 16 kHz with
