@@ -46,15 +46,38 @@ static const float *tensor_f32(wl_model *m, const char *name)
     return out;
 }
 
+/* Whether any of n values (4 or 2 bytes each) has all the bits of mask set: one branch-free pass
+ * per size, which the compiler vectorises (every weight of every load goes through it). */
+static int any_all_ones(const unsigned char *p, size_t n, size_t size, uint32_t mask)
+{
+    int hit = 0;
+    if (size == 4)
+        for (size_t i = 0; i < n; i++) {
+            uint32_t b;
+            memcpy(&b, p + 4 * i, 4);
+            hit |= (b & mask) == mask;
+        }
+    else
+        for (size_t i = 0; i < n; i++) {
+            uint16_t b;
+            memcpy(&b, p + 2 * i, 2);
+            hit |= (b & mask) == mask;
+        }
+    return hit;
+}
+
 /* NaN or Inf in a weight only shows up later as NaN logits and no words: refuse it at load. The
- * test is on the bits (all-ones exponent), per dtype. */
+ * test is on the bits (all-ones exponent), per dtype; a tensor that has one is searched again
+ * for the element to name. */
 static int check_finite(const wl_st_file *f, char *err, size_t errlen)
 {
     for (int k = 0; k < f->n; k++) {
         const wl_st_tensor *t = &f->tensors[k];
         const unsigned char *p = t->data;
         size_t size = t->dtype == WL_F32 ? 4 : (t->dtype == WL_F16 || t->dtype == WL_BF16) ? 2 : 0;
-        for (size_t i = 0; size && i < t->nbytes / size; i++) {
+        uint32_t mask = t->dtype == WL_F32 ? 0x7F800000u : t->dtype == WL_F16 ? 0x7C00u : 0x7F80u;
+        if (!size || !any_all_ones(p, t->nbytes / size, size, mask)) continue;
+        for (size_t i = 0; i < t->nbytes / size; i++) {
             uint32_t bits = 0;
             memcpy(&bits, p + i * size, size); /* little-endian, as safetensors stores */
             int bad = t->dtype == WL_F32  ? (bits & 0x7F800000u) == 0x7F800000u
