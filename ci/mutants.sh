@@ -49,6 +49,8 @@ run() {
   esac
 }
 test_label() { [ "$1" = test_decode ] && echo "test_decode (micro)" || echo "$1"; }
+# targets TEST: what to build for it (test_bad_inputs runs the whisperlab command, which holds the mutant)
+targets() { echo "build/tests/$1"; [ "$1" = test_bad_inputs ] && echo build/whisperlab; }
 
 # plant FILE FROM TO: replaces the one occurrence of the literal text FROM; prints how many
 # times FROM occurs when that is not once (then nothing is changed).
@@ -84,7 +86,7 @@ mutate() {
   git checkout -q -- .
   if ! why=$(plant "$file" "$from" "$to"); then record "$name" "$file" "$shown" "does not apply: $why" "NO-APPLY"; return; fi
   log=$scratch/$name.log
-  if ! make -s "build/tests/$test" >"$log" 2>&1; then
+  if ! make -s $(targets "$test") >"$log" 2>&1; then
     grep -m1 -E 'error' "$log"
     record "$name" "$file" "$shown" "does not build" "NO-BUILD"; return
   fi
@@ -260,7 +262,7 @@ list
 [ ${#used[@]} -eq 0 ] && { echo "mutants: no mutant matches MUTANTS='$only'"; exit 2; }
 for t in "${!used[@]}"; do
   t0=$SECONDS
-  if ! make -s "build/tests/$t" >"$scratch/build-$t.log" 2>&1; then
+  if ! make -s $(targets "$t") >"$scratch/build-$t.log" 2>&1; then
     tail -20 "$scratch/build-$t.log"; echo "mutants: $t does not build unmutated"; exit 2
   fi
   if ! run "$t" "$scratch/base-$t.log"; then
