@@ -214,6 +214,8 @@ fails finite.check.skips.bad.tensors engine/model.c '|| !any_all_ones(p, t->nbyt
   '|| any_all_ones(p, t->nbytes / size, size, mask)) continue;' test_engine 'FAILED.*test_non_finite_weights'
 fails finite.check.half.first.only engine/model.c 'memcpy(&b, p + 2 * i, 2);' 'memcpy(&b, p, 2);' test_bad_inputs \
   'FAIL st_nan_weight'
+fails half.bulk.subnormals.unfixed engine/half.c 'if ((h & 0x7C00) == 0 || (h & 0x7C00) == 0x7C00)' \
+  'if ((h & 0x7C00) == 0x7C00)' test_engine 'in bulk, '
 # search
 fails greedy.tie.last.max engine/search.c 'if (x[i] > x[best]) best = i;' 'if (x[i] >= x[best]) best = i;' \
   test_decode_props 'FAILED.*test_greedy_ties_take_the_lowest_id'

@@ -17,6 +17,21 @@ float wl_half_to_float(uint16_t h)
     return f;
 }
 
+void wl_halves_to_floats(float *out, const unsigned char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) { /* normal: the exponent rebiased by 127 - 15 = 112 */
+        uint16_t h;
+        memcpy(&h, p + 2 * i, 2);
+        uint32_t bits = (uint32_t)(h & 0x8000) << 16 | (((uint32_t)(h & 0x7FFF) << 13) + (112u << 23));
+        memcpy(&out[i], &bits, 4);
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint16_t h;
+        memcpy(&h, p + 2 * i, 2);
+        if ((h & 0x7C00) == 0 || (h & 0x7C00) == 0x7C00) out[i] = wl_half_to_float(h);
+    }
+}
+
 float wl_bf16_to_float(uint16_t h)
 {
     uint32_t bits = (uint32_t)h << 16;

@@ -32,15 +32,14 @@ static const float *tensor_f32(wl_model *m, const char *name)
     float *out = malloc((n ? n : 1) * sizeof *out);
     if (!out) return NULL;
     const unsigned char *p = t->data;
-    for (size_t i = 0; i < n; i++) {
-        uint16_t h;
-        if (t->dtype == WL_F32) { /* unaligned F32 */
-            memcpy(&out[i], p + 4 * i, 4);
-            continue;
+    if (t->dtype == WL_F32) memcpy(out, p, n * sizeof *out); /* unaligned F32 */
+    else if (t->dtype == WL_F16) wl_halves_to_floats(out, p, n);
+    else
+        for (size_t i = 0; i < n; i++) {
+            uint16_t h;
+            memcpy(&h, p + 2 * i, 2);
+            out[i] = wl_bf16_to_float(h);
         }
-        memcpy(&h, p + 2 * i, 2);
-        out[i] = t->dtype == WL_F16 ? wl_half_to_float(h) : wl_bf16_to_float(h);
-    }
     m->owned = realloc(m->owned, (size_t)(m->n_owned + 1) * sizeof *m->owned);
     m->owned[m->n_owned++] = out;
     return out;

@@ -226,6 +226,16 @@ static void test_half_conversions(void **state)
         float f = wl_half_to_float((uint16_t)h);
         if (isfinite(f) && to_half(f) != h && !(f == 0 && (h & 0x7FFF) == 0)) fail_msg("half 0x%04x -> %g -> 0x%04x", h, f, to_half(f));
     }
+    /* the bulk conversion of model loading: every half, at an odd address, the same bits */
+    unsigned char *p = malloc(2 * 0x10000 + 1);
+    float *out = malloc(0x10000 * sizeof *out);
+    for (uint32_t h = 0; h < 0x10000; h++) p[1 + 2 * h] = (unsigned char)h, p[2 + 2 * h] = (unsigned char)(h >> 8);
+    wl_halves_to_floats(out, p + 1, 0x10000);
+    for (uint32_t h = 0; h < 0x10000; h++) {
+        float one = wl_half_to_float((uint16_t)h);
+        if (memcmp(&one, &out[h], sizeof one)) fail_msg("half 0x%04x: %g in bulk, %g alone", h, out[h], one);
+    }
+    free(p), free(out);
 }
 
 static void check_half_precision(wl_dtype dtype, const char *name, const float *ref, double bound)
