@@ -22,6 +22,7 @@
 
 #include <cjson/cJSON.h>
 #include <dirent.h>
+#include <errno.h>
 #include <math.h>
 #include <setjmp.h>
 #include <sndfile.h>
@@ -242,7 +243,16 @@ static void symlink_loop(const bad_case *c, const char *dir)
 /* dir := links to every file of the model copy (so the copy is never written through them). */
 static void link_model(const char *dir)
 {
-    sh("for f in \"$PWD\"/" MODEL "/*; do ln -s \"$f\" '%s'/; done", dir);
+    char cwd[2048], src[4096], dst[4096];
+    DIR *d = opendir(MODEL);
+    if (!getcwd(cwd, sizeof cwd) || !d) fail_msg("cannot list %s", MODEL);
+    for (struct dirent *e; (e = readdir(d));) {
+        if (e->d_name[0] == '.') continue; /* as the shell's * */
+        snprintf(src, sizeof src, "%s/" MODEL "/%s", cwd, e->d_name);
+        snprintf(dst, sizeof dst, "%s/%s", dir, e->d_name);
+        if (symlink(src, dst)) fail_msg("cannot link %s: %s", dst, strerror(errno));
+    }
+    closedir(d);
 }
 
 /* The model copy with c->file replaced: c->from -> c->to in its text, or c->to as the whole
@@ -825,7 +835,7 @@ static int run_case(const bad_case *c)
 {
     char dir[256], args[4096], names[1024], msg[1024];
     snprintf(dir, sizeof dir, ROOT "/%s", c->name);
-    sh("rm -rf '%s' && mkdir -p '%s'", dir, dir);
+    if (mkdir(dir, 0777)) sh("rm -rf '%s' && mkdir -p '%s'", dir, dir); /* a fresh folder (setup emptied ROOT) */
     if (c->make) c->make(c, dir);
     expand(c->args, dir, args, sizeof args);
     expand(c->names, dir, names, sizeof names);
