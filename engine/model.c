@@ -79,10 +79,7 @@ static int check_finite(const wl_st_file *f, char *err, size_t errlen)
         for (size_t i = 0; i < t->nbytes / size; i++) {
             uint32_t bits = 0;
             memcpy(&bits, p + i * size, size); /* little-endian, as safetensors stores */
-            int bad = t->dtype == WL_F32  ? (bits & 0x7F800000u) == 0x7F800000u
-                      : t->dtype == WL_F16 ? (bits & 0x7C00u) == 0x7C00u
-                                           : (bits & 0x7F80u) == 0x7F80u;
-            if (bad)
+            if ((bits & mask) == mask)
                 return wl_fail(err, errlen, "%s: tensor '%s' element %zu is NaN or infinite", f->path, t->name, i);
         }
     }
