@@ -135,7 +135,7 @@ __attribute__((target_clones("avx2", "default"))) double wl_vsum_exp(const float
         add_double(acc, &v);
     }
     if (i < n) {
-        v8f v = SPLAT(-INFINITY); /* padding lanes give exp(-inf) = 0 */
+        v8f v = SPLAT(-INFINITY); /* the tail's unused lanes add exp(-inf) = 0 */
         memcpy(&v, x + i, sizeof(float) * (size_t)(n - i));
         v -= sh;
         exp8(&v);
