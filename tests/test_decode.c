@@ -67,7 +67,6 @@ static struct {
     float *enc;
 } KEEP[KEEP_MAX];
 
-
 static int setup(void **state)
 {
     (void)state;
@@ -122,7 +121,7 @@ static float *encode_clip(const char *id, const char *wav)
 /* Keeps enc for the KV cache test if the clip has a step golden (else frees it). */
 static void keep_or_free(const cJSON *clip, float *enc)
 {
-    for (int i = 0; cJSON_GetObjectItem(clip, "step") && i < KEEP_MAX; i++)
+    for (int i = 0; i < KEEP_MAX && cJSON_GetObjectItem(clip, "step"); i++)
         if (!KEEP[i].enc) {
             snprintf(KEEP[i].id, sizeof KEEP[i].id, "%s", clip->string);
             KEEP[i].enc = enc;
