@@ -16,8 +16,9 @@ struct wl_decoder {
     int pos;       /* tokens fed so far */
     float **k_self, **v_self;   /* per layer (n_text_ctx, d) */
     float **k_cross, **v_cross; /* per layer (d, n_audio_ctx): channel-major (wl_cross_attention) */
-    int owns_cross;             /* 1: its own; 2: the model's cache (counted in its users); 0: a fork's,
-                                   belonging to the decoder it came from */
+    int owns_cross;             /* 1: its own; 0: a slot of the model's cache, or a fork's pointers
+                                   into the decoder it came from */
+    struct cross_slot *slot;    /* the model's cache slot it reads (counted in the slot's users), or NULL */
     float *xattn;               /* (dec_layers, H, xattn_n, n_audio_ctx): the last feed's cross-attention */
     int xattn_n;
     size_t xattn_cap;           /* floats allocated */
@@ -38,22 +39,33 @@ static float **alloc_layers(int L, int64_t n)
     return p;
 }
 
-/* The cross K/V of the last clip a decoder was made for, kept by the model: a clip's decodes
- * (greedy, timestamps, beam search, teacher forcing) share one projection. A decoder for other
- * audio recomputes it, in place when no live decoder uses it, else privately. */
-struct wl_cross_cache {
+/* The cross K/V of the last clips decoders were made for, kept by the model: a clip's decodes
+ * (greedy, timestamps, beam search, teacher forcing) share one projection, and so do those of
+ * clips decoded together (CROSS_SLOTS of them). A decoder for other audio recomputes the least
+ * recently used slot that no live decoder reads, else makes its own. */
+enum { CROSS_SLOTS = 2 };
+
+struct cross_slot {
     float *enc;         /* (n_audio_ctx, d): the encoder output it was computed from */
     float **k, **v;     /* per layer (d, n_audio_ctx) */
-    int users;          /* live decoders (not forks) using it */
+    int users;          /* live decoders (and their forks) reading it */
     int valid;
+    unsigned long used; /* the cache's clock when last handed out */
+};
+
+struct wl_cross_cache {
+    struct cross_slot slot[CROSS_SLOTS];
+    unsigned long clock;
 };
 
 void wl_cross_cache_free(wl_model *m)
 {
     struct wl_cross_cache *x = m->cross;
     if (!x) return;
-    free(x->enc);
-    free_layers(x->k, m->c.dec_layers), free_layers(x->v, m->c.dec_layers);
+    for (int i = 0; i < CROSS_SLOTS; i++) {
+        free(x->slot[i].enc);
+        free_layers(x->slot[i].k, m->c.dec_layers), free_layers(x->slot[i].v, m->c.dec_layers);
+    }
     free(x);
     m->cross = NULL;
 }
@@ -63,9 +75,9 @@ void wl_decoder_free(wl_decoder *d)
     if (!d) return;
     int L = d->m->c.dec_layers;
     free_layers(d->k_self, L), free_layers(d->v_self, L);
-    if (d->owns_cross == 1) free_layers(d->k_cross, L), free_layers(d->v_cross, L);
+    if (d->owns_cross) free_layers(d->k_cross, L), free_layers(d->v_cross, L);
     else free(d->k_cross), free(d->v_cross); /* arrays of pointers into the cache or a source decoder */
-    if (d->owns_cross == 2) d->m->cross->users--;
+    if (d->slot) d->slot->users--;
     free(d->xattn);
     free(d);
 }
@@ -95,35 +107,44 @@ static void project_cross(wl_model *m, const float *enc_out, float **k, float **
     wl_parallel_for(m->c.n_audio_ctx, 64, cross_rows, &j); /* threads split the audio positions */
 }
 
-/* Points d at the model's cached cross K/V for enc_out, computing them when the cache holds other
- * audio and no decoder uses it. Returns 0 when d must compute its own. */
-static int use_cache(wl_model *m, wl_decoder *d, const float *enc_out)
+/* The slot holding enc_out's cross K/V, computing them in the least recently used free slot
+ * when none does; NULL when every slot is in use for other audio (or out of memory). */
+static struct cross_slot *cache_slot(wl_model *m, const float *enc_out)
 {
-    const wl_config *c = &m->c;
-    const int L = c->dec_layers;
-    const size_t n = (size_t)c->n_audio_ctx * c->d_model;
-    struct wl_cross_cache *x = m->cross;
-    if (!x && (x = m->cross = calloc(1, sizeof *x))) {
-        x->enc = malloc(n * sizeof(float));
-        x->k = alloc_layers(L, (int64_t)n), x->v = alloc_layers(L, (int64_t)n);
-        if (!x->enc || !x->k || !x->v) wl_cross_cache_free(m), x = NULL;
+    const int L = m->c.dec_layers;
+    const size_t n = (size_t)m->c.n_audio_ctx * m->c.d_model;
+    struct wl_cross_cache *x = m->cross ? m->cross : (m->cross = calloc(1, sizeof *m->cross));
+    if (!x) return NULL;
+    struct cross_slot *free_slot = NULL;
+    for (int i = 0; i < CROSS_SLOTS; i++) {
+        struct cross_slot *s = &x->slot[i];
+        if (s->valid && !memcmp(s->enc, enc_out, n * sizeof(float))) return s->used = ++x->clock, s;
+        if (!s->users && (!free_slot || s->used < free_slot->used)) free_slot = s;
     }
-    if (!x) return 0;
-    if (!x->valid || memcmp(x->enc, enc_out, n * sizeof(float))) {
-        if (x->users > 0) return 0; /* in use for other audio */
-        x->valid = 0;
-        memcpy(x->enc, enc_out, n * sizeof(float));
-        project_cross(m, enc_out, x->k, x->v);
-        x->valid = 1;
-    }
+    struct cross_slot *s = free_slot;
+    if (!s) return NULL;
+    if (!s->enc) s->enc = malloc(n * sizeof(float)); /* allocated once, freed with the model */
+    if (!s->k) s->k = alloc_layers(L, (int64_t)n);
+    if (!s->v) s->v = alloc_layers(L, (int64_t)n);
+    if (!s->enc || !s->k || !s->v) return NULL;
+    s->valid = 0;
+    memcpy(s->enc, enc_out, n * sizeof(float));
+    project_cross(m, enc_out, s->k, s->v);
+    s->valid = 1, s->used = ++x->clock;
+    return s;
+}
+
+/* Points d at slot s's cross K/V (s counts d among its users). Returns 0, or -1 when out of memory. */
+static int read_slot(wl_decoder *d, struct cross_slot *s)
+{
+    const int L = d->m->c.dec_layers;
     d->k_cross = calloc((size_t)L, sizeof *d->k_cross);
     d->v_cross = calloc((size_t)L, sizeof *d->v_cross);
-    if (!d->k_cross || !d->v_cross) return free(d->k_cross), free(d->v_cross), d->k_cross = d->v_cross = NULL, 0;
-    memcpy(d->k_cross, x->k, (size_t)L * sizeof *x->k);
-    memcpy(d->v_cross, x->v, (size_t)L * sizeof *x->v);
-    d->owns_cross = 2;
-    x->users++;
-    return 1;
+    if (!d->k_cross || !d->v_cross) return free(d->k_cross), free(d->v_cross), d->k_cross = d->v_cross = NULL, -1;
+    memcpy(d->k_cross, s->k, (size_t)L * sizeof *s->k);
+    memcpy(d->v_cross, s->v, (size_t)L * sizeof *s->v);
+    d->slot = s, s->users++;
+    return 0;
 }
 
 wl_status wl_decoder_new(wl_model *m, const float *enc_out, wl_decoder **out, char *err, size_t errlen)
@@ -137,7 +158,8 @@ wl_status wl_decoder_new(wl_model *m, const float *enc_out, wl_decoder **out, ch
         d->m = m;
         d->k_self = alloc_layers(L, (int64_t)c->n_text_ctx * C);
         d->v_self = alloc_layers(L, (int64_t)c->n_text_ctx * C);
-        if (!(cached = use_cache(m, d, enc_out))) {
+        struct cross_slot *s = cache_slot(m, enc_out);
+        if (!(cached = s && !read_slot(d, s))) {
             d->owns_cross = 1;
             d->k_cross = alloc_layers(L, (int64_t)S * C);
             d->v_cross = alloc_layers(L, (int64_t)S * C);
@@ -171,6 +193,7 @@ wl_status wl_decoder_fork(const wl_decoder *src, wl_decoder **out, char *err, si
     }
     memcpy(d->k_cross, src->k_cross, (size_t)L * sizeof *d->k_cross); /* shared, read-only */
     memcpy(d->v_cross, src->v_cross, (size_t)L * sizeof *d->v_cross);
+    if ((d->slot = src->slot)) d->slot->users++; /* the slot outlives the source while the fork reads it */
     wl_decoder_copy(d, src);
     *out = d;
     return WL_OK;
@@ -209,6 +232,40 @@ static int reserve_xattn(wl_decoder *d, int rows)
     return d->xattn ? 0 : -1;
 }
 
+/* Layer l's cross-attention for n decoders, one query row each (q, out: [n, d_model]). Rows whose
+ * decoders read the same cross K/V (one clip's decoders on the model's cache, or forks of one
+ * decoder) go through wl_cross_attention together, so each block of keys serves all of them from
+ * cache; a row's numbers are those it would get alone. Each row's probabilities [H][S] go to its
+ * decoder's xattn. Scratch: qg [2n, d_model], probs [H, n, S], group [n]. */
+static void cross_attention_groups(wl_decoder **decs, int n, int l, const float *q, float *out, float *qg,
+                                   float *probs, int *group)
+{
+    const wl_config *c = &decs[0]->m->c;
+    const int C = c->d_model, H = c->dec_heads, S = c->n_audio_ctx;
+    const size_t row_bytes = (size_t)C * sizeof(float);
+    for (int i = 0; i < n; i++) group[i] = -1;
+    for (int i = 0; i < n; i++) {
+        if (group[i] >= 0) continue;
+        const float *kc = decs[i]->k_cross[l], *vc = decs[i]->v_cross[l];
+        int ng = 0;
+        for (int j = i; j < n; j++)
+            if (decs[j]->k_cross[l] == kc && decs[j]->v_cross[l] == vc) {
+                group[j] = ng;
+                memcpy(qg + (int64_t)ng++ * C, q + (int64_t)j * C, row_bytes);
+            }
+        float *ag = qg + (int64_t)n * C;
+        wl_cross_attention(ag, probs, qg, kc, vc, ng, S, C, H);
+        for (int j = i; j < n; j++) {
+            if (decs[j]->k_cross[l] != kc || decs[j]->v_cross[l] != vc) continue;
+            const int g = group[j];
+            memcpy(out + (int64_t)j * C, ag + (int64_t)g * C, row_bytes);
+            for (int hd = 0; hd < H; hd++)
+                memcpy(decs[j]->xattn + ((size_t)l * H + hd) * S, probs + ((int64_t)hd * ng + g) * S,
+                       (size_t)S * sizeof(float));
+        }
+    }
+}
+
 /* The decoder layers, out [n, d_model] after the final LayerNorm, for n rows: either n tokens of
  * one decoder (n_dec = 1) at positions pos..pos+n-1, or one token for each of n decoders
  * (n_dec = n, the beams of a search) batched through the same matrix products. Stage callbacks
@@ -223,7 +280,7 @@ static wl_status forward(wl_decoder **decs, int n_dec, const int32_t *tokens, in
 #define POS(i) (DEC(i)->pos + (one ? (i) : 0))
     if (n <= 0 || (!one && n_dec != n))
         return wl_fail(err, errlen, "decoder: %d tokens for %d decoders", n, n_dec), WL_ERR_INPUT;
-    int keys = S, shared = 1; /* shared: one cross K/V for all rows (forks of one decoder) */
+    int keys = S;
     for (int i = 0; i < n; i++) {
         if (DEC(i)->m != m || POS(i) >= c->n_text_ctx)
             return wl_fail(err, errlen, "decoder: %d tokens at position %d exceed the %d-token context",
@@ -232,7 +289,6 @@ static wl_status forward(wl_decoder **decs, int n_dec, const int32_t *tokens, in
             return wl_fail(err, errlen, "decoder: token %d is outside the vocabulary (0..%d)",
                            tokens[i], V - 1), WL_ERR_INPUT;
         keys = POS(i) + 1 > keys ? POS(i) + 1 : keys;
-        shared &= DEC(i)->k_cross == decs[0]->k_cross;
     }
     int64_t nC = (int64_t)n * C;
     float *h = malloc((size_t)nC * sizeof(float)), *x = malloc((size_t)nC * sizeof(float));
@@ -240,7 +296,8 @@ static wl_status forward(wl_decoder **decs, int n_dec, const int32_t *tokens, in
     float *kv = malloc(2 * (size_t)nC * sizeof(float));
     float *probs = malloc((size_t)H * n * keys * sizeof(float));
     float *scratch = malloc((size_t)n * (C + c->dec_ffn) * sizeof(float));
-    int ok = h && x && q && a && kv && probs && scratch;
+    int *group = malloc((size_t)n * sizeof *group);
+    int ok = h && x && q && a && kv && probs && scratch && group;
     for (int i = 0; ok && i < n_dec; i++) ok = !reserve_xattn(decs[i], one ? n : 1); /* kept for the caller */
     wl_status st = WL_OK;
     if (!ok) {
@@ -271,20 +328,16 @@ static wl_status forward(wl_decoder **decs, int n_dec, const int32_t *tokens, in
                              POS(i) + 1, C, H, POS(i));
         wl_linear(x, a, L->attn.o, n, C, C);
         wl_vadd(h, x, nC);
-        /* Cross-attention over the audio: probs [H, n, S]. */
+        /* Cross-attention over the audio, probs [H, n, S] */
         wl_layernorm(x, h, L->cross_ln, n, C);
         wl_query(q, x, L->cross.q, n, C, H);
-        if (shared) wl_cross_attention(a, probs, q, decs[0]->k_cross[l], decs[0]->v_cross[l], n, S, C, H);
-        else
-            for (int i = 0; i < n; i++) /* separate encoder outputs: one row at a time */
-                wl_cross_attention(a + (int64_t)i * C, probs + (int64_t)i * H * S, q + (int64_t)i * C,
-                                   DEC(i)->k_cross[l], DEC(i)->v_cross[l], 1, S, C, H);
-        for (int i = 0; i < n; i++) /* into each decoder's [L][H][rows][S] */
-            for (int hd = 0; hd < H; hd++) {
-                const float *row = shared ? probs + ((int64_t)hd * n + i) * S : probs + ((int64_t)i * H + hd) * S;
-                int rows = one ? n : 1, r = one ? i : 0;
-                memcpy(DEC(i)->xattn + (((size_t)l * H + hd) * rows + r) * S, row, (size_t)S * sizeof(float));
-            }
+        if (one) {
+            wl_cross_attention(a, probs, q, decs[0]->k_cross[l], decs[0]->v_cross[l], n, S, C, H);
+            for (int hd = 0; hd < H; hd++) /* into the decoder's [L][H][n][S] */
+                memcpy(decs[0]->xattn + ((size_t)l * H + hd) * n * S, probs + (int64_t)hd * n * S,
+                       (size_t)n * S * sizeof(float));
+        } else
+            cross_attention_groups(decs, n, l, q, a, kv, probs, group); /* kv: free here */
         if (one) {
             snprintf(name, sizeof name, "cross_attn.%d", l);
             wl_emit(m, name, probs, 3, H, n, S);
@@ -301,7 +354,7 @@ static wl_status forward(wl_decoder **decs, int n_dec, const int32_t *tokens, in
 #undef DEC
 #undef POS
 done:
-    free(h), free(x), free(q), free(a), free(kv), free(probs), free(scratch);
+    free(h), free(x), free(q), free(a), free(kv), free(probs), free(scratch), free(group);
     return st;
 }
 

@@ -46,7 +46,7 @@ struct wl_model {
     float *mel_filters;    /* (n_mels, 201) */
     float *enc_ws;         /* the encoder's activations, allocated by the first wl_encode and kept:
                               no allocation or page faults per clip (so one model, one encoder at a time) */
-    struct wl_cross_cache *cross; /* the last clip's cross K/V, shared by its decoders (decoder.c) */
+    struct wl_cross_cache *cross; /* the last clips' cross K/V, shared by their decoders (decoder.c) */
     wl_linear_w conv1;     /* weight (d, n_mels, 3) */
     wl_linear_w conv2;     /* weight (d, d, 3) */
     const float *enc_pos;  /* (n_audio_ctx, d) */

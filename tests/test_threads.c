@@ -113,41 +113,61 @@ static float *prompt_logits(wl_model *m, const float *enc, wl_decoder **keep)
     return logits;
 }
 
-/* Decoders for two clips, interleaved so that the cache is hit, bypassed (held by a live
- * decoder of the other clip) and recomputed: each gives what a fresh model gives. */
+/* The prompt's logits of decoder dec fed again from the start. */
+static float *refeed(wl_model *m, wl_decoder *dec)
+{
+    const int32_t prompt[4] = {50257, 50362, 400, 1110};
+    float *logits = malloc((size_t)4 * wl_model_dims(m).n_vocab * sizeof *logits);
+    wl_decoder_reset(dec);
+    if (wl_decoder_feed(dec, prompt, 4, logits, err, sizeof err)) fail_msg("%s", err);
+    return logits;
+}
+
+/* Compares (then frees) logits got with a fresh model's. */
+static void expect_fresh(float *got, const float *want, size_t n, const char *what)
+{
+    long e = first_diff(got, want, n);
+    printf("cross K/V cache: %-30s %s\n", what, e < 0 ? "identical to a fresh model" : "DIFFERS");
+    if (e >= 0) fail_msg("cross K/V cache, %s: logit %ld differs from a fresh model's", what, e);
+    free(got);
+}
+
+/* Decoders for three clips, interleaved so that the cache (two clips) is hit, bypassed (both
+ * clips' decoders alive) and recomputed, while live decoders (one a fork whose source is gone)
+ * are fed again: each gives what a fresh model gives. */
 static void test_cross_cache(void **state)
 {
     (void)state;
     wl_params p = wl_default_params();
     p.n_threads = 2;
-    wl_model *m, *fresh;
-    if (wl_model_load(SYNTH, p, &m, err, sizeof err) || wl_model_load(SYNTH, p, &fresh, err, sizeof err))
-        fail_msg("%s", err);
-    size_t n = (size_t)4 * wl_model_dims(m).n_vocab * sizeof(float);
-    float *a = wl_test_encode(m, "data/audio/clip_03.wav", NULL, err, sizeof err);
-    float *b = wl_test_encode(m, "data/audio/clip_11.wav", NULL, err, sizeof err);
-    if (!a || !b) fail_msg("%s", err);
-    float *ref_a = prompt_logits(fresh, a, NULL);
-    wl_model_free(fresh);
-    if (wl_model_load(SYNTH, p, &fresh, err, sizeof err)) fail_msg("%s", err);
-    float *ref_b = prompt_logits(fresh, b, NULL);
-    wl_model_free(fresh);
-    wl_decoder *held;
-    float *a1 = prompt_logits(m, a, &held); /* computes the cache for a, and holds it */
-    float *b1 = prompt_logits(m, b, NULL);  /* a is in use: b's own K/V */
-    float *a2 = prompt_logits(m, a, NULL);  /* a cache hit */
-    wl_decoder_free(held);
-    float *b2 = prompt_logits(m, b, NULL); /* free again: recomputed for b */
-    float *a3 = prompt_logits(m, a, NULL); /* and back to a */
-    const float *got[] = {a1, b1, a2, b2, a3}, *want[] = {ref_a, ref_b, ref_a, ref_b, ref_a};
-    const char *what[] = {"a (computed)", "b (beside a live decoder)", "a (cache hit)", "b (recomputed)",
-                          "a (recomputed)"};
-    for (int i = 0; i < 5; i++) {
-        long e = first_diff(got[i], want[i], n / sizeof(float));
-        printf("cross K/V cache: %-28s %s\n", what[i], e < 0 ? "identical to a fresh model" : "DIFFERS");
-        if (e >= 0) fail_msg("cross K/V cache, %s: logit %ld differs from a fresh model's", what[i], e);
+    wl_model *m;
+    if (wl_model_load(SYNTH, p, &m, err, sizeof err)) fail_msg("%s", err);
+    size_t n = (size_t)4 * wl_model_dims(m).n_vocab;
+    const char *wavs[3] = {"data/audio/clip_03.wav", "data/audio/clip_11.wav", "data/audio/clip_17.wav"};
+    float *a, *b, *c, *enc[3], *ref[3];
+    for (int i = 0; i < 3; i++) {
+        wl_model *fresh;
+        if (!(enc[i] = wl_test_encode(m, wavs[i], NULL, err, sizeof err))) fail_msg("%s", err);
+        if (wl_model_load(SYNTH, p, &fresh, err, sizeof err)) fail_msg("%s", err);
+        ref[i] = prompt_logits(fresh, enc[i], NULL);
+        wl_model_free(fresh);
     }
-    free(a1), free(b1), free(a2), free(b2), free(a3), free(ref_a), free(ref_b), free(a), free(b);
+    a = enc[0], b = enc[1], c = enc[2];
+    wl_decoder *dec_a, *held_a, *held_b;
+    expect_fresh(prompt_logits(m, a, &dec_a), ref[0], n, "a (computed)");
+    if (wl_decoder_fork(dec_a, &held_a, err, sizeof err)) fail_msg("%s", err);
+    wl_decoder_free(dec_a); /* its fork alone keeps a's K/V in use */
+    expect_fresh(prompt_logits(m, b, &held_b), ref[1], n, "b (computed beside a)");
+    expect_fresh(prompt_logits(m, c, NULL), ref[2], n, "c (a and b in use: its own)");
+    expect_fresh(prompt_logits(m, a, NULL), ref[0], n, "a (cache hit)");
+    expect_fresh(refeed(m, held_a), ref[0], n, "a (its live fork again)");
+    expect_fresh(refeed(m, held_b), ref[1], n, "b (its live decoder again)");
+    wl_decoder_free(held_a), wl_decoder_free(held_b);
+    expect_fresh(prompt_logits(m, c, NULL), ref[2], n, "c (recomputed)");
+    expect_fresh(prompt_logits(m, b, NULL), ref[1], n, "b (hit or recomputed)");
+    expect_fresh(prompt_logits(m, a, NULL), ref[0], n, "a (hit or recomputed)");
+    expect_fresh(prompt_logits(m, c, NULL), ref[2], n, "c (hit or recomputed)");
+    for (int i = 0; i < 3; i++) free(enc[i]), free(ref[i]);
     wl_model_free(m);
 }
 
