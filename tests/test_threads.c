@@ -159,9 +159,9 @@ static void test_cross_cache(void **state)
     wl_decoder_free(dec_a); /* its fork alone keeps a's K/V in use */
     expect_fresh(prompt_logits(m, b, &held_b), ref[1], n, "b (computed beside a)");
     expect_fresh(prompt_logits(m, c, NULL), ref[2], n, "c (a and b in use: its own)");
-    expect_fresh(prompt_logits(m, a, NULL), ref[0], n, "a (cache hit)");
     expect_fresh(refeed(m, held_a), ref[0], n, "a (its live fork again)");
     expect_fresh(refeed(m, held_b), ref[1], n, "b (its live decoder again)");
+    expect_fresh(prompt_logits(m, a, NULL), ref[0], n, "a (cache hit)");
     wl_decoder_free(held_a), wl_decoder_free(held_b);
     expect_fresh(prompt_logits(m, c, NULL), ref[2], n, "c (recomputed)");
     expect_fresh(prompt_logits(m, b, NULL), ref[1], n, "b (hit or recomputed)");
