@@ -239,8 +239,13 @@ fails beam.final.eos.dropped engine/search.c 'if (w->len < s->max_len) j->p.tok[
   'if (w->len < 0) j->p.tok[j->p.len++] = s->cfg->eos;' test_decode 'FAIL clip .* prefix of the other'
 # searches stepped together: a batch's rows must each get the numbers they get alone
 fails batch.rows.take.sgemm engine/ops.c 'if (T <= WL_STEP_ROWS) {' 'if (T <= 8) {' test_decode_props 'together than alone'
-fails batch.logits.misrouted engine/search.c 'const float *x = logits + (size_t)total * V;' \
-  'const float *x = logits + (size_t)(total ? total - 1 : 0) * V;' test_decode_props 'together than alone'
+fails batch.logits.misrouted engine/search.c 'const float *x = w->logits + (size_t)r * w->V;' \
+  'const float *x = w->logits + (size_t)(r ? r - 1 : 0) * w->V;' test_decode_props 'together than alone'
+# beam search's candidates: each beam's best, then merged
+fails beam.candidates.unscored engine/search.c 'float x = row[v] + p->score;' 'float x = row[v];' \
+  test_decode 'FAIL.*beam5|beam5.*FAIL'
+fails beam.merge.skips.first.beam engine/search.c 'if (bs->at[b] < bs->bn[b] &&' \
+  'if (b > 0 && bs->at[b] < bs->bn[b] &&' test_decode 'FAIL.*beam5|beam5.*FAIL'
 # token timestamps
 fails median.filter.width.5 engine/align.c 'F, cfg->median_filter_width, pad, win' \
   'F, cfg->median_filter_width - 2, pad, win' test_decode 'FAIL greedy.token_time'

@@ -124,6 +124,9 @@ typedef struct {
     int n_feed;        /* rows to feed next; 0: finished */
     wl_decoder **feed_dec;
     const int32_t *feed_tok;
+    int ready;         /* the row work of this step is done (row_work, for every search at once) */
+    int32_t pick;      /* single path: the row work's token and its record */
+    wl_step pick_step;
 } job;
 
 /* Appends the cross-attention of the decoder's last feed ([L][H][n][S]) to j->xrows
@@ -150,6 +153,25 @@ static int keep_rows(job *j)
     return 0;
 }
 
+static int single_done(const job *j)
+{
+    const search *s = &j->s;
+    return j->p.len >= s->max_len || (s->o->forced && j->t >= s->o->n_forced);
+}
+
+/* The single path's work on its row of logits (its own buffers only): the row in the step's
+ * units, the token chosen and its record. */
+static void single_row(job *j, const float *last)
+{
+    const search *s = &j->s;
+    const path *out = &j->p;
+    const int forced = s->o->forced != NULL, beam_units = forced && s->o->beams > 1;
+    if (single_done(j)) return;
+    step_row(s, out->tok, out->len, last, j->row, beam_units, beam_units ? NULL : j->tmp);
+    j->pick = forced ? s->o->forced[j->t] : argmax(j->tmp, s->V);
+    if (j->pick >= 0 && j->pick < s->V) j->pick_step = make_step(s, j->row, j->pick);
+}
+
 /* One step of greedy search, or of the forced path (opts->forced) in greedy or beam units, from
  * the logits of the last token fed. Stops after end-of-text or at max_len (GU:_sample with its
  * stopping criteria). */
@@ -157,15 +179,16 @@ static wl_status single_step(job *j, const float *last, char *err, size_t errlen
 {
     const search *s = &j->s;
     path *out = &j->p;
-    const int forced = s->o->forced != NULL, beam_units = forced && s->o->beams > 1;
+    const int forced = s->o->forced != NULL;
     j->n_feed = 0;
     if (keep_rows(j)) return wl_fail(err, errlen, "generate: out of memory"), WL_ERR_NOMEM;
-    if (out->len >= s->max_len || (forced && j->t >= s->o->n_forced)) return WL_OK;
-    step_row(s, out->tok, out->len, last, j->row, beam_units, beam_units ? NULL : j->tmp);
-    int32_t tok = forced ? s->o->forced[j->t] : argmax(j->tmp, s->V);
+    if (single_done(j)) return WL_OK;
+    if (!j->ready) single_row(j, last);
+    j->ready = 0;
+    int32_t tok = j->pick;
     if (tok < 0 || tok >= s->V)
         return wl_fail(err, errlen, "generate: forced token %d is outside the vocabulary", tok), WL_ERR_INPUT;
-    out->steps[j->t++] = make_step(s, j->row, tok);
+    out->steps[j->t++] = j->pick_step;
     out->score += j->row[tok];
     out->tok[out->len++] = tok;
     if ((!forced && tok == s->cfg->eos) || out->len == s->max_len || (forced && j->t == s->o->n_forced)) return WL_OK;
@@ -217,27 +240,6 @@ static int hyps_done(const search *s, const hyp_list *L, double best_sum, int cu
     return L->worst >= hyp_score(s, best_sum, cur_len - s->n_prompt);
 }
 
-typedef struct {
-    const search *s;
-    const path *beam;
-    const float *logits; /* beam b's row at logits + b * stride */
-    size_t stride;
-    float *rows;
-    wl_step *top;
-} beam_rows_job;
-
-/* Beams [b0, b1): their rows of logits to the step's units, and their top-5. */
-static void beam_rows(void *p, int b0, int b1)
-{
-    const beam_rows_job *j = p;
-    const size_t V = (size_t)j->s->V;
-    for (int b = b0; b < b1; b++) {
-        float *row = j->rows + b * V;
-        step_row(j->s, j->beam[b].tok, j->beam[b].len, j->logits + b * j->stride, row, 1, NULL);
-        j->top[b] = make_step(j->s, row, 0);
-    }
-}
-
 struct beams {
     wl_decoder **dec, **next_dec; /* dec[b] holds beam b's tokens; next_dec is the spare set */
     path *beam, *next;
@@ -246,8 +248,45 @@ struct beams {
     int *cand, *parent;
     int32_t *tokens; /* the beams' last tokens, fed next */
     wl_step *top;
+    int *bcand, *bn, *at; /* each beam's best candidates [B][2B] (bcand_score), their count, a merge's place */
+    float *bcand_score;
     int cur_len, done;
 };
+
+/* Beam b's work on its row of logits (its own parts of the state only): the row in the step's
+ * units, its top-5, and its 2B best candidates, row + the beam's score (the sum in float32, as
+ * torch adds), by value then by lower token. */
+static void beam_row(job *j, int b, const float *logits)
+{
+    const search *s = &j->s;
+    beams *bs = j->b;
+    const int V = s->V, K = 2 * s->o->beams;
+    const path *p = &bs->beam[b];
+    float *row = bs->rows + (size_t)b * V, *score = bs->bcand_score + b * K;
+    int *cand = bs->bcand + b * K, nc = 0;
+    step_row(s, p->tok, p->len, logits, row, 1, NULL);
+    bs->top[b] = make_step(s, row, 0);
+    for (int v = 0; v < V; v++) {
+        float x = row[v] + p->score;
+        if (isnan(x) || (nc == K && !(x > score[K - 1]))) continue;
+        int k = nc < K ? nc++ : K - 1;
+        for (; k > 0 && score[k - 1] < x; k--) cand[k] = cand[k - 1], score[k] = score[k - 1];
+        cand[k] = v, score[k] = x;
+    }
+    bs->bn[b] = nc;
+}
+
+typedef struct {
+    job *j;
+    const float *logits; /* beam b's row at logits + b * stride */
+    size_t stride;
+} beam_rows_job;
+
+static void beam_rows(void *p, int b0, int b1)
+{
+    const beam_rows_job *r = p;
+    for (int b = b0; b < b1; b++) beam_row(r->j, b, r->logits + b * r->stride);
+}
 
 /* Frees a beam search's state and every decoder but the job's own (which sits in dec[] or
  * next_dec[] after the swaps). */
@@ -264,7 +303,8 @@ static void beams_free(job *j)
     }
     for (int h = 0; b->L.h && h <= B; h++) path_free(&b->L.h[h].p);
     free(b->dec), free(b->next_dec), free(b->beam), free(b->next), free(b->L.h), free(b->rows), free(b->cand_score);
-    free(b->cand), free(b->parent), free(b->tokens), free(b->top), free(b);
+    free(b->cand), free(b->parent), free(b->tokens), free(b->top), free(b->bcand), free(b->bn), free(b->at);
+    free(b->bcand_score), free(b);
     j->b = NULL;
 }
 
@@ -296,22 +336,31 @@ static wl_status beams_step(job *j, const float *logits, size_t stride)
     float *rows = bs->rows, *cand_score = bs->cand_score;
     int *cand = bs->cand;
     j->n_feed = 0;
-    /* log_softmax, then the processors (beams in parallel: each writes only its row), then
-     * + the beam's score; the 2B best over all beams */
-    beam_rows_job bj = {s, beam, logits, stride, rows, bs->top};
-    wl_parallel_for(B, 1, beam_rows, &bj);
-    int nc = 0; /* candidates so far; on equal scores the lower (beam, token) index ranks first */
-    for (size_t i = 0; i < (size_t)B * V; i++) {
-        float x = rows[i] + beam[i / V].score; /* the sum in float32, as torch adds */
-        if (isnan(x) || (nc == K && !(x > cand_score[K - 1]))) continue;
-        int k = nc < K ? nc++ : K - 1;
-        for (; k > 0 && cand_score[k - 1] < x; k--) cand[k] = cand[k - 1], cand_score[k] = cand_score[k - 1];
-        cand[k] = (int)i, cand_score[k] = x;
+    /* log_softmax, then the processors, then + the beam's score (beams in parallel, unless
+     * row_work has done it with the other searches' rows) */
+    if (!j->ready) {
+        beam_rows_job bj = {j, logits, stride};
+        wl_parallel_for(B, 1, beam_rows, &bj);
+    }
+    j->ready = 0;
+    /* the 2B best over all beams, merged from each beam's: on equal scores the lower (beam,
+     * token) index ranks first */
+    int nc = 0;
+    for (int b = 0; b < B; b++) bs->at[b] = 0;
+    for (; nc < K; nc++) {
+        int best = -1;
+        for (int b = 0; b < B; b++)
+            if (bs->at[b] < bs->bn[b] &&
+                (best < 0 || bs->bcand_score[b * K + bs->at[b]] > bs->bcand_score[best * K + bs->at[best]]))
+                best = b;
+        if (best < 0) break;
+        cand[nc] = best * V + bs->bcand[best * K + bs->at[best]];
+        cand_score[nc] = bs->bcand_score[best * K + bs->at[best]++];
     }
     /* BeamSearchScorer.process: in rank order, end-of-text in the top B finishes a hypothesis
      * (scored at cur_len + 1, eos included), other tokens fill the next B beams. */
     int n_next = 0;
-    for (int r = 0; r < K && n_next < B; r++) {
+    for (int r = 0; r < nc && n_next < B; r++) {
         int b = cand[r] / V, v = cand[r] % V;
         wl_step stp = bs->top[b];
         stp.token = v, stp.logprob = rows[(size_t)b * V + v];
@@ -355,8 +404,11 @@ static wl_status beams_begin(job *j, const float *last, char *err, size_t errlen
     b->rows = malloc((size_t)B * V * sizeof *b->rows), b->cand_score = malloc((size_t)K * sizeof *b->cand_score);
     b->cand = malloc((size_t)K * sizeof *b->cand), b->parent = malloc((size_t)B * sizeof *b->parent);
     b->tokens = malloc((size_t)B * sizeof *b->tokens), b->top = malloc((size_t)B * sizeof *b->top);
+    b->bcand = malloc((size_t)B * K * sizeof *b->bcand), b->bcand_score = malloc((size_t)B * K * sizeof *b->bcand_score);
+    b->bn = malloc((size_t)B * sizeof *b->bn), b->at = malloc((size_t)B * sizeof *b->at);
     wl_status st = b->dec && b->next_dec && b->beam && b->next && b->L.h && b->rows && b->cand_score && b->cand &&
-                   b->parent && b->tokens && b->top ? WL_OK : WL_ERR_NOMEM;
+                   b->parent && b->tokens && b->top && b->bcand && b->bcand_score && b->bn && b->at ? WL_OK
+                                                                                                : WL_ERR_NOMEM;
     for (int i = 0; !st && i < B; i++)
         if (path_init(&b->beam[i], j->s.max_len) || path_init(&b->next[i], j->s.max_len)) st = WL_ERR_NOMEM;
     for (int h = 0; !st && h <= B; h++)
@@ -509,9 +561,30 @@ static void job_free(job *j)
     free(j->logits), free(j->row), free(j->tmp), free(j->xrows);
 }
 
+typedef struct {
+    job *jobs;
+    const int *row_job, *row_k; /* row r of the batch: search row_job[r]'s row row_k[r] */
+    const float *logits;
+    int V;
+} step_rows_job;
+
+/* Rows [r0, r1) of a step's batch: each search's work on its own rows, so that every row of
+ * every search is processed in parallel before the searches choose, one after another. */
+static void step_rows(void *p, int r0, int r1)
+{
+    const step_rows_job *w = p;
+    for (int r = r0; r < r1; r++) {
+        job *j = &w->jobs[w->row_job[r]];
+        const float *x = w->logits + (size_t)r * w->V;
+        if (j->beam_search) beam_row(j, w->row_k[r], x);
+        else single_row(j, x);
+    }
+}
+
 /* Runs n searches in lockstep: each step feeds the rows every unfinished search asks for as one
- * batch (wl_decoder_feed_many: each row's numbers as if fed alone) and hands each search its
- * rows of logits. beam_search[i] chooses search i's path (NULL: by its options). */
+ * batch (wl_decoder_feed_many: each row's numbers as if fed alone), works on every row in
+ * parallel, then hands each search its rows. beam_search[i] chooses search i's path (NULL: by
+ * its options). */
 static wl_status generate_many(wl_model *m, const wl_gen_config *cfg, const float *const *enc_out,
                                const wl_gen_opts *o, const int *beam_search, int n, wl_result **out, char *err,
                                size_t errlen)
@@ -533,15 +606,24 @@ static wl_status generate_many(wl_model *m, const wl_gen_config *cfg, const floa
     for (int i = 0; !st && i < n; i++) st = job_begin(&jobs[i], enc_out[i], err, errlen);
     wl_decoder **decs = malloc((size_t)rows * sizeof *decs);
     int32_t *tokens = malloc((size_t)rows * sizeof *tokens);
+    int *row_job = malloc((size_t)rows * sizeof *row_job), *row_k = malloc((size_t)rows * sizeof *row_k);
     float *logits = malloc((size_t)rows * V * sizeof *logits);
-    if (!st && (!decs || !tokens || !logits)) st = WL_ERR_NOMEM, wl_fail(err, errlen, "generate: out of memory");
+    if (!st && (!decs || !tokens || !row_job || !row_k || !logits))
+        st = WL_ERR_NOMEM, wl_fail(err, errlen, "generate: out of memory");
     while (!st) {
         int total = 0;
         for (int i = 0; i < n; i++)
-            for (int k = 0; k < jobs[i].n_feed; k++)
-                decs[total] = jobs[i].feed_dec[k], tokens[total++] = jobs[i].feed_tok[k];
+            for (int k = 0; k < jobs[i].n_feed; k++, total++) {
+                decs[total] = jobs[i].feed_dec[k], tokens[total] = jobs[i].feed_tok[k];
+                row_job[total] = i, row_k[total] = k;
+            }
         if (!total) break;
         st = wl_decoder_feed_many(decs, tokens, total, logits, err, errlen);
+        if (!st) {
+            step_rows_job w = {jobs, row_job, row_k, logits, V};
+            wl_parallel_for(total, 1, step_rows, &w);
+            for (int i = 0; i < n; i++) jobs[i].ready = jobs[i].n_feed > 0;
+        }
         total = 0;
         for (int i = 0; !st && i < n; i++) {
             job *j = &jobs[i];
@@ -556,7 +638,7 @@ static wl_status generate_many(wl_model *m, const wl_gen_config *cfg, const floa
         job_free(&jobs[i]);
         if (st) wl_result_free(out[i]), out[i] = NULL;
     }
-    free(jobs), free(decs), free(tokens), free(logits);
+    free(jobs), free(decs), free(tokens), free(row_job), free(row_k), free(logits);
     return st;
 }
 
