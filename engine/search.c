@@ -49,17 +49,20 @@ static void path_copy(path *dst, const path *src, int n_steps)
     dst->len = src->len, dst->score = src->score;
 }
 
-/* The k best of x[0..n) by value, then by lower index (the order argmax and topk agree on). */
-static void top_k(const float *x, int n, int k, int *idx)
+/* The k best of x[i] + add (a float32 sum) for i < n, NaN skipped, by value, then by lower index
+ * (the order argmax and topk agree on): idx[] and val[], best first. Returns how many (< k only
+ * when fewer than k are numbers). */
+static int top_k(const float *x, float add, int n, int k, int *idx, float *val)
 {
     int count = 0;
     for (int i = 0; i < n; i++) {
-        if (isnan(x[i]) || (count == k && !(x[i] > x[idx[k - 1]]))) continue;
+        float v = x[i] + add;
+        if (isnan(v) || (count == k && !(v > val[k - 1]))) continue;
         int j = count < k ? count++ : k - 1;
-        for (; j > 0 && x[idx[j - 1]] < x[i]; j--) idx[j] = idx[j - 1];
-        idx[j] = i;
+        for (; j > 0 && val[j - 1] < v; j--) idx[j] = idx[j - 1], val[j] = val[j - 1];
+        idx[j] = i, val[j] = v;
     }
-    for (; count < k; count++) idx[count] = 0; /* fewer than k numbers: never happens with a vocabulary */
+    return count;
 }
 
 /* The record of choosing token from a row of scores in the step's units. */
@@ -68,8 +71,10 @@ static wl_step make_step(const search *s, const float *row, int32_t token)
     wl_step st = {.token = token, .logprob = row[token], .is_timestamp = s->cfg->timestamp_begin >= 0 &&
                                                                         token >= s->cfg->timestamp_begin};
     int idx[WL_TOP];
-    top_k(row, s->V, WL_TOP, idx);
-    for (int i = 0; i < WL_TOP; i++) st.top_id[i] = idx[i], st.top_logprob[i] = row[idx[i]];
+    float val[WL_TOP];
+    int n = top_k(row, 0.0f, s->V, WL_TOP, idx, val);
+    for (int i = 0; i < WL_TOP; i++) /* fewer than 5 numbers (never with a vocabulary): token 0 */
+        st.top_id[i] = i < n ? idx[i] : 0, st.top_logprob[i] = row[st.top_id[i]];
     return st;
 }
 
@@ -124,7 +129,7 @@ typedef struct {
     int n_feed;        /* rows to feed next; 0: finished */
     wl_decoder **feed_dec;
     const int32_t *feed_tok;
-    int ready;         /* the row work of this step is done (row_work, for every search at once) */
+    int ready;         /* this step's row work is done (step_rows, for every search at once) */
     int32_t pick;      /* single path: the row work's token and its record */
     wl_step pick_step;
 } job;
@@ -262,18 +267,10 @@ static void beam_row(job *j, int b, const float *logits)
     beams *bs = j->b;
     const int V = s->V, K = 2 * s->o->beams;
     const path *p = &bs->beam[b];
-    float *row = bs->rows + (size_t)b * V, *score = bs->bcand_score + b * K;
-    int *cand = bs->bcand + b * K, nc = 0;
+    float *row = bs->rows + (size_t)b * V;
     step_row(s, p->tok, p->len, logits, row, 1, NULL);
     bs->top[b] = make_step(s, row, 0);
-    for (int v = 0; v < V; v++) {
-        float x = row[v] + p->score;
-        if (isnan(x) || (nc == K && !(x > score[K - 1]))) continue;
-        int k = nc < K ? nc++ : K - 1;
-        for (; k > 0 && score[k - 1] < x; k--) cand[k] = cand[k - 1], score[k] = score[k - 1];
-        cand[k] = v, score[k] = x;
-    }
-    bs->bn[b] = nc;
+    bs->bn[b] = top_k(row, p->score, V, K, bs->bcand + b * K, bs->bcand_score + b * K);
 }
 
 typedef struct {
@@ -337,7 +334,7 @@ static wl_status beams_step(job *j, const float *logits, size_t stride)
     int *cand = bs->cand;
     j->n_feed = 0;
     /* log_softmax, then the processors, then + the beam's score (beams in parallel, unless
-     * row_work has done it with the other searches' rows) */
+     * step_rows has done it with the other searches' rows) */
     if (!j->ready) {
         beam_rows_job bj = {j, logits, stride};
         wl_parallel_for(B, 1, beam_rows, &bj);
