@@ -232,6 +232,11 @@ static int reserve_xattn(wl_decoder *d, int rows)
     return d->xattn ? 0 : -1;
 }
 
+static int same_cross(const wl_decoder *a, const wl_decoder *b, int l)
+{
+    return a->k_cross[l] == b->k_cross[l] && a->v_cross[l] == b->v_cross[l];
+}
+
 /* Layer l's cross-attention for n decoders, one query row each (q, out: [n, d_model]). Rows whose
  * decoders read the same cross K/V (one clip's decoders on the model's cache, or forks of one
  * decoder) go through wl_cross_attention together, so each block of keys serves all of them from
@@ -246,17 +251,16 @@ static void cross_attention_groups(wl_decoder **decs, int n, int l, const float 
     for (int i = 0; i < n; i++) group[i] = -1;
     for (int i = 0; i < n; i++) {
         if (group[i] >= 0) continue;
-        const float *kc = decs[i]->k_cross[l], *vc = decs[i]->v_cross[l];
         int ng = 0;
         for (int j = i; j < n; j++)
-            if (decs[j]->k_cross[l] == kc && decs[j]->v_cross[l] == vc) {
+            if (same_cross(decs[j], decs[i], l)) {
                 group[j] = ng;
                 memcpy(qg + (int64_t)ng++ * C, q + (int64_t)j * C, row_bytes);
             }
         float *ag = qg + (int64_t)n * C;
-        wl_cross_attention(ag, probs, qg, kc, vc, ng, S, C, H);
+        wl_cross_attention(ag, probs, qg, decs[i]->k_cross[l], decs[i]->v_cross[l], ng, S, C, H);
         for (int j = i; j < n; j++) {
-            if (decs[j]->k_cross[l] != kc || decs[j]->v_cross[l] != vc) continue;
+            if (!same_cross(decs[j], decs[i], l)) continue;
             const int g = group[j];
             memcpy(out + (int64_t)j * C, ag + (int64_t)g * C, row_bytes);
             for (int hd = 0; hd < H; hd++)
