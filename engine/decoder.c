@@ -88,23 +88,29 @@ typedef struct {
     const float *enc_out;
 } cross_job;
 
+enum { CROSS_BLOCK = 128 }; /* audio positions per product: the same calls whatever the thread count */
+
 /* Cross K/V of audio positions [s0, s1) for every layer: they depend only on the audio, so once
- * per clip. Channel-major: columns [s0, s1) of each (d, n_audio_ctx) matrix. */
+ * per clip. Channel-major: columns [s0, s1) of each (d, n_audio_ctx) matrix, one product per
+ * block of CROSS_BLOCK positions (where OpenBLAS splits columns depends on their number). */
 static void cross_rows(void *p, int s0, int s1)
 {
     const cross_job *j = p;
     const int C = j->m->c.d_model, S = j->m->c.n_audio_ctx;
-    const float *in = j->enc_out + (int64_t)s0 * C;
-    for (int l = 0; l < j->m->c.dec_layers; l++) {
-        wl_linear_cm(j->k[l] + s0, S, in, j->m->dec[l].cross.k, s1 - s0, C, C);
-        wl_linear_cm(j->v[l] + s0, S, in, j->m->dec[l].cross.v, s1 - s0, C, C);
+    for (int b = s0; b < s1; b += CROSS_BLOCK) {
+        int n = s1 - b < CROSS_BLOCK ? s1 - b : CROSS_BLOCK;
+        const float *in = j->enc_out + (int64_t)b * C;
+        for (int l = 0; l < j->m->c.dec_layers; l++) {
+            wl_linear_cm(j->k[l] + b, S, in, j->m->dec[l].cross.k, n, C, C);
+            wl_linear_cm(j->v[l] + b, S, in, j->m->dec[l].cross.v, n, C, C);
+        }
     }
 }
 
 static void project_cross(wl_model *m, const float *enc_out, float **k, float **v)
 {
     cross_job j = {m, k, v, enc_out};
-    wl_parallel_for(m->c.n_audio_ctx, 64, cross_rows, &j); /* threads split the audio positions */
+    wl_parallel_for_aligned(m->c.n_audio_ctx, CROSS_BLOCK, cross_rows, &j); /* threads split the positions */
 }
 
 /* The slot holding enc_out's cross K/V, computing them in the least recently used free slot

@@ -22,21 +22,34 @@ typedef struct {
     float *xm, *c1, *h, *x, *q, *k, *v, *a, *ffn, *w1, *w2;
 } enc_job;
 
-enum { ROWS_GRAIN = 64 }; /* fewest time steps worth a thread */
+/* Threads split the time steps in blocks of ROW_BLOCK (wl_parallel_for_aligned): a multiple of
+ * OpenBLAS's row groups, and of CONV_BLOCK and of attention's query blocks, so every product
+ * sees the same rows together whatever the thread count. */
+enum { ROW_BLOCK = 96 };
 
-/* Conv1d, kernel 3, padding 1, on time-major frames: out[t] = b + sum_k W_k . in[t*stride + k - 1]
- * for t in [t0, t1). in has a zero frame before its first (and after its last), so tap k of
- * output t is padded row t*stride + k: one product per tap with the rows stride frames apart
- * (leading dimension stride * C_in), no im2col copy. Wk is the weight as (3, C_out, C_in). */
+enum { CONV_BLOCK = 96 }; /* output frames gathered at a time: their taps stay in L2 */
+
+/* Conv1d, kernel 3, padding 1, on time-major frames: out[t] = b + W . [in[s t - 1], in[s t],
+ * in[s t + 1]] for t in [t0, t1), stride s. in has a zero frame before its first (and after its
+ * last), so output t's three taps are the 3 C_in contiguous floats from padded row s t: a block
+ * of outputs copies its taps side by side (a small im2col that stays in cache) and takes one
+ * product with K = 3 C_in. Wk is the weight as (C_out, 3, C_in). */
 static void conv_rows(float *out, const float *in_padded, const float *Wk, const float *b, int C_in, int C_out,
                       int stride, int t0, int t1)
 {
-    for (int k = 0; k < 3; k++)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, t1 - t0, C_out, C_in, 1.0f,
-                    in_padded + ((int64_t)t0 * stride + k) * C_in, stride * C_in, Wk + (int64_t)k * C_out * C_in,
-                    C_in, k ? 1.0f : 0.0f, out + (int64_t)t0 * C_out, C_out);
-    for (int t = t0; t < t1; t++) wl_vadd(out + (int64_t)t * C_out, b, C_out);
-    wl_gelu(out + (int64_t)t0 * C_out, (int64_t)(t1 - t0) * C_out);
+    const int K = 3 * C_in;
+    float *taps = malloc(sizeof(float) * CONV_BLOCK * K);
+    if (!taps) abort(); /* a block's taps (440 KB for tiny.en): out of memory here is not recoverable */
+    for (int r0 = t0; r0 < t1; r0 += CONV_BLOCK) {
+        int R = t1 - r0 < CONV_BLOCK ? t1 - r0 : CONV_BLOCK;
+        for (int r = 0; r < R; r++)
+            memcpy(taps + (int64_t)r * K, in_padded + (int64_t)(r0 + r) * stride * C_in, sizeof(float) * K);
+        float *o = out + (int64_t)r0 * C_out;
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, R, C_out, K, 1.0f, taps, K, Wk, K, 0.0f, o, C_out);
+        for (int r = 0; r < R; r++) wl_vadd(o + (int64_t)r * C_out, b, C_out);
+        wl_vgelu(o, (int64_t)R * C_out);
+    }
+    free(taps);
 }
 
 static void conv1_rows(void *p, int t0, int t1)
@@ -92,13 +105,13 @@ static void emit_channels_first(const wl_model *m, const char *stage, const floa
     wl_emit(m, stage, scratch, 2, C, T, 0);
 }
 
-/* (C_out, C_in, 3) -> (3, C_out, C_in): one matrix per tap. */
+/* (C_out, C_in, 3) -> (C_out, 3, C_in): a row's taps in the order of the frames they meet. */
 static void split_taps(float *Wk, const float *W, int C_in, int C_out)
 {
     for (int o = 0; o < C_out; o++)
         for (int i = 0; i < C_in; i++)
             for (int k = 0; k < 3; k++)
-                Wk[((int64_t)k * C_out + o) * C_in + i] = W[((int64_t)o * C_in + i) * 3 + k];
+                Wk[((int64_t)o * 3 + k) * C_in + i] = W[((int64_t)o * C_in + i) * 3 + k];
 }
 
 wl_status wl_encode(wl_model *m, const float *mel, float *out, char *err, size_t errlen)
@@ -124,15 +137,15 @@ wl_status wl_encode(wl_model *m, const float *mel, float *out, char *err, size_t
 
     for (int f = 0; f < NF; f++) /* mel [NM, NF] -> frames [NF, NM] after one zero frame */
         for (int b = 0; b < NM; b++) j.xm[(int64_t)(f + 1) * NM + b] = mel[(int64_t)b * NF + f];
-    wl_parallel_for(NF, ROWS_GRAIN, conv1_rows, &j);
+    wl_parallel_for_aligned(NF, ROW_BLOCK, conv1_rows, &j);
     emit_channels_first(m, "conv1", j.c1 + C, NF, C, j.ffn);
-    wl_parallel_for(T, ROWS_GRAIN, conv2_rows, &j);
+    wl_parallel_for_aligned(T, ROW_BLOCK, conv2_rows, &j);
     emit_channels_first(m, "conv2", j.x, T, C, j.ffn);
     wl_emit(m, "enc.embed", j.h, 2, T, C, 0);
     for (int l = 0; l < c->enc_layers; l++) {
         j.L = &m->enc[l];
-        wl_parallel_for(T, ROWS_GRAIN, qkv_rows, &j);
-        wl_parallel_for(T, ROWS_GRAIN, attend_ffn_rows, &j);
+        wl_parallel_for_aligned(T, ROW_BLOCK, qkv_rows, &j);
+        wl_parallel_for_aligned(T, ROW_BLOCK, attend_ffn_rows, &j);
         char name[32];
         snprintf(name, sizeof name, "enc.layer.%d", l);
         wl_emit(m, name, j.h, 2, T, C, 0);

@@ -45,13 +45,19 @@ typedef struct {
     int n_mels, n_frames;
 } filter_job;
 
-/* meld[j][t] = sum_k filters[j][k] * power[t][k] for frames [t0, t1): on the engine's threads,
- * never OpenBLAS's own (which would spin on the cores after it). */
+enum { FRAME_BLOCK = 256 }; /* frames per product: the same calls whatever the thread count */
+
+/* meld[j][t] = sum_k filters[j][k] * power[t][k] for frames [t0, t1), one product per block of
+ * FRAME_BLOCK frames (the frames are the output's columns, and where OpenBLAS splits columns
+ * depends on their number): on the engine's threads, never OpenBLAS's own. */
 static void filter_frames(void *p, int t0, int t1)
 {
     const filter_job *j = p;
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, j->n_mels, t1 - t0, WL_N_BINS, 1.0, j->filt, WL_N_BINS,
-                j->power + (size_t)t0 * WL_N_BINS, WL_N_BINS, 0.0, j->meld + t0, j->n_frames);
+    for (int b = t0; b < t1; b += FRAME_BLOCK) {
+        int n = t1 - b < FRAME_BLOCK ? t1 - b : FRAME_BLOCK;
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, j->n_mels, n, WL_N_BINS, 1.0, j->filt, WL_N_BINS,
+                    j->power + (size_t)b * WL_N_BINS, WL_N_BINS, 0.0, j->meld + b, j->n_frames);
+    }
 }
 
 int wl_log_mel(const float *filters, int n_mels, int n_samples, int n_frames, const float *samples,
@@ -94,7 +100,7 @@ int wl_log_mel(const float *filters, int n_mels, int n_samples, int n_frames, co
     /* mel[j][t] = sum_k filters[j][k] * power[t][k] */
     for (size_t i = 0; i < (size_t)n_mels * WL_N_BINS; i++) filt[i] = filters[i];
     filter_job fj = {filt, power, meld, n_mels, n_frames};
-    wl_parallel_for(n_frames, 256, filter_frames, &fj);
+    wl_parallel_for_aligned(n_frames, FRAME_BLOCK, filter_frames, &fj);
     free(power), free(filt);
     size_t total = (size_t)n_mels * n_frames;
     double top = -INFINITY;

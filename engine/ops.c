@@ -25,7 +25,11 @@ static void few_rows_blocks(void *p, int b0, int b1)
     wl_vmatmul(j->out + o0, j->OUT, j->W.w + (int64_t)o0 * j->IN, j->IN, j->inp, j->IN, j->T, o1 - o0, j->IN);
 }
 
-enum { GEMM_ROWS = 16 };
+/* Longer products are split between threads at multiples of GEMM_ROWS input rows (a multiple of
+ * OpenBLAS's row groups: see wl_parallel_for_aligned), or in blocks of GEMM_COLS output columns,
+ * each block its own call: where OpenBLAS splits columns depends on their number, so a block's
+ * bits stay the same only if its call does. */
+enum { GEMM_ROWS = 48, GEMM_COLS = 256 };
 
 /* sgemm of input rows [b0, b1) * GEMM_ROWS against all of W. */
 static void gemm_rows(void *p, int b0, int b1)
@@ -36,13 +40,15 @@ static void gemm_rows(void *p, int b0, int b1)
                 j->IN, j->W.w, j->IN, 0.0f, j->out + (int64_t)t0 * j->OUT, j->OUT);
 }
 
-/* sgemm of output columns [b0, b1) * OUT_BLOCK for every input row. */
+/* sgemm of output columns [b0, b1) * GEMM_COLS for every input row, one call per block. */
 static void gemm_cols(void *p, int b0, int b1)
 {
     const rows_job *j = p;
-    int o0 = b0 * OUT_BLOCK, o1 = b1 * OUT_BLOCK < j->OUT ? b1 * OUT_BLOCK : j->OUT;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, j->T, o1 - o0, j->IN, 1.0f, j->inp, j->IN,
-                j->W.w + (int64_t)o0 * j->IN, j->IN, 0.0f, j->out + o0, j->OUT);
+    for (int b = b0; b < b1; b++) {
+        int o0 = b * GEMM_COLS, o1 = (b + 1) * GEMM_COLS < j->OUT ? (b + 1) * GEMM_COLS : j->OUT;
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, j->T, o1 - o0, j->IN, 1.0f, j->inp, j->IN,
+                    j->W.w + (int64_t)o0 * j->IN, j->IN, 0.0f, j->out + o0, j->OUT);
+    }
 }
 
 static void add_bias(float *out, const float *b, int T, int OUT)
@@ -64,7 +70,7 @@ void wl_linear(float *out, const float *inp, wl_linear_w W, int T, int IN, int O
          * after each product), split along the longer side: each thread packs only its share */
         rows_job j = {out, inp, W, T, IN, OUT};
         if (T >= OUT) wl_parallel_for((T + GEMM_ROWS - 1) / GEMM_ROWS, 1, gemm_rows, &j);
-        else wl_parallel_for((OUT + OUT_BLOCK - 1) / OUT_BLOCK, 1, gemm_cols, &j);
+        else wl_parallel_for((OUT + GEMM_COLS - 1) / GEMM_COLS, 1, gemm_cols, &j);
     }
     if (W.b) add_bias(out, W.b, T, OUT);
 }
@@ -126,7 +132,7 @@ typedef struct {
     int channel_major; /* k and v as [C, Tk] (wl_cross_attention) instead of [Tk, C] */
 } attn_job;
 
-enum { ATTN_ROWS = 64 }; /* query rows per block: a block's scores stay in cache */
+enum { ATTN_ROWS = 48 }; /* query rows per block: a block's scores stay in cache; divides the encoder's ROW_BLOCK */
 
 /* Scores S[R, Tk] of R query rows (q, rows C apart) against head h's keys. A few queries (a
  * generation step, beams) take the vector kernels, as sgemm would repack the keys; each row's

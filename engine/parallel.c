@@ -132,3 +132,22 @@ void wl_parallel_for(int n, int grain, void (*fn)(void *ctx, int begin, int end)
     if (blas != 1) openblas_set_num_threads(blas);
     atomic_flag_clear(&pool.busy);
 }
+
+typedef struct {
+    void (*fn)(void *, int, int);
+    void *ctx;
+    int n, block;
+} aligned_job;
+
+static void aligned_slice(void *p, int b0, int b1)
+{
+    const aligned_job *j = p;
+    int64_t end = (int64_t)b1 * j->block;
+    j->fn(j->ctx, b0 * j->block, end < j->n ? (int)end : j->n);
+}
+
+void wl_parallel_for_aligned(int n, int block, void (*fn)(void *ctx, int begin, int end), void *ctx)
+{
+    aligned_job j = {fn, ctx, n, block};
+    wl_parallel_for((int)(((int64_t)n + block - 1) / block), 1, aligned_slice, &j);
+}

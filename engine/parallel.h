@@ -11,6 +11,12 @@
  * OpenBLAS is held to one thread, so products inside fn do not oversubscribe the cores. */
 void wl_parallel_for(int n, int grain, void (*fn)(void *ctx, int begin, int end), void *ctx);
 
+/* wl_parallel_for over n items whose slices begin and end only at multiples of block (or at n).
+ * OpenBLAS's kernels compute a product's rows in groups (12 rows for its Haswell sgemm), and a
+ * row's bits depend on the group it falls in: slices at fixed multiples of a block that the
+ * groups divide keep every row's group, and so its result, whatever the thread count. */
+void wl_parallel_for_aligned(int n, int block, void (*fn)(void *ctx, int begin, int end), void *ctx);
+
 /* The thread count wl_parallel_for uses (wl_threads()). */
 int wl_parallel_threads(void);
 
