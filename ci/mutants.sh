@@ -181,9 +181,10 @@ fails sum.exp.pad.lanes.zero engine/vmath.c "SPLAT(-INFINITY); /* the tail's unu
   test_vmath 'wl_vsum_exp n='
 fails sum.exp.drops.upper.lanes engine/vmath.c 'v4d a = acc[0] + acc[1];' 'v4d a = acc[0];' test_vmath 'wl_vsum_exp n=5:'
 # work split over threads (test_threads: 1, 2 and 3 threads give the same bits)
-fails mel.frames.split.offset engine/mel.c 'j->power + (size_t)b * WL_N_BINS' 'j->power' test_threads 'encoder output element'
-fails gemm.cols.split.offset engine/ops.c 'j->W.w + (int64_t)o0 * j->IN, j->IN, 0.0f' 'j->W.w, j->IN, 0.0f' \
-  test_threads '20-token feed, logit'
+fails mel.frames.split.offset engine/mel.c 'j->power + (size_t)b * WL_N_BINS' 'j->power + (size_t)(b - t0) * WL_N_BINS' \
+  test_threads 'encoder output element'
+fails gemm.cols.split.offset engine/ops.c 'j->W.w + (int64_t)o0 * j->IN, j->IN, 0.0f' \
+  'j->W.w + (int64_t)(o0 - b0 * GEMM_COLS) * j->IN, j->IN, 0.0f' test_threads '20-token feed, logit'
 # a product's rows or columns grouped by the thread split (OpenBLAS's Haswell kernels give such rows other bits)
 fails pool.aligned.slices.unaligned engine/parallel.c 'wl_parallel_for((int)(((int64_t)n + block - 1) / block), 1, aligned_slice, &j);' \
   '(void)j, (void)aligned_slice, wl_parallel_for(n, 1, fn, ctx);' test_threads 'encoder output element'
