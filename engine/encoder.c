@@ -28,18 +28,20 @@ typedef struct {
 enum { ROW_BLOCK = 96 };
 
 enum { CONV_BLOCK = 96 }; /* output frames gathered at a time: their taps stay in L2 */
+_Static_assert(ROW_BLOCK % CONV_BLOCK == 0, "a slice's conv blocks must not cross into the next slice");
 
 /* Conv1d, kernel 3, padding 1, on time-major frames: out[t] = b + W . [in[s t - 1], in[s t],
  * in[s t + 1]] for t in [t0, t1), stride s. in has a zero frame before its first (and after its
  * last), so output t's three taps are the 3 C_in contiguous floats from padded row s t: a block
  * of outputs copies its taps side by side (a small im2col that stays in cache) and takes one
- * product with K = 3 C_in. Wk is the weight as (C_out, 3, C_in). */
+ * product with K = 3 C_in. Wk is the weight as (C_out, 3, C_in). The taps go to taps + t0 K,
+ * CONV_BLOCK K floats: slices begin at multiples of ROW_BLOCK and are at least that long unless
+ * last, so each slice's region is its own. */
 static void conv_rows(float *out, const float *in_padded, const float *Wk, const float *b, int C_in, int C_out,
-                      int stride, int t0, int t1)
+                      int stride, int t0, int t1, float *taps_all)
 {
     const int K = 3 * C_in;
-    float *taps = malloc(sizeof(float) * CONV_BLOCK * K);
-    if (!taps) abort(); /* a block's taps (440 KB for tiny.en): out of memory here is not recoverable */
+    float *taps = taps_all + (int64_t)t0 * K;
     for (int r0 = t0; r0 < t1; r0 += CONV_BLOCK) {
         int R = t1 - r0 < CONV_BLOCK ? t1 - r0 : CONV_BLOCK;
         for (int r = 0; r < R; r++)
@@ -49,14 +51,13 @@ static void conv_rows(float *out, const float *in_padded, const float *Wk, const
         for (int r = 0; r < R; r++) wl_vadd(o + (int64_t)r * C_out, b, C_out);
         wl_vgelu(o, (int64_t)R * C_out);
     }
-    free(taps);
 }
 
 static void conv1_rows(void *p, int t0, int t1)
 {
     const enc_job *j = p;
     const wl_config *c = &j->m->c;
-    conv_rows(j->c1 + c->d_model, j->xm, j->w1, j->m->conv1.b, c->n_mels, c->d_model, 1, t0, t1);
+    conv_rows(j->c1 + c->d_model, j->xm, j->w1, j->m->conv1.b, c->n_mels, c->d_model, 1, t0, t1, j->ffn);
 }
 
 /* conv2 with stride 2 (into x), then the stored positions: the layers' input h. */
@@ -64,7 +65,7 @@ static void conv2_rows(void *p, int t0, int t1)
 {
     const enc_job *j = p;
     const int C = j->m->c.d_model;
-    conv_rows(j->x, j->c1, j->w2, j->m->conv2.b, C, C, 2, t0, t1);
+    conv_rows(j->x, j->c1, j->w2, j->m->conv2.b, C, C, 2, t0, t1, j->ffn);
     for (int64_t i = (int64_t)t0 * C; i < (int64_t)t1 * C; i++) j->h[i] = j->x[i] + j->m->enc_pos[i];
 }
 
@@ -122,8 +123,11 @@ wl_status wl_encode(wl_model *m, const float *mel, float *out, char *err, size_t
     int64_t TC = (int64_t)T * C;
     /* One workspace per model, allocated once: the padded mel [NF + 2, NM] and conv1 output
      * [NF + 2, C], h, x, q, k, v, a [T, C], the FFN's scratch [T, C + F] (also the callback's
-     * channels-first copy of conv1), and the conv weights split by tap. */
-    int64_t ffn = (int64_t)T * (C + F) > (int64_t)C * NF ? (int64_t)T * (C + F) : (int64_t)C * NF;
+     * channels-first copy of conv1, and the conv stem's taps), and the conv weights split by tap. */
+    int64_t ffn = (int64_t)T * (C + F), rows1 = (NF + ROW_BLOCK - 1) / ROW_BLOCK * ROW_BLOCK,
+            rows2 = (T + ROW_BLOCK - 1) / ROW_BLOCK * ROW_BLOCK;
+    const int64_t other[3] = {(int64_t)C * NF, rows1 * 3 * NM, rows2 * 3 * C};
+    for (int i = 0; i < 3; i++) ffn = other[i] > ffn ? other[i] : ffn;
     size_t need = (size_t)(NF + 2) * NM + (size_t)(NF + 2) * C + 6 * (size_t)TC + (size_t)ffn +
                   (size_t)3 * C * NM + (size_t)3 * C * C;
     enc_job j = {.m = m};
