@@ -58,27 +58,69 @@ struct wl_cross_cache {
     unsigned long clock;
 };
 
-void wl_cross_cache_free(wl_model *m)
+/* The self-attention K/V and cross-attention buffers of freed decoders, kept by the model for
+ * the next ones (a beam search forks and frees 2B decoders per clip): their pages are already
+ * mapped, so a decode does not fault fresh memory in at every step. At most SPARES are kept. */
+enum { SPARES = 16 };
+
+struct wl_spare_buffers {
+    int n;
+    struct {
+        float **k_self, **v_self, *xattn;
+        size_t xattn_cap;
+    } d[SPARES];
+};
+
+void wl_decoder_caches_free(wl_model *m)
 {
+    const int L = m->c.dec_layers;
     struct wl_cross_cache *x = m->cross;
-    if (!x) return;
-    for (int i = 0; i < CROSS_SLOTS; i++) {
+    for (int i = 0; x && i < CROSS_SLOTS; i++) {
         free(x->slot[i].enc);
-        free_layers(x->slot[i].k, m->c.dec_layers), free_layers(x->slot[i].v, m->c.dec_layers);
+        free_layers(x->slot[i].k, L), free_layers(x->slot[i].v, L);
     }
     free(x);
-    m->cross = NULL;
+    struct wl_spare_buffers *s = m->spares;
+    for (int i = 0; s && i < s->n; i++) free_layers(s->d[i].k_self, L), free_layers(s->d[i].v_self, L), free(s->d[i].xattn);
+    free(s);
+    m->cross = NULL, m->spares = NULL;
+}
+
+/* d's self-attention K/V (and cross-attention buffer) from the model's spares, else new.
+ * Returns 0, or -1 when out of memory. */
+static int take_buffers(wl_decoder *d)
+{
+    const wl_config *c = &d->m->c;
+    struct wl_spare_buffers *s = d->m->spares;
+    if (s && s->n) {
+        s->n--;
+        d->k_self = s->d[s->n].k_self, d->v_self = s->d[s->n].v_self;
+        d->xattn = s->d[s->n].xattn, d->xattn_cap = s->d[s->n].xattn_cap;
+        return 0;
+    }
+    d->k_self = alloc_layers(c->dec_layers, (int64_t)c->n_text_ctx * c->d_model);
+    d->v_self = alloc_layers(c->dec_layers, (int64_t)c->n_text_ctx * c->d_model);
+    return d->k_self && d->v_self ? 0 : -1;
 }
 
 void wl_decoder_free(wl_decoder *d)
 {
     if (!d) return;
-    int L = d->m->c.dec_layers;
-    free_layers(d->k_self, L), free_layers(d->v_self, L);
+    wl_model *m = d->m;
+    int L = m->c.dec_layers;
+    if (!m->spares) m->spares = calloc(1, sizeof *m->spares);
+    struct wl_spare_buffers *s = m->spares;
+    if (s && s->n < SPARES && d->k_self && d->v_self) {
+        s->d[s->n].k_self = d->k_self, s->d[s->n].v_self = d->v_self;
+        s->d[s->n].xattn = d->xattn, s->d[s->n].xattn_cap = d->xattn_cap;
+        s->n++;
+    } else {
+        free_layers(d->k_self, L), free_layers(d->v_self, L);
+        free(d->xattn);
+    }
     if (d->owns_cross) free_layers(d->k_cross, L), free_layers(d->v_cross, L);
     else free(d->k_cross), free(d->v_cross); /* arrays of pointers into the cache or a source decoder */
     if (d->slot) d->slot->users--;
-    free(d->xattn);
     free(d);
 }
 
@@ -162,8 +204,7 @@ wl_status wl_decoder_new(wl_model *m, const float *enc_out, wl_decoder **out, ch
     int cached = 0;
     if (d) {
         d->m = m;
-        d->k_self = alloc_layers(L, (int64_t)c->n_text_ctx * C);
-        d->v_self = alloc_layers(L, (int64_t)c->n_text_ctx * C);
+        take_buffers(d);
         struct cross_slot *s = cache_slot(m, enc_out);
         if (!(cached = s && !read_slot(d, s))) {
             d->owns_cross = 1;
@@ -188,8 +229,7 @@ wl_status wl_decoder_fork(const wl_decoder *src, wl_decoder **out, char *err, si
     *out = NULL;
     if (d) {
         d->m = src->m;
-        d->k_self = alloc_layers(L, (int64_t)c->n_text_ctx * c->d_model);
-        d->v_self = alloc_layers(L, (int64_t)c->n_text_ctx * c->d_model);
+        take_buffers(d);
         d->k_cross = calloc((size_t)L, sizeof *d->k_cross);
         d->v_cross = calloc((size_t)L, sizeof *d->v_cross);
     }
@@ -276,6 +316,18 @@ static void cross_attention_groups(wl_decoder **decs, int n, int l, const float 
     }
 }
 
+/* The model's scratch for a decoder call of `floats`, grown when a call needs more and kept (one
+ * decoder call at a time per model): a step then allocates nothing, so touches no fresh pages. */
+static float *step_workspace(wl_model *m, size_t floats)
+{
+    if (floats > m->dec_ws_cap) {
+        free(m->dec_ws);
+        m->dec_ws = malloc(floats * sizeof(float));
+        m->dec_ws_cap = m->dec_ws ? floats : 0;
+    }
+    return m->dec_ws;
+}
+
 /* The decoder layers, out [n, d_model] after the final LayerNorm, for n rows: either n tokens of
  * one decoder (n_dec = 1) at positions pos..pos+n-1, or one token for each of n decoders
  * (n_dec = n, the beams of a search) batched through the same matrix products. Stage callbacks
@@ -290,7 +342,7 @@ static wl_status forward(wl_decoder **decs, int n_dec, const int32_t *tokens, in
 #define POS(i) (DEC(i)->pos + (one ? (i) : 0))
     if (n <= 0 || (!one && n_dec != n))
         return wl_fail(err, errlen, "decoder: %d tokens for %d decoders", n, n_dec), WL_ERR_INPUT;
-    int keys = S;
+    int keys = S > c->n_text_ctx ? S : c->n_text_ctx; /* the most keys a row attends to: one size per n */
     for (int i = 0; i < n; i++) {
         if (DEC(i)->m != m || POS(i) >= c->n_text_ctx)
             return wl_fail(err, errlen, "decoder: %d tokens at position %d exceed the %d-token context",
@@ -298,16 +350,13 @@ static wl_status forward(wl_decoder **decs, int n_dec, const int32_t *tokens, in
         if (tokens[i] < 0 || tokens[i] >= V)
             return wl_fail(err, errlen, "decoder: token %d is outside the vocabulary (0..%d)",
                            tokens[i], V - 1), WL_ERR_INPUT;
-        keys = POS(i) + 1 > keys ? POS(i) + 1 : keys;
     }
     int64_t nC = (int64_t)n * C;
-    float *h = malloc((size_t)nC * sizeof(float)), *x = malloc((size_t)nC * sizeof(float));
-    float *q = malloc((size_t)nC * sizeof(float)), *a = malloc((size_t)nC * sizeof(float));
-    float *kv = malloc(2 * (size_t)nC * sizeof(float));
-    float *probs = malloc((size_t)H * n * keys * sizeof(float));
-    float *scratch = malloc((size_t)n * (C + c->dec_ffn) * sizeof(float));
+    float *h = step_workspace(m, (size_t)nC * 6 + (size_t)H * n * keys + (size_t)n * (C + c->dec_ffn)), *x = NULL,
+          *q = NULL, *a = NULL, *kv = NULL, *probs = NULL, *scratch = NULL;
+    if (h) x = h + nC, q = x + nC, a = q + nC, kv = a + nC, probs = kv + 2 * nC, scratch = probs + (int64_t)H * n * keys;
     int *group = malloc((size_t)n * sizeof *group);
-    int ok = h && x && q && a && kv && probs && scratch && group;
+    int ok = h && group;
     for (int i = 0; ok && i < n_dec; i++) ok = !reserve_xattn(decs[i], one ? n : 1); /* kept for the caller */
     wl_status st = WL_OK;
     if (!ok) {
@@ -364,7 +413,7 @@ static wl_status forward(wl_decoder **decs, int n_dec, const int32_t *tokens, in
 #undef DEC
 #undef POS
 done:
-    free(h), free(x), free(q), free(a), free(kv), free(probs), free(scratch), free(group);
+    free(group);
     return st;
 }
 

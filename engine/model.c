@@ -209,8 +209,8 @@ void wl_model_free(wl_model *m)
     free(m->enc);
     free(m->dec);
     free(m->mel_filters);
-    free(m->enc_ws);
-    wl_cross_cache_free(m);
+    free(m->enc_ws), free(m->dec_ws);
+    wl_decoder_caches_free(m);
     wl_st_close(&m->file);
     free(m);
 }

@@ -47,6 +47,10 @@ struct wl_model {
     float *enc_ws;         /* the encoder's activations, allocated by the first wl_encode and kept:
                               no allocation or page faults per clip (so one model, one encoder at a time) */
     struct wl_cross_cache *cross; /* the last clips' cross K/V, shared by their decoders (decoder.c) */
+    float *dec_ws;         /* a decoder call's activations, grown to the largest call and kept: no
+                              allocation or page faults per step (one decoder call at a time) */
+    size_t dec_ws_cap;     /* floats in dec_ws */
+    struct wl_spare_buffers *spares; /* freed decoders' buffers, for the next ones (decoder.c) */
     wl_linear_w conv1;     /* weight (d, n_mels, 3) */
     wl_linear_w conv2;     /* weight (d, d, 3) */
     const float *enc_pos;  /* (n_audio_ctx, d) */
@@ -59,7 +63,7 @@ struct wl_model {
 };
 
 /* Frees the cross K/V cache (decoder.c); called by wl_model_free. */
-void wl_cross_cache_free(wl_model *m);
+void wl_decoder_caches_free(wl_model *m);
 
 /* Passes a stage tensor to the model's callback, if any. */
 void wl_emit(const wl_model *m, const char *stage, const float *data, int ndim, int64_t d0,
