@@ -171,6 +171,8 @@ fails cross.cache.takes.held.slot engine/decoder.c 'if (!s->users && (!free_slot
   test_threads 'cross K/V cache, a .its live fork'
 fails cross.cache.fork.not.counted engine/decoder.c 'if ((d->slot = src->slot)) d->slot->users++;' \
   'd->slot = src->slot;' test_threads 'cross K/V cache, a .its live fork'
+fails spare.buffers.handed.twice engine/decoder.c $'        s->n--;\n' '' \
+  test_decode_props 'FAILED.*test_searches_together_are_each_alone'
 fails cross.group.first.row.only engine/decoder.c 'memcpy(out + (int64_t)j * C, ag + (int64_t)g * C, row_bytes);' \
   'memcpy(out + (int64_t)j * C, ag, row_bytes);' test_decode_props 'together: other'
 # the few-row kernels of a generation step (lengths the goldens never use: the kernel test)
