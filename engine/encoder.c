@@ -132,7 +132,7 @@ wl_status wl_encode(wl_model *m, const float *mel, float *out, char *err, size_t
                   (size_t)3 * C * NM + (size_t)3 * C * C;
     enc_job j = {.m = m};
     int fresh = !m->enc_ws;
-    if (fresh && !(m->enc_ws = calloc(need, sizeof(float)))) /* zeroed: the padding frames */
+    if (fresh && !(m->enc_ws = wl_alloc_big(need * sizeof(float), 1))) /* zeroed: the padding frames */
         return wl_fail(err, errlen, "encoder: out of memory"), WL_ERR_NOMEM;
     j.xm = m->enc_ws, j.c1 = j.xm + (size_t)(NF + 2) * NM, j.h = j.c1 + (size_t)(NF + 2) * C;
     j.x = j.h + TC, j.q = j.x + TC, j.k = j.q + TC, j.v = j.k + TC, j.a = j.v + TC, j.ffn = j.a + TC;

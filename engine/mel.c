@@ -68,10 +68,10 @@ int wl_log_mel(const float *filters, int n_mels, int n_samples, int n_frames, co
     /* The reflection needs more than PAD samples; HF's frames stop at n_samples / hop. */
     if (N <= PAD || n_frames < 1 || n_frames > N / WL_HOP)
         return wl_fail(err, errlen, "a window of %d samples has no %d mel frames", N, n_frames);
-    double *padded = calloc((size_t)N + 2 * PAD, sizeof *padded);
-    double *power = malloc((size_t)n_frames * WL_N_BINS * sizeof *power);
+    double *padded = wl_alloc_big(((size_t)N + 2 * PAD) * sizeof *padded, 1);
+    double *power = wl_alloc_big((size_t)n_frames * WL_N_BINS * sizeof *power, 0);
     double *filt = malloc((size_t)n_mels * WL_N_BINS * sizeof *filt);
-    double *meld = malloc((size_t)n_mels * n_frames * sizeof *meld);
+    double *meld = wl_alloc_big((size_t)n_mels * n_frames * sizeof *meld, 0);
     double *frame = fftw_alloc_real(WL_N_FFT);
     fftw_complex *spec = fftw_alloc_complex(WL_N_BINS);
     if (!padded || !power || !filt || !meld || !frame || !spec) {

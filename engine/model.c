@@ -23,14 +23,36 @@ wl_params wl_default_params(void)
 
 int wl_threads(void) { return wl_parallel_threads(); }
 
-/* A float32 view of a tensor: the file's bytes when they are aligned F32, else a converted copy. */
+static int is_aligned_f32(const wl_st_tensor *t)
+{
+    return t->dtype == WL_F32 && (uintptr_t)t->data % sizeof(float) == 0;
+}
+
+/* One buffer for every tensor that needs converting, in huge pages (a buffer per tensor was
+ * faulted in 4 KB at a time: most of a small f16 model's load). */
+static int alloc_converted(wl_model *m)
+{
+    size_t n = 0;
+    int any = 0;
+    for (int k = 0; k < m->file.n; k++) {
+        const wl_st_tensor *t = &m->file.tensors[k];
+        if (is_aligned_f32(t)) continue;
+        n += t->nbytes / wl_dtype_size(t->dtype), any = 1;
+    }
+    m->cap_converted = n;
+    return any && !(m->converted = wl_alloc_big((n + 1) * sizeof(float), 0)) ? -1 : 0;
+}
+
+/* A float32 view of a tensor: the file's bytes when they are aligned F32, else a converted copy
+ * in m->converted. */
 static const float *tensor_f32(wl_model *m, const char *name)
 {
     const wl_st_tensor *t = wl_st_find(&m->file, name);
     size_t n = t->nbytes / wl_dtype_size(t->dtype);
-    if (t->dtype == WL_F32 && (uintptr_t)t->data % sizeof(float) == 0) return t->data;
-    float *out = malloc((n ? n : 1) * sizeof *out);
-    if (!out) return NULL;
+    if (is_aligned_f32(t)) return t->data;
+    if (n > m->cap_converted - m->n_converted) return NULL; /* each tensor is asked for once */
+    float *out = m->converted + m->n_converted;
+    m->n_converted += n;
     const unsigned char *p = t->data;
     if (t->dtype == WL_F32) memcpy(out, p, n * sizeof *out); /* unaligned F32 */
     else if (t->dtype == WL_F16) wl_halves_to_floats(out, p, n);
@@ -40,8 +62,6 @@ static const float *tensor_f32(wl_model *m, const char *name)
             memcpy(&h, p + 2 * i, 2);
             out[i] = wl_bf16_to_float(h);
         }
-    m->owned = realloc(m->owned, (size_t)(m->n_owned + 1) * sizeof *m->owned);
-    m->owned[m->n_owned++] = out;
     return out;
 }
 
@@ -151,7 +171,7 @@ wl_status wl_model_load(const char *dir, wl_params params, wl_model **out, char 
         return WL_ERR_FORMAT;
     }
     const wl_config *c = &m->c;
-    int ok = 1;
+    int ok = alloc_converted(m) == 0;
     char p[96];
     m->conv1.w = get(m, &ok, "model.encoder.conv1.weight");
     m->conv1.b = get(m, &ok, "model.encoder.conv1.bias");
@@ -204,8 +224,7 @@ wl_status wl_model_load(const char *dir, wl_params params, wl_model **out, char 
 void wl_model_free(wl_model *m)
 {
     if (!m) return;
-    for (int i = 0; i < m->n_owned; i++) free(m->owned[i]);
-    free(m->owned);
+    free(m->converted);
     free(m->enc);
     free(m->dec);
     free(m->mel_filters);

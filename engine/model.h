@@ -41,8 +41,8 @@ struct wl_model {
     wl_config c;
     wl_params params;
     wl_st_file file;
-    float **owned;  /* converted tensors, freed with the model */
-    int n_owned;
+    float *converted;      /* the tensors that are not aligned F32 in the file, as floats, one buffer */
+    size_t n_converted, cap_converted; /* floats of it handed out, and in all */
     float *mel_filters;    /* (n_mels, 201) */
     float *enc_ws;         /* the encoder's activations, allocated by the first wl_encode and kept:
                               no allocation or page faults per clip (so one model, one encoder at a time) */

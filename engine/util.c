@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -80,4 +81,16 @@ char *wl_read_file(const char *path, size_t *len, char *err, size_t errlen)
     buf[n] = 0;
     if (len) *len = n;
     return buf;
+}
+
+void *wl_alloc_big(size_t n, int zero)
+{
+    const size_t huge = (size_t)2 << 20;
+    if (n < huge) return zero ? calloc(1, n ? n : 1) : malloc(n ? n : 1);
+    size_t whole = (n + huge - 1) / huge * huge; /* the last page is a huge one too */
+    void *p;
+    if (whole < n || posix_memalign(&p, huge, whole)) return NULL;
+    madvise(p, whole, MADV_HUGEPAGE); /* advice: without it the buffer only faults more */
+    if (zero) memset(p, 0, n);
+    return p;
 }
