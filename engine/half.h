@@ -8,8 +8,7 @@
 /* IEEE 754 binary16 (torch.float16), including subnormals, infinities and NaN. */
 float wl_half_to_float(uint16_t h);
 
-/* out[i] = wl_half_to_float of the n binary16 values at p (any alignment): a vectorisable pass for
- * normal numbers, then the rare zeros, subnormals, infinities and NaNs one by one. */
+/* out[i] = wl_half_to_float of the n binary16 values at p (any alignment), eight at a time. */
 void wl_halves_to_floats(float *out, const unsigned char *p, size_t n);
 
 /* bfloat16 (torch.bfloat16): the top 16 bits of a float32. */

@@ -65,24 +65,34 @@ static const float *tensor_f32(wl_model *m, const char *name)
     return out;
 }
 
+typedef uint32_t v8u __attribute__((vector_size(32)));
+typedef uint16_t v16h __attribute__((vector_size(32)));
+
 /* Whether any of n values (4 or 2 bytes each) has all the bits of mask set: one branch-free pass
- * per size, which the compiler vectorises (every weight of every load goes through it). */
-static int any_all_ones(const unsigned char *p, size_t n, size_t size, uint32_t mask)
+ * of 32-byte vectors (every weight of every load goes through it), then the tail. */
+__attribute__((target_clones("avx2", "default"))) static int any_all_ones(const unsigned char *p, size_t n,
+                                                                          size_t size, uint32_t mask)
 {
-    int hit = 0;
-    if (size == 4)
-        for (size_t i = 0; i < n; i++) {
-            uint32_t b;
-            memcpy(&b, p + 4 * i, 4);
-            hit |= (b & mask) == mask;
+    size_t i = 0, step = 32 / size;
+    v8u hit = {0};
+    for (; i + step <= n; i += step)
+        if (size == 4) {
+            v8u b;
+            memcpy(&b, p + 4 * i, sizeof b);
+            hit |= (v8u)((b & mask) == mask);
+        } else {
+            v16h b, m = (v16h){0} + (uint16_t)mask;
+            memcpy(&b, p + 2 * i, sizeof b);
+            hit |= (v8u)((b & m) == m);
         }
-    else
-        for (size_t i = 0; i < n; i++) {
-            uint16_t b;
-            memcpy(&b, p + 2 * i, 2);
-            hit |= (b & mask) == mask;
-        }
-    return hit;
+    int any = 0;
+    for (int k = 0; k < 8; k++) any |= hit[k] != 0;
+    for (; i < n; i++) {
+        uint32_t b = 0;
+        memcpy(&b, p + i * size, size); /* little-endian, as safetensors stores */
+        any |= (b & mask) == mask;
+    }
+    return any;
 }
 
 /* NaN or Inf in a weight only shows up later as NaN logits and no words: refuse it at load. The
