@@ -382,22 +382,58 @@ static void machine(cJSON *root)
            openblas_get_config());
 }
 
+#define USAGE \
+    "usage: bench --model DIR [--model DIR ...] [--threads 1,2] [--clips N] [--json FILE] [--hf PYTHON] " \
+    "[--lab PATH]\n"
+
+/* Whether s is a whole number in [lo, hi], then in *out. */
+static int whole_in(const char *s, long lo, long hi, int *out)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || v < lo || v > hi) return 0;
+    *out = (int)v;
+    return 1;
+}
+
+static int is_option(const char *k)
+{
+    static const char *const names[] = {"--model", "--json", "--hf", "--lab", "--clips", "--threads"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (!strcmp(k, names[i])) return 1;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *models[8], *json = "build/bench.json", *python = NULL, *lab = NULL;
     int n_models = 0, threads[8] = {1, 2}, n_threads = 2, n_clips = 24;
-    for (int i = 1; i + 1 < argc; i += 2) {
+    for (int i = 1; i < argc; i += 2) {
         const char *k = argv[i], *v = argv[i + 1];
-        if (!strcmp(k, "--model") && n_models < 8) models[n_models++] = v;
-        else if (!strcmp(k, "--json")) json = v;
+        if (!strcmp(k, "--help")) return fputs(USAGE, stdout), 0;
+        if (!is_option(k))
+            return fprintf(stderr, "bench: unknown option '%s' (--help lists them)\n", k), 2;
+        if (i + 1 == argc) return fprintf(stderr, "bench: option '%s' needs a value\n", k), 2;
+        if (!strcmp(k, "--model")) {
+            if (n_models == 8) return fprintf(stderr, "bench: at most 8 --model\n"), 2;
+            models[n_models++] = v;
+        } else if (!strcmp(k, "--json")) json = v;
         else if (!strcmp(k, "--hf")) python = v;
         else if (!strcmp(k, "--lab")) lab = v;
-        else if (!strcmp(k, "--clips")) n_clips = atoi(v) > 0 && atoi(v) <= MAX_SAMPLES / 24 * 24 ? atoi(v) : 24;
-        else if (!strcmp(k, "--threads")) {
+        else if (!strcmp(k, "--clips")) {
+            if (!whole_in(v, 1, MAX_SAMPLES / 24 * 24, &n_clips))
+                return fprintf(stderr, "bench: --clips '%s': not a whole number from 1 to %d\n", v,
+                               MAX_SAMPLES / 24 * 24), 2;
+        } else if (!strcmp(k, "--threads")) {
             n_threads = 0;
-            for (char *s = strtok((char *)v, ","); s && n_threads < 8; s = strtok(NULL, ","))
-                if (atoi(s) > 0) threads[n_threads++] = atoi(s);
-        } else return fprintf(stderr, "bench: unknown option '%s'\n", k), 2;
+            char list[256];
+            snprintf(list, sizeof list, "%s", v);
+            for (char *s = strtok(list, ","); s; s = strtok(NULL, ","))
+                if (n_threads == 8 || !whole_in(s, 1, 64, &threads[n_threads++]))
+                    return fprintf(stderr, "bench: --threads '%s': up to 8 counts from 1 to 64, comma-separated\n",
+                                   v), 2;
+            if (!n_threads) return fprintf(stderr, "bench: --threads '%s': no thread count\n", v), 2;
+        }
     }
     if (!n_models) models[n_models++] = "build/whisper-tiny.en-synthetic";
     cJSON *root = cJSON_CreateObject(), *all = cJSON_CreateArray();

@@ -237,6 +237,32 @@ static void test_synthetic_run_completes(void **state)
     free(readme);
 }
 
+/* The report tools refuse a bad command line before doing anything: exit 2 and one line on stderr
+ * that names the option (bench's counts are checked, not replaced by defaults). */
+static void test_tool_options_refused(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *args, *names;
+    } CASES[] = {{"lab --bogus x", "--bogus"},          {"lab --clips", "--clips"},
+                 {"tables --bogus x", "--bogus"},       {"bench --bogus", "--bogus"},
+                 {"bench --clips", "--clips"},          {"bench --clips 0", "'0'"},
+                 {"bench --clips 3x", "'3x'"},          {"bench --threads 1,x", "'1,x'"},
+                 {"bench --threads ,", "','"},          {"bench --model a --bogus 1", "--bogus"}};
+    for (size_t i = 0; i < sizeof CASES / sizeof *CASES; i++) {
+        char msg[2048];
+        int rc = sh(msg, sizeof msg, "%s/%s", bin(), CASES[i].args);
+        long lines = 0;
+        FILE *f = fopen("build/tmp/report_err", "r");
+        for (int c; f && (c = fgetc(f)) != EOF;) lines += c == '\n';
+        if (f) fclose(f);
+        printf("  %-28s exit %d: %s\n", CASES[i].args, rc, msg);
+        if (rc != 2 || lines != 1 || !strstr(msg, CASES[i].names))
+            fail_msg("%s: exit %d, %ld stderr lines, '%s' (want exit 2, one line naming %s)", CASES[i].args, rc, lines,
+                     msg, CASES[i].names);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -245,6 +271,7 @@ int main(void)
         cmocka_unit_test(test_planted_errors_caught),
         cmocka_unit_test(test_failed_run_keeps_previous_report),
         cmocka_unit_test(test_synthetic_run_completes),
+        cmocka_unit_test(test_tool_options_refused),
     };
     return cmocka_run_group_tests_name("make report", tests, setup, NULL);
 }
