@@ -8,6 +8,10 @@
  * of the public functions: a 32-byte vector passed by value would change the calling
  * convention between clones (clang refuses it). */
 #define INLINE static inline __attribute__((always_inline))
+/* Each public function in three builds, picked at load by the CPU: AVX-512's 32 vector registers
+ * keep more accumulators and tiles out of memory. The lanes are eight either way and nothing is
+ * contracted into an FMA, so every build computes the same bits. */
+#define CLONES __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
 
 typedef float v8f __attribute__((vector_size(32)));
 typedef int32_t v8i __attribute__((vector_size(32)));
@@ -81,12 +85,12 @@ INLINE void erf8(v8f *xp)
         }                                                                                              \
     } while (0)
 
-__attribute__((target_clones("avx2", "default"))) void wl_vexp(float *y, const float *x, int64_t n)
+CLONES void wl_vexp(float *y, const float *x, int64_t n)
 {
     EACH8(y, x, n, exp8);
 }
 
-__attribute__((target_clones("avx2", "default"))) void wl_verf(float *y, const float *x, int64_t n)
+CLONES void wl_verf(float *y, const float *x, int64_t n)
 {
     EACH8(y, x, n, erf8);
 }
@@ -109,7 +113,7 @@ INLINE float max_of(const float *x, int n)
     return top;
 }
 
-__attribute__((target_clones("avx2", "default"))) float wl_vmax(const float *x, int n) { return max_of(x, n); }
+CLONES float wl_vmax(const float *x, int n) { return max_of(x, n); }
 
 typedef float v4f __attribute__((vector_size(16)));
 typedef double v4d __attribute__((vector_size(32)));
@@ -122,7 +126,7 @@ INLINE void add_double(v4d *acc, const v8f *v)
     acc[0] += __builtin_convertvector(lo, v4d), acc[1] += __builtin_convertvector(hi, v4d);
 }
 
-__attribute__((target_clones("avx2", "default"))) double wl_vsum_exp(const float *x, int n, float shift)
+CLONES double wl_vsum_exp(const float *x, int n, float shift)
 {
     v4d acc[2] = {{0, 0, 0, 0}, {0, 0, 0, 0}};
     const v8f sh = SPLAT(shift);
@@ -145,7 +149,7 @@ __attribute__((target_clones("avx2", "default"))) double wl_vsum_exp(const float
     return (a[0] + a[1]) + (a[2] + a[3]);
 }
 
-__attribute__((target_clones("avx2", "default"))) void wl_softmax_row(float *x, int n)
+CLONES void wl_softmax_row(float *x, int n)
 {
     float top = max_of(x, n);
     int i;
@@ -212,9 +216,8 @@ INLINE void tile(float *out, int64_t ldo, const float *W, const float *x, int64_
     }
 }
 
-__attribute__((target_clones("avx2", "default"))) void wl_vmatmul(float *out, int64_t ldo, const float *W,
-                                                                  int64_t ldw, const float *x, int64_t ldx,
-                                                                  int T, int rows, int n)
+CLONES void wl_vmatmul(float *out, int64_t ldo, const float *W, int64_t ldw, const float *x, int64_t ldx,
+                       int T, int rows, int n)
 {
     for (int o = 0; o < rows; o++, W += ldw, out++) { /* a row of W stays in L1 while every x passes */
         int t = 0;
@@ -245,9 +248,8 @@ INLINE void vecmat_cols(float *out, const float *s, const float *V, int64_t ldv,
     for (int c = 0; c < NV; c++) memcpy(out + j + 8 * c, &acc[c], sizeof acc[c]);
 }
 
-__attribute__((target_clones("avx2", "default"))) void wl_vvecmat(float *out, int64_t ldo, const float *s,
-                                                                  int64_t lds, int T, const float *V,
-                                                                  int64_t ldv, int rows, int n)
+CLONES void wl_vvecmat(float *out, int64_t ldo, const float *s, int64_t lds, int T, const float *V,
+                       int64_t ldv, int rows, int n)
 {
     int j = 0;
     /* 64 columns at a time for every s: the block of V (rows x 64) stays in cache meanwhile */
@@ -263,7 +265,7 @@ __attribute__((target_clones("avx2", "default"))) void wl_vvecmat(float *out, in
         }
 }
 
-__attribute__((target_clones("avx2", "default"))) void wl_vadd(float *y, const float *x, int64_t n)
+CLONES void wl_vadd(float *y, const float *x, int64_t n)
 {
     int64_t i = 0;
     for (; i + 8 <= n; i += 8) {
@@ -283,7 +285,7 @@ INLINE void gelu8(v8f *xp)
     *xp = SPLAT(0.5f) * x * (SPLAT(1.0f) + e);
 }
 
-__attribute__((target_clones("avx2", "default"))) void wl_vgelu(float *x, int64_t n)
+CLONES void wl_vgelu(float *x, int64_t n)
 {
     EACH8(x, x, n, gelu8);
 }
