@@ -467,7 +467,7 @@ static size_t not_an_object(cJSON *h, unsigned char *d, size_t n)
 static size_t nan_weight(cJSON *h, unsigned char *d, size_t n)
 {
     (void)n;
-    size_t at = (size_t)begin_of(h, FC1) + 2 * 7; /* element 7 := F16 NaN 0x7E00 */
+    size_t at = (size_t)begin_of(h, FC1) + 2 * 65535; /* the last element := F16 NaN 0x7E00 */
     d[at] = 0x00, d[at + 1] = 0x7E;
     return 0;
 }
@@ -654,7 +654,7 @@ static const bad_case SAFETENSORS[] = {
     {"st_duplicate_name", st_edit, INFO, 1, "%C/model.safetensors", "'" B1 "' appears twice", ST(duplicate)},
     {"st_entry_not_object", st_edit, INFO, 1, "%C/model.safetensors", "entry 'model.encoder.junk' is not an object",
      ST(not_an_object)},
-    {"st_nan_weight", st_edit, INFO, 1, "%C/model.safetensors", "'" FC1 "' element 7 is NaN or infinite", ST(nan_weight)},
+    {"st_nan_weight", st_edit, INFO, 1, "%C/model.safetensors", "'" FC1 "' element 65535 is NaN or infinite", ST(nan_weight)},
     {"st_inf_weight", st_edit, INFO, 1, "%C/model.safetensors", "'" B1 "' element 3 is NaN or infinite", ST(inf_weight)},
 };
 
