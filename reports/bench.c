@@ -15,6 +15,7 @@
 
 #include <cblas.h>
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -443,17 +444,20 @@ int main(int argc, char **argv)
         char part[64];
         snprintf(part, sizeof part, "/tmp/wl_bench_%d_%d.json", (int)getpid(), i);
         pid_t pid = fork();
+        if (pid < 0) return fprintf(stderr, "bench: fork: %s\n", strerror(errno)), 1;
         if (pid == 0) { /* a child per model: its own peak RSS */
             cJSON *o = run_model(models[i], threads, n_threads, n_clips, python, lab);
             char *s = o ? cJSON_Print(o) : NULL;
             FILE *f = s ? fopen(part, "w") : NULL;
             int ok = f && fputs(s, f) >= 0;
-            if (f) fclose(f);
+            if (f && fclose(f)) ok = 0;
+            if (o && !ok) fprintf(stderr, "bench: %s: cannot write\n", part);
             fflush(stdout);
             _exit(ok ? 0 : 1);
         }
         int st;
         waitpid(pid, &st, 0);
+        if (!WIFEXITED(st) || WEXITSTATUS(st)) return remove(part), 1; /* the child said why */
         FILE *f = fopen(part, "r");
         char *buf = malloc(1 << 20);
         size_t n = f ? fread(buf, 1, (1 << 20) - 1, f) : 0;
