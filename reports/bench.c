@@ -381,6 +381,14 @@ static void machine(cJSON *root)
     cJSON_AddStringToObject(root, "engine_version", WL_VERSION);
     printf("whisperlab bench %s (%s): %s, %ld cores, %s\n", WL_VERSION, cmd, cpu, sysconf(_SC_NPROCESSORS_ONLN),
            openblas_get_config());
+    /* The kernels OpenBLAS runs decide the peak: the environment may pin older ones than the CPU's. */
+    const char *core = getenv("OPENBLAS_CORETYPE");
+    cJSON_AddStringToObject(m, "openblas_core", openblas_get_corename());
+    if (core && *core) {
+        cJSON_AddStringToObject(m, "openblas_coretype_env", core);
+        printf("OPENBLAS_CORETYPE=%s: OpenBLAS runs its %s kernels whatever this CPU has; the sgemm peaks below are "
+               "theirs\n", core, openblas_get_corename());
+    }
 }
 
 #define USAGE \
