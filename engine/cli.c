@@ -7,6 +7,7 @@
 #include "model_card.h"
 #include "model_path.h"
 #include "session.h"
+#include "util.h"
 #include "safetensors.h"
 #include "whisperlab.h"
 
@@ -80,12 +81,8 @@ static int check_options(int argc, char **argv, const char *const *valued)
 /* A whole decimal integer in [lo, hi], or 2 after a message naming the option. */
 static int parse_int(const char *name, const char *s, long lo, long hi, int *out)
 {
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (end == s || *end || errno == ERANGE || v < lo || v > hi)
+    if (!wl_parse_whole(s, lo, hi, out))
         return eprint("whisperlab: %s '%s': expected an integer in %ld..%ld", name, s, lo, hi), 2;
-    *out = (int)v;
     return 0;
 }
 

@@ -73,18 +73,22 @@ typedef uint16_t v16h __attribute__((vector_size(32)));
 __attribute__((target_clones("avx2", "default"))) static int any_all_ones(const unsigned char *p, size_t n,
                                                                           size_t size, uint32_t mask)
 {
-    size_t i = 0, step = 32 / size;
+    size_t i = 0;
     v8u hit = {0};
-    for (; i + step <= n; i += step)
-        if (size == 4) {
+    if (size == 4) {
+        for (; i + 8 <= n; i += 8) {
             v8u b;
             memcpy(&b, p + 4 * i, sizeof b);
             hit |= (v8u)((b & mask) == mask);
-        } else {
-            v16h b, m = (v16h){0} + (uint16_t)mask;
+        }
+    } else {
+        const v16h m = (v16h){0} + (uint16_t)mask;
+        for (; i + 16 <= n; i += 16) {
+            v16h b;
             memcpy(&b, p + 2 * i, sizeof b);
             hit |= (v8u)((b & m) == m);
         }
+    }
     int any = 0;
     for (int k = 0; k < 8; k++) any |= hit[k] != 0;
     for (; i < n; i++) {

@@ -94,3 +94,13 @@ void *wl_alloc_big(size_t n, int zero)
     if (zero) memset(p, 0, n);
     return p;
 }
+
+int wl_parse_whole(const char *s, long lo, long hi, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (end == s || *end || errno == ERANGE || v < lo || v > hi) return 0;
+    *out = (int)v;
+    return 1;
+}

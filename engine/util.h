@@ -16,6 +16,10 @@ int wl_fail(char *err, size_t errlen, const char *fmt, ...)
  * buffer; NULL and err on failure (devices, FIFOs and directories are refused, never waited on). */
 char *wl_read_file(const char *path, size_t *len, char *err, size_t errlen);
 
+/* Whether s is a whole decimal number in [lo, hi] (no sign-only, blank or trailing text, no
+ * overflow); then *out holds it. The command lines' counts (threads, beams, tokens, clips). */
+int wl_parse_whole(const char *s, long lo, long hi, int *out);
+
 /* n bytes (zeroed if zero) for a buffer of megabytes that is filled once it is made (converted
  * weights, the encoder's workspace, the mel's spectra). From 2 MB up it is 2 MB-aligned and asks
  * for transparent huge pages: touching it costs one page fault per 2 MB instead of 512 (a

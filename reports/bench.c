@@ -11,6 +11,7 @@
  *         [--lab PATH] */
 #include "../engine/model.h"
 #include "../engine/ops.h"
+#include "../engine/util.h"
 #include "../engine/whisperlab.h"
 
 #include <cblas.h>
@@ -395,16 +396,6 @@ static void machine(cJSON *root)
     "usage: bench --model DIR [--model DIR ...] [--threads 1,2] [--clips N] [--json FILE] [--hf PYTHON] " \
     "[--lab PATH]\n"
 
-/* Whether s is a whole number in [lo, hi], then in *out. */
-static int whole_in(const char *s, long lo, long hi, int *out)
-{
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (!*s || *end || v < lo || v > hi) return 0;
-    *out = (int)v;
-    return 1;
-}
-
 static int is_option(const char *k)
 {
     static const char *const names[] = {"--model", "--json", "--hf", "--lab", "--clips", "--threads"};
@@ -430,7 +421,7 @@ int main(int argc, char **argv)
         else if (!strcmp(k, "--hf")) python = v;
         else if (!strcmp(k, "--lab")) lab = v;
         else if (!strcmp(k, "--clips")) {
-            if (!whole_in(v, 1, MAX_SAMPLES / 24 * 24, &n_clips))
+            if (!wl_parse_whole(v, 1, MAX_SAMPLES / 24 * 24, &n_clips))
                 return fprintf(stderr, "bench: --clips '%s': not a whole number from 1 to %d\n", v,
                                MAX_SAMPLES / 24 * 24), 2;
         } else if (!strcmp(k, "--threads")) {
@@ -438,7 +429,7 @@ int main(int argc, char **argv)
             char list[256];
             snprintf(list, sizeof list, "%s", v);
             for (char *s = strtok(list, ","); s; s = strtok(NULL, ","))
-                if (n_threads == 8 || !whole_in(s, 1, 64, &threads[n_threads++]))
+                if (n_threads == 8 || !wl_parse_whole(s, 1, 64, &threads[n_threads++]))
                     return fprintf(stderr, "bench: --threads '%s': up to 8 counts from 1 to 64, comma-separated\n",
                                    v), 2;
             if (!n_threads) return fprintf(stderr, "bench: --threads '%s': no thread count\n", v), 2;

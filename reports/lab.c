@@ -30,10 +30,8 @@ typedef struct {
 
 static int parse_int(const char *name, const char *s, int lo, int hi, int *out)
 {
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (!*s || *end || v < lo || v > hi) return fprintf(stderr, "lab: %s '%s' must be an integer in %d..%d\n", name, s, lo, hi), -1;
-    *out = (int)v;
+    if (!wl_parse_whole(s, lo, hi, out))
+        return fprintf(stderr, "lab: %s '%s' must be an integer in %d..%d\n", name, s, lo, hi), -1;
     return 0;
 }
 
