@@ -9,10 +9,12 @@
 #include "../engine/util.h"
 #include "../engine/json_file.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,11 +37,16 @@ static int parse_int(const char *name, const char *s, int lo, int hi, int *out)
     return 0;
 }
 
+static const char USAGE[] = "usage: lab --clips CLIPS.json --audio DIR --out DIR [--model ARG] [--fallback DIR] "
+                            "[--threads N] [--beams N] [--max-new-tokens N] [--limit N] [--grid-clip ID]\n";
+
+/* Returns 0 to run, 1 after --help, -1 on a bad command line (said on stderr). */
 static int parse(int argc, char **argv, options *o)
 {
     *o = (options){.model = "", .fallback = "build/whisper-micro.en", .beams = 5};
     for (int i = 1; i < argc; i++) {
         const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(k, "--help")) return fputs(USAGE, stdout), 1;
         if (!v) return fprintf(stderr, "lab: %s needs a value\n", k), -1;
         i++;
         if (!strcmp(k, "--model")) o->model = v;
@@ -54,9 +61,13 @@ static int parse(int argc, char **argv, options *o)
         else if (!strcmp(k, "--limit")) { if (parse_int(k, v, 0, 1 << 16, &o->limit)) return -1; }
         else return fprintf(stderr, "lab: unknown option '%s'\n", k), -1;
     }
-    if (!o->clips || !o->audio || !o->out)
-        return fprintf(stderr, "usage: lab --clips CLIPS.json --audio DIR --out DIR [--model ARG] [--fallback DIR] "
-                               "[--threads N] [--beams N] [--max-new-tokens N] [--limit N] [--grid-clip ID]\n"), -1;
+    if (!o->clips || !o->audio || !o->out) return fputs(USAGE, stderr), -1;
+    /* the output folder is made (one level) or found before any work, not after the first clip */
+    struct stat st;
+    if (mkdir(o->out, 0777) && errno != EEXIST)
+        return fprintf(stderr, "lab: --out %s: cannot create the folder: %s\n", o->out, strerror(errno)), -1;
+    if (stat(o->out, &st) || !S_ISDIR(st.st_mode))
+        return fprintf(stderr, "lab: --out %s: not a folder\n", o->out), -1;
     return 0;
 }
 
@@ -175,7 +186,8 @@ static cJSON *with_summary(const char *about, cJSON *clips, cJSON *(*summarise)(
 int main(int argc, char **argv)
 {
     options o;
-    if (parse(argc, argv, &o)) return 2;
+    int parsed = parse(argc, argv, &o);
+    if (parsed) return parsed > 0 ? 0 : 2;
     char err[2048];
     double start = now(), t[T_COUNT] = {0};
     wl_session s;

@@ -188,11 +188,14 @@ static int splice(const char *path, const char *body)
     return 0;
 }
 
+static const char USAGE[] = "usage: tables --report DIR (--out README.md | --splice FILE.md | --check) [--schema F]\n";
+
 int main(int argc, char **argv)
 {
     const char *dir = NULL, *out = NULL, *splice_into = NULL, *schema_path = "reports/report_schema.json";
     int check_only = 0;
     for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help")) return fputs(USAGE, stdout), 0;
         if (!strcmp(argv[i], "--check")) check_only = 1;
         else if (i + 1 < argc && !strcmp(argv[i], "--report")) dir = argv[++i];
         else if (i + 1 < argc && !strcmp(argv[i], "--out")) out = argv[++i];
@@ -200,8 +203,7 @@ int main(int argc, char **argv)
         else if (i + 1 < argc && !strcmp(argv[i], "--schema")) schema_path = argv[++i];
         else return fprintf(stderr, "tables: unknown or incomplete option '%s'\n", argv[i]), 2;
     }
-    if (!dir || (!out && !splice_into && !check_only))
-        return fprintf(stderr, "usage: tables --report DIR (--out README.md | --splice FILE.md | --check) [--schema F]\n"), 2;
+    if (!dir || (!out && !splice_into && !check_only)) return fputs(USAGE, stderr), 2;
     char err[2048];
     cJSON *schema = wl_schema_load(schema_path, err, sizeof err), *f[N_FILES] = {0};
     int rc = schema ? 0 : 1;

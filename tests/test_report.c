@@ -238,7 +238,8 @@ static void test_synthetic_run_completes(void **state)
 }
 
 /* The report tools refuse a bad command line before doing anything: exit 2 and one line on stderr
- * that names the option (bench's counts are checked, not replaced by defaults). */
+ * that names the option or file (bench's counts are checked, not replaced by defaults; lab's --out
+ * must be a folder, or one it can make, before a model loads). --help prints the usage and exits 0. */
 static void test_tool_options_refused(void **state)
 {
     (void)state;
@@ -248,7 +249,9 @@ static void test_tool_options_refused(void **state)
                  {"tables --bogus x", "--bogus"},       {"bench --bogus", "--bogus"},
                  {"bench --clips", "--clips"},          {"bench --clips 0", "'0'"},
                  {"bench --clips 3x", "'3x'"},          {"bench --threads 1,x", "'1,x'"},
-                 {"bench --threads ,", "','"},          {"bench --model a --bogus 1", "--bogus"}};
+                 {"bench --threads ,", "','"},          {"bench --model a --bogus 1", "--bogus"},
+                 {"lab --clips data/clips.json --audio data/audio --out README.md", "README.md"},
+                 {"lab --clips data/clips.json --audio data/audio --out build/tmp/no/such", "build/tmp/no/such"}};
     for (size_t i = 0; i < sizeof CASES / sizeof *CASES; i++) {
         char msg[2048];
         int rc = sh(msg, sizeof msg, "%s/%s", bin(), CASES[i].args);
@@ -260,6 +263,17 @@ static void test_tool_options_refused(void **state)
         if (rc != 2 || lines != 1 || !strstr(msg, CASES[i].names))
             fail_msg("%s: exit %d, %ld stderr lines, '%s' (want exit 2, one line naming %s)", CASES[i].args, rc, lines,
                      msg, CASES[i].names);
+    }
+    static const char *const HELP[] = {"lab", "tables", "bench"};
+    for (size_t i = 0; i < sizeof HELP / sizeof *HELP; i++) {
+        char *out = NULL;
+        int rc = sh(NULL, 0, "%s/%s --help", bin(), HELP[i]);
+        FILE *f = fopen("build/tmp/report_out", "r");
+        char line[4096] = "";
+        if (f && fgets(line, sizeof line, f)) out = line;
+        if (f) fclose(f);
+        printf("  %s --help: exit %d: %.60s\n", HELP[i], rc, out ? out : "");
+        if (rc != 0 || !out || strncmp(out, "usage: ", 7)) fail_msg("%s --help: exit %d, stdout '%s'", HELP[i], rc, line);
     }
 }
 
