@@ -14,7 +14,8 @@
 struct wl_decoder {
     wl_model *m;
     int pos;       /* tokens fed so far */
-    float **k_self, **v_self;   /* per layer (n_text_ctx, d) */
+    float **k_self, **v_self;   /* per layer (kv_cap, d), grown as tokens come, up to n_text_ctx */
+    int kv_cap;                 /* positions allocated in each of them */
     float **k_cross, **v_cross; /* per layer (d, n_audio_ctx): channel-major (wl_cross_attention) */
     int owns_cross;             /* 1: its own; 0: a slot of the model's cache, or a fork's pointers
                                    into the decoder it came from */
@@ -41,8 +42,8 @@ static float **alloc_layers(int L, int64_t n)
 
 /* The cross K/V of the last clips decoders were made for, kept by the model: a clip's decodes
  * (greedy, timestamps, beam search, teacher forcing) share one projection, and so do those of
- * clips decoded together (CROSS_SLOTS of them). A decoder for other audio recomputes the least
- * recently used slot that no live decoder reads, else makes its own. */
+ * clips decoded together (CROSS_SLOTS of them). A decoder for other audio recomputes a slot that
+ * no live decoder reads (one already allocated first), else makes its own. */
 enum { CROSS_SLOTS = 2 };
 
 struct cross_slot {
@@ -60,13 +61,20 @@ struct wl_cross_cache {
 
 /* The self-attention K/V and cross-attention buffers of freed decoders, kept by the model for
  * the next ones (a beam search forks and frees 2B decoders per clip): their pages are already
- * mapped, so a decode does not fault fresh memory in at every step. At most SPARES are kept. */
-enum { SPARES = 16 };
+ * mapped, so a decode does not fault fresh memory in at every step. At most SPARES are kept, and
+ * a cross-attention buffer only if it holds at most SPARE_XATTN_ROWS rows (a step's, a prompt's):
+ * the many-row buffers of a whole sequence fed at once would otherwise stay, 3.5 MB each. */
+enum { SPARES = 16, SPARE_XATTN_ROWS = 8 };
+
+/* Positions of self-attention K/V a new decoder starts with; feeds beyond them grow it (to at
+ * least twice as many, at most n_text_ctx), so a short transcript does not hold 448 positions. */
+enum { KV_START = 64 };
 
 struct wl_spare_buffers {
     int n;
     struct {
         float **k_self, **v_self, *xattn;
+        int kv_cap;
         size_t xattn_cap;
     } d[SPARES];
 };
@@ -94,13 +102,34 @@ static int take_buffers(wl_decoder *d)
     struct wl_spare_buffers *s = d->m->spares;
     if (s && s->n) {
         s->n--;
-        d->k_self = s->d[s->n].k_self, d->v_self = s->d[s->n].v_self;
+        d->k_self = s->d[s->n].k_self, d->v_self = s->d[s->n].v_self, d->kv_cap = s->d[s->n].kv_cap;
         d->xattn = s->d[s->n].xattn, d->xattn_cap = s->d[s->n].xattn_cap;
         return 0;
     }
-    d->k_self = alloc_layers(c->dec_layers, (int64_t)c->n_text_ctx * c->d_model);
-    d->v_self = alloc_layers(c->dec_layers, (int64_t)c->n_text_ctx * c->d_model);
+    d->kv_cap = c->n_text_ctx < KV_START ? c->n_text_ctx : KV_START;
+    d->k_self = alloc_layers(c->dec_layers, (int64_t)d->kv_cap * c->d_model);
+    d->v_self = alloc_layers(c->dec_layers, (int64_t)d->kv_cap * c->d_model);
     return d->k_self && d->v_self ? 0 : -1;
+}
+
+/* Room for `positions` tokens in d's self-attention K/V. Returns 0, or -1 when out of memory
+ * (d unchanged but for the layers already grown, which keep their contents). */
+static int reserve_kv(wl_decoder *d, int positions)
+{
+    const wl_config *c = &d->m->c;
+    if (positions <= d->kv_cap) return 0;
+    int cap = 2 * d->kv_cap > positions ? 2 * d->kv_cap : positions;
+    cap = cap < c->n_text_ctx ? cap : c->n_text_ctx;
+    size_t bytes = (size_t)cap * c->d_model * sizeof(float);
+    for (int l = 0; l < c->dec_layers; l++) {
+        float *k = realloc(d->k_self[l], bytes);
+        if (k) d->k_self[l] = k;
+        float *v = k ? realloc(d->v_self[l], bytes) : NULL;
+        if (v) d->v_self[l] = v;
+        if (!k || !v) return -1;
+    }
+    d->kv_cap = cap;
+    return 0;
 }
 
 void wl_decoder_free(wl_decoder *d)
@@ -111,7 +140,9 @@ void wl_decoder_free(wl_decoder *d)
     if (!m->spares) m->spares = calloc(1, sizeof *m->spares);
     struct wl_spare_buffers *s = m->spares;
     if (s && s->n < SPARES && d->k_self && d->v_self) {
-        s->d[s->n].k_self = d->k_self, s->d[s->n].v_self = d->v_self;
+        size_t keep = (size_t)L * m->c.dec_heads * SPARE_XATTN_ROWS * m->c.n_audio_ctx;
+        if (d->xattn_cap > keep) free(d->xattn), d->xattn = NULL, d->xattn_cap = 0;
+        s->d[s->n].k_self = d->k_self, s->d[s->n].v_self = d->v_self, s->d[s->n].kv_cap = d->kv_cap;
         s->d[s->n].xattn = d->xattn, s->d[s->n].xattn_cap = d->xattn_cap;
         s->n++;
     } else {
@@ -163,11 +194,15 @@ static struct cross_slot *cache_slot(wl_model *m, const float *enc_out)
     const size_t n = (size_t)m->c.n_audio_ctx * m->c.d_model;
     struct wl_cross_cache *x = m->cross ? m->cross : (m->cross = calloc(1, sizeof *m->cross));
     if (!x) return NULL;
+    /* a free slot that is already allocated (least recently used first) before a new one: clips
+     * decoded one after another then keep one slot's memory, not CROSS_SLOTS */
     struct cross_slot *free_slot = NULL;
     for (int i = 0; i < CROSS_SLOTS; i++) {
         struct cross_slot *s = &x->slot[i];
         if (s->valid && !memcmp(s->enc, enc_out, n * sizeof(float))) return s->used = ++x->clock, s;
-        if (!s->users && (!free_slot || s->used < free_slot->used)) free_slot = s;
+        if (s->users) continue;
+        if (!free_slot || (s->enc && !free_slot->enc) || (!s->enc == !free_slot->enc && s->used < free_slot->used))
+            free_slot = s;
     }
     struct cross_slot *s = free_slot;
     if (!s) return NULL;
@@ -240,20 +275,24 @@ wl_status wl_decoder_fork(const wl_decoder *src, wl_decoder **out, char *err, si
     memcpy(d->k_cross, src->k_cross, (size_t)L * sizeof *d->k_cross); /* shared, read-only */
     memcpy(d->v_cross, src->v_cross, (size_t)L * sizeof *d->v_cross);
     if ((d->slot = src->slot)) d->slot->users++; /* the slot outlives the source while the fork reads it */
-    wl_decoder_copy(d, src);
+    wl_status st = wl_decoder_copy(d, src, err, errlen);
+    if (st) return wl_decoder_free(d), st;
     *out = d;
     return WL_OK;
 }
 
-void wl_decoder_copy(wl_decoder *dst, const wl_decoder *src)
+wl_status wl_decoder_copy(wl_decoder *dst, const wl_decoder *src, char *err, size_t errlen)
 {
     const wl_config *c = &src->m->c;
+    if (dst == src) return WL_OK;
+    if (reserve_kv(dst, src->pos)) return wl_fail(err, errlen, "decoder: out of memory"), WL_ERR_NOMEM;
     size_t n = (size_t)src->pos * c->d_model * sizeof(float);
-    for (int l = 0; l < c->dec_layers && dst != src; l++) {
+    for (int l = 0; l < c->dec_layers; l++) {
         memcpy(dst->k_self[l], src->k_self[l], n);
         memcpy(dst->v_self[l], src->v_self[l], n);
     }
     dst->pos = src->pos;
+    return WL_OK;
 }
 
 const float *wl_decoder_cross_attn(const wl_decoder *d, int *n)
@@ -357,7 +396,8 @@ static wl_status forward(wl_decoder **decs, int n_dec, const int32_t *tokens, in
     if (h) x = h + nC, q = x + nC, a = q + nC, kv = a + nC, probs = kv + 2 * nC, scratch = probs + (int64_t)H * n * keys;
     int *group = malloc((size_t)n * sizeof *group);
     int ok = h && group;
-    for (int i = 0; ok && i < n_dec; i++) ok = !reserve_xattn(decs[i], one ? n : 1); /* kept for the caller */
+    for (int i = 0; ok && i < n_dec; i++) /* the cross-attention is kept for the caller */
+        ok = !reserve_xattn(decs[i], one ? n : 1) && !reserve_kv(decs[i], decs[i]->pos + (one ? n : 1));
     wl_status st = WL_OK;
     if (!ok) {
         st = WL_ERR_NOMEM;

@@ -324,7 +324,7 @@ static void beams_finish(job *j)
 
 /* One step of beam search (GU:_beam_search) from each beam's logits (beam b's row at
  * logits + b * stride). */
-static wl_status beams_step(job *j, const float *logits, size_t stride)
+static wl_status beams_step(job *j, const float *logits, size_t stride, char *err, size_t errlen)
 {
     const search *s = &j->s;
     beams *bs = j->b;
@@ -375,7 +375,10 @@ static wl_status beams_step(job *j, const float *logits, size_t stride)
         bs->parent[n_next++] = b;
     }
     bs->done = hyps_done(s, &bs->L, (double)cand_score[0], bs->cur_len + 1);
-    for (int b = 0; b < B; b++) wl_decoder_copy(bs->next_dec[b], bs->dec[bs->parent[b]]);
+    for (int b = 0; b < B; b++) {
+        wl_status st = wl_decoder_copy(bs->next_dec[b], bs->dec[bs->parent[b]], err, errlen);
+        if (st) return st;
+    }
     for (int b = 0; b < B; b++) {
         wl_decoder *d = bs->dec[b];
         bs->dec[b] = bs->next_dec[b], bs->next_dec[b] = d;
@@ -419,7 +422,7 @@ static wl_status beams_begin(job *j, const float *last, char *err, size_t errlen
         if (!st) st = wl_decoder_fork(j->dec, &b->next_dec[i], err, errlen);
     }
     b->cur_len = j->p.len;
-    return st ? st : beams_step(j, last, 0); /* every beam's row is the prompt's last */
+    return st ? st : beams_step(j, last, 0, err, errlen); /* every beam's row is the prompt's last */
 }
 
 /* ---- the public entry ------------------------------------------------------------------- */
@@ -626,7 +629,7 @@ static wl_status generate_many(wl_model *m, const wl_gen_config *cfg, const floa
             job *j = &jobs[i];
             int k = j->n_feed;
             const float *x = logits + (size_t)total * V;
-            if (k) st = j->beam_search ? beams_step(j, x, (size_t)V) : single_step(j, x, err, errlen);
+            if (k) st = j->beam_search ? beams_step(j, x, (size_t)V, err, errlen) : single_step(j, x, err, errlen);
             total += k;
         }
     }

@@ -111,7 +111,7 @@ const float *wl_decoder_cross_attn(const wl_decoder *dec, int *n);
  * before src), with a copy of src's tokens so far. For beam search. */
 wl_status wl_decoder_fork(const wl_decoder *src, wl_decoder **out, char *err, size_t errlen);
 /* Makes dst continue from src's tokens (both from one wl_decoder_fork family). */
-void wl_decoder_copy(wl_decoder *dst, const wl_decoder *src);
+wl_status wl_decoder_copy(wl_decoder *dst, const wl_decoder *src, char *err, size_t errlen);
 
 /* ---- Generation: HF generate() for short-form audio ----------------------------------------- */
 
