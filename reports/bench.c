@@ -3,9 +3,10 @@
  * here, now), then per clip the mel, conv stem, each encoder layer, the encoder, cross K/V, one
  * decoder step (cross-attention kept), the logits projection, a greedy and a beam-5 decode of
  * up to 24 tokens; median [min, max] over the clips, GFLOP/s and the share of the sgemm peak;
- * then the whole lab (`lab`) over the 24 + 5 clips and the peak RSS. Each model runs in a child
- * process so its RSS is its own. With --hf, HF transformers does the same clips (features,
- * encoder, a 24-token greedy generate) in the same run and the ratios are printed.
+ * then the whole lab (`lab`) over the 24 + 5 clips (its time and its own peak RSS) and the
+ * bench's peak RSS. Each model runs in a child process so its RSS is its own. With --hf, HF
+ * transformers does the same clips (features, encoder, a 24-token greedy generate) in the same
+ * run and the ratios are printed.
  * Figures, not a test. Usage:
  *   bench --model DIR [--model DIR ...] [--threads 1,2] [--clips N] [--json FILE] [--hf PYTHON]
  *         [--lab PATH] */
@@ -219,19 +220,33 @@ static int bench_model(const char *dir, int threads, int n_clips, table *t, doub
 }
 
 /* The whole lab over the 24 + 5 clips, as `make report` runs it (greedy, timestamps, beam 5,
- * the studies and heatmaps), at most 24 new tokens per decode. */
-static double lab_seconds(const char *lab, const char *dir, int threads)
+ * the studies and heatmaps), at most 24 new tokens per decode: its seconds, and its own peak
+ * RSS in *rss_mb (from wait4, so not the bench's). NAN when it fails. */
+static double lab_seconds(const char *lab, const char *dir, int threads, double *rss_mb)
 {
-    char cmd[4096], tmp[] = "/tmp/wl_bench_lab_XXXXXX";
+    char tmp[] = "/tmp/wl_bench_lab_XXXXXX", nthreads[16], cmd[4200];
+    *rss_mb = NAN;
     if (!mkdtemp(tmp)) return NAN;
-    snprintf(cmd, sizeof cmd, "%s --model %s --clips data/clips.json --audio data/audio --out %s --threads %d "
-                              "--max-new-tokens 24 >/dev/null 2>&1", lab, dir, tmp, threads);
+    snprintf(nthreads, sizeof nthreads, "%d", threads);
+    char *const argv[] = {(char *)lab, "--model", (char *)dir, "--clips", "data/clips.json", "--audio", "data/audio",
+                          "--out", tmp, "--threads", nthreads, "--max-new-tokens", "24", NULL};
     double t0 = now();
-    int rc = system(cmd);
+    pid_t pid = fork();
+    if (pid == 0) {
+        FILE *null = freopen("/dev/null", "w", stdout);
+        null = null ? freopen("/dev/null", "w", stderr) : NULL;
+        if (null) execv(lab, argv);
+        _exit(127);
+    }
+    int status = 0;
+    struct rusage ru;
+    pid_t got = pid > 0 ? wait4(pid, &status, 0, &ru) : -1;
     double t = now() - t0;
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
     if (system(cmd)) {}
-    return rc == 0 ? t : NAN;
+    if (got != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return NAN;
+    *rss_mb = ru.ru_maxrss / 1024.0;
+    return t;
 }
 
 static cJSON *table_json(table *t, double peak, int print)
@@ -318,7 +333,7 @@ static cJSON *run_model(const char *dir, const int *threads, int n_threads, int 
         }
         openblas_set_num_threads(threads[i]);
         double gbps = stream_gbps(bytes);
-        double lab_s = lab ? lab_seconds(lab, dir, threads[i]) : NAN;
+        double lab_rss = NAN, lab_s = lab ? lab_seconds(lab, dir, threads[i], &lab_rss) : NAN;
         cJSON *run = cJSON_CreateObject(), *sg = cJSON_AddObjectToObject(run, "sgemm_gflops");
         cJSON_AddNumberToObject(run, "threads", threads[i]);
         cJSON_AddNumberToObject(sg, "1500x1536x384", g[0]);
@@ -333,8 +348,10 @@ static cJSON *run_model(const char *dir, const int *threads, int n_threads, int 
         cJSON_AddNumberToObject(run, "decoder_step_bytes", bytes);
         cJSON_AddNumberToObject(run, "decoder_step_read_s", bytes / 1e9 / gbps);
         if (lab) {
-            printf("  %-28s %9.0f ms (24 + 5 clips, <= 24 new tokens per decode)\n", "whole lab run", 1e3 * lab_s);
+            printf("  %-28s %9.0f ms (24 + 5 clips, <= 24 new tokens per decode; its peak RSS %.0f MB)\n",
+                   "whole lab run", 1e3 * lab_s, lab_rss);
             cJSON_AddNumberToObject(run, "lab_run_s", lab_s);
+            cJSON_AddNumberToObject(run, "lab_peak_rss_mb", lab_rss);
         }
         cJSON *hf = python ? hf_bench(python, dir, n_clips, threads[i]) : NULL;
         if (hf) {
