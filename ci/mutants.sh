@@ -171,6 +171,8 @@ fails cross.cache.takes.held.slot engine/decoder.c $'        if (s->users) conti
   test_threads 'cross K/V cache, a .its live fork'
 fails cross.cache.fork.not.counted engine/decoder.c 'if ((d->slot = src->slot)) d->slot->users++;' \
   'd->slot = src->slot;' test_threads 'cross K/V cache, a .its live fork'
+fails beam.final.pass.whole.sequence engine/search.c 'int n = R - i0 < WL_STEP_ROWS ? R - i0 : WL_STEP_ROWS, got;' \
+  'int n = R - i0, got;' test_decode_props 'cross-attention is not greedy'"'"'s'
 fails kv.growth.loses.cache engine/decoder.c 'float *k = realloc(d->k_self[l], bytes);' \
   'float *k = (free(d->k_self[l]), malloc(bytes));' test_engine 'FAILED.*test_step_by_step_equals_whole_sequence'
 fails spare.buffers.handed.twice engine/decoder.c $'        s->n--;\n' '' \

@@ -7,6 +7,7 @@
 #include "parallel.h"
 #include "logits_process.h"
 #include "model.h"
+#include "ops.h"
 #include "util.h"
 #include "whisperlab.h"
 
@@ -449,21 +450,27 @@ static int build_prompt(search *s)
 
 /* r->cross_attn [R][layers][heads][S] for beam search, whose rows the reordering of beams
  * scatters: one teacher-forced pass over the final tokens, where causal attention makes each row
- * what the search saw at that step (up to float rounding). */
+ * what the search saw at that step. The pass feeds WL_STEP_ROWS tokens a call, so its rows take
+ * the few-row kernels of the search's own steps (a row's numbers do not depend on how many come
+ * together), and no call holds the cross-attention of the whole sequence beside the result's
+ * (64.5 MB each for 448 tokens of tiny.en). */
 static wl_status final_attention(wl_decoder *dec, wl_result *r, char *err, size_t errlen)
 {
     const int R = r->n_tokens - 1, L = r->layers, H = r->heads, S = r->n_audio_ctx;
     r->cross_attn = malloc((size_t)(R > 0 ? R : 1) * L * H * S * sizeof *r->cross_attn);
     if (!r->cross_attn) return wl_fail(err, errlen, "generate: out of memory"), WL_ERR_NOMEM;
     wl_decoder_reset(dec);
-    wl_status st = R > 0 ? wl_decoder_feed(dec, r->tokens, R, NULL, err, errlen) : WL_OK;
-    int n;
-    const float *a = R > 0 && !st ? wl_decoder_cross_attn(dec, &n) : NULL;
-    for (int l = 0; a && l < L; l++) /* [L][H][R][S] -> [R][L][H][S] */
-        for (int h = 0; h < H; h++)
-            for (int i = 0; i < R; i++)
-                memcpy(r->cross_attn + (((size_t)i * L + l) * H + h) * S, a + (((size_t)l * H + h) * R + i) * S,
-                       (size_t)S * sizeof *a);
+    wl_status st = WL_OK;
+    for (int i0 = 0; !st && i0 < R; i0 += WL_STEP_ROWS) {
+        int n = R - i0 < WL_STEP_ROWS ? R - i0 : WL_STEP_ROWS, got;
+        st = wl_decoder_feed(dec, r->tokens + i0, n, NULL, err, errlen);
+        const float *a = st ? NULL : wl_decoder_cross_attn(dec, &got);
+        for (int l = 0; a && l < L; l++) /* [L][H][n][S] -> rows i0.. of [R][L][H][S] */
+            for (int h = 0; h < H; h++)
+                for (int i = 0; i < n; i++)
+                    memcpy(r->cross_attn + (((size_t)(i0 + i) * L + l) * H + h) * S,
+                           a + (((size_t)l * H + h) * n + i) * S, (size_t)S * sizeof *a);
+    }
     return st;
 }
 

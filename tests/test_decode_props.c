@@ -198,6 +198,10 @@ static void test_one_beam_is_greedy_and_forced_path_is_the_search(void **state)
                 fail_msg("%s", err);
             assert_int_equal(beam1->n_tokens, greedy->n_tokens);
             assert_memory_equal(beam1->tokens, greedy->tokens, (size_t)greedy->n_tokens * sizeof(int32_t));
+            /* the beam code's pass over its winner gives the cross-attention greedy kept step by step */
+            size_t attn = (size_t)(greedy->n_tokens - 1) * greedy->layers * greedy->heads * greedy->n_audio_ctx;
+            if (memcmp(beam1->cross_attn, greedy->cross_attn, attn * sizeof(float)))
+                fail_msg("clip %zu: one beam's cross-attention is not greedy's, step by step", c);
             /* greedy forced on its own tokens records what greedy recorded, bit for bit */
             o.forced = greedy->tokens + greedy->n_prompt, o.n_forced = greedy->n_steps;
             if (wl_generate(M, &CFG, enc, &o, &forced, err, sizeof err)) fail_msg("%s", err);
