@@ -104,7 +104,10 @@ static int teardown(void **state)
     return 0;
 }
 
-/* The engine's encoder output for a clip: kept from earlier, or computed. */
+static int FROM_CACHE, ENCODED; /* encoder outputs taken from test_stages' run, and computed here */
+
+/* The engine's encoder output for a clip: kept from earlier, test_stages' of this verify run
+ * (WL_ENCODER_CACHE), or computed. */
 static float *encode_clip(const char *id, const char *wav)
 {
     for (int i = 0; i < KEEP_MAX; i++)
@@ -113,9 +116,11 @@ static float *encode_clip(const char *id, const char *wav)
             KEEP[i].enc = NULL;
             return enc;
         }
-    float *enc = wl_test_encode(M, wav, NULL, err, sizeof err);
+    float *enc = wl_test_cache_get(wl_model_dir_under_test(), wav, wl_threads(), (size_t)D.n_audio_ctx * D.d_model);
+    if (enc) return FROM_CACHE++, enc;
+    enc = wl_test_encode(M, wav, NULL, err, sizeof err);
     if (!enc) fail_msg("%s", err);
-    return enc;
+    return ENCODED++, enc;
 }
 
 /* Keeps enc for the KV cache test if the clip has a step golden (else frees it). */
@@ -379,6 +384,8 @@ static void test_decoding_matches_hf(void **state)
         failed += k->failed;
     }
     printf("tie epsilon: %.3g + %.3g x |score| (decode.tie)\n", TIE.atol, TIE.rtol);
+    printf("encoder outputs: %d clips encoded here, %d from test_stages' run of this verify (WL_ENCODER_CACHE)\n",
+           ENCODED, FROM_CACHE);
     assert_int_equal(system("mkdir -p build/verify"), 0);
     assert_int_equal(wl_suite_write_json(SUITE, "build/verify/decode.json"), 0);
     assert_int_equal(failed, 0);

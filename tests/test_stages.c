@@ -6,9 +6,11 @@
  * clips, one for the edge clips; they and build/verify/stages[_edge].<model>.json say which stage
  * broke first and by how much.
  * WL_THREADS sets OpenBLAS threads (default 1, one fixed summation order); WL_GOLDEN and
- * WL_MODEL choose another golden folder and model. */
+ * WL_MODEL choose another golden folder and model. Each clip's encoder output goes to
+ * WL_ENCODER_CACHE (when make verify sets it) for test_decode. */
 #include "../engine/whisperlab.h"
 #include "diff.h"
+#include "encode.h"
 #include "golden.h"
 #include "suite.h"
 #include "tolerances.h"
@@ -120,6 +122,7 @@ static void test_stages_match_hf(void **state)
             wl_encode(m, mel, enc, err, sizeof err) || wl_decoder_new(m, enc, &dec, err, sizeof err) ||
             wl_decoder_feed(dec, tok->data, (int)tok->shape[0] - 1, logits, err, sizeof err))
             fail_msg("clip %s: %s", id, err);
+        wl_test_cache_put(model_dir, wav, wl_threads(), enc, (size_t)dims.n_audio_ctx * dims.d_model); /* for test_decode */
         if (edge)
             printf("edge clip %s (%s): %zu samples at 16 kHz (%.6f s) accepted\n", id,
                    cJSON_GetObjectItem(c, "wav")->valuestring, n, (double)n / 16000);
