@@ -18,6 +18,7 @@
 #include <cblas.h>
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -230,12 +231,12 @@ static double lab_seconds(const char *lab, const char *dir, int threads, double 
     snprintf(nthreads, sizeof nthreads, "%d", threads);
     char *const argv[] = {(char *)lab, "--model", (char *)dir, "--clips", "data/clips.json", "--audio", "data/audio",
                           "--out", tmp, "--threads", nthreads, "--max-new-tokens", "24", NULL};
+    fflush(NULL); /* else the child would inherit, and write again, what stdout holds unwritten */
     double t0 = now();
     pid_t pid = fork();
     if (pid == 0) {
-        FILE *null = freopen("/dev/null", "w", stdout);
-        null = null ? freopen("/dev/null", "w", stderr) : NULL;
-        if (null) execv(lab, argv);
+        int null = open("/dev/null", O_WRONLY);
+        if (null >= 0 && dup2(null, 1) == 1 && dup2(null, 2) == 2) execv(lab, argv);
         _exit(127);
     }
     int status = 0;
