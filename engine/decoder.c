@@ -186,23 +186,30 @@ static void project_cross(wl_model *m, const float *enc_out, float **k, float **
     wl_parallel_for_aligned(m->c.n_audio_ctx, CROSS_BLOCK, cross_rows, &j); /* threads split the positions */
 }
 
-/* The slot holding enc_out's cross K/V, computing them in the least recently used free slot
- * when none does; NULL when every slot is in use for other audio (or out of memory). */
+/* Whether free slot a is a better one to recompute than b (NULL): one already allocated before
+ * a new one, so clips decoded one after another keep one slot's memory, not CROSS_SLOTS; then
+ * the least recently used. */
+static int better_free_slot(const struct cross_slot *a, const struct cross_slot *b)
+{
+    if (!b) return 1;
+    if (!a->enc != !b->enc) return a->enc != NULL;
+    return a->used < b->used;
+}
+
+/* The slot holding enc_out's cross K/V, computing them in the best free slot when none does;
+ * NULL when every slot is in use for other audio (or out of memory). */
 static struct cross_slot *cache_slot(wl_model *m, const float *enc_out)
 {
     const int L = m->c.dec_layers;
     const size_t n = (size_t)m->c.n_audio_ctx * m->c.d_model;
     struct wl_cross_cache *x = m->cross ? m->cross : (m->cross = calloc(1, sizeof *m->cross));
     if (!x) return NULL;
-    /* a free slot that is already allocated (least recently used first) before a new one: clips
-     * decoded one after another then keep one slot's memory, not CROSS_SLOTS */
     struct cross_slot *free_slot = NULL;
     for (int i = 0; i < CROSS_SLOTS; i++) {
         struct cross_slot *s = &x->slot[i];
         if (s->valid && !memcmp(s->enc, enc_out, n * sizeof(float))) return s->used = ++x->clock, s;
         if (s->users) continue;
-        if (!free_slot || (s->enc && !free_slot->enc) || (!s->enc == !free_slot->enc && s->used < free_slot->used))
-            free_slot = s;
+        if (better_free_slot(s, free_slot)) free_slot = s;
     }
     struct cross_slot *s = free_slot;
     if (!s) return NULL;

@@ -410,9 +410,8 @@ static void machine(cJSON *root)
     }
 }
 
-#define USAGE \
-    "usage: bench --model DIR [--model DIR ...] [--threads 1,2] [--clips N] [--json FILE] [--hf PYTHON] " \
-    "[--lab PATH]\n"
+static const char USAGE[] = "usage: bench --model DIR [--model DIR ...] [--threads 1,2] [--clips N] [--json FILE] "
+                            "[--hf PYTHON] [--lab PATH]\n";
 
 static int is_option(const char *k)
 {

@@ -62,12 +62,17 @@ static int parse(int argc, char **argv, options *o)
         else return fprintf(stderr, "lab: unknown option '%s'\n", k), -1;
     }
     if (!o->clips || !o->audio || !o->out) return fputs(USAGE, stderr), -1;
-    /* the output folder is made (one level) or found before any work, not after the first clip */
+    return 0;
+}
+
+/* Makes the output folder (one level) or finds it, before any work rather than after the first
+ * clip's. Returns 0, or -1 after a message. */
+static int out_folder(const char *dir)
+{
     struct stat st;
-    if (mkdir(o->out, 0777) && errno != EEXIST)
-        return fprintf(stderr, "lab: --out %s: cannot create the folder: %s\n", o->out, strerror(errno)), -1;
-    if (stat(o->out, &st) || !S_ISDIR(st.st_mode))
-        return fprintf(stderr, "lab: --out %s: not a folder\n", o->out), -1;
+    if (mkdir(dir, 0777) && errno != EEXIST)
+        return fprintf(stderr, "lab: --out %s: cannot create the folder: %s\n", dir, strerror(errno)), -1;
+    if (stat(dir, &st) || !S_ISDIR(st.st_mode)) return fprintf(stderr, "lab: --out %s: not a folder\n", dir), -1;
     return 0;
 }
 
@@ -188,6 +193,7 @@ int main(int argc, char **argv)
     options o;
     int parsed = parse(argc, argv, &o);
     if (parsed) return parsed > 0 ? 0 : 2;
+    if (out_folder(o.out)) return 2;
     char err[2048];
     double start = now(), t[T_COUNT] = {0};
     wl_session s;

@@ -24,7 +24,8 @@ float *wl_test_encode(wl_model *m, const char *wav, size_t *n_samples, char *err
     return enc;
 }
 
-/* The entry's key as text, and its file (named by the key's FNV-1a hash); 0 without a cache. */
+/* The entry's key as a line of text, and its file (named by the key's FNV-1a hash); 0 without
+ * a cache. */
 static int cache_key(const char *model_dir, const char *wav, int threads, size_t n, char *key, size_t key_len,
                      char *file, size_t file_len)
 {
@@ -33,7 +34,7 @@ static int cache_key(const char *model_dir, const char *wav, int threads, size_t
     struct stat sw, sa;
     snprintf(weights, sizeof weights, "%s/model.safetensors", model_dir);
     if (!dir || !*dir || stat(weights, &sw) || stat(wav, &sa)) return 0;
-    snprintf(key, key_len, "%s %lld %lld.%09ld | %s %lld %lld.%09ld | threads %d | %zu floats", model_dir,
+    snprintf(key, key_len, "%s %lld %lld.%09ld | %s %lld %lld.%09ld | threads %d | %zu floats\n", model_dir,
              (long long)sw.st_size, (long long)sw.st_mtim.tv_sec, sw.st_mtim.tv_nsec, wav, (long long)sa.st_size,
              (long long)sa.st_mtim.tv_sec, sa.st_mtim.tv_nsec, threads, n);
     uint64_t h = 0xcbf29ce484222325ull;
@@ -48,7 +49,7 @@ void wl_test_cache_put(const char *model_dir, const char *wav, int threads, cons
     if (!cache_key(model_dir, wav, threads, n, key, sizeof key, file, sizeof file)) return;
     snprintf(tmp, sizeof tmp, "%s.%ld.tmp", file, (long)getpid());
     FILE *f = fopen(tmp, "wb"); /* written aside, then renamed: a reader sees a whole entry or none */
-    int ok = f && fprintf(f, "%s\n", key) > 0 && fwrite(enc, sizeof *enc, n, f) == n;
+    int ok = f && fputs(key, f) >= 0 && fwrite(enc, sizeof *enc, n, f) == n;
     if (f && fclose(f)) ok = 0;
     if (!ok || rename(tmp, file)) remove(tmp);
 }
@@ -59,7 +60,7 @@ float *wl_test_cache_get(const char *model_dir, const char *wav, int threads, si
     if (!cache_key(model_dir, wav, threads, n, key, sizeof key, file, sizeof file)) return NULL;
     FILE *f = fopen(file, "rb");
     float *enc = f ? malloc(n * sizeof *enc) : NULL;
-    int ok = enc && fgets(line, sizeof line, f) && !strcmp(line, strcat(key, "\n")) && fread(enc, sizeof *enc, n, f) == n &&
+    int ok = enc && fgets(line, sizeof line, f) && !strcmp(line, key) && fread(enc, sizeof *enc, n, f) == n &&
              fgetc(f) == EOF;
     if (f) fclose(f);
     if (!ok) free(enc), enc = NULL;
