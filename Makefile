@@ -20,7 +20,7 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 # gold, where binutils has it, links a test binary in about 0.17 s against ld.bfd's 0.4 (a change
 # to the engine relinks some thirty binaries).
 LD_GOLD   := $(if $(shell command -v ld.gold 2>/dev/null),-fuse-ld=gold)
-LDLIBS     = $(shell pkg-config --libs $(PKGS)) -lm $(SANFLAGS) $(LD_GOLD)
+LDLIBS     = $(shell pkg-config --libs $(PKGS)) -ldnnl -lgomp -lm $(SANFLAGS) $(LD_GOLD)
 # SANITIZE=1: the same build under ASan + UBSan (float-cast-overflow too, which gcc's "undefined"
 # leaves out), in build/san/ so it never mixes with the plain objects; models stay in build/.
 ifeq ($(SANITIZE),1)

@@ -5,7 +5,8 @@ set -euo pipefail
 
 PACKAGES=(
   gcc make pkg-config
-  libopenblas-dev   # matrix products (cblas_sgemm)
+  libopenblas-dev   # the mel filterbank (cblas_dgemm), and matrix products where oneDNN fails
+  libdnnl-dev       # matrix products (dnnl_sgemm: kernels generated for the CPU it runs on)
   libfftw3-dev      # the log-mel STFT
   libsndfile1-dev   # reading and writing audio files
   libsoxr-dev       # resampling to 16 kHz

@@ -2,7 +2,8 @@
 # The whisperlab command under valgrind's memcheck on the trained local model: `info`, `transcribe`
 # of one clip (beam search, timestamps and JSON, so generation, DTW and the tokenizer run) and
 # `dump` of its stages. A memory error or a definitely lost block fails the run; blocks still
-# reachable at exit (OpenBLAS's thread pool, FFTW's plans) do not. ASan (make verify SANITIZE=1)
+# reachable at exit (OpenBLAS's thread pool, FFTW's plans) do not; ci/valgrind.supp says which
+# reports of oneDNN's generated kernels are silenced, and why. ASan (make verify SANITIZE=1)
 # runs with leak checks off, so this is where leaks are caught.
 #
 #   bash ci/valgrind.sh [WHISPERLAB] [MODEL]     (defaults: build/whisperlab build/whisper-micro.en)
@@ -26,7 +27,7 @@ passed=0 failed=0
 run() {
   local name=$1 log=build/logs/valgrind.$1.log
   shift
-  if valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite --log-file="$log" \
+  if valgrind --suppressions=ci/valgrind.supp --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite --log-file="$log" \
       "$cli" "$@" >/dev/null 2>"$log.stderr"; then
     passed=$((passed + 1))
     echo "valgrind: $name: clean ($(grep -oE 'total heap usage: [0-9,]+ allocs' "$log"))"

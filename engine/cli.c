@@ -456,7 +456,7 @@ static const char DECODE_OPTIONS[] =
     "  --beams N           beam search with N beams (default 1: greedy)\n"
     "  --timestamps        predict timestamp tokens (segments with start and end times)\n"
     "  --max-new-tokens N  stop after N tokens (default: the model's max_length)\n"
-    "  --threads N         OpenBLAS threads\n";
+    "  --threads N         the engine's threads (default: OPENBLAS_NUM_THREADS, or the cores)\n";
 
 static int cmd_transcribe(int argc, char **argv)
 {

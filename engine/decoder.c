@@ -165,7 +165,7 @@ enum { CROSS_BLOCK = 128 }; /* audio positions per product: the same calls whate
 
 /* Cross K/V of audio positions [s0, s1) for every layer: they depend only on the audio, so once
  * per clip. Channel-major: columns [s0, s1) of each (d, n_audio_ctx) matrix, one product per
- * block of CROSS_BLOCK positions (where OpenBLAS splits columns depends on their number). */
+ * block of CROSS_BLOCK positions (where an sgemm splits columns may depend on their number). */
 static void cross_rows(void *p, int s0, int s1)
 {
     const cross_job *j = p;

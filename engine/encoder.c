@@ -2,16 +2,16 @@
  *
  * Activations are time-major ([T, C]) from the conv stem on, and the threads split the time
  * steps: everything but attention is row-wise, so each thread runs the whole chain on its own
- * rows with single-threaded products (no hand-offs between OpenBLAS threads inside every
+ * rows with single-threaded products (no hand-offs between a library's threads inside every
  * product). The threads meet where a row needs other rows: after the mel transpose and conv1
  * (conv2 reads neighbouring frames) and after Q/K/V in each layer (attention reads every key). */
+#include "gemm.h"
 #include "model.h"
 #include "ops.h"
 #include "parallel.h"
 #include "util.h"
 #include "vmath.h"
 
-#include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,8 +23,8 @@ typedef struct {
 } enc_job;
 
 /* Threads split the time steps in blocks of ROW_BLOCK (wl_parallel_for_aligned): a multiple of
- * OpenBLAS's row groups, and of CONV_BLOCK and of attention's query blocks, so every product
- * sees the same rows together whatever the thread count. */
+ * an sgemm's row groups (see parallel.h), and of CONV_BLOCK and of attention's query blocks, so
+ * every product sees the same rows together whatever the thread count. */
 enum { ROW_BLOCK = 96 };
 
 enum { CONV_BLOCK = 96 }; /* output frames gathered at a time: their taps stay in L2 */
@@ -47,7 +47,7 @@ static void conv_rows(float *out, const float *in_padded, const float *Wk, const
         for (int r = 0; r < R; r++)
             memcpy(taps + (int64_t)r * K, in_padded + (int64_t)(r0 + r) * stride * C_in, sizeof(float) * K);
         float *o = out + (int64_t)r0 * C_out;
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, R, C_out, K, 1.0f, taps, K, Wk, K, 0.0f, o, C_out);
+        wl_sgemm(1, R, C_out, K, taps, K, Wk, K, o, C_out);
         for (int r = 0; r < R; r++) wl_vadd(o + (int64_t)r * C_out, b, C_out);
         wl_vgelu(o, (int64_t)R * C_out);
     }
@@ -69,7 +69,8 @@ static void conv2_rows(void *p, int t0, int t1)
     for (int64_t i = (int64_t)t0 * C; i < (int64_t)t1 * C; i++) j->h[i] = j->x[i] + j->m->enc_pos[i];
 }
 
-/* Self-attention's input side for rows [t0, t1): LayerNorm, then Q (scaled), K and V. */
+/* Self-attention's input side for rows [t0, t1): LayerNorm, then Q (scaled), K (channel-major,
+ * [C, T], for wl_attention_kt) and V. */
 static void qkv_rows(void *p, int t0, int t1)
 {
     const enc_job *j = p;
@@ -78,7 +79,7 @@ static void qkv_rows(void *p, int t0, int t1)
     const int64_t o = (int64_t)t0 * C;
     wl_layernorm(j->x + o, j->h + o, j->L->attn_ln, R, C);
     wl_query(j->q + o, j->x + o, j->L->attn.q, R, C, c->enc_heads);
-    wl_linear(j->k + o, j->x + o, j->L->attn.k, R, C, C);
+    wl_linear_cm(j->k + t0, c->n_audio_ctx, j->x + o, j->L->attn.k, R, C, C);
     wl_linear(j->v + o, j->x + o, j->L->attn.v, R, C, C);
 }
 
@@ -90,7 +91,7 @@ static void attend_ffn_rows(void *p, int t0, int t1)
     const wl_config *c = &j->m->c;
     const int C = c->d_model, T = c->n_audio_ctx, F = c->enc_ffn, R = t1 - t0;
     const int64_t o = (int64_t)t0 * C;
-    wl_attention(j->a + o, NULL, j->q + o, j->k, j->v, R, T, C, c->enc_heads, -1);
+    wl_attention_kt(j->a + o, NULL, j->q + o, j->k, j->v, R, T, C, c->enc_heads);
     wl_linear(j->x + o, j->a + o, j->L->attn.o, R, C, C);
     wl_vadd(j->h + o, j->x + o, (int64_t)R * C);
     wl_ffn_block(j->h + o, &j->L->ffn_ln, j->L->fc1, j->L->fc2, R, C, F, j->ffn + (int64_t)t0 * (C + F));
@@ -122,7 +123,7 @@ wl_status wl_encode(wl_model *m, const float *mel, float *out, char *err, size_t
     const int T = c->n_audio_ctx, C = c->d_model, F = c->enc_ffn, NF = c->n_frames, NM = c->n_mels;
     int64_t TC = (int64_t)T * C;
     /* One workspace per model, allocated once: the padded mel [NF + 2, NM] and conv1 output
-     * [NF + 2, C], h, x, q, k, v, a [T, C], the FFN's scratch [T, C + F] (also the callback's
+     * [NF + 2, C], h, x, q, v, a [T, C], k [C, T], the FFN's scratch [T, C + F] (also the callback's
      * channels-first copy of conv1, and the conv stem's taps), and the conv weights split by tap. */
     int64_t ffn = (int64_t)T * (C + F), rows1 = (NF + ROW_BLOCK - 1) / ROW_BLOCK * ROW_BLOCK,
             rows2 = (T + ROW_BLOCK - 1) / ROW_BLOCK * ROW_BLOCK;

@@ -1,9 +1,9 @@
 #include "ops.h"
 
+#include "gemm.h"
 #include "parallel.h"
 #include "vmath.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,9 +26,9 @@ static void few_rows_blocks(void *p, int b0, int b1)
 }
 
 /* Longer products are split between threads at multiples of GEMM_ROWS input rows (a multiple of
- * OpenBLAS's row groups: see wl_parallel_for_aligned), or in blocks of GEMM_COLS output columns,
- * each block its own call: where OpenBLAS splits columns depends on their number, so a block's
- * bits stay the same only if its call does. */
+ * an sgemm's row groups: see wl_parallel_for_aligned), or in blocks of GEMM_COLS output columns,
+ * each block its own call: where a library splits columns may depend on their number, so a
+ * block's bits stay the same only if its call does. */
 enum { GEMM_ROWS = 48, GEMM_COLS = 256 };
 
 /* sgemm of input rows [b0, b1) * GEMM_ROWS against all of W. */
@@ -36,8 +36,7 @@ static void gemm_rows(void *p, int b0, int b1)
 {
     const rows_job *j = p;
     int t0 = b0 * GEMM_ROWS, t1 = b1 * GEMM_ROWS < j->T ? b1 * GEMM_ROWS : j->T;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, t1 - t0, j->OUT, j->IN, 1.0f, j->inp + (int64_t)t0 * j->IN,
-                j->IN, j->W.w, j->IN, 0.0f, j->out + (int64_t)t0 * j->OUT, j->OUT);
+    wl_sgemm(1, t1 - t0, j->OUT, j->IN, j->inp + (int64_t)t0 * j->IN, j->IN, j->W.w, j->IN, j->out + (int64_t)t0 * j->OUT, j->OUT);
 }
 
 /* sgemm of output columns [b0, b1) * GEMM_COLS for every input row, one call per block. */
@@ -46,8 +45,7 @@ static void gemm_cols(void *p, int b0, int b1)
     const rows_job *j = p;
     for (int b = b0; b < b1; b++) {
         int o0 = b * GEMM_COLS, o1 = (b + 1) * GEMM_COLS < j->OUT ? (b + 1) * GEMM_COLS : j->OUT;
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, j->T, o1 - o0, j->IN, 1.0f, j->inp, j->IN,
-                    j->W.w + (int64_t)o0 * j->IN, j->IN, 0.0f, j->out + o0, j->OUT);
+        wl_sgemm(1, j->T, o1 - o0, j->IN, j->inp, j->IN, j->W.w + (int64_t)o0 * j->IN, j->IN, j->out + o0, j->OUT);
     }
 }
 
@@ -66,7 +64,7 @@ void wl_linear(float *out, const float *inp, wl_linear_w W, int T, int IN, int O
         int blocks = (OUT + OUT_BLOCK - 1) / OUT_BLOCK;
         wl_parallel_for(blocks, (int64_t)OUT * IN >= (1 << 17) ? 1 : blocks, few_rows_blocks, &j);
     } else {
-        /* sgemm on the engine's threads (never OpenBLAS's own, which would spin on the cores
+        /* sgemm on the engine's threads (never a library's own, which would spin on the cores
          * after each product), split along the longer side: each thread packs only its share */
         rows_job j = {out, inp, W, T, IN, OUT};
         if (T >= OUT) wl_parallel_for((T + GEMM_ROWS - 1) / GEMM_ROWS, 1, gemm_rows, &j);
@@ -129,7 +127,7 @@ typedef struct {
     float *out, *probs;
     const float *q, *k, *v;
     int Tq, Tk, C, H, causal;
-    int channel_major; /* k and v as [C, Tk] (wl_cross_attention) instead of [Tk, C] */
+    int k_channel_major, v_channel_major; /* k or v as [C, Tk] instead of [Tk, C] */
 } attn_job;
 
 enum { ATTN_ROWS = 48 }; /* query rows per block: a block's scores stay in cache; divides the encoder's ROW_BLOCK */
@@ -140,27 +138,27 @@ enum { ATTN_ROWS = 48 }; /* query rows per block: a block's scores stay in cache
 static void head_scores(const attn_job *j, int h, const float *q, int R, float *S)
 {
     const int D = j->C / j->H, Tk = j->Tk, C = j->C;
-    if (j->channel_major) {
+    if (j->k_channel_major) {
         const float *kt = j->k + (int64_t)h * D * Tk; /* D rows of Tk */
         if (R <= WL_STEP_ROWS)
             wl_vvecmat(S, Tk, q, C, R, kt, Tk, D, Tk);
-        else cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, R, Tk, D, 1.0f, q, C, kt, Tk, 0.0f, S, Tk);
+        else wl_sgemm(0, R, Tk, D, q, C, kt, Tk, S, Tk);
     } else if (R <= WL_STEP_ROWS)
         wl_vmatmul(S, Tk, j->k + h * D, C, q, C, R, Tk, D);
-    else cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, R, Tk, D, 1.0f, q, C, j->k + h * D, C, 0.0f, S, Tk);
+    else wl_sgemm(1, R, Tk, D, q, C, j->k + h * D, C, S, Tk);
 }
 
 /* out[R, D] (rows C apart) = P[R, Tk] . head h's values. */
 static void head_values(const attn_job *j, int h, const float *P, int R, float *out)
 {
     const int D = j->C / j->H, Tk = j->Tk, C = j->C;
-    if (j->channel_major) {
+    if (j->v_channel_major) {
         const float *vt = j->v + (int64_t)h * D * Tk; /* D rows of Tk: a weight matrix for P's rows */
         if (R <= WL_STEP_ROWS) wl_vmatmul(out, C, vt, Tk, P, Tk, R, D, Tk);
-        else cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, R, D, Tk, 1.0f, P, Tk, vt, Tk, 0.0f, out, C);
+        else wl_sgemm(1, R, D, Tk, P, Tk, vt, Tk, out, C);
     } else if (R <= WL_STEP_ROWS)
         wl_vvecmat(out, C, P, Tk, R, j->v + h * D, C, Tk, D);
-    else cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, R, D, Tk, 1.0f, P, Tk, j->v + h * D, C, 0.0f, out, C);
+    else wl_sgemm(0, R, D, Tk, P, Tk, j->v + h * D, C, out, C);
 }
 
 /* Heads [h0, h1): scores, softmax and weighted values, a block of query rows at a time. */
@@ -196,21 +194,28 @@ static void attention(attn_job *j)
 void wl_attention(float *out, float *probs, const float *q, const float *k, const float *v, int Tq,
                   int Tk, int C, int H, int causal)
 {
-    attn_job j = {out, probs, q, k, v, Tq, Tk, C, H, causal, 0};
+    attn_job j = {out, probs, q, k, v, Tq, Tk, C, H, causal, 0, 0};
+    attention(&j);
+}
+
+void wl_attention_kt(float *out, float *probs, const float *q, const float *kt, const float *v, int Tq, int Tk, int C,
+                     int H)
+{
+    attn_job j = {out, probs, q, kt, v, Tq, Tk, C, H, -1, 1, 0};
     attention(&j);
 }
 
 void wl_cross_attention(float *out, float *probs, const float *q, const float *kt, const float *vt, int Tq, int Tk,
                         int C, int H)
 {
-    attn_job j = {out, probs, q, kt, vt, Tq, Tk, C, H, -1, 1};
+    attn_job j = {out, probs, q, kt, vt, Tq, Tk, C, H, -1, 1, 1};
     attention(&j);
 }
 
 /* out[o * ldo + t] = inp[t] . W[o] + b[o]: rows of inp in, channel-major out. */
 void wl_linear_cm(float *out, int64_t ldo, const float *inp, wl_linear_w W, int T, int IN, int OUT)
 {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, OUT, T, IN, 1.0f, W.w, IN, inp, IN, 0.0f, out, (int)ldo);
+    wl_sgemm(1, OUT, T, IN, W.w, IN, inp, IN, out, (int)ldo);
     for (int o = 0; W.b && o < OUT; o++)
         for (int t = 0; t < T; t++) out[o * ldo + t] += W.b[o];
 }

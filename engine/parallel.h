@@ -1,6 +1,6 @@
-/* The engine's threads: a small pool that splits products (single-threaded OpenBLAS calls on
- * each thread's rows or columns) and the work between them (softmax, GELU, attention heads).
- * OpenBLAS's own threads are never used: they would spin on the cores after every product.
+/* The engine's threads: a small pool that splits products (single-threaded sgemm calls, gemm.h,
+ * on each thread's rows or columns) and the work between them (softmax, GELU, attention heads).
+ * The libraries' own threads are never used: they would spin on the cores after every product.
  * Each item's result never depends on how items are split, so outputs are bitwise the same for
  * any count. */
 #ifndef WL_PARALLEL_H
@@ -14,7 +14,9 @@ void wl_parallel_for(int n, int grain, void (*fn)(void *ctx, int begin, int end)
 /* wl_parallel_for over n items whose slices begin and end only at multiples of block (or at n).
  * OpenBLAS's kernels compute a product's rows in groups (12 rows for its Haswell sgemm), and a
  * row's bits depend on the group it falls in: slices at fixed multiples of a block that the
- * groups divide keep every row's group, and so its result, whatever the thread count. */
+ * groups divide keep every row's group, and so its result, whatever the thread count. oneDNN's
+ * sgemm (AVX-512, here) gave the same bits for every element however a product was split, by
+ * rows or by columns; the fixed blocks keep OpenBLAS's fallback, and other kernels, safe. */
 void wl_parallel_for_aligned(int n, int block, void (*fn)(void *ctx, int begin, int end), void *ctx);
 
 /* The thread count wl_parallel_for uses (wl_threads()). */

@@ -1,8 +1,8 @@
 /* make bench: where the engine's time goes, per stage, against what this machine can do.
- * For each model and each thread count: the cblas_sgemm peak on the encoder's shapes (measured
- * here, now), then per clip the mel, conv stem, each encoder layer, the encoder, cross K/V, one
+ * For each model and each thread count: the sgemm peaks on the encoder's shapes (measured here,
+ * now) of oneDNN, which the engine's products go through, and of OpenBLAS's cblas_sgemm, then per clip the mel, conv stem, each encoder layer, the encoder, cross K/V, one
  * decoder step (cross-attention kept), the logits projection, a greedy and a beam-5 decode of
- * up to 24 tokens; median [min, max] over the clips, GFLOP/s and the share of the sgemm peak;
+ * up to 24 tokens; median [min, max] over the clips, GFLOP/s and the share of oneDNN's peak;
  * then the whole lab (`lab`) over the 24 + 5 clips (its time and its own peak RSS) and the
  * bench's peak RSS. Each model runs in a child process so its RSS is its own. With --hf, HF
  * transformers does the same clips (features, encoder, a 24-token greedy generate) in the same
@@ -10,6 +10,7 @@
  * Figures, not a test. Usage:
  *   bench --model DIR [--model DIR ...] [--threads 1,2] [--clips N] [--json FILE] [--hf PYTHON]
  *         [--lab PATH] */
+#include "../engine/gemm.h"
 #include "../engine/model.h"
 #include "../engine/ops.h"
 #include "../engine/util.h"
@@ -17,6 +18,7 @@
 
 #include <cblas.h>
 #include <cjson/cJSON.h>
+#include <dnnl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -27,6 +29,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+void omp_set_num_threads(int n); /* oneDNN's OpenMP runtime (libgomp), as in engine/gemm.c */
 
 static double now(void)
 {
@@ -71,16 +75,21 @@ static void add(table *t, const char *name, double flop, double seconds)
     if (r->n < MAX_SAMPLES) r->s[r->n++] = seconds;
 }
 
-/* ---- the sgemm peak, measured now ----------------------------------------------------- */
-static double sgemm_gflops(int M, int N, int K)
+/* ---- the sgemm peaks, measured now ---------------------------------------------------- */
+/* GFLOP/s of one M x N x K product on `threads` threads (best of 12): oneDNN's (the library the
+ * engine's products go through, on its own OpenMP threads here) or OpenBLAS's cblas_sgemm. */
+static double sgemm_gflops(int M, int N, int K, int threads, int onednn)
 {
     float *a = calloc((size_t)M * K, 4), *b = calloc((size_t)K * N, 4), *c = calloc((size_t)M * N, 4);
     for (size_t i = 0; i < (size_t)M * K; i++) a[i] = (float)(i % 7) * 0.1f;
     for (size_t i = 0; i < (size_t)K * N; i++) b[i] = (float)(i % 5) * 0.1f;
+    if (onednn) omp_set_num_threads(threads); /* wl_sgemm sets its own thread back to 1 */
+    else openblas_set_num_threads(threads);
     double best = 1e9;
     for (int rep = 0; rep < 12; rep++) {
         double t0 = now();
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1, a, K, b, N, 0, c, N);
+        if (onednn) dnnl_sgemm('N', 'N', M, N, K, 1, a, K, b, N, 0, c, N);
+        else cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1, a, K, b, N, 0, c, N);
         double t = now() - t0;
         if (t < best) best = t;
     }
@@ -316,15 +325,19 @@ static cJSON *run_model(const char *dir, const int *threads, int n_threads, int 
     cJSON_AddStringToObject(o, "model", dir);
     char err[1024];
     for (int i = 0; i < n_threads; i++) {
-        openblas_set_num_threads(threads[i]);
         static const int shapes[3][3] = {{1500, 1536, 384}, {1500, 384, 384}, {1500, 1500, 64}};
-        double peak = 0, g[3];
+        double peak = 0, g[3], blas_peak = 0, gb[3];
         for (int s = 0; s < 3; s++) {
-            g[s] = sgemm_gflops(shapes[s][0], shapes[s][1], shapes[s][2]);
+            g[s] = sgemm_gflops(shapes[s][0], shapes[s][1], shapes[s][2], threads[i], 1);
+            gb[s] = sgemm_gflops(shapes[s][0], shapes[s][1], shapes[s][2], threads[i], 0);
             if (g[s] > peak) peak = g[s];
+            if (gb[s] > blas_peak) blas_peak = gb[s];
         }
-        printf("\n%s, %d thread(s): cblas_sgemm %.0f GFLOP/s (1500x1536x384), %.0f (1500x384x384), %.0f (1500x1500x64)\n",
-               dir, threads[i], g[0], g[1], g[2]);
+        openblas_set_num_threads(threads[i]);
+        printf("\n%s, %d thread(s): sgemm GFLOP/s at 1500x1536x384, 1500x384x384, 1500x1500x64:\n"
+               "  %s %.0f, %.0f, %.0f (the engine's products: \"of peak\" is of the highest)\n"
+               "  OpenBLAS cblas_sgemm %.0f, %.0f, %.0f\n",
+               dir, threads[i], wl_sgemm_library(), g[0], g[1], g[2], gb[0], gb[1], gb[2]);
         double bytes = 0;
         static table t;
         memset(&t, 0, sizeof t);
@@ -341,6 +354,11 @@ static cJSON *run_model(const char *dir, const int *threads, int n_threads, int 
         cJSON_AddNumberToObject(sg, "1500x384x384", g[1]);
         cJSON_AddNumberToObject(sg, "1500x1500x64", g[2]);
         cJSON_AddNumberToObject(run, "sgemm_peak_gflops", peak);
+        cJSON *gbj = cJSON_AddObjectToObject(run, "openblas_sgemm_gflops");
+        cJSON_AddNumberToObject(gbj, "1500x1536x384", gb[0]);
+        cJSON_AddNumberToObject(gbj, "1500x384x384", gb[1]);
+        cJSON_AddNumberToObject(gbj, "1500x1500x64", gb[2]);
+        cJSON_AddNumberToObject(run, "openblas_sgemm_peak_gflops", blas_peak);
         cJSON_AddItemToObject(run, "stages", table_json(&t, peak, 1));
         printf("  memory: a decoder step reads %.1f MB (weights, cross K/V, embedding); the few-row kernel\n"
                "    reads a buffer that size in %.2f ms (%.1f GB/s): the step's memory-bound time\n", bytes / 1e6,
@@ -392,21 +410,22 @@ static void machine(cJSON *root)
     cJSON_AddStringToObject(m, "cpu", cpu);
     cJSON_AddNumberToObject(m, "cores", (double)sysconf(_SC_NPROCESSORS_ONLN));
     cJSON_AddStringToObject(m, "openblas", openblas_get_config());
+    cJSON_AddStringToObject(m, "sgemm", wl_sgemm_library());
     FILE *p = popen("git rev-parse HEAD 2>/dev/null", "r");
     snprintf(cmd, sizeof cmd, "%s", "");
     if (p && fgets(cmd, sizeof cmd, p)) cmd[strcspn(cmd, "\n")] = 0;
     if (p) pclose(p);
     cJSON_AddStringToObject(root, "git_commit", cmd);
     cJSON_AddStringToObject(root, "engine_version", WL_VERSION);
-    printf("whisperlab bench %s (%s): %s, %ld cores, %s\n", WL_VERSION, cmd, cpu, sysconf(_SC_NPROCESSORS_ONLN),
-           openblas_get_config());
+    printf("whisperlab bench %s (%s): %s, %ld cores, %s, %s\n", WL_VERSION, cmd, cpu, sysconf(_SC_NPROCESSORS_ONLN),
+           wl_sgemm_library(), openblas_get_config());
     /* The kernels OpenBLAS runs decide the peak: the environment may pin older ones than the CPU's. */
     const char *core = getenv("OPENBLAS_CORETYPE");
     cJSON_AddStringToObject(m, "openblas_core", openblas_get_corename());
     if (core && *core) {
         cJSON_AddStringToObject(m, "openblas_coretype_env", core);
-        printf("OPENBLAS_CORETYPE=%s: OpenBLAS runs its %s kernels whatever this CPU has; the sgemm peaks below are "
-               "theirs\n", core, openblas_get_corename());
+        printf("OPENBLAS_CORETYPE=%s: OpenBLAS runs its %s kernels whatever this CPU has, and its peaks "
+               "below are theirs\n", core, openblas_get_corename());
     }
 }
 

@@ -1,0 +1,36 @@
+#include "gemm.h"
+
+#include <cblas.h>
+#include <dnnl.h>
+#include <dnnl_debug.h>
+#include <stdio.h>
+#include <string.h>
+
+/* oneDNN's CPU runtime here is OpenMP (libgomp): a call would start a team of threads on top of
+ * the engine's pool unless the calling thread's OpenMP count is 1 (each thread has its own; a
+ * caller, such as the bench's peak, may have raised it). */
+int omp_get_max_threads(void);
+void omp_set_num_threads(int n);
+
+void wl_sgemm(int b_transposed, int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C,
+              int ldc)
+{
+    if (omp_get_max_threads() != 1) omp_set_num_threads(1);
+    if (dnnl_sgemm('N', b_transposed ? 'T' : 'N', M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C, ldc) == dnnl_success)
+        return;
+    /* oneDNN fails only when it cannot get its packing buffers: OpenBLAS packs into its own */
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, b_transposed ? CblasTrans : CblasNoTrans, M, N, K, 1.0f, A, lda, B, ldb,
+                0.0f, C, ldc);
+}
+
+const char *wl_sgemm_library(void)
+{
+    static char s[96];
+    if (!s[0]) {
+        const dnnl_version_t *v = dnnl_version();
+        const char *isa = dnnl_cpu_isa2str(dnnl_get_effective_cpu_isa()); /* "cpu_isa_avx2" */
+        snprintf(s, sizeof s, "oneDNN %d.%d.%d (%s kernels)", v->major, v->minor, v->patch,
+                 strncmp(isa, "cpu_isa_", 8) ? isa : isa + 8);
+    }
+    return s;
+}

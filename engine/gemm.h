@@ -1,0 +1,16 @@
+/* Row-major single-precision matrix products, on the calling thread alone (the engine's pool
+ * splits the work: see parallel.h). They go through oneDNN's sgemm, whose kernels it generates at
+ * run time for the CPU's own instruction set (AVX-512 where there is one); OpenBLAS's kernels are
+ * chosen once per process and can be pinned to an older core by OPENBLAS_CORETYPE. */
+#ifndef WL_GEMM_H
+#define WL_GEMM_H
+
+/* C[M, N] = A[M, K] . B, B stored as [K, N] (b_transposed 0) or as [N, K] (1); lda, ldb, ldc
+ * are the row strides. */
+void wl_sgemm(int b_transposed, int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C,
+              int ldc);
+
+/* The library and the kernels it runs here, e.g. "oneDNN 2.6.3 (avx512_core_bf16 kernels)". */
+const char *wl_sgemm_library(void);
+
+#endif
