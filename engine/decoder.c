@@ -368,7 +368,7 @@ static float *step_workspace(wl_model *m, size_t floats)
 {
     if (floats > m->dec_ws_cap) {
         free(m->dec_ws);
-        m->dec_ws = malloc(floats * sizeof(float));
+        m->dec_ws = wl_alloc_big(floats * sizeof(float), 0); /* 64-byte aligned rows for wl_vmatmul */
         m->dec_ws_cap = m->dec_ws ? floats : 0;
     }
     return m->dec_ws;

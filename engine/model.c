@@ -23,38 +23,46 @@ wl_params wl_default_params(void)
 
 int wl_threads(void) { return wl_parallel_threads(); }
 
-static int is_aligned_f32(const wl_st_tensor *t)
+/* Weights start on a cache line: the few-row kernel's 64-byte loads of a row then never straddle
+ * two lines (a safetensors file aligns its data to 8 bytes only). On this machine a step's
+ * products over 64-byte-aligned rows took 7 rows x 25932 x 384 in 1.9 against 3.9 ms. */
+enum { WEIGHT_ALIGN = 64, ALIGN_FLOATS = WEIGHT_ALIGN / sizeof(float) };
+
+static int in_place(const wl_st_tensor *t)
 {
-    return t->dtype == WL_F32 && (uintptr_t)t->data % sizeof(float) == 0;
+    return t->dtype == WL_F32 && (uintptr_t)t->data % WEIGHT_ALIGN == 0;
 }
 
-/* One buffer for every tensor that needs converting, in huge pages (a buffer per tensor was
- * faulted in 4 KB at a time: most of a small f16 model's load). */
+static size_t aligned_floats(size_t n) { return (n + ALIGN_FLOATS - 1) / ALIGN_FLOATS * ALIGN_FLOATS; }
+
+/* One buffer for every tensor that is not used in place (converted, or copied to an aligned
+ * start), in huge pages (a buffer per tensor was faulted in 4 KB at a time: most of a small f16
+ * model's load). */
 static int alloc_converted(wl_model *m)
 {
     size_t n = 0;
     int any = 0;
     for (int k = 0; k < m->file.n; k++) {
         const wl_st_tensor *t = &m->file.tensors[k];
-        if (is_aligned_f32(t)) continue;
-        n += t->nbytes / wl_dtype_size(t->dtype), any = 1;
+        if (in_place(t)) continue;
+        n += aligned_floats(t->nbytes / wl_dtype_size(t->dtype)), any = 1;
     }
     m->cap_converted = n;
     return any && !(m->converted = wl_alloc_big((n + 1) * sizeof(float), 0)) ? -1 : 0;
 }
 
-/* A float32 view of a tensor: the file's bytes when they are aligned F32, else a converted copy
- * in m->converted. */
+/* A float32 view of a tensor: the file's bytes when they are F32 on a cache line, else a copy
+ * in m->converted (converted from F16 or BF16, or F32 moved to an aligned start). */
 static const float *tensor_f32(wl_model *m, const char *name)
 {
     const wl_st_tensor *t = wl_st_find(&m->file, name);
     size_t n = t->nbytes / wl_dtype_size(t->dtype);
-    if (is_aligned_f32(t)) return t->data;
-    if (n > m->cap_converted - m->n_converted) return NULL; /* each tensor is asked for once */
+    if (in_place(t)) return t->data;
+    if (aligned_floats(n) > m->cap_converted - m->n_converted) return NULL; /* each tensor is asked for once */
     float *out = m->converted + m->n_converted;
-    m->n_converted += n;
+    m->n_converted += aligned_floats(n);
     const unsigned char *p = t->data;
-    if (t->dtype == WL_F32) memcpy(out, p, n * sizeof *out); /* unaligned F32 */
+    if (t->dtype == WL_F32) memcpy(out, p, n * sizeof *out);
     else if (t->dtype == WL_F16) wl_halves_to_floats(out, p, n);
     else
         for (size_t i = 0; i < n; i++) {
@@ -62,6 +70,7 @@ static const float *tensor_f32(wl_model *m, const char *name)
             memcpy(&h, p + 2 * i, 2);
             out[i] = wl_bf16_to_float(h);
         }
+    wl_st_drop_pages(&m->file, t); /* the copy is what is read from now on */
     return out;
 }
 

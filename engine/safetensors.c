@@ -190,6 +190,15 @@ void wl_st_close(wl_st_file *f)
     memset(f, 0, sizeof *f);
 }
 
+void wl_st_drop_pages(const wl_st_file *f, const wl_st_tensor *t)
+{
+    const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t lo = ((size_t)((const char *)t->data - (const char *)f->map)) / page * page;
+    size_t hi = (size_t)((const char *)t->data - (const char *)f->map) + t->nbytes;
+    hi = hi + page - 1 < f->map_size ? (hi + page - 1) / page * page : f->map_size;
+    if (f->map && hi > lo) madvise((char *)f->map + lo, hi - lo, MADV_DONTNEED); /* advice: failing costs memory */
+}
+
 const wl_st_tensor *wl_st_find(const wl_st_file *f, const char *name)
 {
     for (int i = 0; i < f->n; i++)

@@ -32,6 +32,10 @@ typedef struct {
  * consistent with shape x dtype, no overlaps. Returns 0, or -1 with a one-line message. */
 int wl_st_open(wl_st_file *f, const char *path, char *err, size_t errlen);
 void wl_st_close(wl_st_file *f);
+/* Gives back the mapping's pages under a tensor's bytes (they stay mapped, and a later read
+ * faults them in again from the page cache): for a reader that has copied the tensor, so that
+ * its RSS does not hold two copies. */
+void wl_st_drop_pages(const wl_st_file *f, const wl_st_tensor *t);
 const wl_st_tensor *wl_st_find(const wl_st_file *f, const char *name);
 size_t wl_dtype_size(wl_dtype t);
 const char *wl_dtype_name(wl_dtype t);

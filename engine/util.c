@@ -86,9 +86,12 @@ char *wl_read_file(const char *path, size_t *len, char *err, size_t errlen)
 void *wl_alloc_big(size_t n, int zero)
 {
     const size_t huge = (size_t)2 << 20;
-    if (n < huge) return zero ? calloc(1, n ? n : 1) : malloc(n ? n : 1);
-    size_t whole = (n + huge - 1) / huge * huge; /* the last page is a huge one too */
     void *p;
+    if (n < huge) {
+        if (posix_memalign(&p, 64, n ? n : 1)) return NULL;
+        return zero ? memset(p, 0, n) : p;
+    }
+    size_t whole = (n + huge - 1) / huge * huge; /* the last page is a huge one too */
     if (whole < n || posix_memalign(&p, huge, whole)) return NULL;
     madvise(p, whole, MADV_HUGEPAGE); /* advice: without it the buffer only faults more */
     if (zero) memset(p, 0, n);

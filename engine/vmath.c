@@ -16,6 +16,10 @@
 typedef float v8f __attribute__((vector_size(32)));
 typedef int32_t v8i __attribute__((vector_size(32)));
 #define SPLAT(x) ((v8f){x, x, x, x, x, x, x, x})
+/* Sixteen lanes for the products, where no lane is selected by a comparison (gcc 12 turns a
+ * 16-lane comparison into one scalar instruction per lane): each is two eight-lane vectors side by
+ * side, so a product sums in the order it would with two eight-lane accumulators. */
+typedef float v16f __attribute__((vector_size(64)));
 
 /* exp on eight lanes: x = n ln2 + r, |r| <= ln2 / 2, exp(x) = 2^n (1 + r + r^2/2 + r^3 p(r)) */
 INLINE void exp8(v8f *xp)
@@ -182,34 +186,33 @@ CLONES void wl_softmax_row(float *x, int n)
     for (; i < n; i++) x[i] *= inv[0];
 }
 
-/* A tile of products: out[t * ldo] = W . x[t] for t < NT, each over n with two eight-lane
- * accumulators (the even and the odd 8-float steps), a fixed reduction, then the scalar tail.
- * Every tile size sums a pair in this same order, so a result depends only on its two vectors.
- * A W chunk is loaded once for NT rows. */
+/* A tile of products: out[t * ldo] = W . x[t] for t < NT, each over n with a 16-lane
+ * accumulator (its low half takes the even 8-float steps, its high half the odd ones), a fixed
+ * reduction, then the scalar tail. Every tile size sums a pair in this same order, so a result
+ * depends only on its two vectors. A W chunk is loaded once for NT rows. */
 INLINE void tile(float *out, int64_t ldo, const float *W, const float *x, int64_t ldx, int n, const int NT)
 {
-    v8f acc[4][2], w, v;
+    v16f acc[4], w, v;
 #pragma GCC unroll 4
-    for (int b = 0; b < NT; b++) acc[b][0] = acc[b][1] = SPLAT(0.0f);
+    for (int b = 0; b < NT; b++) acc[b] = (v16f){0};
     int i = 0;
     for (; i + 16 <= n; i += 16) {
         __builtin_prefetch(W + i + 512); /* the rows after: memory runs ahead of the products */
-#pragma GCC unroll 2
-        for (int k = 0; k < 2; k++) {
-            memcpy(&w, W + i + 8 * k, sizeof w);
-#pragma GCC unroll 4
-            for (int b = 0; b < NT; b++) memcpy(&v, x + b * ldx + i + 8 * k, sizeof v), acc[b][k] += w * v;
-        }
-    }
-    if (i + 8 <= n) {
         memcpy(&w, W + i, sizeof w);
 #pragma GCC unroll 4
-        for (int b = 0; b < NT; b++) memcpy(&v, x + b * ldx + i, sizeof v), acc[b][0] += w * v;
+        for (int b = 0; b < NT; b++) memcpy(&v, x + b * ldx + i, sizeof v), acc[b] += w * v;
+    }
+    if (i + 8 <= n) { /* one more even step: the high half adds 0 x 0 */
+        w = v = (v16f){0};
+        memcpy(&w, W + i, sizeof(float) * 8);
+#pragma GCC unroll 4
+        for (int b = 0; b < NT; b++) memcpy(&v, x + b * ldx + i, sizeof(float) * 8), acc[b] += w * v;
         i += 8;
     }
 #pragma GCC unroll 4
     for (int b = 0; b < NT; b++) {
-        v8f s = acc[b][0] + acc[b][1];
+        v8f s = __builtin_shufflevector(acc[b], acc[b], 0, 1, 2, 3, 4, 5, 6, 7) +
+                __builtin_shufflevector(acc[b], acc[b], 8, 9, 10, 11, 12, 13, 14, 15);
         float r = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
         for (int k = i; k < n; k++) r += W[k] * x[b * ldx + k];
         out[b * ldo] = r;
