@@ -134,11 +134,11 @@ stage conv.taps.flipped engine/encoder.c 'Wk[((int64_t)o * 3 + k) * C_in + i]' '
 stage conv.taps.skip.padding engine/encoder.c 'in_padded + (int64_t)(r0 + r) * stride * C_in' \
   'in_padded + ((int64_t)(r0 + r) * stride + 1) * C_in' conv1
 stage conv1.bias.from.conv2 engine/model.c '"model.encoder.conv1.bias"' '"model.encoder.conv2.bias"' conv1
-stage gelu.erf.times.sqrt2 engine/vmath.c 'e = x * SPLAT((float)M_SQRT1_2);' 'e = x * SPLAT((float)M_SQRT2);' conv1
-stage erf.taylor.coefficient engine/vmath.c '1.128379167e-1f' '1.128379167e-2f' conv1
-stage exp.ln2.low.sign engine/vmath.c 'SPLAT(-2.12194440e-4f)' 'SPLAT(2.12194440e-4f)' conv1
+stage gelu.erf.times.sqrt2 engine/vmath_lanes.h 'e = x * SPLATV((float)M_SQRT1_2);' 'e = x * SPLATV((float)M_SQRT2);' conv1
+stage erf.taylor.coefficient engine/vmath_lanes.h '1.128379167e-1f' '1.128379167e-2f' conv1
+stage exp.ln2.low.sign engine/vmath_lanes.h 'SPLATV(-2.12194440e-4f)' 'SPLATV(2.12194440e-4f)' conv1
 # an exp clamp no stage reaches (|scores| stay far below 87): the kernel test against libm
-fails exp.overflow.clamp.low engine/vmath.c 'const v8f hi = SPLAT(88.7f)' 'const v8f hi = SPLAT(87.3f)' test_vmath 'FAILED.*test_exp'
+fails exp.overflow.clamp.low engine/vmath_lanes.h 'const VF hi = SPLATV(88.7f)' 'const VF hi = SPLATV(87.3f)' test_vmath 'FAILED.*test_exp'
 # positions
 stage enc.positions.first.row engine/encoder.c 'j->x[i] + j->m->enc_pos[i]' 'j->x[i] + j->m->enc_pos[i % C]' enc.embed
 stage dec.positions.off.by.one engine/decoder.c 'm->dec_pos[(int64_t)POS(i) * C + e]' 'm->dec_pos[(int64_t)(POS(i) + 1) * C + e]' dec.embed
@@ -147,14 +147,14 @@ stage layernorm.eps.1e-6 engine/ops.c 'var / C + 1e-5' 'var / C + 1e-6' enc.laye
 stage layernorm.var.unbiased engine/ops.c 'sqrt(var / C + 1e-5)' 'sqrt(var / (C - 1) + 1e-5)' enc.layer.0
 stage layernorm.mean.not.subtracted engine/ops.c 'y[c] = ((float)(x[c] - mean) * rstd)' 'y[c] = ((float)x[c] * rstd)' enc.layer.0
 stage attn.scale.by.d_model engine/ops.c '1.0 / sqrt((double)(C / H))' '1.0 / sqrt((double)C)' enc.layer.0
-stage enc.k.with.q.weights engine/encoder.c 'j->L->attn.k, R, C, C);' 'j->L->attn.q, R, C, C);' enc.layer.0
+stage enc.k.with.q.weights engine/encoder.c 'j->L->attn.k, t1 - b' 'j->L->attn.q, t1 - b' enc.layer.0
 stage v.bias.dropped engine/model.c 'a->v.b = get(m, ok, "%s.v_proj.bias", prefix);' \
   'a->v.b = NULL; (void)get(m, ok, "%s.v_proj.bias", prefix);' enc.layer.0
 stage enc.out.proj.with.v engine/encoder.c 'j->L->attn.o, R, C, C);' 'j->L->attn.v, R, C, C);' enc.layer.0
-stage enc.attention.causal engine/encoder.c 'j->k, j->v, R, T, C, c->enc_heads, -1);' 'j->k, j->v, R, T, C, c->enc_heads, 0);' \
+stage enc.attention.causal engine/ops.c '{out, probs, q, kt, v, Tq, Tk, C, H, -1, 1, 0}' '{out, probs, q, kt, v, Tq, Tk, C, H, 0, 1, 0}' \
   enc.layer.0
-stage softmax.pad.lanes.zero engine/vmath.c 'v8f v = SPLAT(-INFINITY); /* padding lanes' 'v8f v = SPLAT(0.0f); /* padding lanes' enc.layer.0
-stage softmax.tail.unscaled engine/vmath.c 'for (; i < n; i++) x[i] *= inv[0];' '' enc.layer.0
+stage softmax.pad.lanes.zero engine/vmath_lanes.h 'VF v = SPLATV(-INFINITY); /* padding lanes' 'VF v = SPLATV(0.0f); /* padding lanes' enc.layer.0
+stage softmax.tail.unscaled engine/vmath_lanes.h 'for (; i < n; i++) x[i] *= inv[0];' '' enc.layer.0
 stage ffn.gelu.short engine/ops.c 'wl_gelu(f, (int64_t)T * FFN);' 'wl_gelu(f, (int64_t)T * C);' enc.layer.0
 stage ffn.residual.dropped engine/ops.c 'wl_vadd(h, x, (int64_t)T * C);' 'memcpy(h, x, (size_t)T * C * sizeof *h);' enc.layer.0
 stage enc.final.norm.decoders engine/model.c '&m->enc_ln, "model.encoder.layer_norm"' '&m->enc_ln, "model.decoder.layer_norm"' enc.out
@@ -180,18 +180,24 @@ fails spare.buffers.handed.twice engine/decoder.c $'        s->n--;\n' '' \
 fails cross.group.first.row.only engine/decoder.c 'memcpy(out + (int64_t)j * C, ag + (int64_t)g * C, row_bytes);' \
   'memcpy(out + (int64_t)j * C, ag, row_bytes);' test_decode_props 'together: other'
 # the few-row kernels of a generation step (lengths the goldens never use: the kernel test)
-fails dot.tail.dropped engine/vmath.c 'for (int k = i; k < n; k++) r += W[k] * x[b * ldx + k];' '' test_vmath 'wl_vmatmul n=1 '
+fails dot.tail.dropped engine/vmath_lanes.h 'for (int k = i; k < n; k++) r += W[k] * x[b * ldx + k];' '' test_vmath 'wl_vmatmul n=1 '
 fails vecmat.skips.first.key engine/vmath.c $'for (int k = 0; k < rows; k++) {\n        const float *row' \
   $'for (int k = 1; k < rows; k++) {\n        const float *row' test_vmath 'wl_vvecmat n=8 '
-fails sum.exp.pad.lanes.zero engine/vmath.c "SPLAT(-INFINITY); /* the tail's unused" "SPLAT(0.0f); /* the tail's unused" \
+fails sum.exp.pad.lanes.zero engine/vmath_lanes.h "SPLATV(-INFINITY); /* the tail's unused" "SPLATV(0.0f); /* the tail's unused" \
   test_vmath 'wl_vsum_exp n='
-fails sum.exp.drops.upper.lanes engine/vmath.c 'v4d a = acc[0] + acc[1];' 'v4d a = acc[0];' test_vmath 'wl_vsum_exp n=5:'
+fails sum.exp.drops.upper.lanes engine/vmath_lanes.h 'v4d a = acc[0] + acc[1];' 'v4d a = acc[0];' test_vmath 'wl_vsum_exp n=5:'
+# the 16-lane builds must keep the eight-lane ones' order of sums (test_vmath runs both)
+fails wide.sum.halves.swapped engine/vmath_lanes.h '*sum += LO8(*v), *sum += HI8(*v);' '*sum += HI8(*v), *sum += LO8(*v);' \
+  test_vmath '16 and 8 lanes differ'
+fails wide.tile.low.half.twice engine/vmath_lanes.h 'v8f s = LO8(acc[b][0]) + HI8(acc[b][0]);' \
+  'v8f s = LO8(acc[b][0]) + LO8(acc[b][0]);' test_vmath 'wl_vmatmul'
 # work split over threads (test_threads: 1, 2 and 3 threads give the same bits)
 fails mel.frames.split.offset engine/mel.c 'j->power + (size_t)b * WL_N_BINS' 'j->power + (size_t)(b - t0) * WL_N_BINS' \
   test_threads 'encoder output element'
-fails gemm.cols.split.offset engine/ops.c 'j->W.w + (int64_t)o0 * j->IN, j->IN, 0.0f' \
-  'j->W.w + (int64_t)(o0 - b0 * GEMM_COLS) * j->IN, j->IN, 0.0f' test_threads '20-token feed, logit'
-# a product's rows or columns grouped by the thread split (OpenBLAS's Haswell kernels give such rows other bits)
+fails gemm.cols.split.offset engine/ops.c 'j->W.w + (int64_t)o0 * j->IN, j->IN, j->out + o0' \
+  'j->W.w + (int64_t)(o0 - b0 * GEMM_COLS) * j->IN, j->IN, j->out + o0' test_threads '20-token feed, logit'
+# a product's rows or columns grouped by the thread split (OpenBLAS's Haswell kernels give such rows other bits;
+# oneDNN's do not, so test_threads catches these in its OpenBLAS pass)
 fails pool.aligned.slices.unaligned engine/parallel.c 'wl_parallel_for((int)(((int64_t)n + block - 1) / block), 1, aligned_slice, &j);' \
   '(void)j, (void)aligned_slice, wl_parallel_for(n, 1, fn, ctx);' test_threads 'encoder output element'
 fails gemm.cols.one.call.per.slice engine/ops.c 'int o0 = b * GEMM_COLS, o1 = (b + 1) * GEMM_COLS < j->OUT ? (b + 1) * GEMM_COLS : j->OUT;' \

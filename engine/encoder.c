@@ -70,7 +70,8 @@ static void conv2_rows(void *p, int t0, int t1)
 }
 
 /* Self-attention's input side for rows [t0, t1): LayerNorm, then Q (scaled), K (channel-major,
- * [C, T], for wl_attention_kt) and V. */
+ * [C, T], for wl_attention_kt) and V. K's columns go in blocks of ROW_BLOCK, a call each: where
+ * a library splits a product's columns may depend on how many there are (OpenBLAS's does). */
 static void qkv_rows(void *p, int t0, int t1)
 {
     const enc_job *j = p;
@@ -79,7 +80,9 @@ static void qkv_rows(void *p, int t0, int t1)
     const int64_t o = (int64_t)t0 * C;
     wl_layernorm(j->x + o, j->h + o, j->L->attn_ln, R, C);
     wl_query(j->q + o, j->x + o, j->L->attn.q, R, C, c->enc_heads);
-    wl_linear_cm(j->k + t0, c->n_audio_ctx, j->x + o, j->L->attn.k, R, C, C);
+    for (int b = t0; b < t1; b += ROW_BLOCK)
+        wl_linear_cm(j->k + b, c->n_audio_ctx, j->x + (int64_t)b * C, j->L->attn.k, t1 - b < ROW_BLOCK ? t1 - b : ROW_BLOCK,
+                     C, C);
     wl_linear(j->v + o, j->x + o, j->L->attn.v, R, C, C);
 }
 

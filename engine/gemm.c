@@ -12,20 +12,29 @@
 int omp_get_max_threads(void);
 void omp_set_num_threads(int n);
 
+static int use_openblas; /* wl_sgemm_use_openblas */
+
+void wl_sgemm_use_openblas(int on) { use_openblas = on; }
+
 void wl_sgemm(int b_transposed, int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C,
               int ldc)
 {
     if (omp_get_max_threads() != 1) omp_set_num_threads(1);
-    if (dnnl_sgemm('N', b_transposed ? 'T' : 'N', M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C, ldc) == dnnl_success)
+    if (!use_openblas && dnnl_sgemm('N', b_transposed ? 'T' : 'N', M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C, ldc) == dnnl_success)
         return;
-    /* oneDNN fails only when it cannot get its packing buffers: OpenBLAS packs into its own */
+    /* chosen, or oneDNN failed (only when it cannot get its packing buffers: OpenBLAS packs into
+     * its own) */
     cblas_sgemm(CblasRowMajor, CblasNoTrans, b_transposed ? CblasTrans : CblasNoTrans, M, N, K, 1.0f, A, lda, B, ldb,
                 0.0f, C, ldc);
 }
 
 const char *wl_sgemm_library(void)
 {
-    static char s[96];
+    static char s[96], blas[96];
+    if (use_openblas) {
+        snprintf(blas, sizeof blas, "OpenBLAS cblas_sgemm (%s kernels)", openblas_get_corename());
+        return blas;
+    }
     if (!s[0]) {
         const dnnl_version_t *v = dnnl_version();
         const char *isa = dnnl_cpu_isa2str(dnnl_get_effective_cpu_isa()); /* "cpu_isa_avx2" */

@@ -13,4 +13,8 @@ void wl_sgemm(int b_transposed, int M, int N, int K, const float *A, int lda, co
 /* The library and the kernels it runs here, e.g. "oneDNN 2.6.3 (avx512_core_bf16 kernels)". */
 const char *wl_sgemm_library(void);
 
+/* 1: OpenBLAS's cblas_sgemm computes the products instead (process-wide, set between calls):
+ * for tests that hold both libraries to the engine's guarantees, and for comparisons. 0: oneDNN. */
+void wl_sgemm_use_openblas(int on);
+
 #endif

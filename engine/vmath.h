@@ -1,6 +1,6 @@
-/* Vectorised float math for the elementwise hot spots (softmax and GELU): eight lanes through
- * GCC vector extensions, the same operations in every lane and on the tail, so results do not
- * depend on the vector width or on the CPU (no FMA: -ffp-contract=off). */
+/* Vectorised float math for the hot spots (softmax, GELU, a step's few-row products): 8 or 16
+ * lanes through GCC vector extensions, the same operations in every lane and on the tail, so
+ * results do not depend on the vector width or on the CPU (no FMA: -ffp-contract=off). */
 #ifndef WL_VMATH_H
 #define WL_VMATH_H
 
@@ -36,6 +36,11 @@ void wl_vmatmul(float *out, int64_t ldo, const float *W, int64_t ldw, const floa
  * queries, or a few queries' scores against channel-major keys. A block of V serves every s. */
 void wl_vvecmat(float *out, int64_t ldo, const float *s, int64_t lds, int T, const float *V, int64_t ldv, int rows,
                 int n);
+/* The vector width the kernels above run at: 16 lanes where the CPU has AVX-512 (x86-64-v4),
+ * else 8. Both give the same bits; wl_vmath_narrow(1) makes them take 8 lanes anyway (for tests
+ * that compare the two; process-wide, not thread-safe), and wl_vmath_narrow(0) undoes it. */
+int wl_vmath_lanes(void);
+void wl_vmath_narrow(int on);
 /* x[i] = 0.5 x[i] (1 + erf(x[i] / sqrt 2)) in place (exact GELU, through the erf above). */
 void wl_vgelu(float *x, int64_t n);
 /* y[i] += x[i]: residual and bias additions (each element one rounding, as a scalar loop). */

@@ -3,8 +3,10 @@
  * give the same bits on every run. 3 threads on any machine make an uneven split (1500 = 500 x 3
  * rows, 6 heads = 2 x 3), so a boundary bug shows even on 2 cores.
  * Expected difference between thread counts: none. No sum is split across threads: every output
- * row's products run over the same K in the same order whichever thread computes it. */
+ * row's products run over the same K in the same order whichever thread computes it. The same
+ * holds with OpenBLAS computing the products in place of oneDNN (wl_sgemm_use_openblas). */
 #include "encode.h"
+#include "../engine/gemm.h"
 #include "../engine/whisperlab.h"
 
 #include <setjmp.h>
@@ -97,6 +99,14 @@ static void test_thread_counts_agree(void **state)
     expect_same(&one, &two, "1 thread vs 2:");
     expect_same(&one, &three, "1 thread vs 3 (uneven split):");
     free_run(&one), free_run(&two), free_run(&two_again), free_run(&three);
+    /* OpenBLAS's kernels (the fallback) give a row other bits in another row group: the engine's
+     * fixed splits must hold for them too */
+    wl_sgemm_use_openblas(1);
+    one = run(1, wav), two = run(2, wav), three = run(3, wav);
+    wl_sgemm_use_openblas(0);
+    expect_same(&one, &two, "OpenBLAS, 1 thread vs 2:");
+    expect_same(&one, &three, "OpenBLAS, 1 thread vs 3:");
+    free_run(&one), free_run(&two), free_run(&three);
 }
 
 /* The prompt's logits of a fresh decoder for enc. */

@@ -1,7 +1,8 @@
-/* The engine's eight-lane exp, erf and softmax against libm in double: exp within 2 ulp (Cephes'
+/* The engine's vector exp, erf and softmax against libm in double: exp within 2 ulp (Cephes'
  * polynomial is within 1), erf within 2e-7 absolute and 1e-6 relative (measured 1.4e-7 and
  * 2.6e-7), exp(-inf) = 0 exactly (the causal mask), a softmax row sums to 1 and keeps the order
- * of its inputs; lengths that are not multiples of eight take the same path.
+ * of its inputs; lengths that are not multiples of eight take the same path. The 16-lane builds
+ * (AVX-512) give the same bits as the eight-lane ones.
  * The few-row products (wl_vmatmul, wl_vvecmat) against double sums for every length 0..100 and
  * strides wider than the row: float32 accumulation of n terms stays within n * 2^-24 of the sum
  * of |terms| (each of the n additions rounds once), which the check uses as its bound. The
@@ -188,9 +189,47 @@ static void test_few_row_products(void **state)
     free(W);
 }
 
+/* Runs every kernel that has two widths at 16 lanes and again at 8 (wl_vmath_narrow) on the same
+ * inputs, lengths 0..100 (every tail) and special values: the bits must be the same. Where the
+ * CPU has no AVX-512 both runs take 8 lanes, and the log says so. */
+static void test_widths_agree(void **state)
+{
+    (void)state;
+    enum { N = 100, ROWS = 21, XS = 7 };
+    uint32_t seed = 11;
+    float in[N], close[N], W[ROWS * N], x[XS * N], got[2][4 * N]; /* 4 N >= XS * ROWS */
+    for (int i = 0; i < N; i++) in[i] = 30.0f * rnd(&seed);
+    in[3] = -INFINITY, in[17] = 100.0f, in[18] = -100.0f, in[40] = 1e-30f, in[41] = -0.0f, in[77] = 0.25f, in[90] = NAN;
+    for (int i = 0; i < N; i++) close[i] = 2.0f * rnd(&seed); /* softmax terms of one size: every rounding counts */
+    for (int i = 0; i < ROWS * N; i++) W[i] = rnd(&seed);
+    for (int i = 0; i < XS * N; i++) x[i] = rnd(&seed);
+    int wide = wl_vmath_lanes() == 16;
+    printf("vector widths: %s\n", wide ? "16 lanes (AVX-512) against 8" : "no AVX-512 here: 8 lanes both times");
+    for (int n = 0; n <= N; n++) {
+        double sum[2];
+        for (int k = 0; k < 2; k++) {
+            wl_vmath_narrow(k);
+            float *g = got[k];
+            wl_vexp(g, in, n), wl_verf(g + n, in, n);
+            memcpy(g + 2 * n, in, (size_t)n * sizeof *g), wl_vgelu(g + 2 * n, n);
+            sum[k] = wl_vsum_exp(in, n, 3.0f);
+            if (n) memcpy(g + 3 * n, close, (size_t)n * sizeof *g), wl_softmax_row(g + 3 * n, n);
+        }
+        if (memcmp(got[0], got[1], 4 * (size_t)n * sizeof(float)) || memcmp(&sum[0], &sum[1], sizeof *sum))
+            fail_msg("exp, erf, GELU, softmax or sum of exp: 16 and 8 lanes differ at n = %d", n);
+        for (int T = 1; T <= XS; T++) {
+            for (int k = 0; k < 2; k++) wl_vmath_narrow(k), wl_vmatmul(got[k], ROWS, W, N, x, N, T, ROWS, n);
+            if (memcmp(got[0], got[1], (size_t)T * ROWS * sizeof(float)))
+                fail_msg("wl_vmatmul: 16 and 8 lanes differ at n = %d, T = %d", n, T);
+        }
+    }
+    wl_vmath_narrow(0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_exp), cmocka_unit_test(test_erf), cmocka_unit_test(test_softmax),
-                                       cmocka_unit_test(test_max_and_sum_exp), cmocka_unit_test(test_few_row_products)};
+                                       cmocka_unit_test(test_max_and_sum_exp), cmocka_unit_test(test_few_row_products),
+                                       cmocka_unit_test(test_widths_agree)};
     return cmocka_run_group_tests_name("vectorised exp, erf, softmax", tests, NULL, NULL);
 }

@@ -1,0 +1,241 @@
+/* vmath.c's kernels for one vector width, included there once per width (no include guard).
+ * The includer defines LANES (8 or 16), NAME(f) (f with the width appended) and TARGET (the
+ * function attribute of that width's builds). Every width computes the same bits: elementwise
+ * work is the same operations in each lane, and sums are kept as eight partial sums in the order
+ * of 8-float steps, whatever the width. */
+
+typedef float NAME(vf) __attribute__((vector_size(4 * LANES)));
+typedef int32_t NAME(vi) __attribute__((vector_size(4 * LANES)));
+#define VF NAME(vf)
+#define VI NAME(vi)
+#if LANES == 8
+#define SPLATV(x) ((VF){x, x, x, x, x, x, x, x})
+#else
+#define SPLATV(x) ((VF){x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x})
+#endif
+
+/* a < b in each lane, as all ones or zero. At 16 lanes, two eight-lane comparisons: gcc 12
+ * would compare 16 lanes one scalar at a time. */
+INLINE void NAME(less)(VI *out, const VF *a, const VF *b)
+{
+#if LANES == 8
+    *out = *a < *b;
+#else
+    v8i lo = LO8(*a) < LO8(*b), hi = HI8(*a) < HI8(*b);
+    *out = __builtin_shufflevector(lo, hi, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+#endif
+}
+
+/* sum += each 8-float step of v, in order */
+INLINE void NAME(add_steps)(v8f *sum, const VF *v)
+{
+#if LANES == 8
+    *sum += *v;
+#else
+    *sum += LO8(*v), *sum += HI8(*v);
+#endif
+}
+
+/* the same, into two four-lane double sums (add_double) */
+INLINE void NAME(add_steps_double)(v4d *acc, const VF *v)
+{
+#if LANES == 8
+    add_double(acc, v);
+#else
+    v8f lo = LO8(*v), hi = HI8(*v);
+    add_double(acc, &lo), add_double(acc, &hi);
+#endif
+}
+
+/* exp: x = n ln2 + r, |r| <= ln2 / 2, exp(x) = 2^n (1 + r + r^2/2 + r^3 p(r)) */
+INLINE void NAME(exp)(VF *xp)
+{
+    VF x = *xp;
+    const VF hi = SPLATV(88.7f), lo = SPLATV(-87.3f);
+    VI under, over;
+    NAME(less)(&under, &x, &lo), NAME(less)(&over, &hi, &x);
+    x = (VF)(((VI)x & ~(under | over)) | ((VI)lo & under) | ((VI)hi & over));
+    /* n = round(x / ln2) by the 1.5 * 2^23 trick (round-to-nearest-even, |x / ln2| < 2^22) */
+    const VF magic = SPLATV(12582912.0f);
+    VF n = (x * SPLATV(1.44269504088896341f) + magic) - magic;
+    VF r = x - n * SPLATV(0.693359375f) - n * SPLATV(-2.12194440e-4f); /* ln2 in two parts */
+    VF p = SPLATV(1.9875691500e-4f);
+    p = p * r + SPLATV(1.3981999507e-3f);
+    p = p * r + SPLATV(8.3334519073e-3f);
+    p = p * r + SPLATV(4.1665795894e-2f);
+    p = p * r + SPLATV(1.6666665459e-1f);
+    p = p * r + SPLATV(5.0000001201e-1f);
+    p = p * (r * r) + r + SPLATV(1.0f);
+    VI e = (__builtin_convertvector(n, VI) + 127) << 23; /* 2^n as a float's bits */
+    VF y = p * (VF)e;
+    y = (VF)((VI)y & ~under);                                         /* underflow: 0 */
+    *xp = (VF)(((VI)y & ~over) | ((VI)SPLATV(INFINITY) & over)); /* overflow: inf */
+}
+
+/* erf: erfc(z) = t exp(-z^2 + P(t)), t = 1 / (1 + z/2), for z = |x| */
+INLINE void NAME(erf)(VF *xp)
+{
+    VF x = *xp;
+    const VF zero = SPLATV(0.0f), half = SPLATV(0.5f);
+    VI neg, small;
+    NAME(less)(&neg, &x, &zero);
+    VF z = (VF)((VI)x & ~(VI)SPLATV(-0.0f)); /* |x| */
+    VF t = SPLATV(1.0f) / (SPLATV(1.0f) + half * z);
+    static const float C[] = {0.17087277f,  -0.82215223f, 1.48851587f, -1.13520398f, 0.27886807f,
+                              -0.18628806f, 0.09678418f,  0.37409196f, 1.00002368f,  -1.26551223f};
+    VF p = SPLATV(C[0]);
+    for (int i = 1; i < 10; i++) p = p * t + SPLATV(C[i]);
+    VF e = p - z * z;
+    NAME(exp)(&e);
+    VF erfc = t * e;
+    VF y = SPLATV(1.0f) - erfc;
+    /* below 0.5, 1 - erfc loses the relative accuracy: the Taylor series instead (to z^15) */
+    static const float T[] = {-1.49271e-5f, 1.205533e-4f, -8.548327e-4f, 5.2239776e-3f, -2.68661706e-2f,
+                              1.128379167e-1f, -3.76126389e-1f, 1.128379167f};
+    VF z2 = z * z, s = SPLATV(T[0]);
+    for (int i = 1; i < 8; i++) s = s * z2 + SPLATV(T[i]);
+    s = s * z;
+    NAME(less)(&small, &z, &half);
+    y = (VF)(((VI)s & small) | ((VI)y & ~small));
+    *xp = (VF)((VI)y ^ ((VI)SPLATV(-0.0f) & neg)); /* odd */
+}
+
+/* GELU: 0.5 x (1 + erf(x / sqrt 2)), the same operations as the scalar formula */
+INLINE void NAME(gelu)(VF *xp)
+{
+    VF x = *xp, e = x * SPLATV((float)M_SQRT1_2);
+    NAME(erf)(&e);
+    *xp = SPLATV(0.5f) * x * (SPLATV(1.0f) + e);
+}
+
+/* Applies f to x[0..n) in chunks of LANES; the tail goes through a zero-padded chunk. */
+#define EACH(y, x, n, f)                                                                               \
+    do {                                                                                               \
+        int64_t i_ = 0;                                                                                \
+        for (; i_ + LANES <= (n); i_ += LANES) {                                                       \
+            VF v_;                                                                                     \
+            memcpy(&v_, (x) + i_, sizeof v_);                                                          \
+            f(&v_);                                                                                    \
+            memcpy((y) + i_, &v_, sizeof v_);                                                          \
+        }                                                                                              \
+        if (i_ < (n)) {                                                                                \
+            VF v_ = SPLATV(0.0f);                                                                      \
+            memcpy(&v_, (x) + i_, sizeof(float) * (size_t)((n)-i_));                                   \
+            f(&v_);                                                                                    \
+            memcpy((y) + i_, &v_, sizeof(float) * (size_t)((n)-i_));                                  \
+        }                                                                                              \
+    } while (0)
+
+TARGET static void NAME(vexp)(float *y, const float *x, int64_t n) { EACH(y, x, n, NAME(exp)); }
+TARGET static void NAME(verf)(float *y, const float *x, int64_t n) { EACH(y, x, n, NAME(erf)); }
+TARGET static void NAME(vgelu)(float *x, int64_t n) { EACH(x, x, n, NAME(gelu)); }
+
+TARGET static double NAME(vsum_exp)(const float *x, int n, float shift)
+{
+    v4d acc[2] = {{0, 0, 0, 0}, {0, 0, 0, 0}};
+    const VF sh = SPLATV(shift);
+    for (int i = 0; i < n; i += LANES) {
+        VF v = SPLATV(-INFINITY); /* the tail's unused lanes add exp(-inf) = 0 */
+        memcpy(&v, x + i, sizeof(float) * (size_t)(n - i < LANES ? n - i : LANES));
+        v -= sh;
+        NAME(exp)(&v);
+        NAME(add_steps_double)(acc, &v);
+    }
+    v4d a = acc[0] + acc[1];
+    return (a[0] + a[1]) + (a[2] + a[3]);
+}
+
+TARGET static void NAME(softmax_row)(float *x, int n)
+{
+    float top = max_of(x, n);
+    int i;
+    /* exp(x - top) LANES at a time, summed in eight partial sums in the order of 8-float steps */
+    v8f sum = SPLAT(0.0f);
+    const VF shift = SPLATV(top);
+    for (i = 0; i + LANES <= n; i += LANES) {
+        VF v;
+        memcpy(&v, x + i, sizeof v);
+        v -= shift;
+        NAME(exp)(&v);
+        memcpy(x + i, &v, sizeof v);
+        NAME(add_steps)(&sum, &v);
+    }
+    if (i < n) {
+        VF v = SPLATV(-INFINITY); /* padding lanes give exp(-inf) = 0 */
+        memcpy(&v, x + i, sizeof(float) * (size_t)(n - i));
+        v -= shift;
+        NAME(exp)(&v);
+        memcpy(x + i, &v, sizeof(float) * (size_t)(n - i));
+        NAME(add_steps)(&sum, &v);
+    }
+    float s = ((sum[0] + sum[1]) + (sum[2] + sum[3])) + ((sum[4] + sum[5]) + (sum[6] + sum[7]));
+    VF inv = SPLATV(1.0f / s);
+    for (i = 0; i + LANES <= n; i += LANES) {
+        VF v;
+        memcpy(&v, x + i, sizeof v);
+        v *= inv;
+        memcpy(x + i, &v, sizeof v);
+    }
+    for (; i < n; i++) x[i] *= inv[0];
+}
+
+/* A tile of products: out[t * ldo] = W . x[t] for t < NT, each over n in 16-float steps whose
+ * even and odd 8-float halves have their own eight partial sums (two accumulators at 8 lanes,
+ * the halves of one at 16), a fixed reduction, then the scalar tail. Every tile size sums a pair
+ * in this same order, so a result depends only on its two vectors. A W chunk is loaded once for
+ * NT rows. */
+INLINE void NAME(tile)(float *out, int64_t ldo, const float *W, const float *x, int64_t ldx, int n, const int NT)
+{
+    enum { K = 16 / LANES }; /* accumulators per row */
+    VF acc[4][K], w, v;
+#pragma GCC unroll 4
+    for (int b = 0; b < NT; b++)
+        for (int k = 0; k < K; k++) acc[b][k] = SPLATV(0.0f);
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __builtin_prefetch(W + i + 512); /* the rows after: memory runs ahead of the products */
+#pragma GCC unroll 2
+        for (int k = 0; k < K; k++) {
+            memcpy(&w, W + i + LANES * k, sizeof w);
+#pragma GCC unroll 4
+            for (int b = 0; b < NT; b++) memcpy(&v, x + b * ldx + i + LANES * k, sizeof v), acc[b][k] += w * v;
+        }
+    }
+    if (i + 8 <= n) { /* one more even step (at 16 lanes, the odd half adds 0 x 0) */
+        w = v = SPLATV(0.0f);
+        memcpy(&w, W + i, sizeof(float) * 8);
+#pragma GCC unroll 4
+        for (int b = 0; b < NT; b++) memcpy(&v, x + b * ldx + i, sizeof(float) * 8), acc[b][0] += w * v;
+        i += 8;
+    }
+#pragma GCC unroll 4
+    for (int b = 0; b < NT; b++) {
+#if LANES == 8
+        v8f s = acc[b][0] + acc[b][1];
+#else
+        v8f s = LO8(acc[b][0]) + HI8(acc[b][0]);
+#endif
+        float r = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+        for (int k = i; k < n; k++) r += W[k] * x[b * ldx + k];
+        out[b * ldo] = r;
+    }
+}
+
+TARGET static void NAME(vmatmul)(float *out, int64_t ldo, const float *W, int64_t ldw, const float *x, int64_t ldx,
+                                 int T, int rows, int n)
+{
+    for (int o = 0; o < rows; o++, W += ldw, out++) { /* a row of W stays in L1 while every x passes */
+        int t = 0;
+        for (; t + 4 <= T; t += 4) NAME(tile)(out + t * ldo, ldo, W, x + t * ldx, ldx, n, 4);
+        switch (T - t) {
+        case 3: NAME(tile)(out + t * ldo, ldo, W, x + t * ldx, ldx, n, 3); break;
+        case 2: NAME(tile)(out + t * ldo, ldo, W, x + t * ldx, ldx, n, 2); break;
+        case 1: NAME(tile)(out + t * ldo, ldo, W, x + t * ldx, ldx, n, 1); break;
+        }
+    }
+}
+
+#undef VF
+#undef VI
+#undef SPLATV
+#undef EACH
