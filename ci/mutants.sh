@@ -196,6 +196,8 @@ fails mel.frames.split.offset engine/mel.c 'j->power + (size_t)b * WL_N_BINS' 'j
   test_threads 'encoder output element'
 fails gemm.cols.split.offset engine/ops.c 'j->W.w + (int64_t)o0 * j->IN, j->IN, j->out + o0' \
   'j->W.w + (int64_t)(o0 - b0 * GEMM_COLS) * j->IN, j->IN, j->out + o0' test_threads '20-token feed, logit'
+fails enc.slot.scratch.shared engine/encoder.c 'j->slots + (size_t)wl_parallel_slot() * j->slot_floats' 'j->slots' \
+  test_threads 'encoder output element'
 # a product's rows or columns grouped by the thread split (OpenBLAS's Haswell kernels give such rows other bits;
 # oneDNN's do not, so test_threads catches these in its OpenBLAS pass)
 fails pool.aligned.slices.unaligned engine/parallel.c 'wl_parallel_for((int)(((int64_t)n + block - 1) / block), 1, aligned_slice, &j);' \

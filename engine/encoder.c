@@ -19,7 +19,8 @@
 typedef struct {
     wl_model *m;
     const wl_enc_layer *L;
-    float *xm, *c1, *h, *x, *q, *k, *v, *a, *ffn, *w1, *w2;
+    float *xm, *c1, *h, *x, *q, *k, *v, *a, *w1, *w2, *slots;
+    size_t slot_floats; /* each thread's scratch (wl_parallel_slot): conv taps, the FFN's hidden rows */
 } enc_job;
 
 /* Threads split the time steps in blocks of ROW_BLOCK (wl_parallel_for_aligned): a multiple of
@@ -28,20 +29,20 @@ typedef struct {
 enum { ROW_BLOCK = 96 };
 
 enum { CONV_BLOCK = 96 }; /* output frames gathered at a time: their taps stay in L2 */
+/* Rows through the feed-forward sublayer at a time: its hidden layer (FFN_ROWS x enc_ffn) sits in
+ * the thread's scratch (the workspace held all T rows' at once: 11.5 MB in tiny.en) */
+enum { FFN_ROWS = 192 };
 _Static_assert(ROW_BLOCK % CONV_BLOCK == 0, "a slice's conv blocks must not cross into the next slice");
 
 /* Conv1d, kernel 3, padding 1, on time-major frames: out[t] = b + W . [in[s t - 1], in[s t],
  * in[s t + 1]] for t in [t0, t1), stride s. in has a zero frame before its first (and after its
  * last), so output t's three taps are the 3 C_in contiguous floats from padded row s t: a block
  * of outputs copies its taps side by side (a small im2col that stays in cache) and takes one
- * product with K = 3 C_in. Wk is the weight as (C_out, 3, C_in). The taps go to taps + t0 K,
- * CONV_BLOCK K floats: slices begin at multiples of ROW_BLOCK and are at least that long unless
- * last, so each slice's region is its own. */
+ * product with K = 3 C_in. Wk is the weight as (C_out, 3, C_in). taps: CONV_BLOCK K floats. */
 static void conv_rows(float *out, const float *in_padded, const float *Wk, const float *b, int C_in, int C_out,
-                      int stride, int t0, int t1, float *taps_all)
+                      int stride, int t0, int t1, float *taps)
 {
     const int K = 3 * C_in;
-    float *taps = taps_all + (int64_t)t0 * K;
     for (int r0 = t0; r0 < t1; r0 += CONV_BLOCK) {
         int R = t1 - r0 < CONV_BLOCK ? t1 - r0 : CONV_BLOCK;
         for (int r = 0; r < R; r++)
@@ -53,11 +54,13 @@ static void conv_rows(float *out, const float *in_padded, const float *Wk, const
     }
 }
 
+static float *slot_scratch(const enc_job *j) { return j->slots + (size_t)wl_parallel_slot() * j->slot_floats; }
+
 static void conv1_rows(void *p, int t0, int t1)
 {
     const enc_job *j = p;
     const wl_config *c = &j->m->c;
-    conv_rows(j->c1 + c->d_model, j->xm, j->w1, j->m->conv1.b, c->n_mels, c->d_model, 1, t0, t1, j->ffn);
+    conv_rows(j->c1 + c->d_model, j->xm, j->w1, j->m->conv1.b, c->n_mels, c->d_model, 1, t0, t1, slot_scratch(j));
 }
 
 /* conv2 with stride 2 (into x), then the stored positions: the layers' input h. */
@@ -65,7 +68,7 @@ static void conv2_rows(void *p, int t0, int t1)
 {
     const enc_job *j = p;
     const int C = j->m->c.d_model;
-    conv_rows(j->x, j->c1, j->w2, j->m->conv2.b, C, C, 2, t0, t1, j->ffn);
+    conv_rows(j->x, j->c1, j->w2, j->m->conv2.b, C, C, 2, t0, t1, slot_scratch(j));
     for (int64_t i = (int64_t)t0 * C; i < (int64_t)t1 * C; i++) j->h[i] = j->x[i] + j->m->enc_pos[i];
 }
 
@@ -97,7 +100,9 @@ static void attend_ffn_rows(void *p, int t0, int t1)
     wl_attention_kt(j->a + o, NULL, j->q + o, j->k, j->v, R, T, C, c->enc_heads);
     wl_linear(j->x + o, j->a + o, j->L->attn.o, R, C, C);
     wl_vadd(j->h + o, j->x + o, (int64_t)R * C);
-    wl_ffn_block(j->h + o, &j->L->ffn_ln, j->L->fc1, j->L->fc2, R, C, F, j->ffn + (int64_t)t0 * (C + F));
+    for (int r = t0; r < t1; r += FFN_ROWS)
+        wl_ffn_block(j->h + (int64_t)r * C, &j->L->ffn_ln, j->L->fc1, j->L->fc2, t1 - r < FFN_ROWS ? t1 - r : FFN_ROWS,
+                     C, F, slot_scratch(j));
 }
 
 /* A time-major [T, C] stage passed to the callback as HF's [C, T]. */
@@ -123,32 +128,34 @@ wl_status wl_encode(wl_model *m, const float *mel, float *out, char *err, size_t
 {
     const wl_config *c = &m->c;
     /* NF = 2 * T (checked at load): conv2's stride 2 lands exactly on the positions. */
-    const int T = c->n_audio_ctx, C = c->d_model, F = c->enc_ffn, NF = c->n_frames, NM = c->n_mels;
+    const int T = c->n_audio_ctx, C = c->d_model, NF = c->n_frames, NM = c->n_mels, F = c->enc_ffn;
     int64_t TC = (int64_t)T * C;
-    /* One workspace per model, allocated once: the padded mel [NF + 2, NM] and conv1 output
-     * [NF + 2, C], h, x, q, v, a [T, C], k [C, T], the FFN's scratch [T, C + F] (also the callback's
-     * channels-first copy of conv1, and the conv stem's taps), and the conv weights split by tap. */
-    int64_t ffn = (int64_t)T * (C + F), rows1 = (NF + ROW_BLOCK - 1) / ROW_BLOCK * ROW_BLOCK,
-            rows2 = (T + ROW_BLOCK - 1) / ROW_BLOCK * ROW_BLOCK;
-    const int64_t other[3] = {(int64_t)C * NF, rows1 * 3 * NM, rows2 * 3 * C};
-    for (int i = 0; i < 3; i++) ffn = other[i] > ffn ? other[i] : ffn;
-    size_t need = (size_t)(NF + 2) * NM + (size_t)(NF + 2) * C + 6 * (size_t)TC + (size_t)ffn +
-                  (size_t)3 * C * NM + (size_t)3 * C * C;
+    /* One workspace per model, allocated once (again if the threads outgrow it): the padded mel
+     * [NF + 2, NM] and conv1 output [NF + 2, C], h, x, q, v, a [T, C], k [C, T] (q to a, 4 T C,
+     * also hold the callback's channels-first copy of conv1, C NF = 2 T C), the conv weights
+     * split by tap, and each thread's scratch. */
     enc_job j = {.m = m};
+    const size_t taps = (size_t)CONV_BLOCK * 3 * (NM > C ? NM : C), hidden = (size_t)FFN_ROWS * (C + F);
+    const int slots = wl_parallel_threads();
+    j.slot_floats = ((taps > hidden ? taps : hidden) + 15) / 16 * 16; /* each on a cache line */
+    size_t need = (size_t)(NF + 2) * NM + (size_t)(NF + 2) * C + 6 * (size_t)TC + (size_t)3 * C * NM +
+                  (size_t)3 * C * C + (size_t)slots * j.slot_floats;
+    if (m->enc_ws && m->enc_ws_slots < slots) free(m->enc_ws), m->enc_ws = NULL;
     int fresh = !m->enc_ws;
     if (fresh && !(m->enc_ws = wl_alloc_big(need * sizeof(float), 1))) /* zeroed: the padding frames */
         return wl_fail(err, errlen, "encoder: out of memory"), WL_ERR_NOMEM;
+    if (fresh) m->enc_ws_slots = slots;
     j.xm = m->enc_ws, j.c1 = j.xm + (size_t)(NF + 2) * NM, j.h = j.c1 + (size_t)(NF + 2) * C;
-    j.x = j.h + TC, j.q = j.x + TC, j.k = j.q + TC, j.v = j.k + TC, j.a = j.v + TC, j.ffn = j.a + TC;
-    j.w1 = j.ffn + ffn, j.w2 = j.w1 + (size_t)3 * C * NM;
+    j.x = j.h + TC, j.q = j.x + TC, j.k = j.q + TC, j.v = j.k + TC, j.a = j.v + TC;
+    j.w1 = j.a + TC, j.w2 = j.w1 + (size_t)3 * C * NM, j.slots = j.w2 + (size_t)3 * C * C;
     if (fresh) split_taps(j.w1, m->conv1.w, NM, C), split_taps(j.w2, m->conv2.w, C, C);
 
     for (int f = 0; f < NF; f++) /* mel [NM, NF] -> frames [NF, NM] after one zero frame */
         for (int b = 0; b < NM; b++) j.xm[(int64_t)(f + 1) * NM + b] = mel[(int64_t)b * NF + f];
     wl_parallel_for_aligned(NF, ROW_BLOCK, conv1_rows, &j);
-    emit_channels_first(m, "conv1", j.c1 + C, NF, C, j.ffn);
+    emit_channels_first(m, "conv1", j.c1 + C, NF, C, j.q);
     wl_parallel_for_aligned(T, ROW_BLOCK, conv2_rows, &j);
-    emit_channels_first(m, "conv2", j.x, T, C, j.ffn);
+    emit_channels_first(m, "conv2", j.x, T, C, j.q);
     wl_emit(m, "enc.embed", j.h, 2, T, C, 0);
     for (int l = 0; l < c->enc_layers; l++) {
         j.L = &m->enc[l];

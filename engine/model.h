@@ -46,6 +46,7 @@ struct wl_model {
     float *mel_filters;    /* (n_mels, 201) */
     float *enc_ws;         /* the encoder's activations, allocated by the first wl_encode and kept:
                               no allocation or page faults per clip (so one model, one encoder at a time) */
+    int enc_ws_slots;      /* the threads it has scratch for */
     struct wl_cross_cache *cross; /* the last clips' cross K/V, shared by their decoders (decoder.c) */
     float *dec_ws;         /* a decoder call's activations, grown to the largest call and kept: no
                               allocation or page faults per step (one decoder call at a time) */

@@ -33,10 +33,15 @@ static struct {
     unsigned born[MAX_THREADS]; /* the generation when each worker was started: its next job is the one after */
 } pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, ATOMIC_FLAG_INIT, 0, {{0}}, {0}};
 
+static _Thread_local int my_slot; /* wl_parallel_slot: a worker's id, else 0 */
+
+int wl_parallel_slot(void) { return my_slot; }
+
 static void *worker(void *arg)
 {
     int id = (int)(long)arg;
     unsigned seen = pool.born[id];
+    my_slot = id;
     for (;;) {
         for (int i = 0; i < SPIN_ROUNDS && atomic_load(&pool.gen) == seen; i++) CPU_RELAX();
         if (atomic_load(&pool.gen) == seen) {
@@ -81,7 +86,7 @@ static int ensure_workers(int n)
         if (rc) break;
         pool.started++;
     }
-    return pool.started + 1;
+    return pool.started + 1 < n ? pool.started + 1 : n; /* workers left from a larger count stay idle */
 }
 
 static int pool_threads; /* 0 until wl_parallel_set_threads: OpenBLAS's count */

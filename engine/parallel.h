@@ -19,6 +19,11 @@ void wl_parallel_for(int n, int grain, void (*fn)(void *ctx, int begin, int end)
  * rows or by columns; the fixed blocks keep OpenBLAS's fallback, and other kernels, safe. */
 void wl_parallel_for_aligned(int n, int block, void (*fn)(void *ctx, int begin, int end), void *ctx);
 
+/* The calling thread's slot: 0 outside the pool's workers (the thread that calls wl_parallel_for
+ * runs the first slice), a worker's own 1 .. wl_parallel_threads() - 1 while it runs a slice. A
+ * thread runs one slice at a time, so a buffer per slot is a slice's own. */
+int wl_parallel_slot(void);
+
 /* The thread count wl_parallel_for uses (wl_threads()). */
 int wl_parallel_threads(void);
 
