@@ -11,6 +11,7 @@
  *   bench --model DIR [--model DIR ...] [--threads 1,2] [--clips N] [--json FILE] [--hf PYTHON]
  *         [--lab PATH] */
 #include "../engine/gemm.h"
+#include "../engine/json_file.h"
 #include "../engine/model.h"
 #include "../engine/ops.h"
 #include "../engine/util.h"
@@ -231,10 +232,11 @@ static int bench_model(const char *dir, int threads, int n_clips, table *t, doub
 
 /* The whole lab over the 24 + 5 clips, as `make report` runs it (greedy, timestamps, beam 5,
  * the studies and heatmaps), at most 24 new tokens per decode: its seconds, and its own peak
- * RSS in *rss_mb (from wait4, so not the bench's). NAN when it fails. */
+ * RSS in *rss_mb, as its run.json reports it (wait4's would also count the bench's pages, which
+ * the child holds from fork to exec). NAN when it fails. */
 static double lab_seconds(const char *lab, const char *dir, int threads, double *rss_mb)
 {
-    char tmp[] = "/tmp/wl_bench_lab_XXXXXX", nthreads[16], cmd[4200];
+    char tmp[] = "/tmp/wl_bench_lab_XXXXXX", nthreads[16], cmd[4200], err[256];
     *rss_mb = NAN;
     if (!mkdtemp(tmp)) return NAN;
     snprintf(nthreads, sizeof nthreads, "%d", threads);
@@ -252,10 +254,14 @@ static double lab_seconds(const char *lab, const char *dir, int threads, double 
     struct rusage ru;
     pid_t got = pid > 0 ? wait4(pid, &status, 0, &ru) : -1;
     double t = now() - t0;
+    snprintf(cmd, sizeof cmd, "%s/run.json", tmp);
+    cJSON *run = got == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? wl_json_read_object(cmd, err, sizeof err) : NULL;
+    const cJSON *rss = cJSON_GetObjectItem(run, "peak_rss_mb");
+    if (cJSON_IsNumber(rss) && rss->valuedouble > 0) *rss_mb = rss->valuedouble;
+    cJSON_Delete(run);
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
     if (system(cmd)) {}
     if (got != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return NAN;
-    *rss_mb = ru.ru_maxrss / 1024.0;
     return t;
 }
 

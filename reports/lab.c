@@ -18,6 +18,19 @@
 #include <time.h>
 #include <unistd.h>
 
+/* This process's peak resident memory so far (VmHWM), in MB; -1 when unknown. Its own, from its
+ * exec on: a parent's wait4 would also count the parent's pages the child held before it. */
+static double peak_rss_mb(void)
+{
+    char line[256];
+    double kb = -1;
+    FILE *f = fopen("/proc/self/status", "r");
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, "VmHWM:", 6)) kb = atof(line + 6);
+    if (f) fclose(f);
+    return kb < 0 ? -1 : round(kb / 1024 * 10) / 10;
+}
+
 static double now(void)
 {
     struct timespec t;
@@ -248,6 +261,7 @@ int main(int argc, char **argv)
         cJSON_AddStringToObject(run, "model", s.dir);
         cJSON_AddStringToObject(run, "model_kind", s.card.kind);
         cJSON_AddStringToObject(run, "model_summary", s.card.summary);
+        cJSON_AddNumberToObject(run, "peak_rss_mb", peak_rss_mb());
         cJSON_AddNumberToObject(settings, "threads", wl_threads());
         cJSON_AddNumberToObject(settings, "beams", o.beams);
         cJSON_AddNumberToObject(settings, "max_new_tokens", o.max_new);
