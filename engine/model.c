@@ -118,7 +118,11 @@ static int check_finite(const wl_st_file *f, char *err, size_t errlen)
         const unsigned char *p = t->data;
         size_t size = t->dtype == WL_F32 ? 4 : (t->dtype == WL_F16 || t->dtype == WL_BF16) ? 2 : 0;
         uint32_t mask = t->dtype == WL_F32 ? 0x7F800000u : t->dtype == WL_F16 ? 0x7C00u : 0x7F80u;
-        if (!size || !any_all_ones(p, t->nbytes / size, size, mask)) continue;
+        int bad = size && any_all_ones(p, t->nbytes / size, size, mask);
+        /* a tensor to be copied: its pages go back now, so the file's and the copy's are never
+         * resident together (the load's peak stays one copy of the weights, not 1.5) */
+        if (!in_place(t)) wl_st_drop_pages(f, t);
+        if (!bad) continue;
         for (size_t i = 0; i < t->nbytes / size; i++) {
             uint32_t bits = 0;
             memcpy(&bits, p + i * size, size); /* little-endian, as safetensors stores */
