@@ -210,8 +210,9 @@ stage dec.token.embedding.scaled engine/decoder.c 'm->tok_emb[(int64_t)tokens[i]
 stage causal.mask.shows.next engine/ops.c 'j->causal + r0 + i + 1; c < Tk' 'j->causal + r0 + i + 2; c < Tk' dec.layer.0
 stage cross.v.with.k.weights engine/decoder.c 'j->m->dec[l].cross.v, n, C, C);' 'j->m->dec[l].cross.k, n, C, C);' \
   dec.layer.0
-stage cross.keys.wrong.head engine/ops.c 'const float *kt = j->k + (int64_t)h * D * Tk;' 'const float *kt = j->k + (int64_t)h * D;' \
-  dec.layer.0
+# channel-major keys: the decoder's cross K and, since the encoder keeps its K so too, the encoder's (met first)
+stage keys.cm.wrong.head engine/ops.c 'const float *kt = j->k + (int64_t)h * D * Tk;' 'const float *kt = j->k + (int64_t)h * D;' \
+  enc.layer.0
 stage cross.v.bias.dropped engine/ops.c 'for (int o = 0; W.b && o < OUT; o++)' 'for (int o = 0; W.b && o < 0; o++)' dec.layer.0
 fails step.scores.short.dot engine/ops.c 'wl_vvecmat(S, Tk, q, C, R, kt, Tk, D, Tk);' 'wl_vvecmat(S, Tk, q, C, R, kt, Tk, D - 1, Tk);' \
   test_decode 'step.cross_attn.0 .*FAIL'
