@@ -576,6 +576,7 @@ static int cmd_inspect(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    wl_tune_malloc();
     if (argc < 2) return usage(stderr, 2);
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) return usage(stdout, 0);
     if (strcmp(argv[1], "info") == 0) return cmd_info(argc, argv);

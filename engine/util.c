@@ -1,7 +1,9 @@
 #include "util.h"
+#include "whisperlab.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,6 +83,12 @@ char *wl_read_file(const char *path, size_t *len, char *err, size_t errlen)
     buf[n] = 0;
     if (len) *len = n;
     return buf;
+}
+
+void wl_tune_malloc(void)
+{
+    mallopt(M_MMAP_THRESHOLD, 4 << 20); /* fixing it also stops glibc moving it */
+    mallopt(M_TRIM_THRESHOLD, 128 << 20);
 }
 
 void *wl_alloc_big(size_t n, int zero)

@@ -450,6 +450,7 @@ int main(int argc, char **argv)
 {
     const char *models[8], *json = "build/bench.json", *python = NULL, *lab = NULL;
     int n_models = 0, threads[8] = {1, 2}, n_threads = 2, n_clips = 24;
+    wl_tune_malloc();
     for (int i = 1; i < argc; i += 2) {
         const char *k = argv[i], *v = argv[i + 1];
         if (!strcmp(k, "--help")) return fputs(USAGE, stdout), 0;

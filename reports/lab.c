@@ -203,6 +203,7 @@ static cJSON *with_summary(const char *about, cJSON *clips, cJSON *(*summarise)(
 
 int main(int argc, char **argv)
 {
+    wl_tune_malloc();
     options o;
     int parsed = parse(argc, argv, &o);
     if (parsed) return parsed > 0 ? 0 : 2;
