@@ -28,6 +28,21 @@ void wl_sgemm(int b_transposed, int M, int N, int K, const float *A, int lda, co
                 0.0f, C, ldc);
 }
 
+void wl_sgemm_own_threads(int openblas, int threads, int M, int N, int K, const float *A, const float *B, float *C)
+{
+    if (openblas) {
+        int before = openblas_get_num_threads();
+        openblas_set_num_threads(threads);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0f, A, K, B, N, 0.0f, C, N);
+        openblas_set_num_threads(before);
+        return;
+    }
+    int before = omp_get_max_threads();
+    omp_set_num_threads(threads);
+    dnnl_sgemm('N', 'N', M, N, K, 1.0f, A, K, B, N, 0.0f, C, N);
+    omp_set_num_threads(before);
+}
+
 const char *wl_sgemm_library(void)
 {
     static char s[96], blas[96];

@@ -13,6 +13,11 @@ void wl_sgemm(int b_transposed, int M, int N, int K, const float *A, int lda, co
 /* The library and the kernels it runs here, e.g. "oneDNN 2.6.3 (avx512_core_bf16 kernels)". */
 const char *wl_sgemm_library(void);
 
+/* C[M, N] = A[M, K] . B[K, N] (row-major, packed) on the library's own `threads` threads rather
+ * than the engine's pool (oneDNN's, or OpenBLAS's with openblas): the peak the bench measures
+ * each library at. The calling thread's library thread counts are as before afterwards. */
+void wl_sgemm_own_threads(int openblas, int threads, int M, int N, int K, const float *A, const float *B, float *C);
+
 /* 1: OpenBLAS's cblas_sgemm computes the products instead (process-wide, set between calls):
  * for tests that hold both libraries to the engine's guarantees, and for comparisons. 0: oneDNN. */
 void wl_sgemm_use_openblas(int on);

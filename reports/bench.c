@@ -19,7 +19,6 @@
 
 #include <cblas.h>
 #include <cjson/cJSON.h>
-#include <dnnl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -30,8 +29,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-void omp_set_num_threads(int n); /* oneDNN's OpenMP runtime (libgomp), as in engine/gemm.c */
 
 static double now(void)
 {
@@ -84,13 +81,10 @@ static double sgemm_gflops(int M, int N, int K, int threads, int onednn)
     float *a = calloc((size_t)M * K, 4), *b = calloc((size_t)K * N, 4), *c = calloc((size_t)M * N, 4);
     for (size_t i = 0; i < (size_t)M * K; i++) a[i] = (float)(i % 7) * 0.1f;
     for (size_t i = 0; i < (size_t)K * N; i++) b[i] = (float)(i % 5) * 0.1f;
-    if (onednn) omp_set_num_threads(threads); /* wl_sgemm sets its own thread back to 1 */
-    else openblas_set_num_threads(threads);
     double best = 1e9;
     for (int rep = 0; rep < 12; rep++) {
         double t0 = now();
-        if (onednn) dnnl_sgemm('N', 'N', M, N, K, 1, a, K, b, N, 0, c, N);
-        else cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1, a, K, b, N, 0, c, N);
+        wl_sgemm_own_threads(!onednn, threads, M, N, K, a, b, c);
         double t = now() - t0;
         if (t < best) best = t;
     }
