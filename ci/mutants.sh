@@ -191,6 +191,13 @@ fails wide.sum.halves.swapped engine/vmath_lanes.h '*sum += LO8(*v), *sum += HI8
   test_vmath '16 and 8 lanes differ'
 fails wide.tile.low.half.twice engine/vmath_lanes.h 'v8f s = LO8(acc[b][0]) + HI8(acc[b][0]);' \
   'v8f s = LO8(acc[b][0]) + LO8(acc[b][0]);' test_vmath 'wl_vmatmul'
+# the two-row tile (16 lanes): its own tail, its second row, and reduce8's lanes
+fails pair.tail.dropped engine/vmath_lanes.h 'for (int k = i; k < n; k++) sum += W[r * ldw + k] * x[b * ldx + k];' '' \
+  test_vmath 'wl_vmatmul n=1 '
+fails pair.second.row.is.first engine/vmath_lanes.h 'memcpy(&w1, W + ldw + i, sizeof w1);' 'memcpy(&w1, W + i, sizeof w1);' \
+  test_vmath 'wl_vmatmul n=16 '
+fails reduce8.first.pairs.wrong.lanes engine/vmath.c '(s[2 * k], s[2 * k + 1], 0, 2, 4, 6, 8, 10, 12, 14) +' \
+  '(s[2 * k], s[2 * k + 1], 0, 1, 4, 5, 8, 9, 12, 13) +' test_vmath 'wl_vmatmul'
 # work split over threads (test_threads: 1, 2 and 3 threads give the same bits)
 fails mel.frames.split.offset engine/mel.c 'j->power + (size_t)b * WL_N_BINS' 'j->power + (size_t)(b - t0) * WL_N_BINS' \
   test_threads 'encoder output element'

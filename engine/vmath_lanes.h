@@ -221,10 +221,77 @@ INLINE void NAME(tile)(float *out, int64_t ldo, const float *W, const float *x, 
     }
 }
 
+#if LANES == 16
+/* tile for two rows of W at once (W and W + ldw) and up to eight x: out[t * ldo + r] for r < 2,
+ * the same sums in the same order as tile's, whose eight partial sums are reduced eight at a
+ * time (reduce8). Sixteen accumulators hide the additions' latency; a chunk of x, loaded once
+ * into a register, serves both rows. */
+INLINE void NAME(tile2)(float *out, int64_t ldo, const float *W, int64_t ldw, const float *x, int64_t ldx, int n,
+                        const int NT)
+{
+    VF acc[2][8], w0, w1, v;
+#pragma GCC unroll 8
+    for (int b = 0; b < NT; b++) acc[0][b] = acc[1][b] = SPLATV(0.0f);
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        /* the same chunk of the rows eight ahead: nearer, memory kept the products waiting */
+        __builtin_prefetch(W + 8 * ldw + i), __builtin_prefetch(W + 9 * ldw + i);
+        memcpy(&w0, W + i, sizeof w0), memcpy(&w1, W + ldw + i, sizeof w1);
+#pragma GCC unroll 8
+        for (int b = 0; b < NT; b++) {
+            memcpy(&v, x + b * ldx + i, sizeof v);
+            __asm__("" : "+v"(v)); /* one load for both rows: gcc would fold it into each product */
+            acc[0][b] += w0 * v, acc[1][b] += w1 * v;
+        }
+    }
+    if (i + 8 <= n) { /* one more even step; the odd half adds 0 x 0, as in tile */
+        w0 = w1 = v = SPLATV(0.0f);
+        memcpy(&w0, W + i, sizeof(float) * 8), memcpy(&w1, W + ldw + i, sizeof(float) * 8);
+#pragma GCC unroll 8
+        for (int b = 0; b < NT; b++) {
+            memcpy(&v, x + b * ldx + i, sizeof(float) * 8);
+            acc[0][b] += w0 * v, acc[1][b] += w1 * v;
+        }
+        i += 8;
+    }
+#pragma GCC unroll 2
+    for (int r = 0; r < 2; r++) {
+        v8f s[8], sums;
+#pragma GCC unroll 8
+        for (int b = 0; b < 8; b++) s[b] = b < NT ? LO8(acc[r][b]) + HI8(acc[r][b]) : SPLAT(0.0f);
+        reduce8(&sums, s);
+#pragma GCC unroll 8
+        for (int b = 0; b < NT; b++) {
+            float sum = sums[b];
+            for (int k = i; k < n; k++) sum += W[r * ldw + k] * x[b * ldx + k];
+            out[b * ldo + r] = sum;
+        }
+    }
+}
+#endif
+
 TARGET static void NAME(vmatmul)(float *out, int64_t ldo, const float *W, int64_t ldw, const float *x, int64_t ldx,
                                  int T, int rows, int n)
 {
-    for (int o = 0; o < rows; o++, W += ldw, out++) { /* a row of W stays in L1 while every x passes */
+    int o = 0;
+#if LANES == 16
+    for (; o + 2 <= rows; o += 2, W += 2 * ldw, out += 2) { /* two rows of W stay in L1 while every x passes */
+        int t = 0;
+        for (; t + 8 <= T; t += 8) NAME(tile2)(out + t * ldo, ldo, W, ldw, x + t * ldx, ldx, n, 8);
+        float *o_t = out + t * ldo;
+        const float *x_t = x + t * ldx;
+        switch (T - t) {
+        case 7: NAME(tile2)(o_t, ldo, W, ldw, x_t, ldx, n, 7); break;
+        case 6: NAME(tile2)(o_t, ldo, W, ldw, x_t, ldx, n, 6); break;
+        case 5: NAME(tile2)(o_t, ldo, W, ldw, x_t, ldx, n, 5); break;
+        case 4: NAME(tile2)(o_t, ldo, W, ldw, x_t, ldx, n, 4); break;
+        case 3: NAME(tile2)(o_t, ldo, W, ldw, x_t, ldx, n, 3); break;
+        case 2: NAME(tile2)(o_t, ldo, W, ldw, x_t, ldx, n, 2); break;
+        case 1: NAME(tile2)(o_t, ldo, W, ldw, x_t, ldx, n, 1); break;
+        }
+    }
+#endif
+    for (; o < rows; o++, W += ldw, out++) { /* a row of W stays in L1 while every x passes */
         int t = 0;
         for (; t + 4 <= T; t += 4) NAME(tile)(out + t * ldo, ldo, W, x + t * ldx, ldx, n, 4);
         switch (T - t) {

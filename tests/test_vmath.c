@@ -195,7 +195,7 @@ static void test_few_row_products(void **state)
 static void test_widths_agree(void **state)
 {
     (void)state;
-    enum { N = 100, ROWS = 21, XS = 7 };
+    enum { N = 100, ROWS = 21, XS = 10 }; /* XS: every tile shape, eight x and the rest */
     uint32_t seed = 11;
     float in[N], close[N], W[ROWS * N], x[XS * N], got[2][4 * N]; /* 4 N >= XS * ROWS */
     for (int i = 0; i < N; i++) in[i] = 30.0f * rnd(&seed);
