@@ -114,39 +114,11 @@ void wl_vmatmul(float *out, int64_t ldo, const float *W, int64_t ldw, const floa
     else vmatmul_8(out, ldo, W, ldw, x, ldx, T, rows, n);
 }
 
-/* Columns [j, j + 8 NV) of out: NV eight-lane accumulators, keys in order. */
-INLINE void vecmat_cols(float *out, const float *s, const float *V, int64_t ldv, int rows, int j, const int NV)
+void wl_vvecmat(float *out, int64_t ldo, const float *s, int64_t lds, int T, const float *V, int64_t ldv, int rows,
+                int n)
 {
-    v8f acc[8], v;
-#pragma GCC unroll 8
-    for (int c = 0; c < NV; c++) acc[c] = SPLAT(0.0f);
-    for (int k = 0; k < rows; k++) {
-        const float *row = V + k * ldv + j;
-        v8f w = SPLAT(s[k]);
-#pragma GCC unroll 4
-        for (int c = 0; c < NV; c += 2) __builtin_prefetch(row + 8 * NV + 8 * c); /* the next columns' block */
-#pragma GCC unroll 8
-        for (int c = 0; c < NV; c++) memcpy(&v, row + 8 * c, sizeof v), acc[c] += w * v;
-    }
-#pragma GCC unroll 8
-    for (int c = 0; c < NV; c++) memcpy(out + j + 8 * c, &acc[c], sizeof acc[c]);
-}
-
-CLONES void wl_vvecmat(float *out, int64_t ldo, const float *s, int64_t lds, int T, const float *V,
-                       int64_t ldv, int rows, int n)
-{
-    int j = 0;
-    /* 64 columns at a time for every s: the block of V (rows x 64) stays in cache meanwhile */
-    for (; j + 64 <= n; j += 64)
-        for (int t = 0; t < T; t++) vecmat_cols(out + t * ldo, s + t * lds, V, ldv, rows, j, 8);
-    for (; j + 8 <= n; j += 8)
-        for (int t = 0; t < T; t++) vecmat_cols(out + t * ldo, s + t * lds, V, ldv, rows, j, 1);
-    for (; j < n; j++)
-        for (int t = 0; t < T; t++) {
-            float a = 0;
-            for (int k = 0; k < rows; k++) a += s[t * lds + k] * V[k * ldv + j];
-            out[t * ldo + j] = a;
-        }
+    if (wide()) vvecmat_16(out, ldo, s, lds, T, V, ldv, rows, n);
+    else vvecmat_8(out, ldo, s, lds, T, V, ldv, rows, n);
 }
 
 CLONES void wl_vadd(float *y, const float *x, int64_t n)

@@ -14,6 +14,18 @@ typedef int32_t NAME(vi) __attribute__((vector_size(4 * LANES)));
 #define SPLATV(x) ((VF){x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x})
 #endif
 
+/* *p in every lane: gcc 12 builds a 16-lane SPLATV of a variable one lane at a time, but two
+ * eight-lane halves with one broadcast */
+INLINE void NAME(bcast)(VF *w, const float *p)
+{
+#if LANES == 8
+    *w = SPLAT(*p);
+#else
+    v8f h = SPLAT(*p);
+    *w = __builtin_shufflevector(h, h, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+#endif
+}
+
 /* a < b in each lane, as all ones or zero. At 16 lanes, two eight-lane comparisons: gcc 12
  * would compare 16 lanes one scalar at a time. */
 INLINE void NAME(less)(VI *out, const VF *a, const VF *b)
@@ -300,6 +312,61 @@ TARGET static void NAME(vmatmul)(float *out, int64_t ldo, const float *W, int64_
         case 1: NAME(tile)(out + t * ldo, ldo, W, x + t * ldx, ldx, n, 1); break;
         }
     }
+}
+
+/* Columns [j, j + LANES NV) of out[t * ldo] for NT vectors s[t]: NV x NT accumulators, each
+ * column's sum taken over the rows (keys) in order, so its bits depend on nothing else. A chunk
+ * of a row of V is loaded once for the NT vectors. */
+INLINE void NAME(vecmat_block)(float *out, int64_t ldo, const float *s, int64_t lds, const float *V, int64_t ldv,
+                               int rows, int j, const int NV, const int NT)
+{
+    VF acc[4][8], w[4], v;
+#pragma GCC unroll 4
+    for (int t = 0; t < NT; t++) {
+        w[t] = SPLATV(0.0f);
+#pragma GCC unroll 8
+        for (int c = 0; c < NV; c++) acc[t][c] = SPLATV(0.0f);
+    }
+    for (int k = 0; k < rows; k++) {
+        const float *row = V + k * ldv + j;
+#pragma GCC unroll 4
+        for (int t = 0; t < NT; t++) NAME(bcast)(&w[t], s + t * lds + k);
+#pragma GCC unroll 8
+        for (int c = 0; c < NV; c += 16 / LANES) __builtin_prefetch(row + LANES * (NV + c)); /* the next block */
+#pragma GCC unroll 8
+        for (int c = 0; c < NV; c++) {
+            memcpy(&v, row + LANES * c, sizeof v);
+#pragma GCC unroll 4
+            for (int t = 0; t < NT; t++) acc[t][c] += w[t] * v;
+        }
+    }
+#pragma GCC unroll 4
+    for (int t = 0; t < NT; t++)
+#pragma GCC unroll 8
+        for (int c = 0; c < NV; c++) memcpy(out + t * ldo + j + LANES * c, &acc[t][c], sizeof acc[t][c]);
+}
+
+/* out[t * ldo + j] = sum over k < rows of s[t * lds + k] V[k * ldv + j] (wl_vvecmat): 64 columns
+ * at a time for every s, whose block of V (rows x 64) stays in cache meanwhile; at 16 lanes four
+ * s share each load (16 accumulators), at 8 lanes one (8: AVX2 has 16 registers). */
+TARGET static void NAME(vvecmat)(float *out, int64_t ldo, const float *s, int64_t lds, int T, const float *V,
+                                 int64_t ldv, int rows, int n)
+{
+    enum { NV = 64 / LANES, NT = LANES == 16 ? 4 : 1 };
+    int j = 0;
+    for (; j + 64 <= n; j += 64) {
+        int t = 0;
+        for (; t + NT <= T; t += NT) NAME(vecmat_block)(out + t * ldo, ldo, s + t * lds, lds, V, ldv, rows, j, NV, NT);
+        for (; t < T; t++) NAME(vecmat_block)(out + t * ldo, ldo, s + t * lds, lds, V, ldv, rows, j, NV, 1);
+    }
+    for (; j + LANES <= n; j += LANES)
+        for (int t = 0; t < T; t++) NAME(vecmat_block)(out + t * ldo, ldo, s + t * lds, lds, V, ldv, rows, j, 1, 1);
+    for (; j < n; j++)
+        for (int t = 0; t < T; t++) {
+            float a = 0;
+            for (int k = 0; k < rows; k++) a += s[t * lds + k] * V[k * ldv + j];
+            out[t * ldo + j] = a;
+        }
 }
 
 #undef VF

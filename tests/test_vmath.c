@@ -159,7 +159,7 @@ static void test_few_row_products(void **state)
                         fail_msg("wl_vmatmul n=%d T=%d row %d x %d: %.9g in a tile, %.9g alone", n, T, r, t, got, alone);
                 }
         }
-        for (int T = 1; T <= 3; T++) { /* T weight vectors s[t]: sums of the rows, column by column */
+        for (int T = 1; T <= XS; T++) { /* T weight vectors s[t]: sums of the rows, column by column */
             wl_vvecmat(out, LD, s, ROWS, T, W, LD, ROWS, n);
             for (int t = 0; t < T; t++) {
                 const float *st = s + t * ROWS;
@@ -197,7 +197,7 @@ static void test_widths_agree(void **state)
     (void)state;
     enum { N = 100, ROWS = 21, XS = 10 }; /* XS: every tile shape, eight x and the rest */
     uint32_t seed = 11;
-    float in[N], close[N], W[ROWS * N], x[XS * N], got[2][4 * N]; /* 4 N >= XS * ROWS */
+    float in[N], close[N], W[ROWS * N], x[XS * N], got[2][XS * N]; /* XS N >= 4 N and >= XS * ROWS */
     for (int i = 0; i < N; i++) in[i] = 30.0f * rnd(&seed);
     in[3] = -INFINITY, in[17] = 100.0f, in[18] = -100.0f, in[40] = 1e-30f, in[41] = -0.0f, in[77] = 0.25f, in[90] = NAN;
     for (int i = 0; i < N; i++) close[i] = 2.0f * rnd(&seed); /* softmax terms of one size: every rounding counts */
@@ -221,6 +221,10 @@ static void test_widths_agree(void **state)
             for (int k = 0; k < 2; k++) wl_vmath_narrow(k), wl_vmatmul(got[k], ROWS, W, N, x, N, T, ROWS, n);
             if (memcmp(got[0], got[1], (size_t)T * ROWS * sizeof(float)))
                 fail_msg("wl_vmatmul: 16 and 8 lanes differ at n = %d, T = %d", n, T);
+            for (int k = 0; k < 2; k++) wl_vmath_narrow(k), wl_vvecmat(got[k], N, x, N, T, W, N, ROWS, n);
+            for (int t = 0; t < T; t++)
+                if (memcmp(got[0] + t * N, got[1] + t * N, (size_t)n * sizeof(float)))
+                    fail_msg("wl_vvecmat: 16 and 8 lanes differ at n = %d, T = %d", n, T);
         }
     }
     wl_vmath_narrow(0);
