@@ -13,7 +13,7 @@ PYTHON   ?= python3
 JOBS     ?= $(shell nproc 2>/dev/null || echo 1)
 MAKEFLAGS += -j$(JOBS)
 # Library flags are looked up when a recipe runs, after `deps` has installed the packages.
-PKGS     := libcjson sndfile soxr espeak-ng fftw3 openblas cmocka libcrypto cairo
+PKGS     := libcjson sndfile soxr espeak-ng fftw3 openblas cmocka libcrypto cairo libpng
 # Never -ffast-math; no FMA contraction, so float results do not depend on the compiler's choices.
 CFLAGS   := -std=c11 -O2 -g -Wall -Wextra -ffp-contract=off -D_GNU_SOURCE
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))

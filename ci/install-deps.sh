@@ -12,6 +12,7 @@ PACKAGES=(
   libsoxr-dev       # resampling to 16 kHz
   libcjson-dev      # JSON: configs, safetensors headers, reports
   libcairo2-dev fonts-dejavu-core  # the report's heatmaps (cairo draws, DejaVu Sans labels)
+  libpng-dev        # the heatmaps written as PNG (libpng: filter and zlib level chosen)
   libcmocka-dev     # unit tests
   libssl-dev        # SHA256 of models, clips and goldens
   espeak-ng libespeak-ng-dev  # speaking the lab clips
