@@ -59,13 +59,16 @@ INLINE void NAME(add_steps_double)(v4d *acc, const VF *v)
 #endif
 }
 
-/* exp: x = n ln2 + r, |r| <= ln2 / 2, exp(x) = 2^n (1 + r + r^2/2 + r^3 p(r)) */
-INLINE void NAME(exp)(VF *xp)
+/* exp: x = n ln2 + r, |r| <= ln2 / 2, exp(x) = 2^n (1 + r + r^2/2 + r^3 p(r)). may_overflow 0
+ * (x <= 0 or NaN: a softmax's shifted scores) skips the overflow clamp, which for those x
+ * changes nothing: the same bits, fewer operations. */
+INLINE void NAME(exp_any)(VF *xp, const int may_overflow)
 {
     VF x = *xp;
     const VF hi = SPLATV(88.7f), lo = SPLATV(-87.3f);
-    VI under, over;
-    NAME(less)(&under, &x, &lo), NAME(less)(&over, &hi, &x);
+    VI under, over = (VI)SPLATV(0.0f);
+    NAME(less)(&under, &x, &lo);
+    if (may_overflow) NAME(less)(&over, &hi, &x);
     x = (VF)(((VI)x & ~(under | over)) | ((VI)lo & under) | ((VI)hi & over));
     /* n = round(x / ln2) by the 1.5 * 2^23 trick (round-to-nearest-even, |x / ln2| < 2^22) */
     const VF magic = SPLATV(12582912.0f);
@@ -83,6 +86,8 @@ INLINE void NAME(exp)(VF *xp)
     y = (VF)((VI)y & ~under);                                         /* underflow: 0 */
     *xp = (VF)(((VI)y & ~over) | ((VI)SPLATV(INFINITY) & over)); /* overflow: inf */
 }
+
+INLINE void NAME(exp)(VF *xp) { NAME(exp_any)(xp, 1); }
 
 /* erf: erfc(z) = t exp(-z^2 + P(t)), t = 1 / (1 + z/2), for z = |x| */
 INLINE void NAME(erf)(VF *xp)
@@ -168,7 +173,7 @@ TARGET static void NAME(softmax_row)(float *x, int n)
         VF v;
         memcpy(&v, x + i, sizeof v);
         v -= shift;
-        NAME(exp)(&v);
+        NAME(exp_any)(&v, 0); /* x - top <= 0 */
         memcpy(x + i, &v, sizeof v);
         NAME(add_steps)(&sum, &v);
     }
@@ -176,7 +181,7 @@ TARGET static void NAME(softmax_row)(float *x, int n)
         VF v = SPLATV(-INFINITY); /* padding lanes give exp(-inf) = 0 */
         memcpy(&v, x + i, sizeof(float) * (size_t)(n - i));
         v -= shift;
-        NAME(exp)(&v);
+        NAME(exp_any)(&v, 0); /* x - top <= 0 */
         memcpy(x + i, &v, sizeof(float) * (size_t)(n - i));
         NAME(add_steps)(&sum, &v);
     }
