@@ -171,6 +171,10 @@ fails cross.cache.takes.held.slot engine/decoder.c $'        if (s->users) conti
   test_threads 'cross K/V cache, a .its live fork'
 fails cross.cache.fork.not.counted engine/decoder.c 'if ((d->slot = src->slot)) d->slot->users++;' \
   'd->slot = src->slot;' test_threads 'cross K/V cache, a .its live fork'
+# the searches' skipping of values that cannot rank (wl_vfirst_above)
+fails first.above.drops.add engine/vmath.c 'hit |= t < v + a;' 'hit |= t < v;' test_vmath 'wl_vfirst_above start'
+fails topk.skips.past.best engine/search.c 'n - i, val[k - 1])) >= n) break;' 'n - i, val[0])) >= n) break;' \
+  test_decode 'FAILED'
 fails beam.final.pass.whole.sequence engine/search.c 'int n = R - i0 < WL_STEP_ROWS ? R - i0 : WL_STEP_ROWS, got;' \
   'int n = R - i0, got;' test_decode_props 'cross-attention is not greedy'"'"'s'
 fails kv.growth.loses.cache engine/decoder.c 'float *k = realloc(d->k_self[l], bytes);' \

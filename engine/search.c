@@ -9,6 +9,7 @@
 #include "model.h"
 #include "ops.h"
 #include "util.h"
+#include "vmath.h"
 #include "whisperlab.h"
 
 #include <math.h>
@@ -57,6 +58,7 @@ static int top_k(const float *x, float add, int n, int k, int *idx, float *val)
 {
     int count = 0;
     for (int i = 0; i < n; i++) {
+        if (count == k && (i += wl_vfirst_above(x + i, add, n - i, val[k - 1])) >= n) break; /* to the next above */
         float v = x[i] + add;
         if (isnan(v) || (count == k && !(v > val[k - 1]))) continue;
         int j = count < k ? count++ : k - 1;
@@ -103,9 +105,8 @@ static void step_row(const search *s, const int32_t *seq, int len, const float *
 
 static int argmax(const float *x, int n)
 {
-    int best = 0; /* torch.argmax: the first maximum */
-    for (int i = 1; i < n; i++)
-        if (x[i] > x[best]) best = i;
+    int best = 0; /* torch.argmax: the first maximum (a NaN first stays: nothing is above it) */
+    for (int i = 1; i < n && (i += wl_vfirst_above(x + i, 0.0f, n - i, x[best])) < n; i++) best = i;
     return best;
 }
 

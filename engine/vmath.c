@@ -128,6 +128,27 @@ void wl_vvecmat(float *out, int64_t ldo, const float *s, int64_t lds, int T, con
     else vvecmat_8(out, ldo, s, lds, T, V, ldv, rows, n);
 }
 
+CLONES int wl_vfirst_above(const float *x, float add, int n, float thr)
+{
+    const v8f a = SPLAT(add), t = SPLAT(thr);
+    int i = 0;
+    for (; i + 64 <= n; i += 64) { /* one test per 64 values: most blocks hold none */
+        v8i hit = {0};
+#pragma GCC unroll 8
+        for (int k = 0; k < 8; k++) {
+            v8f v;
+            memcpy(&v, x + i + 8 * k, sizeof v);
+            hit |= t < v + a;
+        }
+        uint64_t w[4];
+        memcpy(w, &hit, sizeof w);
+        if (w[0] | w[1] | w[2] | w[3]) break;
+    }
+    for (; i < n; i++)
+        if (x[i] + add > thr) return i;
+    return n;
+}
+
 CLONES void wl_vadd(float *y, const float *x, int64_t n)
 {
     int64_t i = 0;

@@ -36,6 +36,9 @@ void wl_vmatmul(float *out, int64_t ldo, const float *W, int64_t ldw, const floa
  * queries, or a few queries' scores against channel-major keys. A block of V serves every s. */
 void wl_vvecmat(float *out, int64_t ldo, const float *s, int64_t lds, int T, const float *V, int64_t ldv, int rows,
                 int n);
+/* The first i < n with x[i] + add > thr (the float32 sum; NaN is never above), else n: how a
+ * search's top-k and argmax skip the values that cannot enter their list. */
+int wl_vfirst_above(const float *x, float add, int n, float thr);
 /* The vector width the kernels above run at: 16 lanes where the CPU has AVX-512 (x86-64-v4),
  * else 8. Both give the same bits; wl_vmath_narrow(1) makes them take 8 lanes anyway (for tests
  * that compare the two; process-wide, not thread-safe), and wl_vmath_narrow(0) undoes it. */

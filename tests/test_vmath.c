@@ -129,6 +129,36 @@ static void test_max_and_sum_exp(void **state)
     free(x);
 }
 
+/* wl_vfirst_above against the scalar search, every length and start (each block and tail), for
+ * thresholds below, at and above values, with NaN, -0 and infinities among them. */
+static void test_first_above(void **state)
+{
+    (void)state;
+    enum { N = 200 };
+    uint32_t seed = 5;
+    float x[N];
+    for (int i = 0; i < N; i++) x[i] = rnd(&seed);
+    x[10] = NAN, x[70] = -0.0f, x[71] = INFINITY, x[130] = -INFINITY, x[150] = NAN;
+    const float adds[] = {0.0f, -0.5f, 1e-8f}, thrs[] = {-2.0f, 0.0f, 0.9f, 0.99f, 2.0f, -INFINITY, NAN};
+    int checked = 0;
+    for (int a = 0; a < 3; a++)
+        for (int t = 0; t < 7; t++)
+            for (int start = 0; start < 80; start += 7)
+                for (int n = 0; start + n <= N; n += 3, checked++) {
+                    int want = n;
+                    for (int i = 0; i < n; i++)
+                        if (x[start + i] + adds[a] > thrs[t]) {
+                            want = i;
+                            break;
+                        }
+                    int got = wl_vfirst_above(x + start, adds[a], n, thrs[t]);
+                    if (got != want)
+                        fail_msg("wl_vfirst_above start %d n %d add %g thr %g: %d, want %d", start, n, adds[a], thrs[t],
+                                 got, want);
+                }
+    printf("first above: %d searches agree with the scalar loop\n", checked);
+}
+
 static void test_few_row_products(void **state)
 {
     (void)state;
@@ -233,7 +263,7 @@ static void test_widths_agree(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_exp), cmocka_unit_test(test_erf), cmocka_unit_test(test_softmax),
-                                       cmocka_unit_test(test_max_and_sum_exp), cmocka_unit_test(test_few_row_products),
+                                       cmocka_unit_test(test_max_and_sum_exp), cmocka_unit_test(test_few_row_products), cmocka_unit_test(test_first_above),
                                        cmocka_unit_test(test_widths_agree)};
     return cmocka_run_group_tests_name("vectorised exp, erf, softmax", tests, NULL, NULL);
 }
