@@ -139,7 +139,7 @@ static void test_first_above(void **state)
     float x[N];
     for (int i = 0; i < N; i++) x[i] = rnd(&seed);
     x[10] = NAN, x[70] = -0.0f, x[71] = INFINITY, x[130] = -INFINITY, x[150] = NAN;
-    const float adds[] = {0.0f, -0.5f, 1e-8f}, thrs[] = {-2.0f, 0.0f, 0.9f, 0.99f, 2.0f, -INFINITY, NAN};
+    const float adds[] = {0.0f, -0.5f, 0.75f}, thrs[] = {-2.0f, 0.0f, 0.9f, 0.99f, 2.0f, -INFINITY, NAN};
     int checked = 0;
     for (int a = 0; a < 3; a++)
         for (int t = 0; t < 7; t++)
