@@ -146,7 +146,10 @@ static int keep_rows(job *j)
     const float *a = wl_decoder_cross_attn(j->dec, &n);
     const size_t per = (size_t)L * H * S, need = (size_t)(j->n_xrows + n) * per;
     if (need > j->xrows_cap) {
-        size_t cap = need > 2 * j->xrows_cap ? need : 2 * j->xrows_cap;
+        /* room for every row the search can feed (max_len) at once: growing by realloc copied
+         * the rows kept so far again and again (3 % of a lab's decode); pages never reached
+         * are never touched */
+        size_t most = (size_t)j->s.max_len * per, cap = need > most ? need : most;
         float *x = realloc(j->xrows, cap * sizeof *x);
         if (!x) return -1;
         j->xrows = x, j->xrows_cap = cap;
