@@ -63,9 +63,11 @@ INLINE void add_double(v4d *acc, const v8f *v)
 INLINE void reduce8(v8f *r, const v8f *s)
 {
     v8f u[4], w[2];
+#pragma GCC unroll 4
     for (int k = 0; k < 4; k++) /* [a0+a1, a2+a3, a4+a5, a6+a7, b0+b1, ...] for s[2k] = a, s[2k+1] = b */
         u[k] = __builtin_shufflevector(s[2 * k], s[2 * k + 1], 0, 2, 4, 6, 8, 10, 12, 14) +
                __builtin_shufflevector(s[2 * k], s[2 * k + 1], 1, 3, 5, 7, 9, 11, 13, 15);
+#pragma GCC unroll 2
     for (int k = 0; k < 2; k++) /* [a0..3, a4..7, b0..3, b4..7, ...] */
         w[k] = __builtin_shufflevector(u[2 * k], u[2 * k + 1], 0, 2, 4, 6, 8, 10, 12, 14) +
                __builtin_shufflevector(u[2 * k], u[2 * k + 1], 1, 3, 5, 7, 9, 11, 13, 15);

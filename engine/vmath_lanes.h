@@ -271,19 +271,22 @@ INLINE void NAME(tile2)(float *out, int64_t ldo, const float *W, int64_t ldw, co
         }
         i += 8;
     }
+    /* row r's sum with x b in lane r * PER + b of sums: one reduce8 for up to four x */
+    const int PER = NT <= 4 ? 4 : 8;
+    v8f s[16], sums[2];
+#pragma GCC unroll 16
+    for (int k = 0; k < 2 * PER; k++)
+        s[k] = k % PER < NT ? LO8(acc[k / PER][k % PER]) + HI8(acc[k / PER][k % PER]) : SPLAT(0.0f);
+    reduce8(&sums[0], s);
+    if (PER == 8) reduce8(&sums[1], s + 8);
 #pragma GCC unroll 2
-    for (int r = 0; r < 2; r++) {
-        v8f s[8], sums;
-#pragma GCC unroll 8
-        for (int b = 0; b < 8; b++) s[b] = b < NT ? LO8(acc[r][b]) + HI8(acc[r][b]) : SPLAT(0.0f);
-        reduce8(&sums, s);
+    for (int r = 0; r < 2; r++)
 #pragma GCC unroll 8
         for (int b = 0; b < NT; b++) {
-            float sum = sums[b];
+            float sum = sums[(r * PER + b) / 8][(r * PER + b) % 8];
             for (int k = i; k < n; k++) sum += W[r * ldw + k] * x[b * ldx + k];
             out[b * ldo + r] = sum;
         }
-    }
 }
 #endif
 
@@ -292,7 +295,8 @@ TARGET static void NAME(vmatmul)(float *out, int64_t ldo, const float *W, int64_
 {
     int o = 0;
 #if LANES == 16
-    for (; o + 2 <= rows; o += 2, W += 2 * ldw, out += 2) { /* two rows of W stay in L1 while every x passes */
+    /* one or two x: the one-row tile (as fast with two threads, faster with one) */
+    for (; T >= 3 && o + 2 <= rows; o += 2, W += 2 * ldw, out += 2) { /* two rows of W stay in L1 while every x passes */
         int t = 0;
         for (; t + 8 <= T; t += 8) NAME(tile2)(out + t * ldo, ldo, W, ldw, x + t * ldx, ldx, n, 8);
         float *o_t = out + t * ldo;
