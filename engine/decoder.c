@@ -68,7 +68,7 @@ enum { SPARES = 16, SPARE_XATTN_ROWS = 8 };
 
 /* Positions of self-attention K/V a new decoder starts with; feeds beyond them grow it (to at
  * least twice as many, at most n_text_ctx), so a short transcript does not hold 448 positions.
- * 32 holds a prompt and 24 new tokens; the lab decodes two clips' 24 decoders at once. */
+ * 32 holds a prompt and 24 new tokens (a beam search holds 2 x beams decoders). */
 enum { KV_START = 32 };
 
 struct wl_spare_buffers {
