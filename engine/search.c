@@ -191,7 +191,7 @@ static wl_status single_step(job *j, const float *last, char *err, size_t errlen
     path *out = &j->p;
     const int forced = s->o->forced != NULL;
     j->n_feed = 0;
-    if (keep_rows(j)) return wl_fail(err, errlen, "generate: out of memory"), WL_ERR_NOMEM;
+    if (!s->o->no_cross_attn && keep_rows(j)) return wl_fail(err, errlen, "generate: out of memory"), WL_ERR_NOMEM;
     if (single_done(j)) return WL_OK;
     if (!j->ready) single_row(j, last);
     j->ready = 0;
@@ -493,6 +493,9 @@ static wl_status prepare(search *s, int beam_search, char *err, size_t errlen)
     if (o->timestamps && (cfg->no_timestamps < 0 || cfg->timestamp_begin >= s->V))
         return wl_fail(err, errlen, "generate: timestamps need no_timestamps_token_id in generation_config.json"),
                WL_ERR_INPUT;
+    if (o->token_timestamps && o->no_cross_attn)
+        return wl_fail(err, errlen, "generate: token timestamps need the cross-attention (no_cross_attn is set)"),
+               WL_ERR_INPUT;
     if (o->token_timestamps && cfg->n_alignment_heads == 0)
         return wl_fail(err, errlen, "generate: token timestamps need alignment_heads in generation_config.json"),
                WL_ERR_INPUT;
@@ -549,7 +552,8 @@ static wl_status job_result(job *j, wl_result **out, char *err, size_t errlen)
     else r->score = (double)p->score / n;
     r->layers = c->dec_layers, r->heads = c->dec_heads, r->n_audio_ctx = c->n_audio_ctx;
     wl_status st = WL_OK;
-    if (j->beam_search) st = final_attention(j->dec, r, err, errlen);
+    if (o->no_cross_attn) r->cross_attn = NULL;
+    else if (j->beam_search) st = final_attention(j->dec, r, err, errlen);
     else /* every token but the last was fed, and its row kept */
         r->cross_attn = j->xrows, j->xrows = NULL;
     if (!st && o->token_timestamps) {

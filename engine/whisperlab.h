@@ -156,6 +156,8 @@ typedef struct {
                              num_frames); 0 uses the whole window, as generate() without it */
     const int32_t *forced; /* for parity checks: follow these generated tokens instead of searching, */
     int n_forced;          /* recording each step as the search with `beams` would (else NULL, 0) */
+    int no_cross_attn;     /* 1: the result has no cross_attn (NULL): not kept step by step, and no
+                              final pass for beam search; token_timestamps needs it (0) */
 } wl_gen_opts;
 
 #define WL_TOP 5

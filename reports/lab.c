@@ -132,11 +132,14 @@ static int run_clip(const wl_session *s, const options *o, const cJSON *spec, in
     if (wl_encode(s->model, mel, enc, err, errlen)) goto done;
     t[T_ENCODE] += now() - t0, t0 = now();
     c.enc = enc;
-    /* greedy (with DTW token times), greedy with timestamps and beam search, stepped together */
+    /* greedy (with DTW token times), greedy with timestamps and beam search, stepped together;
+     * only the greedy path's cross-attention is read (heatmaps, monotonicity, DTW), so the others
+     * keep none: no rows copied each step, and no final pass over the beam's tokens */
     const wl_gen_opts g[3] = {{.beams = 1, .max_new_tokens = o->max_new, .token_timestamps = s->cfg.n_alignment_heads > 0,
                                .num_frames = (int)(c.n_samples / WL_HOP)},
-                              {.beams = 1, .max_new_tokens = o->max_new, .timestamps = s->cfg.no_timestamps >= 0},
-                              {.beams = o->beams, .max_new_tokens = o->max_new}};
+                              {.beams = 1, .max_new_tokens = o->max_new, .timestamps = s->cfg.no_timestamps >= 0,
+                               .no_cross_attn = 1},
+                              {.beams = o->beams, .max_new_tokens = o->max_new, .no_cross_attn = 1}};
     const float *encs[3] = {enc, enc, enc};
     wl_result *r[3];
     if (wl_generate_many(s->model, &s->cfg, encs, g, 3, r, err, errlen)) goto done;

@@ -268,9 +268,25 @@ static void test_searches_together_are_each_alone(void **state)
             wl_result_free(together[i]);
         }
     }
+    /* without cross-attention (but where token timestamps need it): the same searches, no rows */
+    for (int i = 0; i < N; i++) o[i].no_cross_attn = !o[i].token_timestamps;
+    wl_result *bare[N];
+    if (wl_generate_many(M, &CFG, enc, o, N, bare, err, sizeof err)) fail_msg("%s", err);
+    for (int i = 0; i < N; i++) {
+        const wl_result *a = bare[i], *b = alone[i];
+        if (o[i].no_cross_attn && a->cross_attn) fail_msg("search %d: cross-attention kept under no_cross_attn", i);
+        if (a->n_tokens != b->n_tokens || memcmp(a->tokens, b->tokens, (size_t)a->n_tokens * sizeof *a->tokens) ||
+            memcmp(a->steps, b->steps, (size_t)a->n_steps * sizeof *a->steps) || a->score != b->score)
+            fail_msg("search %d: other tokens, steps or score without cross-attention", i);
+        wl_result_free(bare[i]);
+    }
+    wl_gen_opts both = {.beams = 1, .max_new_tokens = 4, .token_timestamps = 1, .no_cross_attn = 1};
+    wl_result *r = NULL;
+    if (wl_generate(M, &CFG, enc[0], &both, &r, err, sizeof err) != WL_ERR_INPUT || r || !strstr(err, "no_cross_attn"))
+        fail_msg("token timestamps without cross-attention: not refused (%s)", err);
     for (int i = 0; i < N; i++) wl_result_free(alone[i]);
-    printf("  %d searches over %d clips (%d rows a step at first) together: each bitwise as alone\n", N,
-           CLIPS_TOGETHER, rows);
+    printf("  %d searches over %d clips (%d rows a step at first) together: each bitwise as alone; the same "
+           "without cross-attention\n", N, CLIPS_TOGETHER, rows);
 }
 
 static int in_list(const int32_t *ids, int n, int32_t id)
