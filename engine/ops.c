@@ -80,20 +80,34 @@ typedef struct {
     int C;
 } ln_job;
 
+enum { LN_ROWS = 8 }; /* rows normalised together: their sums are independent chains */
+
+/* Rows [t0, t1): each row's statistics summed in double, element by element in order (so no
+ * accumulation-order noise), for LN_ROWS rows at once: one row's chain of dependent additions
+ * would make the processor wait on each, while the rows' chains interleave. */
 static void layernorm_rows(void *p, int t0, int t1)
 {
     const ln_job *j = p;
     const int C = j->C;
     const wl_norm_w n = j->n;
-    for (int t = t0; t < t1; t++) {
-        const float *x = j->inp + (int64_t)t * C;
-        float *y = j->out + (int64_t)t * C;
-        double mean = 0, var = 0; /* double: the statistics carry no accumulation-order noise */
-        for (int c = 0; c < C; c++) mean += x[c];
-        mean /= C;
-        for (int c = 0; c < C; c++) var += (x[c] - mean) * (x[c] - mean);
-        float rstd = (float)(1.0 / sqrt(var / C + 1e-5));
-        for (int c = 0; c < C; c++) y[c] = ((float)(x[c] - mean) * rstd) * n.w[c] + n.b[c];
+    for (int r0 = t0; r0 < t1; r0 += LN_ROWS) {
+        const int R = t1 - r0 < LN_ROWS ? t1 - r0 : LN_ROWS;
+        const float *x = j->inp + (int64_t)r0 * C;
+        double mean[LN_ROWS] = {0}, var[LN_ROWS] = {0};
+        for (int c = 0; c < C; c++)
+            for (int r = 0; r < R; r++) mean[r] += x[(int64_t)r * C + c];
+        for (int r = 0; r < R; r++) mean[r] /= C;
+        for (int c = 0; c < C; c++)
+            for (int r = 0; r < R; r++) {
+                double d = x[(int64_t)r * C + c] - mean[r];
+                var[r] += d * d;
+            }
+        for (int r = 0; r < R; r++) {
+            const float *xr = x + (int64_t)r * C;
+            float *y = j->out + (int64_t)(r0 + r) * C;
+            float rstd = (float)(1.0 / sqrt(var[r] / C + 1e-5));
+            for (int c = 0; c < C; c++) y[c] = ((float)(xr[c] - mean[r]) * rstd) * n.w[c] + n.b[c];
+        }
     }
 }
 
