@@ -261,6 +261,10 @@ static int draw_cells(cairo_t *cr, const wl_heatmap *h, int x0, int y0, int pw, 
     int stride = cairo_image_surface_get_stride(img);
     for (int y = 0; y < ph; y++) {
         uint32_t *line = (uint32_t *)(data + (size_t)y * stride);
+        if (y > 0 && r_lo[y] == r_lo[y - 1] && r_hi[y] == r_hi[y - 1]) { /* same cells: same pixels */
+            memcpy(line, data + (size_t)(y - 1) * stride, sizeof *line * (size_t)pw);
+            continue;
+        }
         for (int x = 0; x < pw; x++) {
             float v = 0;
             for (int r = r_lo[y]; r < r_hi[y]; r++)
