@@ -10,6 +10,7 @@
 #include "../engine/json_file.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -252,6 +253,10 @@ int main(int argc, char **argv)
                 break;
             }
             done++;
+            /* A clip's freed buffers leave holes between the results kept for the report, and
+             * where they fall differs run to run (address randomisation, thread timing): without
+             * handing their pages back, peak RSS drifted 264-315 MB over identical runs. */
+            malloc_trim(0);
             double el = now() - loop, eta = el / done * (total - done);
             fprintf(stderr, "%slab [%2d/%d] %s  (%.1f s elapsed, ETA %.1f s)%s", tty ? "\r\033[K" : "", done, total, err,
                     el, eta, tty ? "" : "\n");
