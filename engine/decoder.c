@@ -330,35 +330,37 @@ static int same_cross(const wl_decoder *a, const wl_decoder *b, int l)
     return a->k_cross[l] == b->k_cross[l] && a->v_cross[l] == b->v_cross[l];
 }
 
-/* Layer l's cross-attention for n decoders, one query row each (q, out: [n, d_model]). Rows whose
- * decoders read the same cross K/V (one clip's decoders on the model's cache, or forks of one
- * decoder) go through wl_cross_attention together, so each block of keys serves all of them from
- * cache; a row's numbers are those it would get alone. Each row's probabilities [H][S] go to its
- * decoder's xattn. Scratch: qg [2n, d_model], probs [H, n, S], group [n]. */
-static void cross_attention_groups(wl_decoder **decs, int n, int l, const float *q, float *out, float *qg,
-                                   float *probs, int *group)
+/* Layer l's cross-attention for n rows in runs (run i: count[i] rows of decs[i] from row
+ * start[i]; q, out: [n, d_model]). Runs whose decoders read the same cross K/V (one clip's
+ * decoders on the model's cache, or forks of one decoder) go through wl_cross_attention together,
+ * so each block of keys serves all of their rows from cache; a row's numbers are those it would
+ * get alone (for at most WL_STEP_ROWS rows together: see head_scores). Each run's probabilities
+ * [H][count][S] go to its decoder's xattn. Scratch: qg [2n, d_model], probs [H, n, S], group [runs]. */
+static void cross_attention_runs(wl_decoder **decs, const int *count, const int *start, int runs, int n, int l,
+                                 const float *q, float *out, float *qg, float *probs, int *group)
 {
     const wl_config *c = &decs[0]->m->c;
     const int C = c->d_model, H = c->dec_heads, S = c->n_audio_ctx;
     const size_t row_bytes = (size_t)C * sizeof(float);
-    for (int i = 0; i < n; i++) group[i] = -1;
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < runs; i++) group[i] = -1;
+    for (int i = 0; i < runs; i++) {
         if (group[i] >= 0) continue;
         int ng = 0;
-        for (int j = i; j < n; j++)
+        for (int j = i; j < runs; j++)
             if (same_cross(decs[j], decs[i], l)) {
                 group[j] = ng;
-                memcpy(qg + (int64_t)ng++ * C, q + (int64_t)j * C, row_bytes);
+                memcpy(qg + (int64_t)ng * C, q + (int64_t)start[j] * C, count[j] * row_bytes);
+                ng += count[j];
             }
         float *ag = qg + (int64_t)n * C;
         wl_cross_attention(ag, probs, qg, decs[i]->k_cross[l], decs[i]->v_cross[l], ng, S, C, H);
-        for (int j = i; j < n; j++) {
+        for (int j = i; j < runs; j++) {
             if (!same_cross(decs[j], decs[i], l)) continue;
-            const int g = group[j];
-            memcpy(out + (int64_t)j * C, ag + (int64_t)g * C, row_bytes);
-            for (int hd = 0; hd < H; hd++)
-                memcpy(decs[j]->xattn + ((size_t)l * H + hd) * S, probs + ((int64_t)hd * ng + g) * S,
-                       (size_t)S * sizeof(float));
+            const int g = group[j], k = count[j];
+            memcpy(out + (int64_t)start[j] * C, ag + (int64_t)g * C, k * row_bytes);
+            for (int hd = 0; hd < H; hd++) /* into the decoder's [L][H][k][S] */
+                memcpy(decs[j]->xattn + (((size_t)l * H + hd) * k) * S, probs + ((int64_t)hd * ng + g) * S,
+                       (size_t)k * S * sizeof(float));
         }
     }
 }
@@ -375,43 +377,57 @@ static float *step_workspace(wl_model *m, size_t floats)
     return m->dec_ws;
 }
 
-/* The decoder layers, out [n, d_model] after the final LayerNorm, for n rows: either n tokens of
- * one decoder (n_dec = 1) at positions pos..pos+n-1, or one token for each of n decoders
- * (n_dec = n, the beams of a search) batched through the same matrix products. Stage callbacks
- * fire for the single-decoder form only. */
-static wl_status forward(wl_decoder **decs, int n_dec, const int32_t *tokens, int n, float *out, char *err,
-                         size_t errlen)
+/* The decoder layers, out [n, d_model] after the final LayerNorm, for n rows in runs: run i is
+ * count[i] tokens (count NULL: one each) of decs[i] at its next positions, the runs' rows one
+ * after another. A run is causal over its decoder's cache; the runs share the matrix products
+ * (the beams of a search, several searches' prompts). Stage callbacks fire for a single run only. */
+static wl_status forward(wl_decoder **decs, const int *count, int runs, const int32_t *tokens, int n, float *out,
+                         char *err, size_t errlen)
 {
     wl_model *m = decs[0]->m;
     const wl_config *c = &m->c;
-    const int C = c->d_model, H = c->dec_heads, S = c->n_audio_ctx, V = c->n_vocab, one = n_dec == 1;
-#define DEC(i) decs[one ? 0 : (i)]
-#define POS(i) (DEC(i)->pos + (one ? (i) : 0))
-    if (n <= 0 || (!one && n_dec != n))
-        return wl_fail(err, errlen, "decoder: %d tokens for %d decoders", n, n_dec), WL_ERR_INPUT;
-    int keys = S > c->n_text_ctx ? S : c->n_text_ctx; /* the most keys a row attends to: one size per n */
-    for (int i = 0; i < n; i++) {
-        if (DEC(i)->m != m || POS(i) >= c->n_text_ctx)
-            return wl_fail(err, errlen, "decoder: %d tokens at position %d exceed the %d-token context",
-                           one ? n : 1, DEC(i)->pos, c->n_text_ctx), WL_ERR_INPUT;
-        if (tokens[i] < 0 || tokens[i] >= V)
-            return wl_fail(err, errlen, "decoder: token %d is outside the vocabulary (0..%d)",
-                           tokens[i], V - 1), WL_ERR_INPUT;
-    }
-    int64_t nC = (int64_t)n * C;
-    float *h = step_workspace(m, (size_t)nC * 6 + (size_t)H * n * keys + (size_t)n * (C + c->dec_ffn)), *x = NULL,
-          *q = NULL, *a = NULL, *kv = NULL, *probs = NULL, *scratch = NULL;
-    if (h) x = h + nC, q = x + nC, a = q + nC, kv = a + nC, probs = kv + 2 * nC, scratch = probs + (int64_t)H * n * keys;
-    int *group = malloc((size_t)n * sizeof *group);
-    int ok = h && group;
-    for (int i = 0; ok && i < n_dec; i++) /* the cross-attention is kept for the caller */
-        ok = !reserve_xattn(decs[i], one ? n : 1) && !reserve_kv(decs[i], decs[i]->pos + (one ? n : 1));
+    const int C = c->d_model, H = c->dec_heads, S = c->n_audio_ctx, V = c->n_vocab, one = runs == 1;
+    if (n <= 0) return wl_fail(err, errlen, "decoder: %d tokens for %d decoders", n, runs), WL_ERR_INPUT;
+    int *start = malloc((size_t)runs * sizeof *start), *cnt = malloc((size_t)runs * sizeof *cnt);
+    int *row_run = malloc((size_t)n * sizeof *row_run), *group = malloc((size_t)runs * sizeof *group);
+    float *h = NULL;
     wl_status st = WL_OK;
-    if (!ok) {
-        st = WL_ERR_NOMEM;
-        wl_fail(err, errlen, "decoder: out of memory");
+    if (!start || !cnt || !row_run || !group) goto nomem;
+    int rows = 0;
+    for (int i = 0; i < runs; i++) {
+        cnt[i] = count ? count[i] : 1, start[i] = rows;
+        if (cnt[i] <= 0 || rows + cnt[i] > n) {
+            rows = -1;
+            break;
+        }
+        if (decs[i]->m != m || decs[i]->pos + cnt[i] > c->n_text_ctx) {
+            st = WL_ERR_INPUT;
+            wl_fail(err, errlen, "decoder: %d tokens at position %d exceed the %d-token context", cnt[i],
+                    decs[i]->pos, c->n_text_ctx);
+            goto done;
+        }
+        for (int k = 0; k < cnt[i]; k++) row_run[rows + k] = i;
+        rows += cnt[i];
+    }
+    if (rows != n) {
+        st = WL_ERR_INPUT;
+        wl_fail(err, errlen, "decoder: %d tokens for %d decoders", n, runs);
         goto done;
     }
+#define POS(r) (decs[row_run[r]]->pos + (r) - start[row_run[r]])
+    for (int i = 0; i < n; i++)
+        if (tokens[i] < 0 || tokens[i] >= V) {
+            st = WL_ERR_INPUT;
+            wl_fail(err, errlen, "decoder: token %d is outside the vocabulary (0..%d)", tokens[i], V - 1);
+            goto done;
+        }
+    int keys = S > c->n_text_ctx ? S : c->n_text_ctx; /* the most keys a row attends to: one size per n */
+    int64_t nC = (int64_t)n * C;
+    h = step_workspace(m, (size_t)nC * 6 + (size_t)H * n * keys + (size_t)n * (C + c->dec_ffn));
+    if (!h) goto nomem;
+    float *x = h + nC, *q = x + nC, *a = q + nC, *kv = a + nC, *probs = kv + 2 * nC, *scratch = probs + (int64_t)H * n * keys;
+    for (int i = 0; i < runs; i++) /* the cross-attention is kept for the caller */
+        if (reserve_xattn(decs[i], cnt[i]) || reserve_kv(decs[i], decs[i]->pos + cnt[i])) goto nomem;
     for (int i = 0; i < n; i++)
         for (int e = 0; e < C; e++)
             h[(int64_t)i * C + e] = m->tok_emb[(int64_t)tokens[i] * C + e] + m->dec_pos[(int64_t)POS(i) * C + e];
@@ -425,26 +441,20 @@ static wl_status forward(wl_decoder **decs, int n_dec, const int32_t *tokens, in
         wl_linear(kv, x, L->attn.k, n, C, C);
         wl_linear(kv + nC, x, L->attn.v, n, C, C);
         for (int i = 0; i < n; i++) {
-            memcpy(DEC(i)->k_self[l] + (int64_t)POS(i) * C, kv + (int64_t)i * C, (size_t)C * sizeof(float));
-            memcpy(DEC(i)->v_self[l] + (int64_t)POS(i) * C, kv + nC + (int64_t)i * C, (size_t)C * sizeof(float));
+            wl_decoder *d = decs[row_run[i]];
+            memcpy(d->k_self[l] + (int64_t)POS(i) * C, kv + (int64_t)i * C, (size_t)C * sizeof(float));
+            memcpy(d->v_self[l] + (int64_t)POS(i) * C, kv + nC + (int64_t)i * C, (size_t)C * sizeof(float));
         }
-        if (one) wl_attention(a, probs, q, decs[0]->k_self[l], decs[0]->v_self[l], n, POS(0) + n, C, H, POS(0));
-        else
-            for (int i = 0; i < n; i++)
-                wl_attention(a + (int64_t)i * C, probs, q + (int64_t)i * C, DEC(i)->k_self[l], DEC(i)->v_self[l], 1,
-                             POS(i) + 1, C, H, POS(i));
+        for (int i = 0; i < runs; i++) {
+            const int64_t o = (int64_t)start[i] * C, p0 = decs[i]->pos;
+            wl_attention(a + o, probs, q + o, decs[i]->k_self[l], decs[i]->v_self[l], cnt[i], p0 + cnt[i], C, H, p0);
+        }
         wl_linear(x, a, L->attn.o, n, C, C);
         wl_vadd(h, x, nC);
         /* Cross-attention over the audio, probs [H, n, S] */
         wl_layernorm(x, h, L->cross_ln, n, C);
         wl_query(q, x, L->cross.q, n, C, H);
-        if (one) {
-            wl_cross_attention(a, probs, q, decs[0]->k_cross[l], decs[0]->v_cross[l], n, S, C, H);
-            for (int hd = 0; hd < H; hd++) /* into the decoder's [L][H][n][S] */
-                memcpy(decs[0]->xattn + ((size_t)l * H + hd) * n * S, probs + (int64_t)hd * n * S,
-                       (size_t)n * S * sizeof(float));
-        } else
-            cross_attention_groups(decs, n, l, q, a, kv, probs, group); /* kv: free here */
+        cross_attention_runs(decs, cnt, start, runs, n, l, q, a, kv, probs, group); /* kv: free here */
         if (one) {
             snprintf(name, sizeof name, "cross_attn.%d", l);
             wl_emit(m, name, probs, 3, H, n, S);
@@ -457,11 +467,14 @@ static wl_status forward(wl_decoder **decs, int n_dec, const int32_t *tokens, in
     }
     wl_layernorm(out, h, m->dec_ln, n, C);
     if (one) wl_emit(m, "dec.out", out, 2, n, C, 0);
-    for (int i = 0; i < n_dec; i++) decs[i]->pos += one ? n : 1, decs[i]->xattn_n = one ? n : 1;
-#undef DEC
+    for (int i = 0; i < runs; i++) decs[i]->pos += cnt[i], decs[i]->xattn_n = cnt[i];
 #undef POS
+    goto done;
+nomem:
+    st = WL_ERR_NOMEM;
+    wl_fail(err, errlen, "decoder: out of memory");
 done:
-    free(group);
+    free(start), free(cnt), free(row_run), free(group);
     return st;
 }
 
@@ -483,8 +496,28 @@ wl_status wl_decoder_feed(wl_decoder *d, const int32_t *tokens, int n, float *lo
 {
     float *h = n > 0 ? malloc((size_t)n * d->m->c.d_model * sizeof *h) : NULL;
     if (n > 0 && !h) return wl_fail(err, errlen, "decoder: out of memory"), WL_ERR_NOMEM;
-    wl_status st = forward(&d, 1, tokens, n, h, err, errlen);
+    int count = n;
+    wl_status st = forward(&d, &count, 1, tokens, n, h, err, errlen);
     if (!st && logits) st = project(d->m, h, n, logits, err, errlen);
+    free(h);
+    return st;
+}
+
+wl_status wl_decoder_feed_runs(wl_decoder **decs, const int *counts, int n_dec, const int32_t *tokens,
+                               float *logits, char *err, size_t errlen)
+{
+    if (n_dec <= 0) return wl_fail(err, errlen, "decoder: %d decoders to feed", n_dec), WL_ERR_INPUT;
+    wl_model *m = decs[0]->m;
+    const int C = m->c.d_model;
+    int n = 0;
+    for (int i = 0; i < n_dec; i++) n += counts[i] > 0 ? counts[i] : 0;
+    float *h = malloc((size_t)(n > 0 ? n : 1) * C * sizeof *h);
+    if (!h) return wl_fail(err, errlen, "decoder: out of memory"), WL_ERR_NOMEM;
+    wl_status st = forward(decs, counts, n_dec, tokens, n, h, err, errlen);
+    /* each run's last row moved up to row i: the projection's rows never depend on their number */
+    for (int i = 0, end = 0; !st && i < n_dec; i++)
+        end += counts[i], memmove(h + (size_t)i * C, h + (size_t)(end - 1) * C, (size_t)C * sizeof *h);
+    if (!st) st = project(m, h, n_dec, logits, err, errlen);
     free(h);
     return st;
 }
@@ -500,7 +533,7 @@ wl_status wl_decoder_feed_many(wl_decoder **decs, const int32_t *tokens, int n_d
     /* batches of the rows the few-row kernels take: one read of the weights serves a batch */
     for (int i = 0; !st && i < n_dec; i += n_max) {
         int n = n_dec - i < n_max ? n_dec - i : n_max;
-        st = forward(decs + i, n, tokens + i, n, h, err, errlen);
+        st = forward(decs + i, NULL, n, tokens + i, n, h, err, errlen);
         if (!st) st = project(m, h, n, logits + (size_t)i * m->c.n_vocab, err, errlen);
     }
     free(h);

@@ -121,7 +121,7 @@ typedef struct {
     int beam_search;
     path p;            /* greedy: the path so far; then the result */
     wl_decoder *dec;   /* the first decoder; beam search forks the others from it */
-    float *logits;     /* the prompt's rows */
+    float *logits;     /* the prompt's last row */
     float *row, *tmp;  /* greedy: a step's row in its units, and the processed scores */
     int t;             /* greedy: steps taken */
     beams *b;
@@ -520,16 +520,42 @@ static wl_status prepare(search *s, int beam_search, char *err, size_t errlen)
 static wl_status job_begin(job *j, const float *enc_out, char *err, size_t errlen)
 {
     const search *s = &j->s;
-    j->logits = malloc((size_t)s->n_prompt * s->V * sizeof *j->logits);
+    j->logits = malloc((size_t)s->V * sizeof *j->logits);
     j->row = malloc((size_t)s->V * sizeof *j->row), j->tmp = malloc((size_t)s->V * sizeof *j->tmp);
     if (!j->logits || !j->row || !j->tmp || path_init(&j->p, s->max_len))
         return wl_fail(err, errlen, "generate: out of memory"), WL_ERR_NOMEM;
-    wl_status st = wl_decoder_new(s->m, enc_out, &j->dec, err, errlen);
     memcpy(j->p.tok, s->prompt, (size_t)s->n_prompt * sizeof *j->p.tok);
     j->p.len = s->n_prompt;
-    if (!st) st = wl_decoder_feed(j->dec, j->p.tok, j->p.len, j->logits, err, errlen);
-    const float *last = j->logits + (size_t)(j->p.len - 1) * s->V; /* the prompt's last row */
-    if (!st) st = j->beam_search ? beams_begin(j, last, err, errlen) : single_step(j, last, err, errlen);
+    return wl_decoder_new(s->m, enc_out, &j->dec, err, errlen);
+}
+
+/* Feeds jobs [0, n)'s prompts, as many together as fit in one batch of few-row products (each
+ * job's numbers as if fed alone: wl_decoder_feed_runs), and takes each search's first step from
+ * its prompt's last row. */
+static wl_status feed_prompts(job *jobs, int n, char *err, size_t errlen)
+{
+    wl_decoder **decs = malloc((size_t)n * sizeof *decs);
+    int *counts = malloc((size_t)n * sizeof *counts);
+    int32_t *tokens = malloc((size_t)n * sizeof jobs[0].s.prompt);
+    const int V = jobs[0].s.V;
+    float *logits = malloc((size_t)n * V * sizeof *logits);
+    wl_status st = decs && counts && tokens && logits ? WL_OK : WL_ERR_NOMEM;
+    if (st) wl_fail(err, errlen, "generate: out of memory");
+    for (int i0 = 0, i1; !st && i0 < n; i0 = i1) {
+        int rows = 0;
+        for (i1 = i0; i1 < n && (i1 == i0 || rows + jobs[i1].p.len <= WL_STEP_ROWS); i1++) {
+            decs[i1 - i0] = jobs[i1].dec, counts[i1 - i0] = jobs[i1].p.len;
+            memcpy(tokens + rows, jobs[i1].p.tok, (size_t)jobs[i1].p.len * sizeof *tokens);
+            rows += jobs[i1].p.len;
+        }
+        st = wl_decoder_feed_runs(decs, counts, i1 - i0, tokens, logits, err, errlen);
+        for (int i = i0; !st && i < i1; i++) {
+            job *j = &jobs[i];
+            memcpy(j->logits, logits + (size_t)(i - i0) * V, (size_t)V * sizeof *logits);
+            st = j->beam_search ? beams_begin(j, j->logits, err, errlen) : single_step(j, j->logits, err, errlen);
+        }
+    }
+    free(decs), free(counts), free(tokens), free(logits);
     return st;
 }
 
@@ -619,6 +645,7 @@ static wl_status generate_many(wl_model *m, const wl_gen_config *cfg, const floa
         rows += j->beam_search ? o[i].beams : 1;
     }
     for (int i = 0; !st && i < n; i++) st = job_begin(&jobs[i], enc_out[i], err, errlen);
+    if (!st) st = feed_prompts(jobs, n, err, errlen);
     wl_decoder **decs = malloc((size_t)rows * sizeof *decs);
     int32_t *tokens = malloc((size_t)rows * sizeof *tokens);
     int *row_job = malloc((size_t)rows * sizeof *row_job), *row_k = malloc((size_t)rows * sizeof *row_k);

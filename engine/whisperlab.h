@@ -112,6 +112,14 @@ wl_status wl_decoder_feed(wl_decoder *dec, const int32_t *tokens, int n, float *
 wl_status wl_decoder_feed_many(wl_decoder **decs, const int32_t *tokens, int n_dec, float *logits, char *err,
                                size_t errlen);
 
+/* Feeds counts[i] tokens to decs[i] for i < n_dec (tokens one decoder's after another; decoders
+ * of one model: several searches' prompts) in one batch, and writes the logits of each decoder's
+ * last token [n_dec, n_vocab]. With at most 16 tokens in all, each decoder's numbers are bitwise
+ * those of wl_decoder_feed alone; with more, the products take sgemm, whose bits may depend on
+ * the batch. */
+wl_status wl_decoder_feed_runs(wl_decoder **decs, const int *counts, int n_dec, const int32_t *tokens,
+                               float *logits, char *err, size_t errlen);
+
 /* Cross-attention of the last wl_decoder_feed call: [dec_layers][dec_heads][n][n_audio_ctx]
  * (softmaxed), *n = that call's token count. Valid until the next feed; NULL before any. */
 const float *wl_decoder_cross_attn(const wl_decoder *dec, int *n);

@@ -140,6 +140,49 @@ static void test_step_by_step_equals_whole_sequence(void **state)
     free(whole), free(step), free(enc);
 }
 
+/* Runs of tokens to several decoders in one batch (wl_decoder_feed_runs, the searches' prompts):
+ * each decoder's last logits row, cross-attention and next step bitwise those of feeding it
+ * alone; a count of 0 or runs past the context refused. */
+static void test_runs_together_equal_each_alone(void **state)
+{
+    (void)state;
+    float *enc = encode_clip(M, CLIP);
+    const int32_t tokens[] = {50257, 50362, 50257, 50257, 50362, 314, 670}; /* runs of 2, 1, 4 */
+    const int counts[3] = {2, 1, 4}, V = D.n_vocab;
+    wl_decoder *alone[3], *together[3];
+    float *want = malloc((size_t)4 * V * sizeof(float)), *got = malloc((size_t)3 * V * sizeof(float));
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(wl_decoder_new(M, enc, &alone[i], err, sizeof err), WL_OK);
+        assert_int_equal(wl_decoder_new(M, enc, &together[i], err, sizeof err), WL_OK);
+    }
+    assert_int_equal(wl_decoder_feed_runs(together, counts, 3, tokens, got, err, sizeof err), WL_OK);
+    size_t xattn_bytes = 0;
+    for (int i = 0, at = 0; i < 3; at += counts[i++]) {
+        assert_int_equal(wl_decoder_feed(alone[i], tokens + at, counts[i], want, err, sizeof err), WL_OK);
+        assert_memory_equal(got + (size_t)i * V, want + (size_t)(counts[i] - 1) * V, (size_t)V * sizeof(float));
+        int na, nt;
+        const float *xa = wl_decoder_cross_attn(alone[i], &na), *xt = wl_decoder_cross_attn(together[i], &nt);
+        assert_int_equal(na, counts[i]), assert_int_equal(nt, counts[i]);
+        xattn_bytes = (size_t)D.dec_layers * D.dec_heads * na * D.n_audio_ctx * sizeof(float);
+        assert_memory_equal(xa, xt, xattn_bytes);
+        assert_int_equal(wl_decoder_pos(together[i]), counts[i]);
+        /* the self-attention caches hold the same keys: the next step agrees too */
+        const int32_t next = 1000 + i;
+        assert_int_equal(wl_decoder_feed(alone[i], &next, 1, want, err, sizeof err), WL_OK);
+        assert_int_equal(wl_decoder_feed(together[i], &next, 1, got + (size_t)i * V, err, sizeof err), WL_OK);
+        assert_memory_equal(got + (size_t)i * V, want, (size_t)V * sizeof(float));
+    }
+    const int zero[2] = {1, 0};
+    assert_int_equal(wl_decoder_feed_runs(together, zero, 2, tokens, got, err, sizeof err), WL_ERR_INPUT);
+    const int too_long[1] = {D.n_text_ctx};
+    int32_t *many = calloc((size_t)D.n_text_ctx, sizeof *many);
+    assert_int_equal(wl_decoder_feed_runs(together, too_long, 1, many, got, err, sizeof err), WL_ERR_INPUT);
+    assert_non_null(strstr(err, "context"));
+    printf("  runs of 2, 1 and 4 tokens together: logits, cross-attention and the next step bitwise as alone\n");
+    for (int i = 0; i < 3; i++) wl_decoder_free(together[i]), wl_decoder_free(alone[i]);
+    free(many), free(want), free(got), free(enc);
+}
+
 /* float -> IEEE half, round to nearest even (normal range; the weights are ~0.02..1.2). */
 static uint16_t to_half(float f)
 {
@@ -674,6 +717,7 @@ int main(void)
         cmocka_unit_test(test_mel_range_is_two),
         cmocka_unit_test(test_mel_filter_facts),
         cmocka_unit_test(test_step_by_step_equals_whole_sequence),
+        cmocka_unit_test(test_runs_together_equal_each_alone),
         cmocka_unit_test(test_half_conversions),
         cmocka_unit_test(test_f16_and_bf16_checkpoints),
         cmocka_unit_test(test_bad_model_folders),
