@@ -41,15 +41,16 @@ void wl_mel_filters(int n_mels, float *filters)
 
 typedef struct {
     const double *filt, *power;
-    double *meld;
+    double *meld, *block_top; /* block_top[b]: the largest log10 of frame block b */
     int n_mels, n_frames;
 } filter_job;
 
 enum { FRAME_BLOCK = 256 }; /* frames per product: the same calls whatever the thread count */
 
-/* meld[j][t] = sum_k filters[j][k] * power[t][k] for frames [t0, t1), one product per block of
+/* log10(meld[j][t]) clamped at 1e-10, for every filter j and frames [t0, t1) of frame block
+ * FRAME_BLOCK, where mel[j][t] = sum_k filters[j][k] * power[t][k]: one product per block of
  * FRAME_BLOCK frames (the frames are the output's columns, and where OpenBLAS splits columns
- * depends on their number): on the engine's threads, never OpenBLAS's own. */
+ * depends on their number), on the engine's threads, never OpenBLAS's own. */
 static void filter_frames(void *p, int t0, int t1)
 {
     const filter_job *j = p;
@@ -57,8 +58,43 @@ static void filter_frames(void *p, int t0, int t1)
         int n = t1 - b < FRAME_BLOCK ? t1 - b : FRAME_BLOCK;
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, j->n_mels, n, WL_N_BINS, 1.0, j->filt, WL_N_BINS,
                     j->power + (size_t)b * WL_N_BINS, WL_N_BINS, 0.0, j->meld + b, j->n_frames);
+        double top = -INFINITY;
+        for (int m = 0; m < j->n_mels; m++)
+            for (int t = b; t < b + n; t++) {
+                double *v = j->meld + (size_t)m * j->n_frames + t;
+                *v = log10(*v > 1e-10 ? *v : 1e-10);
+                top = *v > top ? *v : top;
+            }
+        j->block_top[b / FRAME_BLOCK] = top;
     }
 }
+
+typedef struct {
+    fftw_plan plan;
+    const double *x, *window; /* the padded audio from its first sample; the Hann window */
+    double *power;
+    double **frame;           /* per thread slot: a frame, and its spectrum */
+    fftw_complex **spec;
+} stft_job;
+
+/* power[t][k] = |FFT(x[t hop - PAD ..] * window)[k]|^2 for frames [t0, t1): every frame through
+ * the one plan (fftw_execute_dft_r2c is thread-safe) on its slot's buffers, which fftw_alloc
+ * aligns as the plan's own were: the same codelets, so the same bits, on every thread. */
+static void stft_frames(void *p, int t0, int t1)
+{
+    const stft_job *j = p;
+    const int slot = wl_parallel_slot();
+    double *frame = j->frame[slot];
+    fftw_complex *spec = j->spec[slot];
+    for (int t = t0; t < t1; t++) {
+        for (int i = 0; i < WL_N_FFT; i++) frame[i] = j->x[t * WL_HOP + i - WL_N_FFT / 2] * j->window[i];
+        fftw_execute_dft_r2c(j->plan, frame, spec);
+        for (int k = 0; k < WL_N_BINS; k++)
+            j->power[(size_t)t * WL_N_BINS + k] = spec[k][0] * spec[k][0] + spec[k][1] * spec[k][1];
+    }
+}
+
+enum { STFT_SLOTS = 64 }; /* thread slots with frame buffers; a pool of more runs the frames on one */
 
 int wl_log_mel(const float *filters, int n_mels, int n_samples, int n_frames, const float *samples,
                size_t n, float *mel, char *err, size_t errlen)
@@ -68,15 +104,21 @@ int wl_log_mel(const float *filters, int n_mels, int n_samples, int n_frames, co
     /* The reflection needs more than PAD samples; HF's frames stop at n_samples / hop. */
     if (N <= PAD || n_frames < 1 || n_frames > N / WL_HOP)
         return wl_fail(err, errlen, "a window of %d samples has no %d mel frames", N, n_frames);
+    const int slots = wl_parallel_threads() <= STFT_SLOTS ? wl_parallel_threads() : 1;
+    const int n_blocks = (n_frames + FRAME_BLOCK - 1) / FRAME_BLOCK;
     double *padded = wl_alloc_big(((size_t)N + 2 * PAD) * sizeof *padded, 1);
     double *power = wl_alloc_big((size_t)n_frames * WL_N_BINS * sizeof *power, 0);
     double *filt = malloc((size_t)n_mels * WL_N_BINS * sizeof *filt);
     double *meld = wl_alloc_big((size_t)n_mels * n_frames * sizeof *meld, 0);
-    double *frame = fftw_alloc_real(WL_N_FFT);
-    fftw_complex *spec = fftw_alloc_complex(WL_N_BINS);
-    if (!padded || !power || !filt || !meld || !frame || !spec) {
-        free(padded), free(power), free(filt), free(meld), fftw_free(frame), fftw_free(spec);
-        return wl_fail(err, errlen, "out of memory");
+    double *block_top = malloc((size_t)n_blocks * sizeof *block_top);
+    double *frame[STFT_SLOTS] = {0};
+    fftw_complex *spec[STFT_SLOTS] = {0};
+    int ok = padded && power && filt && meld && block_top;
+    for (int i = 0; i < slots; i++) ok = ok && (frame[i] = fftw_alloc_real(WL_N_FFT)) && (spec[i] = fftw_alloc_complex(WL_N_BINS));
+    int rc = 0;
+    if (!ok) {
+        rc = wl_fail(err, errlen, "out of memory");
+        goto done;
     }
     /* Trim or zero-pad to the window, then reflect by 200 at both ends (edge sample not repeated). */
     double *x = padded + PAD;
@@ -88,27 +130,20 @@ int wl_log_mel(const float *filters, int n_mels, int n_samples, int n_frames, co
     double window[WL_N_FFT]; /* periodic Hann, torch.hann_window(400) */
     for (int i = 0; i < WL_N_FFT; i++) window[i] = 0.5 - 0.5 * cos(2.0 * M_PI * i / WL_N_FFT);
     /* FFTW_ESTIMATE: the plan (and so the rounding) does not depend on timing. */
-    fftw_plan plan = fftw_plan_dft_r2c_1d(WL_N_FFT, frame, spec, FFTW_ESTIMATE);
-    for (int t = 0; t < n_frames; t++) { /* frame n_frames is dropped, as HF does */
-        for (int i = 0; i < WL_N_FFT; i++) frame[i] = x[t * WL_HOP + i - PAD] * window[i];
-        fftw_execute(plan);
-        for (int k = 0; k < WL_N_BINS; k++)
-            power[t * WL_N_BINS + k] = spec[k][0] * spec[k][0] + spec[k][1] * spec[k][1];
-    }
-    fftw_destroy_plan(plan);
-    fftw_free(frame), fftw_free(spec), free(padded);
-    /* mel[j][t] = sum_k filters[j][k] * power[t][k] */
+    stft_job sj = {fftw_plan_dft_r2c_1d(WL_N_FFT, frame[0], spec[0], FFTW_ESTIMATE), x, window, power, frame, spec};
+    if (slots > 1) wl_parallel_for(n_frames, 64, stft_frames, &sj); /* frame n_frames is dropped, as HF does */
+    else stft_frames(&sj, 0, n_frames);
+    fftw_destroy_plan(sj.plan);
+    /* log10 of mel[j][t] = sum_k filters[j][k] * power[t][k] */
     for (size_t i = 0; i < (size_t)n_mels * WL_N_BINS; i++) filt[i] = filters[i];
-    filter_job fj = {filt, power, meld, n_mels, n_frames};
+    filter_job fj = {filt, power, meld, block_top, n_mels, n_frames};
     wl_parallel_for_aligned(n_frames, FRAME_BLOCK, filter_frames, &fj);
-    free(power), free(filt);
+    double top = -INFINITY; /* a maximum: the same whatever the blocks */
+    for (int b = 0; b < n_blocks; b++) top = block_top[b] > top ? block_top[b] : top;
     size_t total = (size_t)n_mels * n_frames;
-    double top = -INFINITY;
-    for (size_t i = 0; i < total; i++) {
-        meld[i] = log10(meld[i] > 1e-10 ? meld[i] : 1e-10);
-        top = meld[i] > top ? meld[i] : top;
-    }
     for (size_t i = 0; i < total; i++) mel[i] = (float)(((meld[i] > top - 8.0 ? meld[i] : top - 8.0) + 4.0) / 4.0);
-    free(meld);
-    return 0;
+done:
+    for (int i = 0; i < slots; i++) fftw_free(frame[i]), fftw_free(spec[i]);
+    free(padded), free(power), free(filt), free(meld), free(block_top);
+    return rc;
 }
