@@ -43,12 +43,14 @@ static float **alloc_layers(int L, int64_t n)
 /* The cross K/V of the last clips decoders were made for, kept by the model: a clip's decodes
  * (greedy, timestamps, beam search, teacher forcing) share one projection, and so do those of
  * clips decoded together (CROSS_SLOTS of them). A decoder for other audio recomputes a slot that
- * no live decoder reads (one already allocated first), else makes its own. */
+ * no live decoder reads (one already allocated first), else makes its own. The slots' K/V live in
+ * the model's shared workspace, which an encode takes over (wl_cross_cache_yield) when no
+ * decoder reads them: their clips are forgotten then. */
 enum { CROSS_SLOTS = 2 };
 
 struct cross_slot {
     float *enc;         /* (n_audio_ctx, d): the encoder output it was computed from */
-    float **k, **v;     /* per layer (d, n_audio_ctx) */
+    float **k, **v;     /* per layer (d, n_audio_ctx), in m->shared_ws */
     int users;          /* live decoders (and their forks) reading it */
     int valid;
     unsigned long used; /* the cache's clock when last handed out */
@@ -86,7 +88,7 @@ void wl_decoder_caches_free(wl_model *m)
     struct wl_cross_cache *x = m->cross;
     for (int i = 0; x && i < CROSS_SLOTS; i++) {
         free(x->slot[i].enc);
-        free_layers(x->slot[i].k, L), free_layers(x->slot[i].v, L);
+        free(x->slot[i].k), free(x->slot[i].v); /* pointers into m->shared_ws */
     }
     free(x);
     struct wl_spare_buffers *s = m->spares;
@@ -187,9 +189,8 @@ static void project_cross(wl_model *m, const float *enc_out, float **k, float **
     wl_parallel_for_aligned(m->c.n_audio_ctx, CROSS_BLOCK, cross_rows, &j); /* threads split the positions */
 }
 
-/* Whether free slot a is a better one to recompute than b (NULL): one already allocated before
- * a new one, so clips decoded one after another keep one slot's memory, not CROSS_SLOTS; then
- * the least recently used. */
+/* Whether free slot a is a better one to recompute than b (NULL): one already used before a
+ * new one (its copy of an encoder output is allocated), then the least recently used. */
 static int better_free_slot(const struct cross_slot *a, const struct cross_slot *b)
 {
     if (!b) return 1;
@@ -197,11 +198,50 @@ static int better_free_slot(const struct cross_slot *a, const struct cross_slot 
     return a->used < b->used;
 }
 
+size_t wl_cross_cache_floats(const wl_model *m)
+{
+    return (size_t)CROSS_SLOTS * 2 * m->c.dec_layers * m->c.n_audio_ctx * m->c.d_model;
+}
+
+static int any_user(const struct wl_cross_cache *x)
+{
+    for (int i = 0; x && i < CROSS_SLOTS; i++)
+        if (x->slot[i].users) return 1;
+    return 0;
+}
+
+int wl_cross_cache_yield(wl_model *m)
+{
+    struct wl_cross_cache *x = m->cross;
+    if (any_user(x)) return -1;
+    for (int i = 0; x && i < CROSS_SLOTS; i++) x->slot[i].valid = 0;
+    return 0;
+}
+
+/* Slot i's K/V pointed at its part of the shared workspace. Returns 0, or -1 when the workspace
+ * cannot have room (out of memory, or too small while other slots are read: it cannot move). */
+static int slot_storage(wl_model *m, struct wl_cross_cache *x, int i)
+{
+    const int L = m->c.dec_layers;
+    const size_t n = (size_t)m->c.n_audio_ctx * m->c.d_model, need = wl_cross_cache_floats(m);
+    if (m->shared_ws_cap < need) {
+        if (any_user(x)) return -1;
+        for (int k = 0; k < CROSS_SLOTS; k++) x->slot[k].valid = 0; /* their storage moves */
+        if (!wl_shared_ws(m, need)) return -1;
+    }
+    struct cross_slot *s = &x->slot[i];
+    if (!s->k) s->k = calloc((size_t)L, sizeof *s->k);
+    if (!s->v) s->v = calloc((size_t)L, sizeof *s->v);
+    if (!s->k || !s->v) return -1;
+    for (int l = 0; l < L; l++)
+        s->k[l] = m->shared_ws + ((size_t)(2 * i) * L + l) * n, s->v[l] = m->shared_ws + ((size_t)(2 * i + 1) * L + l) * n;
+    return 0;
+}
+
 /* The slot holding enc_out's cross K/V, computing them in the best free slot when none does;
  * NULL when every slot is in use for other audio (or out of memory). */
 static struct cross_slot *cache_slot(wl_model *m, const float *enc_out)
 {
-    const int L = m->c.dec_layers;
     const size_t n = (size_t)m->c.n_audio_ctx * m->c.d_model;
     struct wl_cross_cache *x = m->cross ? m->cross : (m->cross = calloc(1, sizeof *m->cross));
     if (!x) return NULL;
@@ -215,9 +255,7 @@ static struct cross_slot *cache_slot(wl_model *m, const float *enc_out)
     struct cross_slot *s = free_slot;
     if (!s) return NULL;
     if (!s->enc) s->enc = malloc(n * sizeof(float)); /* allocated once, freed with the model */
-    if (!s->k) s->k = alloc_layers(L, (int64_t)n);
-    if (!s->v) s->v = alloc_layers(L, (int64_t)n);
-    if (!s->enc || !s->k || !s->v) return NULL;
+    if (!s->enc || slot_storage(m, x, (int)(s - x->slot))) return NULL;
     s->valid = 0;
     memcpy(s->enc, enc_out, n * sizeof(float));
     project_cross(m, enc_out, s->k, s->v);

@@ -19,7 +19,8 @@
 typedef struct {
     wl_model *m;
     const wl_enc_layer *L;
-    float *xm, *c1, *h, *x, *q, *k, *v, *a, *w1, *w2, *slots;
+    float *xm, *c1, *h, *x, *q, *k, *v, *a, *slots;
+    const float *w1, *w2;
     size_t slot_floats; /* each thread's scratch (wl_parallel_slot): conv taps, the FFN's hidden rows */
 } enc_job;
 
@@ -130,25 +131,38 @@ wl_status wl_encode(wl_model *m, const float *mel, float *out, char *err, size_t
     /* NF = 2 * T (checked at load): conv2's stride 2 lands exactly on the positions. */
     const int T = c->n_audio_ctx, C = c->d_model, NF = c->n_frames, NM = c->n_mels, F = c->enc_ffn;
     int64_t TC = (int64_t)T * C;
-    /* One workspace per model, allocated once (again if the threads outgrow it): the padded mel
-     * [NF + 2, NM] and conv1 output [NF + 2, C], h, x, q, v, a [T, C], k [C, T] (q to a, 4 T C,
-     * also hold the callback's channels-first copy of conv1, C NF = 2 T C), the conv weights
-     * split by tap, and each thread's scratch. */
+    /* The workspace: the padded mel [NF + 2, NM] and conv1 output [NF + 2, C], h, x, q, v, a
+     * [T, C], k [C, T] (q to a, 4 T C, also hold the callback's channels-first copy of conv1,
+     * C NF = 2 T C), and each thread's scratch. It is the model's shared workspace, which the
+     * cross K/V cache's slots give up for it (their clips then forgotten), else while a decoder
+     * reads them, a buffer of the encoder's own. Each is allocated once and kept. */
     enc_job j = {.m = m};
     const size_t taps = (size_t)CONV_BLOCK * 3 * (NM > C ? NM : C), hidden = (size_t)FFN_ROWS * (C + F);
     const int slots = wl_parallel_threads();
     j.slot_floats = ((taps > hidden ? taps : hidden) + 15) / 16 * 16; /* each on a cache line */
-    size_t need = (size_t)(NF + 2) * NM + (size_t)(NF + 2) * C + 6 * (size_t)TC + (size_t)3 * C * NM +
-                  (size_t)3 * C * C + (size_t)slots * j.slot_floats;
-    if (m->enc_ws && m->enc_ws_slots < slots) free(m->enc_ws), m->enc_ws = NULL;
-    int fresh = !m->enc_ws;
-    if (fresh && !(m->enc_ws = wl_alloc_big(need * sizeof(float), 1))) /* zeroed: the padding frames */
-        return wl_fail(err, errlen, "encoder: out of memory"), WL_ERR_NOMEM;
-    if (fresh) m->enc_ws_slots = slots;
-    j.xm = m->enc_ws, j.c1 = j.xm + (size_t)(NF + 2) * NM, j.h = j.c1 + (size_t)(NF + 2) * C;
-    j.x = j.h + TC, j.q = j.x + TC, j.k = j.q + TC, j.v = j.k + TC, j.a = j.v + TC;
-    j.w1 = j.a + TC, j.w2 = j.w1 + (size_t)3 * C * NM, j.slots = j.w2 + (size_t)3 * C * C;
-    if (fresh) split_taps(j.w1, m->conv1.w, NM, C), split_taps(j.w2, m->conv2.w, C, C);
+    size_t need = (size_t)(NF + 2) * NM + (size_t)(NF + 2) * C + 6 * (size_t)TC + (size_t)slots * j.slot_floats;
+    float *ws = NULL;
+    if (!wl_cross_cache_yield(m)) {
+        size_t xkv = wl_cross_cache_floats(m); /* room for the slots too: the decoders never move it */
+        ws = wl_shared_ws(m, need > xkv ? need : xkv);
+    } else {
+        if (m->enc_ws_cap < need) {
+            free(m->enc_ws);
+            m->enc_ws = wl_alloc_big(need * sizeof(float), 0);
+            m->enc_ws_cap = m->enc_ws ? need : 0;
+        }
+        ws = m->enc_ws;
+    }
+    const size_t n_taps = (size_t)3 * C * NM + (size_t)3 * C * C;
+    if (!m->enc_taps && (m->enc_taps = malloc(n_taps * sizeof(float))))
+        split_taps(m->enc_taps, m->conv1.w, NM, C), split_taps(m->enc_taps + (size_t)3 * C * NM, m->conv2.w, C, C);
+    if (!ws || !m->enc_taps) return wl_fail(err, errlen, "encoder: out of memory"), WL_ERR_NOMEM;
+    j.xm = ws, j.c1 = j.xm + (size_t)(NF + 2) * NM, j.h = j.c1 + (size_t)(NF + 2) * C;
+    j.x = j.h + TC, j.q = j.x + TC, j.k = j.q + TC, j.v = j.k + TC, j.a = j.v + TC, j.slots = j.a + TC;
+    j.w1 = m->enc_taps, j.w2 = j.w1 + (size_t)3 * C * NM;
+    /* the zero frames around the mel and conv1's output (the workspace held other numbers) */
+    memset(j.xm, 0, (size_t)NM * sizeof(float)), memset(j.xm + (size_t)(NF + 1) * NM, 0, (size_t)NM * sizeof(float));
+    memset(j.c1, 0, (size_t)C * sizeof(float)), memset(j.c1 + (size_t)(NF + 1) * C, 0, (size_t)C * sizeof(float));
 
     for (int f = 0; f < NF; f++) /* mel [NM, NF] -> frames [NF, NM] after one zero frame */
         for (int b = 0; b < NM; b++) j.xm[(int64_t)(f + 1) * NM + b] = mel[(int64_t)b * NF + f];

@@ -248,6 +248,16 @@ wl_status wl_model_load(const char *dir, wl_params params, wl_model **out, char 
     return WL_OK;
 }
 
+float *wl_shared_ws(wl_model *m, size_t floats)
+{
+    if (floats > m->shared_ws_cap) {
+        free(m->shared_ws);
+        m->shared_ws = wl_alloc_big(floats * sizeof(float), 0);
+        m->shared_ws_cap = m->shared_ws ? floats : 0;
+    }
+    return m->shared_ws;
+}
+
 void wl_model_free(wl_model *m)
 {
     if (!m) return;
@@ -255,7 +265,7 @@ void wl_model_free(wl_model *m)
     free(m->enc);
     free(m->dec);
     free(m->mel_filters);
-    free(m->enc_ws), free(m->dec_ws);
+    free(m->shared_ws), free(m->enc_ws), free(m->enc_taps), free(m->dec_ws);
     wl_decoder_caches_free(m);
     wl_st_close(&m->file);
     free(m);

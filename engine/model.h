@@ -44,9 +44,15 @@ struct wl_model {
     float *converted;      /* the tensors that are not aligned F32 in the file, as floats, one buffer */
     size_t n_converted, cap_converted; /* floats of it handed out, and in all */
     float *mel_filters;    /* (n_mels, 201) */
-    float *enc_ws;         /* the encoder's activations, allocated by the first wl_encode and kept:
-                              no allocation or page faults per clip (so one model, one encoder at a time) */
-    int enc_ws_slots;      /* the threads it has scratch for */
+    float *shared_ws;      /* the encoder's activations and the cross K/V cache's slots in turn: a
+                              clip is encoded, then decoded, so the two are never wanted at once
+                              (the lab's peak RSS less 22 MB). Allocated once, for the larger, and
+                              kept: no allocation or page faults per clip (one encoder at a time) */
+    size_t shared_ws_cap;  /* floats in shared_ws */
+    float *enc_ws;         /* the encoder's own activations, only if it runs while a decoder reads
+                              the cache (then kept) */
+    size_t enc_ws_cap;     /* floats in enc_ws */
+    float *enc_taps;       /* conv1's and conv2's weights split by tap, made by the first wl_encode */
     struct wl_cross_cache *cross; /* the last clips' cross K/V, shared by their decoders (decoder.c) */
     float *dec_ws;         /* a decoder call's activations, grown to the largest call and kept: no
                               allocation or page faults per step (one decoder call at a time) */
@@ -65,6 +71,14 @@ struct wl_model {
 
 /* Frees the cross K/V cache (decoder.c); called by wl_model_free. */
 void wl_decoder_caches_free(wl_model *m);
+/* Floats the cross K/V cache's slots take in m->shared_ws (decoder.c). */
+size_t wl_cross_cache_floats(const wl_model *m);
+/* The cache's slots hand m->shared_ws over (to the encoder): each forgets its clip. Returns 0,
+ * or -1 (nothing changed) while a live decoder reads one of them (decoder.c). */
+int wl_cross_cache_yield(wl_model *m);
+/* m->shared_ws with room for `floats`, reallocated (its contents lost) when it has less; NULL
+ * when out of memory. Nothing may point into it when it grows (model.c). */
+float *wl_shared_ws(wl_model *m, size_t floats);
 
 /* Passes a stage tensor to the model's callback, if any. */
 void wl_emit(const wl_model *m, const char *stage, const float *data, int ndim, int64_t d0,

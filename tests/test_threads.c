@@ -177,6 +177,27 @@ static void test_cross_cache(void **state)
     expect_fresh(prompt_logits(m, b, NULL), ref[1], n, "b (hit or recomputed)");
     expect_fresh(prompt_logits(m, a, NULL), ref[0], n, "a (hit or recomputed)");
     expect_fresh(prompt_logits(m, c, NULL), ref[2], n, "c (hit or recomputed)");
+    /* The slots' K/V share the model's workspace with the encoder: an encode while a decoder
+     * reads a slot must leave it alone (the encoder takes its own buffer), one after them all
+     * are freed takes it over, and the slots' clips are computed again. Each encode's output
+     * stays that of a fresh model's. */
+    size_t n_enc = (size_t)wl_model_dims(m).n_audio_ctx * wl_model_dims(m).d_model;
+    const char *encodes[2] = {"encode beside a live decoder", "encode after all are freed"};
+    for (int k = 0; k < 2; k++) {
+        wl_decoder *live = NULL;
+        expect_fresh(prompt_logits(m, a, &live), ref[0], n, "a (before an encode)");
+        if (k) wl_decoder_free(live), live = NULL;
+        float *again = wl_test_encode(m, wavs[1], NULL, err, sizeof err);
+        if (!again) fail_msg("%s", err);
+        long e = first_diff(again, b, n_enc);
+        printf("cross K/V cache: %-30s %s\n", encodes[k], e < 0 ? "the same encoder output" : "DIFFERS");
+        if (e >= 0) fail_msg("%s: encoder output %ld differs", encodes[k], e);
+        free(again);
+        if (live) expect_fresh(refeed(m, live), ref[0], n, "a (live across the encode)");
+        wl_decoder_free(live);
+        expect_fresh(prompt_logits(m, a, NULL), ref[0], n, "a (after the encode)");
+        expect_fresh(prompt_logits(m, c, NULL), ref[2], n, "c (after the encode)");
+    }
     for (int i = 0; i < 3; i++) free(enc[i]), free(ref[i]);
     wl_model_free(m);
 }
