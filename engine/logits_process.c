@@ -22,7 +22,7 @@ void wl_log_softmax(float *x, int n)
     float max = wl_vmax(x, n);
     if (max == -INFINITY) return;
     double lse = max + log(wl_vsum_exp(x, n, max)); /* exp in float32, as torch's log_softmax; the sum in double */
-    for (int i = 0; i < n; i++) x[i] = (float)((double)x[i] - lse);
+    wl_vsub_double(x, n, lse);
 }
 
 /* log(sum(exp(x))) of n values, in double. */
@@ -66,8 +66,7 @@ static void timestamp_rules(const wl_processors *p, const int32_t *s, int n, flo
     /* If the timestamps' total probability beats every single text token, a timestamp it is.
      * HF compares logsumexp(lp[TB:]) with max(lp[:TB]) for lp = log_softmax(scores); both sides
      * carry the same normaliser, so the scores are compared directly. */
-    float max_text = -INFINITY;
-    for (int i = 0; i < TB && i < V; i++) max_text = scores[i] > max_text ? scores[i] : max_text;
+    float max_text = wl_vmax(scores, TB < V ? TB : V); /* the largest text score (NaNs skipped) */
     if (logsumexp(scores + TB, V - TB) > max_text) forbid(scores, 0, TB);
 }
 

@@ -163,3 +163,15 @@ CLONES void wl_vadd(float *y, const float *x, int64_t n)
     for (; i < n; i++) y[i] += x[i];
 }
 
+CLONES void wl_vsub_double(float *x, int64_t n, double shift)
+{
+    const v4d sh = {shift, shift, shift, shift};
+    int64_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        v4f v;
+        memcpy(&v, x + i, sizeof v);
+        v = __builtin_convertvector(__builtin_convertvector(v, v4d) - sh, v4f); /* exact, then rounded once */
+        memcpy(x + i, &v, sizeof v);
+    }
+    for (; i < n; i++) x[i] = (float)((double)x[i] - shift);
+}

@@ -216,6 +216,16 @@ static void test_few_row_products(void **state)
         for (int i = 0; i < n; i++)
             if (y[i] != W[i] + x[i]) fail_msg("wl_vadd n=%d element %d: %.9g, want %.9g", n, i, y[i], W[i] + x[i]);
     }
+    for (int n = 0; n <= 100; n++) { /* wl_vsub_double: the scalar loop's bits, specials included */
+        float y[100];
+        const double shift = 3.14159265358979 + n * 1e-3;
+        memcpy(y, W, (size_t)n * sizeof *y);
+        if (n > 7) y[5] = -INFINITY, y[6] = INFINITY, y[7] = 1e-38f;
+        float want[100];
+        for (int i = 0; i < n; i++) want[i] = (float)((double)y[i] - shift);
+        wl_vsub_double(y, n, shift);
+        if (memcmp(y, want, (size_t)n * sizeof *y)) fail_msg("wl_vsub_double n=%d: other bits than the scalar loop", n);
+    }
     free(W);
 }
 
