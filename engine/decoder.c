@@ -227,7 +227,7 @@ static int slot_storage(wl_model *m, struct wl_cross_cache *x, int i)
     if (m->shared_ws_cap < need) {
         if (any_user(x)) return -1;
         for (int k = 0; k < CROSS_SLOTS; k++) x->slot[k].valid = 0; /* their storage moves */
-        if (!wl_shared_ws(m, need)) return -1;
+        if (!wl_kept_buffer(&m->shared_ws, &m->shared_ws_cap, need)) return -1; /* nothing points into it */
     }
     struct cross_slot *s = &x->slot[i];
     if (!s->k) s->k = calloc((size_t)L, sizeof *s->k);
@@ -403,18 +403,6 @@ static void cross_attention_runs(wl_decoder **decs, const int *count, const int 
     }
 }
 
-/* The model's scratch for a decoder call of `floats`, grown when a call needs more and kept (one
- * decoder call at a time per model): a step then allocates nothing, so touches no fresh pages. */
-static float *step_workspace(wl_model *m, size_t floats)
-{
-    if (floats > m->dec_ws_cap) {
-        free(m->dec_ws);
-        m->dec_ws = wl_alloc_big(floats * sizeof(float), 0); /* 64-byte aligned rows for wl_vmatmul */
-        m->dec_ws_cap = m->dec_ws ? floats : 0;
-    }
-    return m->dec_ws;
-}
-
 /* The decoder layers, out [n, d_model] after the final LayerNorm, for n rows in runs: run i is
  * count[i] tokens (count NULL: one each) of decs[i] at its next positions, the runs' rows one
  * after another. A run is causal over its decoder's cache; the runs share the matrix products
@@ -461,7 +449,10 @@ static wl_status forward(wl_decoder **decs, const int *count, int runs, const in
         }
     int keys = S > c->n_text_ctx ? S : c->n_text_ctx; /* the most keys a row attends to: one size per n */
     int64_t nC = (int64_t)n * C;
-    h = step_workspace(m, (size_t)nC * 6 + (size_t)H * n * keys + (size_t)n * (C + c->dec_ffn));
+    /* the model's scratch, grown when a call needs more and kept (one decoder call at a time per
+     * model): a step then allocates nothing, so touches no fresh pages; 64-byte aligned rows for
+     * wl_vmatmul */
+    h = wl_kept_buffer(&m->dec_ws, &m->dec_ws_cap, (size_t)nC * 6 + (size_t)H * n * keys + (size_t)n * (C + c->dec_ffn));
     if (!h) goto nomem;
     float *x = h + nC, *q = x + nC, *a = q + nC, *kv = a + nC, *probs = kv + 2 * nC, *scratch = probs + (int64_t)H * n * keys;
     for (int i = 0; i < runs; i++) /* the cross-attention is kept for the caller */

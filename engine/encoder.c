@@ -144,15 +144,9 @@ wl_status wl_encode(wl_model *m, const float *mel, float *out, char *err, size_t
     float *ws = NULL;
     if (!wl_cross_cache_yield(m)) {
         size_t xkv = wl_cross_cache_floats(m); /* room for the slots too: the decoders never move it */
-        ws = wl_shared_ws(m, need > xkv ? need : xkv);
-    } else {
-        if (m->enc_ws_cap < need) {
-            free(m->enc_ws);
-            m->enc_ws = wl_alloc_big(need * sizeof(float), 0);
-            m->enc_ws_cap = m->enc_ws ? need : 0;
-        }
-        ws = m->enc_ws;
-    }
+        ws = wl_kept_buffer(&m->shared_ws, &m->shared_ws_cap, need > xkv ? need : xkv);
+    } else
+        ws = wl_kept_buffer(&m->enc_ws, &m->enc_ws_cap, need);
     const size_t n_taps = (size_t)3 * C * NM + (size_t)3 * C * C;
     if (!m->enc_taps && (m->enc_taps = malloc(n_taps * sizeof(float))))
         split_taps(m->enc_taps, m->conv1.w, NM, C), split_taps(m->enc_taps + (size_t)3 * C * NM, m->conv2.w, C, C);

@@ -248,16 +248,6 @@ wl_status wl_model_load(const char *dir, wl_params params, wl_model **out, char 
     return WL_OK;
 }
 
-float *wl_shared_ws(wl_model *m, size_t floats)
-{
-    if (floats > m->shared_ws_cap) {
-        free(m->shared_ws);
-        m->shared_ws = wl_alloc_big(floats * sizeof(float), 0);
-        m->shared_ws_cap = m->shared_ws ? floats : 0;
-    }
-    return m->shared_ws;
-}
-
 void wl_model_free(wl_model *m)
 {
     if (!m) return;

@@ -76,9 +76,6 @@ size_t wl_cross_cache_floats(const wl_model *m);
 /* The cache's slots hand m->shared_ws over (to the encoder): each forgets its clip. Returns 0,
  * or -1 (nothing changed) while a live decoder reads one of them (decoder.c). */
 int wl_cross_cache_yield(wl_model *m);
-/* m->shared_ws with room for `floats`, reallocated (its contents lost) when it has less; NULL
- * when out of memory. Nothing may point into it when it grows (model.c). */
-float *wl_shared_ws(wl_model *m, size_t floats);
 
 /* Passes a stage tensor to the model's callback, if any. */
 void wl_emit(const wl_model *m, const char *stage, const float *data, int ndim, int64_t d0,

@@ -121,7 +121,6 @@ typedef struct {
     int beam_search;
     path p;            /* greedy: the path so far; then the result */
     wl_decoder *dec;   /* the first decoder; beam search forks the others from it */
-    float *logits;     /* the prompt's last row */
     float *row, *tmp;  /* greedy: a step's row in its units, and the processed scores */
     int t;             /* greedy: steps taken */
     beams *b;
@@ -520,9 +519,8 @@ static wl_status prepare(search *s, int beam_search, char *err, size_t errlen)
 static wl_status job_begin(job *j, const float *enc_out, char *err, size_t errlen)
 {
     const search *s = &j->s;
-    j->logits = malloc((size_t)s->V * sizeof *j->logits);
     j->row = malloc((size_t)s->V * sizeof *j->row), j->tmp = malloc((size_t)s->V * sizeof *j->tmp);
-    if (!j->logits || !j->row || !j->tmp || path_init(&j->p, s->max_len))
+    if (!j->row || !j->tmp || path_init(&j->p, s->max_len))
         return wl_fail(err, errlen, "generate: out of memory"), WL_ERR_NOMEM;
     memcpy(j->p.tok, s->prompt, (size_t)s->n_prompt * sizeof *j->p.tok);
     j->p.len = s->n_prompt;
@@ -550,9 +548,8 @@ static wl_status feed_prompts(job *jobs, int n, char *err, size_t errlen)
         }
         st = wl_decoder_feed_runs(decs, counts, i1 - i0, tokens, logits, err, errlen);
         for (int i = i0; !st && i < i1; i++) {
-            job *j = &jobs[i];
-            memcpy(j->logits, logits + (size_t)(i - i0) * V, (size_t)V * sizeof *logits);
-            st = j->beam_search ? beams_begin(j, j->logits, err, errlen) : single_step(j, j->logits, err, errlen);
+            const float *last = logits + (size_t)(i - i0) * V; /* job i's prompt's last row */
+            st = jobs[i].beam_search ? beams_begin(&jobs[i], last, err, errlen) : single_step(&jobs[i], last, err, errlen);
         }
     }
     free(decs), free(counts), free(tokens), free(logits);
@@ -599,7 +596,7 @@ static void job_free(job *j)
     beams_free(j);
     wl_decoder_free(j->dec);
     path_free(&j->p);
-    free(j->logits), free(j->row), free(j->tmp), free(j->xrows);
+    free(j->row), free(j->tmp), free(j->xrows);
 }
 
 typedef struct {

@@ -106,6 +106,16 @@ void *wl_alloc_big(size_t n, int zero)
     return p;
 }
 
+float *wl_kept_buffer(float **buf, size_t *cap, size_t floats)
+{
+    if (floats > *cap) {
+        free(*buf);
+        *buf = wl_alloc_big(floats * sizeof(float), 0);
+        *cap = *buf ? floats : 0;
+    }
+    return *buf;
+}
+
 int wl_parse_whole(const char *s, long lo, long hi, int *out)
 {
     char *end;

@@ -27,5 +27,8 @@ int wl_parse_whole(const char *s, long lo, long hi, int *out);
  * Where the kernel gives none, it is an ordinary buffer. Smaller ones are 64-byte aligned (a
  * cache line: vector loads from them never straddle two). Freed with free(). */
 void *wl_alloc_big(size_t n, int zero);
+/* A buffer kept between calls (*buf, *cap floats, from wl_alloc_big) with room for `floats`:
+ * reallocated, its contents lost, only when it has less. NULL (and *cap 0) when out of memory. */
+float *wl_kept_buffer(float **buf, size_t *cap, size_t floats);
 
 #endif
