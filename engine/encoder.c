@@ -24,15 +24,14 @@ typedef struct {
     size_t slot_floats; /* each thread's scratch (wl_parallel_slot): conv taps, the FFN's hidden rows */
 } enc_job;
 
-/* Threads split the time steps in blocks of ROW_BLOCK (wl_parallel_for_aligned): a multiple of
- * an sgemm's row groups (see parallel.h), and of CONV_BLOCK and of attention's query blocks, so
- * every product sees the same rows together whatever the thread count. */
+/* Threads split the time steps in blocks of ROW_BLOCK (wl_parallel_for_aligned), and every
+ * step of a layer runs on one block at a time: a library may give a row other bits in a product
+ * of another number of rows (see ops.c), so each product's rows are fixed by where its block lies,
+ * whatever the thread count. ROW_BLOCK is a multiple of CONV_BLOCK and of attention's query
+ * blocks. A block's feed-forward hidden layer (ROW_BLOCK x enc_ffn) sits in its thread's scratch. */
 enum { ROW_BLOCK = 96 };
 
 enum { CONV_BLOCK = 96 }; /* output frames gathered at a time: their taps stay in L2 */
-/* Rows through the feed-forward sublayer at a time: its hidden layer (FFN_ROWS x enc_ffn) sits in
- * the thread's scratch (the workspace held all T rows' at once: 11.5 MB in tiny.en) */
-enum { FFN_ROWS = 192 };
 _Static_assert(ROW_BLOCK % CONV_BLOCK == 0, "a slice's conv blocks must not cross into the next slice");
 
 /* Conv1d, kernel 3, padding 1, on time-major frames: out[t] = b + W . [in[s t - 1], in[s t],
@@ -73,37 +72,38 @@ static void conv2_rows(void *p, int t0, int t1)
     for (int64_t i = (int64_t)t0 * C; i < (int64_t)t1 * C; i++) j->h[i] = j->x[i] + j->m->enc_pos[i];
 }
 
-/* Self-attention's input side for rows [t0, t1): LayerNorm, then Q (scaled), K (channel-major,
- * [C, T], for wl_attention_kt) and V. K's columns go in blocks of ROW_BLOCK, a call each: where
- * a library splits a product's columns may depend on how many there are (OpenBLAS's does). */
+/* Self-attention's input side for the rows of each block in [t0, t1): LayerNorm, then Q
+ * (scaled), K (channel-major, [C, T], for wl_attention_kt) and V. */
 static void qkv_rows(void *p, int t0, int t1)
 {
     const enc_job *j = p;
     const wl_config *c = &j->m->c;
-    const int C = c->d_model, R = t1 - t0;
-    const int64_t o = (int64_t)t0 * C;
-    wl_layernorm(j->x + o, j->h + o, j->L->attn_ln, R, C);
-    wl_query(j->q + o, j->x + o, j->L->attn.q, R, C, c->enc_heads);
-    for (int b = t0; b < t1; b += ROW_BLOCK)
-        wl_linear_cm(j->k + b, c->n_audio_ctx, j->x + (int64_t)b * C, j->L->attn.k, t1 - b < ROW_BLOCK ? t1 - b : ROW_BLOCK,
-                     C, C);
-    wl_linear(j->v + o, j->x + o, j->L->attn.v, R, C, C);
+    const int C = c->d_model;
+    for (int b = t0; b < t1; b += ROW_BLOCK) {
+        const int R = t1 - b < ROW_BLOCK ? t1 - b : ROW_BLOCK;
+        const int64_t o = (int64_t)b * C;
+        wl_layernorm(j->x + o, j->h + o, j->L->attn_ln, R, C);
+        wl_query(j->q + o, j->x + o, j->L->attn.q, R, C, c->enc_heads);
+        wl_linear_cm(j->k + b, c->n_audio_ctx, j->x + o, j->L->attn.k, R, C, C);
+        wl_linear(j->v + o, j->x + o, j->L->attn.v, R, C, C);
+    }
 }
 
-/* The rest of the layer for rows [t0, t1): attention over all keys, output projection,
- * residual, then the feed-forward sublayer. */
+/* The rest of the layer for each block in [t0, t1): attention over all keys, output
+ * projection, residual, then the feed-forward sublayer. */
 static void attend_ffn_rows(void *p, int t0, int t1)
 {
     const enc_job *j = p;
     const wl_config *c = &j->m->c;
-    const int C = c->d_model, T = c->n_audio_ctx, F = c->enc_ffn, R = t1 - t0;
-    const int64_t o = (int64_t)t0 * C;
-    wl_attention_kt(j->a + o, NULL, j->q + o, j->k, j->v, R, T, C, c->enc_heads);
-    wl_linear(j->x + o, j->a + o, j->L->attn.o, R, C, C);
-    wl_vadd(j->h + o, j->x + o, (int64_t)R * C);
-    for (int r = t0; r < t1; r += FFN_ROWS)
-        wl_ffn_block(j->h + (int64_t)r * C, &j->L->ffn_ln, j->L->fc1, j->L->fc2, t1 - r < FFN_ROWS ? t1 - r : FFN_ROWS,
-                     C, F, slot_scratch(j));
+    const int C = c->d_model, T = c->n_audio_ctx, F = c->enc_ffn;
+    for (int b = t0; b < t1; b += ROW_BLOCK) {
+        const int R = t1 - b < ROW_BLOCK ? t1 - b : ROW_BLOCK;
+        const int64_t o = (int64_t)b * C;
+        wl_attention_kt(j->a + o, NULL, j->q + o, j->k, j->v, R, T, C, c->enc_heads);
+        wl_linear(j->x + o, j->a + o, j->L->attn.o, R, C, C);
+        wl_vadd(j->h + o, j->x + o, (int64_t)R * C);
+        wl_ffn_block(j->h + o, &j->L->ffn_ln, j->L->fc1, j->L->fc2, R, C, F, slot_scratch(j));
+    }
 }
 
 /* A time-major [T, C] stage passed to the callback as HF's [C, T]. */
@@ -137,7 +137,7 @@ wl_status wl_encode(wl_model *m, const float *mel, float *out, char *err, size_t
      * cross K/V cache's slots give up for it (their clips then forgotten), else while a decoder
      * reads them, a buffer of the encoder's own. Each is allocated once and kept. */
     enc_job j = {.m = m};
-    const size_t taps = (size_t)CONV_BLOCK * 3 * (NM > C ? NM : C), hidden = (size_t)FFN_ROWS * (C + F);
+    const size_t taps = (size_t)CONV_BLOCK * 3 * (NM > C ? NM : C), hidden = (size_t)ROW_BLOCK * (C + F);
     const int slots = wl_parallel_threads();
     j.slot_floats = ((taps > hidden ? taps : hidden) + 15) / 16 * 16; /* each on a cache line */
     size_t need = (size_t)(NF + 2) * NM + (size_t)(NF + 2) * C + 6 * (size_t)TC + (size_t)slots * j.slot_floats;

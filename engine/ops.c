@@ -25,18 +25,22 @@ static void few_rows_blocks(void *p, int b0, int b1)
     wl_vmatmul(j->out + o0, j->OUT, j->W.w + (int64_t)o0 * j->IN, j->IN, j->inp, j->IN, j->T, o1 - o0, j->IN);
 }
 
-/* Longer products are split between threads at multiples of GEMM_ROWS input rows (a multiple of
- * an sgemm's row groups: see wl_parallel_for_aligned), or in blocks of GEMM_COLS output columns,
- * each block its own call: where a library splits columns may depend on their number, so a
- * block's bits stay the same only if its call does. */
+/* Longer products are cut into blocks of GEMM_ROWS input rows or of GEMM_COLS output columns,
+ * each block its own call, and threads take whole blocks. A library may give an element other
+ * bits in a call of another shape (oneDNN's AVX2 sgemm blocks K by the call's rows; kernels treat
+ * a call's last rows or columns as a tail), so a call's shape must depend only on where its
+ * block lies, never on how many threads share the product. */
 enum { GEMM_ROWS = 48, GEMM_COLS = 256 };
 
-/* sgemm of input rows [b0, b1) * GEMM_ROWS against all of W. */
+/* sgemm of input rows [b0, b1) * GEMM_ROWS against all of W, one call per block. */
 static void gemm_rows(void *p, int b0, int b1)
 {
     const rows_job *j = p;
-    int t0 = b0 * GEMM_ROWS, t1 = b1 * GEMM_ROWS < j->T ? b1 * GEMM_ROWS : j->T;
-    wl_sgemm(1, t1 - t0, j->OUT, j->IN, j->inp + (int64_t)t0 * j->IN, j->IN, j->W.w, j->IN, j->out + (int64_t)t0 * j->OUT, j->OUT);
+    for (int b = b0; b < b1; b++) {
+        int t0 = b * GEMM_ROWS, t1 = (b + 1) * GEMM_ROWS < j->T ? (b + 1) * GEMM_ROWS : j->T;
+        wl_sgemm(1, t1 - t0, j->OUT, j->IN, j->inp + (int64_t)t0 * j->IN, j->IN, j->W.w, j->IN,
+                 j->out + (int64_t)t0 * j->OUT, j->OUT);
+    }
 }
 
 /* sgemm of output columns [b0, b1) * GEMM_COLS for every input row, one call per block. */

@@ -93,41 +93,53 @@ INLINE void reduce8(v8f *r, const v8f *s)
 #undef LANES
 #undef NAME
 #undef TARGET
+/* The 16-lane source once more, built for the CPU's own vectors: slow, but it lets a CPU without
+ * AVX-512 check that the 16-lane kernels sum in the eight-lane ones' order (wl_vmath_force). */
+#define LANES 16
+#define NAME(f) f##_16p
+#define TARGET
+#define PORTABLE
+#include "vmath_lanes.h"
+#undef LANES
+#undef NAME
+#undef TARGET
+#undef PORTABLE
 
-static int narrow_only; /* wl_vmath_narrow */
+static int forced; /* wl_vmath_force */
 
-/* Whether the 16-lane builds run: the CPU has them (a benign race: every thread finds the same)
- * and no test has asked for the eight-lane ones. */
-static int wide(void)
+/* Which build runs: 8, 16 (AVX-512) or 17 (the 16-lane source without AVX-512). The CPU's check
+ * is a benign race: every thread finds the same. */
+static int build(void)
 {
     static int w = -1;
     if (w < 0) w = __builtin_cpu_supports("x86-64-v4") > 0;
-    return w && !narrow_only;
+    if (forced == 8) return 8;
+    if (forced == 16) return w ? 16 : 17;
+    return w ? 16 : 8;
 }
 
-void wl_vmath_narrow(int on) { narrow_only = on; }
-int wl_vmath_lanes(void) { return wide() ? 16 : 8; }
+void wl_vmath_force(int lanes) { forced = lanes == 8 || lanes == 16 ? lanes : 0; }
+void wl_vmath_narrow(int on) { wl_vmath_force(on ? 8 : 0); }
+int wl_vmath_lanes(void) { return build() == 8 ? 8 : 16; }
 
-void wl_vexp(float *y, const float *x, int64_t n) { wide() ? vexp_16(y, x, n) : vexp_8(y, x, n); }
-void wl_verf(float *y, const float *x, int64_t n) { wide() ? verf_16(y, x, n) : verf_8(y, x, n); }
-void wl_vgelu(float *x, int64_t n) { wide() ? vgelu_16(x, n) : vgelu_8(x, n); }
-double wl_vsum_exp(const float *x, int n, float shift)
-{
-    return wide() ? vsum_exp_16(x, n, shift) : vsum_exp_8(x, n, shift);
-}
-void wl_softmax_row(float *x, int n) { wide() ? softmax_row_16(x, n) : softmax_row_8(x, n); }
+/* f at the build that runs */
+#define DISPATCH(f, ...) (build() == 16 ? f##_16(__VA_ARGS__) : build() == 8 ? f##_8(__VA_ARGS__) : f##_16p(__VA_ARGS__))
+
+void wl_vexp(float *y, const float *x, int64_t n) { DISPATCH(vexp, y, x, n); }
+void wl_verf(float *y, const float *x, int64_t n) { DISPATCH(verf, y, x, n); }
+void wl_vgelu(float *x, int64_t n) { DISPATCH(vgelu, x, n); }
+double wl_vsum_exp(const float *x, int n, float shift) { return DISPATCH(vsum_exp, x, n, shift); }
+void wl_softmax_row(float *x, int n) { DISPATCH(softmax_row, x, n); }
 void wl_vmatmul(float *out, int64_t ldo, const float *W, int64_t ldw, const float *x, int64_t ldx, int T, int rows,
                 int n)
 {
-    if (wide()) vmatmul_16(out, ldo, W, ldw, x, ldx, T, rows, n);
-    else vmatmul_8(out, ldo, W, ldw, x, ldx, T, rows, n);
+    DISPATCH(vmatmul, out, ldo, W, ldw, x, ldx, T, rows, n);
 }
 
 void wl_vvecmat(float *out, int64_t ldo, const float *s, int64_t lds, int T, const float *V, int64_t ldv, int rows,
                 int n)
 {
-    if (wide()) vvecmat_16(out, ldo, s, lds, T, V, ldv, rows, n);
-    else vvecmat_8(out, ldo, s, lds, T, V, ldv, rows, n);
+    DISPATCH(vvecmat, out, ldo, s, lds, T, V, ldv, rows, n);
 }
 
 CLONES int wl_vfirst_above(const float *x, float add, int n, float thr)

@@ -40,9 +40,12 @@ void wl_vvecmat(float *out, int64_t ldo, const float *s, int64_t lds, int T, con
  * search's top-k and argmax skip the values that cannot enter their list. */
 int wl_vfirst_above(const float *x, float add, int n, float thr);
 /* The vector width the kernels above run at: 16 lanes where the CPU has AVX-512 (x86-64-v4),
- * else 8. Both give the same bits; wl_vmath_narrow(1) makes them take 8 lanes anyway (for tests
- * that compare the two; process-wide, not thread-safe), and wl_vmath_narrow(0) undoes it. */
+ * else 8. Both give the same bits. For tests that compare them (process-wide, not thread-safe):
+ * wl_vmath_force(8) takes 8 lanes anyway; wl_vmath_force(16) takes 16, where the CPU has no
+ * AVX-512 through the same source built for its own vectors (several times slower); 0 undoes
+ * either. wl_vmath_narrow(on) is wl_vmath_force(on ? 8 : 0). */
 int wl_vmath_lanes(void);
+void wl_vmath_force(int lanes);
 void wl_vmath_narrow(int on);
 /* x[i] = 0.5 x[i] (1 + erf(x[i] / sqrt 2)) in place (exact GELU, through the erf above). */
 void wl_vgelu(float *x, int64_t n);

@@ -1,6 +1,7 @@
 /* vmath.c's kernels for one vector width, included there once per width (no include guard).
- * The includer defines LANES (8 or 16), NAME(f) (f with the width appended) and TARGET (the
- * function attribute of that width's builds). Every width computes the same bits: elementwise
+ * The includer defines LANES (8 or 16), NAME(f) (f with the width appended), TARGET (the
+ * function attribute of that width's builds) and, for a 16-lane build without AVX-512, PORTABLE.
+ * Every width computes the same bits: elementwise
  * work is the same operations in each lane, and sums are kept as eight partial sums in the order
  * of 8-float steps, whatever the width. */
 
@@ -257,7 +258,9 @@ INLINE void NAME(tile2)(float *out, int64_t ldo, const float *W, int64_t ldw, co
 #pragma GCC unroll 8
         for (int b = 0; b < NT; b++) {
             memcpy(&v, x + b * ldx + i, sizeof v);
+#ifndef PORTABLE /* a 16-lane vector fits one register only with AVX-512 */
             __asm__("" : "+v"(v)); /* one load for both rows: gcc would fold it into each product */
+#endif
             acc[0][b] += w0 * v, acc[1][b] += w1 * v;
         }
     }

@@ -1,14 +1,29 @@
-/* Threads change speed, never results; nor does the model's cache of a clip's cross K/V. The encoder splits time steps over threads and the
- * decoder splits heads; each split must give the one-thread result, and a fixed thread count must
- * give the same bits on every run. 3 threads on any machine make an uneven split (1500 = 500 x 3
- * rows, 6 heads = 2 x 3), so a boundary bug shows even on 2 cores.
- * Expected difference between thread counts: none. No sum is split across threads: every output
- * row's products run over the same K in the same order whichever thread computes it. The same
- * holds with OpenBLAS computing the products in place of oneDNN (wl_sgemm_use_openblas). */
+/* Threads change speed, never results; nor does the model's cache of a clip's cross K/V.
+ *
+ * The encoder splits time steps over threads, longer products split rows or columns, the decoder
+ * splits heads and a step's rows; each split must give the one-thread result, and a fixed thread
+ * count must give the same bits on every run. 3 threads on any machine make an uneven split
+ * (1500 = 500 x 3 rows, 6 heads = 2 x 3), so a boundary bug shows even on 2 cores.
+ * Expected difference between thread counts: none. No sum is split across threads, and every
+ * product call's shape is fixed by where its block lies (a library may give a row other bits in
+ * a call of another shape: oneDNN's AVX2 sgemm did, at whisper-micro.en's widths).
+ *
+ * The promise holds for every kernel path the engine can take, so the check runs once per path
+ * this CPU can run, each in a child process (oneDNN and OpenBLAS choose their kernels once per
+ * process): oneDNN at its own ISA and capped (DNNL_MAX_CPU_ISA) at each lower one, OpenBLAS
+ * (wl_sgemm_use_openblas) at its own core and forced (OPENBLAS_CORETYPE) to each lower one, and
+ * the vector kernels at eight lanes where the CPU would take 16. Both local models: the
+ * synthetic tiny.en (384 wide) and whisper-micro.en (128 wide). */
 #include "encode.h"
 #include "../engine/gemm.h"
+#include "../engine/ops.h"
+#include "../engine/parallel.h"
+#include "../engine/vmath.h"
 #include "../engine/whisperlab.h"
 
+#include <cblas.h>
+#include <dnnl.h>
+#include <dnnl_debug.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,30 +31,36 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #define SYNTH "build/whisper-tiny.en-synthetic"
+#define MICRO "build/whisper-micro.en"
 
 static char err[1024];
 
 typedef struct {
     float *enc, *logits, *xattn, *long_logits;
     size_t n_enc, n_logits, n_xattn, n_long;
+    int n_feed, threads_used;
 } run_out;
 
-enum { LONG = 20 }; /* a teacher-forced feed of more rows than a step's kernels take: sgemm */
+/* A teacher-forced feed of LONG tokens in one call: its products take sgemm, split over the
+ * threads in blocks of columns, and, where LONG is at least the model's width (whisper-micro.en's
+ * 128), in blocks of 48 rows (LONG = 3 x 48 + 16: a short last block, and 3 threads' uneven split). */
+enum { LONG = 160 };
 
 /* One clip through the encoder, then a 4-token prompt and 3 single-token steps with
- * cross-attention kept, then LONG tokens in one feed (the teacher-forced pass of a finished
- * search), at the given thread count. */
-static run_out run(int threads, const char *wav)
+ * cross-attention kept, then the LONG-token feed. */
+static run_out run(const char *model, int threads, const char *wav)
 {
     wl_params p = wl_default_params();
     p.n_threads = threads;
     wl_model *m;
-    if (wl_model_load(SYNTH, p, &m, err, sizeof err)) fail_msg("%s", err);
+    if (wl_model_load(model, p, &m, err, sizeof err)) fail_msg("%s", err);
     wl_dims d = wl_model_dims(m);
-    run_out r = {0};
+    run_out r = {.threads_used = wl_threads()};
     r.enc = wl_test_encode(m, wav, NULL, err, sizeof err);
     if (!r.enc) fail_msg("%s", err);
     r.n_enc = (size_t)d.n_audio_ctx * d.d_model;
@@ -57,12 +78,14 @@ static run_out run(int threads, const char *wav)
     r.n_xattn = (size_t)n * d.dec_layers * d.dec_heads * d.n_audio_ctx;
     r.xattn = malloc(r.n_xattn * sizeof(float));
     memcpy(r.xattn, x, r.n_xattn * sizeof(float));
-    int32_t seq[LONG];
-    for (int i = 0; i < LONG; i++) seq[i] = i < 4 ? prompt[i] : 257 + 131 * i;
-    r.n_long = (size_t)LONG * d.n_vocab;
+    r.n_feed = LONG < d.n_text_ctx ? LONG : d.n_text_ctx;
+    int32_t *seq = malloc((size_t)r.n_feed * sizeof *seq);
+    for (int i = 0; i < r.n_feed; i++) seq[i] = i < 4 ? prompt[i] : 257 + (131 * i) % 50000;
+    r.n_long = (size_t)r.n_feed * d.n_vocab;
     r.long_logits = malloc(r.n_long * sizeof(float));
     wl_decoder_reset(dec);
-    if (wl_decoder_feed(dec, seq, LONG, r.long_logits, err, sizeof err)) fail_msg("%s", err);
+    if (wl_decoder_feed(dec, seq, r.n_feed, r.long_logits, err, sizeof err)) fail_msg("%s", err);
+    free(seq);
     wl_decoder_free(dec);
     wl_model_free(m);
     return r;
@@ -78,35 +101,190 @@ static long first_diff(const float *a, const float *b, size_t n)
     return -1;
 }
 
+/* Prints one row of the table and fails on the first difference. */
 static void expect_same(const run_out *a, const run_out *b, const char *what)
 {
     long e = first_diff(a->enc, b->enc, a->n_enc), l = first_diff(a->logits, b->logits, a->n_logits);
     long x = first_diff(a->xattn, b->xattn, a->n_xattn), g = first_diff(a->long_logits, b->long_logits, a->n_long);
-    printf("%-34s encoder %s, logits %s, cross-attention %s, %d-token feed %s\n", what, e < 0 ? "identical" : "DIFFERS",
-           l < 0 ? "identical" : "DIFFERS", x < 0 ? "identical" : "DIFFERS", LONG, g < 0 ? "identical" : "DIFFERS");
+    printf("  %-30s encoder %s, logits %s, cross-attention %s, %d-token feed %s\n", what, e < 0 ? "identical" : "DIFFERS",
+           l < 0 ? "identical" : "DIFFERS", x < 0 ? "identical" : "DIFFERS", a->n_feed, g < 0 ? "identical" : "DIFFERS");
     if (e >= 0) fail_msg("%s: encoder output element %ld: %.9g vs %.9g", what, e, a->enc[e], b->enc[e]);
     if (l >= 0) fail_msg("%s: logit %ld: %.9g vs %.9g", what, l, a->logits[l], b->logits[l]);
     if (x >= 0) fail_msg("%s: cross-attention %ld: %.9g vs %.9g", what, x, a->xattn[x], b->xattn[x]);
-    if (g >= 0) fail_msg("%s: %d-token feed, logit %ld: %.9g vs %.9g", what, LONG, g, a->long_logits[g], b->long_logits[g]);
+    if (g >= 0) fail_msg("%s: %d-token feed, logit %ld: %.9g vs %.9g", what, a->n_feed, g, a->long_logits[g], b->long_logits[g]);
 }
 
-static void test_thread_counts_agree(void **state)
+/* 2 and 3 threads against 1, on one model, on the kernel path this process runs; on the first
+ * path also 2 again and 0 (the process's choice: each child is started with
+ * OPENBLAS_NUM_THREADS=3). */
+static void thread_counts_agree(const char *model, const char *wav, int first_path)
+{
+    printf("%s, %s:\n", model, wav);
+    run_out one = run(model, 1, wav);
+    const int counts[4] = {2, 3, 2, 0};
+    const char *what[4] = {"1 thread vs 2:", "1 thread vs 3 (uneven split):", "1 thread vs 2 (again):",
+                           "1 thread vs 0 (OpenBLAS's choice):"};
+    for (int i = 0; i < (first_path ? 4 : 2); i++) {
+        run_out r = run(model, counts[i], wav);
+        /* OpenBLAS takes at most the cores: 3 asked, 2 on a 2-core machine */
+        if (!counts[i] && r.threads_used < 2)
+            fail_msg("n_threads 0 gave %d thread(s), not OpenBLAS's choice (OPENBLAS_NUM_THREADS=3)", r.threads_used);
+        expect_same(&one, &r, what[i]);
+        free_run(&r);
+    }
+    free_run(&one);
+}
+
+
+/* Products of shapes the local models' decoders never reach (a feed of at least the width's rows
+ * takes sgemm in blocks of rows; whisper-micro.en's 64 positions never do) and of the real
+ * tiny.en's widths, at 1, 2 and 3 threads: out = x W^T + b, x [T, IN], W [OUT, IN]. */
+static void products_agree(void)
+{
+    static const int shape[][3] = {{448, 384, 384}, {500, 128, 128}, {1500, 128, 512}, {100, 384, 1536}, {37, 1536, 384}};
+    for (size_t s = 0; s < sizeof shape / sizeof *shape; s++) {
+        const int T = shape[s][0], IN = shape[s][1], OUT = shape[s][2];
+        float *x = malloc(sizeof(float) * T * IN), *w = malloc(sizeof(float) * OUT * IN), *b = malloc(sizeof(float) * OUT);
+        float *out[3];
+        uint32_t u = 12345;
+        for (int i = 0; i < T * IN; i++) x[i] = (float)((u = u * 1664525u + 1013904223u) >> 8) / (1 << 24) - 0.5f;
+        for (int i = 0; i < OUT * IN; i++) w[i] = (float)((u = u * 1664525u + 1013904223u) >> 8) / (1 << 24) - 0.5f;
+        for (int i = 0; i < OUT; i++) b[i] = (float)i / OUT;
+        for (int t = 0; t < 3; t++) {
+            out[t] = malloc(sizeof(float) * T * OUT);
+            wl_parallel_set_threads(t + 1);
+            wl_linear(out[t], x, (wl_linear_w){w, b}, T, IN, OUT);
+        }
+        long d2 = first_diff(out[0], out[1], (size_t)T * OUT), d3 = first_diff(out[0], out[2], (size_t)T * OUT);
+        printf("  product %4d x %4d -> %4d: 1 thread vs 2 %s, vs 3 %s\n", T, IN, OUT, d2 < 0 ? "identical" : "DIFFERS",
+               d3 < 0 ? "identical" : "DIFFERS");
+        if (d2 >= 0 || d3 >= 0) fail_msg("product %d x %d -> %d: element %ld differs between thread counts", T, IN, OUT, d2 >= 0 ? d2 : d3);
+        free(x), free(w), free(b), free(out[0]), free(out[1]), free(out[2]);
+    }
+}
+
+/* --- the kernel paths: one child process each --- */
+
+typedef struct {
+    char label[96];
+    const char *dnnl_isa, *openblas_core; /* DNNL_MAX_CPU_ISA, OPENBLAS_CORETYPE, or NULL */
+    int openblas, narrow;                 /* wl_sgemm_use_openblas, wl_vmath_narrow */
+} kernel_path;
+
+/* oneDNN's ISA caps below AVX-512 that change its sgemm kernels (a cap is a subset of the ISA's
+ * bits), highest first */
+static const struct { const char *env; dnnl_cpu_isa_t isa; } dnnl_caps[] = {
+    {"AVX512_CORE", dnnl_cpu_isa_avx512_core}, {"AVX2", dnnl_cpu_isa_avx2},
+    {"AVX", dnnl_cpu_isa_avx}, {"SSE41", dnnl_cpu_isa_sse41}};
+
+/* OpenBLAS's x86-64 sgemm kernel families, highest first, with what the CPU needs for each (a
+ * forced core the CPU cannot run would stop on an illegal instruction) */
+static int cpu_has(const char *core)
+{
+    if (!strcmp(core, "SkylakeX"))
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+               __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+    if (!strcmp(core, "Haswell")) return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    if (!strcmp(core, "Sandybridge")) return __builtin_cpu_supports("avx");
+    return __builtin_cpu_supports("sse4.2"); /* Nehalem */
+}
+static const char *openblas_cores[] = {"SkylakeX", "Haswell", "Sandybridge", "Nehalem"};
+
+/* The paths this CPU runs: n of them into p (at most max). */
+static int kernel_paths(kernel_path *p, int max)
+{
+    int n = 0;
+    dnnl_cpu_isa_t own = dnnl_get_effective_cpu_isa();
+    const char *isa = dnnl_cpu_isa2str(own);
+    if (!strncmp(isa, "cpu_isa_", 8)) isa += 8;
+    p[n] = (kernel_path){0};
+    snprintf(p[n].label, sizeof p[n].label, "oneDNN (%s)", isa);
+    n++;
+    for (size_t i = 0; i < sizeof dnnl_caps / sizeof *dnnl_caps && n < max; i++)
+        if ((dnnl_caps[i].isa & own) == dnnl_caps[i].isa && dnnl_caps[i].isa != own) {
+            p[n] = (kernel_path){.dnnl_isa = dnnl_caps[i].env};
+            snprintf(p[n].label, sizeof p[n].label, "oneDNN capped at %s", dnnl_caps[i].env);
+            n++;
+        }
+    if (wl_vmath_lanes() == 16 && n < max) {
+        p[n] = (kernel_path){.narrow = 1};
+        snprintf(p[n].label, sizeof p[n].label, "oneDNN (%s), 8-lane vector kernels", isa);
+        n++;
+    }
+    const char *core = openblas_get_corename();
+    if (n < max) {
+        p[n] = (kernel_path){.openblas = 1};
+        snprintf(p[n].label, sizeof p[n].label, "OpenBLAS (%s)", core);
+        n++;
+    }
+    for (size_t i = 0; i < sizeof openblas_cores / sizeof *openblas_cores && n < max; i++)
+        if (cpu_has(openblas_cores[i]) && strcasecmp(openblas_cores[i], core)) {
+            p[n] = (kernel_path){.openblas = 1, .openblas_core = openblas_cores[i]};
+            snprintf(p[n].label, sizeof p[n].label, "OpenBLAS forced to %s", openblas_cores[i]);
+            n++;
+        }
+    return n;
+}
+
+/* Runs this binary again as a child on path p (told by the environment): its exit status. */
+static int run_child(const char *self, const kernel_path *p, int first)
+{
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0) return -1;
+    if (!pid) {
+        setenv("WL_KERNEL_PATH", p->label, 1);
+        setenv("WL_KERNEL_OPENBLAS", p->openblas ? "1" : "0", 1);
+        setenv("WL_KERNEL_NARROW", p->narrow ? "1" : "0", 1);
+        setenv("WL_KERNEL_FIRST", first ? "1" : "0", 1);
+        setenv("OPENBLAS_NUM_THREADS", "3", 1);
+        if (p->dnnl_isa) setenv("DNNL_MAX_CPU_ISA", p->dnnl_isa, 1);
+        else unsetenv("DNNL_MAX_CPU_ISA");
+        if (p->openblas_core) setenv("OPENBLAS_CORETYPE", p->openblas_core, 1);
+        else unsetenv("OPENBLAS_CORETYPE");
+        execl(self, self, (char *)NULL);
+        _exit(127);
+    }
+    int status;
+    if (waitpid(pid, &status, 0) < 0) return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static void test_every_kernel_path(void **state)
 {
     (void)state;
-    const char *wav = "data/audio/clip_07.wav";
-    run_out one = run(1, wav), two = run(2, wav), two_again = run(2, wav), three = run(3, wav);
-    expect_same(&two, &two_again, "2 threads, run twice:");
-    expect_same(&one, &two, "1 thread vs 2:");
-    expect_same(&one, &three, "1 thread vs 3 (uneven split):");
-    free_run(&one), free_run(&two), free_run(&two_again), free_run(&three);
-    /* OpenBLAS's kernels (the fallback) give a row other bits in another row group: the engine's
-     * fixed splits must hold for them too */
-    wl_sgemm_use_openblas(1);
-    one = run(1, wav), two = run(2, wav), three = run(3, wav);
-    wl_sgemm_use_openblas(0);
-    expect_same(&one, &two, "OpenBLAS, 1 thread vs 2:");
-    expect_same(&one, &three, "OpenBLAS, 1 thread vs 3:");
-    free_run(&one), free_run(&two), free_run(&three);
+    kernel_path p[16];
+    int n = kernel_paths(p, 16), failed = 0, rc[16];
+    for (int k = 0; k < n; k++) {
+        printf("\n== kernel path %d of %d: %s ==\n", k + 1, n, p[k].label);
+        rc[k] = run_child("/proc/self/exe", &p[k], k == 0);
+        failed += rc[k] != 0;
+    }
+    printf("\nthread counts 1, 2, 3, 0 on every kernel path this CPU runs (%s):\n", wl_vmath_lanes() == 16 ?
+           "AVX-512: its paths and every lower one" : "no AVX-512: AVX-512 kernels and 16-lane vector kernels NOT run here");
+    for (int k = 0; k < n; k++) printf("  %-44s %s\n", p[k].label, rc[k] ? "DIFFERS or failed" : "identical bits");
+    if (failed) fail_msg("%d of %d kernel paths give other bits at another thread count", failed, n);
+}
+
+/* A child: the path's engine switches, a check that the libraries took the path asked for, then
+ * the thread counts on both models. */
+static void test_path_in_child(void **state)
+{
+    (void)state;
+    const char *isa = getenv("DNNL_MAX_CPU_ISA"), *core = getenv("OPENBLAS_CORETYPE");
+    wl_sgemm_use_openblas(atoi(getenv("WL_KERNEL_OPENBLAS")));
+    wl_vmath_narrow(atoi(getenv("WL_KERNEL_NARROW")));
+    printf("%s: products by %s; vector kernels at %d lanes\n", getenv("WL_KERNEL_PATH"), wl_sgemm_library(),
+           wl_vmath_lanes());
+    const char *got = dnnl_cpu_isa2str(dnnl_get_effective_cpu_isa());
+    if (isa && strcasecmp(got + (strncmp(got, "cpu_isa_", 8) ? 0 : 8), isa))
+        fail_msg("DNNL_MAX_CPU_ISA=%s did not take: oneDNN runs %s", isa, got);
+    if (core && strcasecmp(openblas_get_corename(), core))
+        fail_msg("OPENBLAS_CORETYPE=%s did not take: OpenBLAS runs %s", core, openblas_get_corename());
+    int first = !strcmp(getenv("WL_KERNEL_FIRST"), "1");
+    products_agree();
+    thread_counts_agree(SYNTH, "data/audio/clip_07.wav", first);
+    thread_counts_agree(MICRO, "data/audio/clip_12.wav", first);
 }
 
 /* The prompt's logits of a fresh decoder for enc. */
@@ -231,8 +409,12 @@ static void test_beam_search_threads(void **state)
 
 int main(void)
 {
+    if (getenv("WL_KERNEL_PATH")) {
+        const struct CMUnitTest child[] = {cmocka_unit_test(test_path_in_child)};
+        return cmocka_run_group_tests(child, NULL, NULL);
+    }
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_thread_counts_agree),
+        cmocka_unit_test(test_every_kernel_path),
         cmocka_unit_test(test_cross_cache),
         cmocka_unit_test(test_beam_search_threads),
     };
