@@ -14,6 +14,7 @@
  * (wl_sgemm_use_openblas) at its own core and forced (OPENBLAS_CORETYPE) to each lower one, and
  * the vector kernels at eight lanes where the CPU would take 16. Both local models: the
  * synthetic tiny.en (384 wide) and whisper-micro.en (128 wide). */
+#include "cli_run.h"
 #include "encode.h"
 #include "../engine/gemm.h"
 #include "../engine/ops.h"
@@ -287,6 +288,34 @@ static void test_path_in_child(void **state)
     thread_counts_agree(MICRO, "data/audio/clip_12.wav", first);
 }
 
+/* The whisperlab command ($WL_CLI) on whisper-micro.en, the default model, at 1, 2 and 3 threads:
+ * every stage dump and the JSON of a timestamped beam search, byte for byte. */
+static void test_commands_agree(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/wl-threads-XXXXXX", cmd[1024], file[2][96];
+    if (!mkdtemp(dir)) fail_msg("mkdtemp failed");
+    const char *what[2] = {"dump (every stage)", "transcribe --json --timestamps --beams 3"};
+    for (int t = 1; t <= 3; t++)
+        for (int k = 0; k < 2; k++) {
+            snprintf(file[k], sizeof file[k], "%s/%s.%d", dir, k ? "json" : "st", t);
+            if (k) snprintf(cmd, sizeof cmd, "%s transcribe --model " MICRO " --json --timestamps --beams 3 --threads %d "
+                            "data/audio/clip_06.wav > %s 2>/dev/null", wl_cli_path(), t, file[k]);
+            else snprintf(cmd, sizeof cmd, "%s dump --model " MICRO " --audio data/audio/clip_06.wav --out %s "
+                          "--threads %d > /dev/null 2>&1", wl_cli_path(), file[k], t);
+            if (system(cmd)) fail_msg("failed: %s", cmd);
+        }
+    for (int k = 0; k < 2; k++)
+        for (int t = 2; t <= 3; t++) {
+            snprintf(cmd, sizeof cmd, "cmp -s %s/%s.1 %s/%s.%d", dir, k ? "json" : "st", dir, k ? "json" : "st", t);
+            int same = system(cmd) == 0;
+            printf("whisperlab %s, 1 thread vs %d: %s\n", what[k], t, same ? "identical bytes" : "DIFFERS");
+            if (!same) fail_msg("whisperlab %s gives other bytes at %d threads than at 1", what[k], t);
+        }
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd)) fail_msg("cannot remove %s", dir);
+}
+
 /* The prompt's logits of a fresh decoder for enc. */
 static float *prompt_logits(wl_model *m, const float *enc, wl_decoder **keep)
 {
@@ -415,6 +444,7 @@ int main(void)
     }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_kernel_path),
+        cmocka_unit_test(test_commands_agree),
         cmocka_unit_test(test_cross_cache),
         cmocka_unit_test(test_beam_search_threads),
     };
