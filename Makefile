@@ -47,7 +47,7 @@ DEPS_STAMP := $(BUILD)/.deps-ok
 
 obj = $(patsubst %.c,$(BIN)/obj/%.o,$(1))
 
-.PHONY: all help deps model micro fixture clips verify report tables golden golden-micro clean bench header-check mutants valgrind profile
+.PHONY: all help deps model micro fixture clips verify verify-kernels report tables golden golden-micro clean bench header-check mutants valgrind profile
 
 help: ## this list
 	@echo "whisperlab targets (MODEL=<folder or repo id> picks a model; default: the HF cache's"
@@ -164,6 +164,11 @@ verify: $(TESTS) $(TOOLS) model micro header-check ## build and run every test (
 		$(SLOW_TESTS) $(filter-out $(SLOW_TESTS),$(TESTS)) \
 		WL_MODEL=$(MICRO) WL_GOLDEN=golden/whisper-micro.en \
 		$(BIN)/tests/test_golden $(BIN)/tests/test_stages $(BIN)/tests/test_decode
+
+# The golden checks again on every kernel path the CPU runs (test_threads checks the thread
+# counts on each inside make verify; this checks HF's tolerances on each: a few minutes).
+verify-kernels: $(BIN)/tests/test_threads $(BIN)/tests/test_stages $(BIN)/tests/test_decode model micro ## the golden checks on every kernel path this CPU runs (oneDNN ISAs, OpenBLAS cores, vector widths)
+	@bash ci/kernel-paths.sh
 
 # The public header must stand alone as strict C99 (no engine-internal types leak into it).
 header-check: | $(DEPS_STAMP)

@@ -24,6 +24,7 @@
 #include "../engine/whisperlab.h"
 #include "diff.h"
 #include "golden.h"
+#include "kernel_paths.h"
 #include "suite.h"
 #include "tolerances.h"
 
@@ -73,6 +74,10 @@ static int setup(void **state)
     char tol_file[1100];
     const char *gdir = wl_golden_dir_under_test(), *mdir = wl_model_dir_under_test();
     wl_golden_tolerance_file(gdir, tol_file, sizeof tol_file);
+    if (wl_kernel_path_take(err, sizeof err)) { /* make verify-kernels */
+        fprintf(stderr, "%s\n", err);
+        return -1;
+    }
     wl_params p = wl_default_params();
     p.n_threads = getenv("WL_THREADS") ? atoi(getenv("WL_THREADS")) : 1;
     if (wl_golden_open(&G, gdir, err, sizeof err) || wl_tol_load(tol_file, err, sizeof err) ||

@@ -12,6 +12,7 @@
 #include "diff.h"
 #include "encode.h"
 #include "golden.h"
+#include "kernel_paths.h"
 #include "suite.h"
 #include "tolerances.h"
 
@@ -85,6 +86,7 @@ static void test_stages_match_hf(void **state)
     wl_golden_tolerance_file(golden_dir, tol_file, sizeof tol_file);
     if (wl_golden_open(&g, golden_dir, err, sizeof err) || wl_tol_load(tol_file, err, sizeof err))
         fail_msg("%s", err);
+    if (wl_kernel_path_take(err, sizeof err)) fail_msg("%s", err); /* make verify-kernels */
     wl_params p = wl_default_params();
     p.on_stage = on_stage;
     p.n_threads = getenv("WL_THREADS") ? atoi(getenv("WL_THREADS")) : 1; /* the table's figures come from one fixed summation order */

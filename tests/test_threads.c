@@ -16,15 +16,13 @@
  * synthetic tiny.en (384 wide) and whisper-micro.en (128 wide). */
 #include "cli_run.h"
 #include "encode.h"
+#include "kernel_paths.h"
 #include "../engine/gemm.h"
 #include "../engine/ops.h"
 #include "../engine/parallel.h"
 #include "../engine/vmath.h"
 #include "../engine/whisperlab.h"
 
-#include <cblas.h>
-#include <dnnl.h>
-#include <dnnl_debug.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -166,83 +164,17 @@ static void products_agree(void)
 
 /* --- the kernel paths: one child process each --- */
 
-typedef struct {
-    char label[96];
-    const char *dnnl_isa, *openblas_core; /* DNNL_MAX_CPU_ISA, OPENBLAS_CORETYPE, or NULL */
-    int openblas, narrow;                 /* wl_sgemm_use_openblas, wl_vmath_narrow */
-} kernel_path;
-
-/* oneDNN's ISA caps below AVX-512 that change its sgemm kernels (a cap is a subset of the ISA's
- * bits), highest first */
-static const struct { const char *env; dnnl_cpu_isa_t isa; } dnnl_caps[] = {
-    {"AVX512_CORE", dnnl_cpu_isa_avx512_core}, {"AVX2", dnnl_cpu_isa_avx2},
-    {"AVX", dnnl_cpu_isa_avx}, {"SSE41", dnnl_cpu_isa_sse41}};
-
-/* OpenBLAS's x86-64 sgemm kernel families, highest first, with what the CPU needs for each (a
- * forced core the CPU cannot run would stop on an illegal instruction) */
-static int cpu_has(const char *core)
-{
-    if (!strcmp(core, "SkylakeX"))
-        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-               __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
-    if (!strcmp(core, "Haswell")) return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    if (!strcmp(core, "Sandybridge")) return __builtin_cpu_supports("avx");
-    return __builtin_cpu_supports("sse4.2"); /* Nehalem */
-}
-static const char *openblas_cores[] = {"SkylakeX", "Haswell", "Sandybridge", "Nehalem"};
-
-/* The paths this CPU runs: n of them into p (at most max). */
-static int kernel_paths(kernel_path *p, int max)
-{
-    int n = 0;
-    dnnl_cpu_isa_t own = dnnl_get_effective_cpu_isa();
-    const char *isa = dnnl_cpu_isa2str(own);
-    if (!strncmp(isa, "cpu_isa_", 8)) isa += 8;
-    p[n] = (kernel_path){0};
-    snprintf(p[n].label, sizeof p[n].label, "oneDNN (%s)", isa);
-    n++;
-    for (size_t i = 0; i < sizeof dnnl_caps / sizeof *dnnl_caps && n < max; i++)
-        if ((dnnl_caps[i].isa & own) == dnnl_caps[i].isa && dnnl_caps[i].isa != own) {
-            p[n] = (kernel_path){.dnnl_isa = dnnl_caps[i].env};
-            snprintf(p[n].label, sizeof p[n].label, "oneDNN capped at %s", dnnl_caps[i].env);
-            n++;
-        }
-    if (wl_vmath_lanes() == 16 && n < max) {
-        p[n] = (kernel_path){.narrow = 1};
-        snprintf(p[n].label, sizeof p[n].label, "oneDNN (%s), 8-lane vector kernels", isa);
-        n++;
-    }
-    const char *core = openblas_get_corename();
-    if (n < max) {
-        p[n] = (kernel_path){.openblas = 1};
-        snprintf(p[n].label, sizeof p[n].label, "OpenBLAS (%s)", core);
-        n++;
-    }
-    for (size_t i = 0; i < sizeof openblas_cores / sizeof *openblas_cores && n < max; i++)
-        if (cpu_has(openblas_cores[i]) && strcasecmp(openblas_cores[i], core)) {
-            p[n] = (kernel_path){.openblas = 1, .openblas_core = openblas_cores[i]};
-            snprintf(p[n].label, sizeof p[n].label, "OpenBLAS forced to %s", openblas_cores[i]);
-            n++;
-        }
-    return n;
-}
-
-/* Runs this binary again as a child on path p (told by the environment): its exit status. */
-static int run_child(const char *self, const kernel_path *p, int first)
+/* Runs this binary again as a child on path p: its exit status. */
+static int run_child(const char *self, const wl_kernel_path *p, int first)
 {
     fflush(stdout);
     pid_t pid = fork();
     if (pid < 0) return -1;
     if (!pid) {
+        wl_kernel_path_export(p);
         setenv("WL_KERNEL_PATH", p->label, 1);
-        setenv("WL_KERNEL_OPENBLAS", p->openblas ? "1" : "0", 1);
-        setenv("WL_KERNEL_NARROW", p->narrow ? "1" : "0", 1);
         setenv("WL_KERNEL_FIRST", first ? "1" : "0", 1);
         setenv("OPENBLAS_NUM_THREADS", "3", 1);
-        if (p->dnnl_isa) setenv("DNNL_MAX_CPU_ISA", p->dnnl_isa, 1);
-        else unsetenv("DNNL_MAX_CPU_ISA");
-        if (p->openblas_core) setenv("OPENBLAS_CORETYPE", p->openblas_core, 1);
-        else unsetenv("OPENBLAS_CORETYPE");
         execl(self, self, (char *)NULL);
         _exit(127);
     }
@@ -254,8 +186,8 @@ static int run_child(const char *self, const kernel_path *p, int first)
 static void test_every_kernel_path(void **state)
 {
     (void)state;
-    kernel_path p[16];
-    int n = kernel_paths(p, 16), failed = 0, rc[16];
+    wl_kernel_path p[16];
+    int n = wl_kernel_paths(p, 16), failed = 0, rc[16];
     for (int k = 0; k < n; k++) {
         printf("\n== kernel path %d of %d: %s ==\n", k + 1, n, p[k].label);
         rc[k] = run_child("/proc/self/exe", &p[k], k == 0);
@@ -267,21 +199,12 @@ static void test_every_kernel_path(void **state)
     if (failed) fail_msg("%d of %d kernel paths give other bits at another thread count", failed, n);
 }
 
-/* A child: the path's engine switches, a check that the libraries took the path asked for, then
- * the thread counts on both models. */
+/* A child: the path's engine switches, checked, then the thread counts on both models. */
 static void test_path_in_child(void **state)
 {
     (void)state;
-    const char *isa = getenv("DNNL_MAX_CPU_ISA"), *core = getenv("OPENBLAS_CORETYPE");
-    wl_sgemm_use_openblas(atoi(getenv("WL_KERNEL_OPENBLAS")));
-    wl_vmath_narrow(atoi(getenv("WL_KERNEL_NARROW")));
-    printf("%s: products by %s; vector kernels at %d lanes\n", getenv("WL_KERNEL_PATH"), wl_sgemm_library(),
-           wl_vmath_lanes());
-    const char *got = dnnl_cpu_isa2str(dnnl_get_effective_cpu_isa());
-    if (isa && strcasecmp(got + (strncmp(got, "cpu_isa_", 8) ? 0 : 8), isa))
-        fail_msg("DNNL_MAX_CPU_ISA=%s did not take: oneDNN runs %s", isa, got);
-    if (core && strcasecmp(openblas_get_corename(), core))
-        fail_msg("OPENBLAS_CORETYPE=%s did not take: OpenBLAS runs %s", core, openblas_get_corename());
+    printf("%s\n", getenv("WL_KERNEL_PATH"));
+    if (wl_kernel_path_take(err, sizeof err)) fail_msg("%s", err);
     int first = !strcmp(getenv("WL_KERNEL_FIRST"), "1");
     products_agree();
     thread_counts_agree(SYNTH, "data/audio/clip_07.wav", first);
@@ -436,8 +359,9 @@ static void test_beam_search_threads(void **state)
     wl_result_free(r[0]), wl_result_free(r[1]);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[1], "--list-paths")) return wl_kernel_paths_list(), 0;
     if (getenv("WL_KERNEL_PATH")) {
         const struct CMUnitTest child[] = {cmocka_unit_test(test_path_in_child)};
         return cmocka_run_group_tests(child, NULL, NULL);
