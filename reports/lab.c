@@ -15,6 +15,7 @@
 #include "../engine/util.h"
 #include "../engine/json_file.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <malloc.h>
 #include <math.h>
@@ -108,8 +109,15 @@ static int out_folder(options *o, wl_out_folder *f)
 {
     char err[2 * WL_OUT_PATH_MAX];
     struct stat st;
-    if (o->staged) {
-        if (stat(o->out, &st) || !S_ISDIR(st.st_mode)) return fprintf(stderr, "lab: --out %s: not a folder\n", o->out), -1;
+    if (o->staged) { /* publish's fresh folder: only its marker, so that no other folder is written into */
+        char marker[WL_OUT_PATH_MAX + 32];
+        DIR *d = opendir(o->out);
+        int n = 0;
+        for (const struct dirent *e; d && (e = readdir(d));) n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+        if (d) closedir(d);
+        snprintf(marker, sizeof marker, "%s/" WL_REPORT_MARKER, o->out);
+        if (!d || n != 1 || stat(marker, &st))
+            return fprintf(stderr, "lab: --out %s: with --staged, must be a fresh staging folder made by publish\n", o->out), -1;
         o->dir = o->out;
         return 0;
     }
@@ -269,8 +277,9 @@ static int clip_finish(const wl_session *s, const options *o, clip_run *r, doubl
 /* Writes a JSON object to dir/name through a temporary file. */
 static int write_json(const char *dir, const char *name, const cJSON *root)
 {
-    char path[4200], tmp[4300];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
+    char path[WL_OUT_PATH_MAX + 64], tmp[WL_OUT_PATH_MAX + 68];
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path)
+        return fprintf(stderr, "lab: %s: path too long\n", dir), -1;
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     char *text = cJSON_Print(root);
     FILE *f = text ? fopen(tmp, "w") : NULL;

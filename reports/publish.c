@@ -2,8 +2,7 @@
  * swaps that folder in over OUT only when the command succeeds (out_folder.h: what OUT may be,
  * the lock, the swap). On failure, or on SIGINT/SIGTERM/SIGHUP (passed on to the command's
  * processes), the stage is removed and OUT is left as it was.
- * Usage: publish [--parents] OUT -- CMD [ARG...]   (--parents: make OUT's missing parents)
- *        publish --check OUT                       (only say whether OUT may be replaced) */
+ * Usage: publish [--parents] OUT -- CMD [ARG...]   (--parents: make OUT's missing parents) */
 #include "out_folder.h"
 
 #include <errno.h>
@@ -23,17 +22,12 @@ static void on_signal(int sig)
     if (child > 0) kill(-child, sig);
 }
 
-static const char USAGE[] = "usage: publish [--parents] OUT -- CMD [ARG...] | publish --check OUT\n";
+static const char USAGE[] = "usage: publish [--parents] OUT -- CMD [ARG...]\n";
 
 int main(int argc, char **argv)
 {
-    char err[2 * WL_OUT_PATH_MAX], real[WL_OUT_PATH_MAX];
+    char err[2 * WL_OUT_PATH_MAX];
     int i = 1, parents = 0;
-    if (argc == 3 && !strcmp(argv[1], "--check")) {
-        if (wl_out_folder_check(argv[2], 1, real, sizeof real, err, sizeof err))
-            return fprintf(stderr, "publish: %s\n", err), 1;
-        return 0;
-    }
     if (i < argc && !strcmp(argv[i], "--parents")) parents = 1, i++;
     if (argc - i < 3 || strcmp(argv[i + 1], "--")) return fputs(USAGE, stderr), 2;
     const char *out = argv[i];

@@ -159,7 +159,15 @@ static void test_refused_before_the_run(void **state)
         fingerprint(strcmp(out, "/") ? DIR : "/dev/null", after, sizeof after);
         if (strcmp(before, after)) fail_msg("--out %s: the folder changed", out);
     }
-    char msg[4096];
+    /* --staged (make report's inner run) writes only into publish's fresh folder */
+    char msg[4096], before[256], after[256];
+    fingerprint(DIR, before, sizeof before);
+    int lines, rc = sh(msg, sizeof msg, &lines, LAB " --out " DIR "/audio --staged " QUICK, bin());
+    printf("  lab --staged audio: exit %d: %s\n", rc, msg);
+    assert_int_equal(rc, 2);
+    assert_int_equal(lines, 1);
+    fingerprint(DIR, after, sizeof after);
+    assert_string_equal(before, after);
     assert_int_equal(sh(msg, sizeof msg, NULL, "cd " DIR "/audio && sha256sum -c --quiet SHA256SUMS"), 0);
 }
 
