@@ -198,7 +198,13 @@ int wl_out_folder_begin(wl_out_folder *f, const char *out, int make_parents, cha
     remove_stale(dir, base);
     /* checked again under the lock: a run that finished meanwhile may have changed it */
     if (wl_out_folder_check(out, 0, f->out, sizeof f->out, err, errlen)) return wl_out_folder_abort(f), -1;
-    if ((size_t)snprintf(f->stage, sizeof f->stage, "%s/.%s.new.XXXXXX", dir, base) >= sizeof f->stage || !mkdtemp(f->stage)) {
+    if ((size_t)snprintf(f->stage, sizeof f->stage, "%s/.%s.new.XXXXXX", dir, base) >= sizeof f->stage) {
+        wl_fail(err, errlen, "%.80s...: path too long for its staging folder (at most %d bytes in all)", out,
+                WL_OUT_PATH_MAX - 1);
+        f->stage[0] = 0;
+        return wl_out_folder_abort(f), -1;
+    }
+    if (!mkdtemp(f->stage)) {
         wl_fail(err, errlen, "%s: cannot create a staging folder in %s: %s", out, dir, strerror(errno));
         f->stage[0] = 0;
         return wl_out_folder_abort(f), -1;

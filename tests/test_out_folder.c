@@ -193,13 +193,26 @@ static void test_replaced_when_safe(void **state)
         assert_int_equal(count_keys(path), 4); /* --limit 2 of each group: the new report */
         assert_int_equal(stages_left(".*"), 0);
     }
+    /* a valid 3848-byte path (folders of 200 bytes): no fixed buffer cuts it */
+    char deep[4000] = DIR "/long", cmd[4200], msg[4096];
+    size_t n = strlen(deep);
+    for (; n < 3848 - 220; n += 201) deep[n] = '/', memset(deep + n + 1, 'd', 200);
+    deep[n] = 0;
+    snprintf(cmd, sizeof cmd, "mkdir -p %s", deep);
+    assert_int_equal(system(cmd), 0);
+    deep[n] = '/', memset(deep + n + 1, 'r', 3848 - n - 1), deep[3848] = 0;
+    int rc = sh(msg, sizeof msg, NULL, LAB " --out %s " QUICK, bin(), deep);
+    printf("  lab --out <3848 bytes>: exit %d: %.60s...\n", rc, msg);
+    assert_int_equal(rc, 0);
+    snprintf(cmd, sizeof cmd, "%s/transcriptions.json", deep);
+    assert_int_equal(count_keys(cmd), 2);
+
     struct stat st;
     assert_int_equal(lstat(DIR "/link", &st), 0);
     assert_true(S_ISLNK(st.st_mode));
     assert_int_equal(count_keys(DIR "/target/transcriptions.json"), 4);
     /* make report: a missing parent is made; a name with spaces and quotes */
-    char msg[4096];
-    int rc = sh(msg, sizeof msg, NULL, REPORT_ENV " OUT='" DIR "/deep/er/r e'\\''p\"' LAB_ARGS='" QUICK "' bash reports/report.sh",
+    rc = sh(msg, sizeof msg, NULL, REPORT_ENV " OUT='" DIR "/deep/er/r e'\\''p\"' LAB_ARGS='" QUICK "' bash reports/report.sh",
                 bin());
     printf("  report -> deep/er/r e'p\": exit %d: %s\n", rc, msg);
     assert_int_equal(rc, 0);
