@@ -223,6 +223,7 @@ static void test_replaced_when_safe(void **state)
 /* Starts `cmd` in its own process group with stderr to DIR.bg_err; its pid. */
 static pid_t start(const char *cmd)
 {
+    unlink(DIR ".bg_err"); /* else the last run's progress would be read as this one's */
     pid_t pid = fork();
     if (pid == 0) {
         setpgid(0, 0);
@@ -237,7 +238,7 @@ static int wait_mid_run(void)
 {
     char n[64];
     for (int i = 0; i < 1200; i++) {
-        capture(n, sizeof n, "grep -c '^lab \\[ 3/' " DIR ".bg_err");
+        capture(n, sizeof n, "grep -c '^lab \\[ 3/' " DIR ".bg_err 2>/dev/null");
         if (atoi(n) > 0) return 0;
         usleep(50000);
     }
