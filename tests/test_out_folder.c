@@ -126,7 +126,7 @@ static int count_keys(const char *file)
 static int setup(void **state)
 {
     (void)state;
-    return system("rm -rf " DIR " && mkdir -p " DIR " && cp -r data/audio " DIR "/audio && mkdir " DIR "/user && "
+    return system("umount " DIR "/mnt 2>/dev/null; rm -rf " DIR " && mkdir -p " DIR " && cp -r data/audio " DIR "/audio && mkdir " DIR "/user && "
                   "echo 'my notes' > " DIR "/user/notes.txt && mkdir " DIR "/user/sub && echo x > " DIR
                   "/user/sub/y && echo mine > " DIR "/file.md && ln -s nowhere " DIR "/dangling");
 }
@@ -446,6 +446,46 @@ static void test_tables_splice_keeps_the_file(void **state)
     assert_int_equal(atoi(count), 5); /* real, link, hard, hard2, full: no temporary file */
 }
 
+/* A full disk (a small tmpfs, where this process may mount one; else skipped, the file size
+ * limits above stand in), 16 KB left: the lab's staging folder starts, its first heatmap does
+ * not fit; lab and tables fail with exit 1, the report and the file unchanged. */
+static void test_full_disk(void **state)
+{
+    (void)state;
+    char msg[4096], before[256], after[256];
+    if (sh(msg, sizeof msg, NULL, "umount " DIR "/mnt 2>/dev/null; mkdir -p " DIR "/mnt && "
+                                  "mount -t tmpfs -o size=256k tmpfs " DIR "/mnt")) {
+        printf("  no tmpfs here (%s): skipped\n", msg);
+        skip();
+    }
+    quick_report(DIR "/mnt/rep");
+    assert_int_equal(system("printf 'a\\n<!-- whisperlab:tables begin -->\\n<!-- whisperlab:tables end -->\\nz\\n' > "
+                            DIR "/mnt/x.md && cd " DIR "/mnt && "
+                            "head -c $(($(df --output=avail -B1 . | tail -1) - 16384)) /dev/zero > fill"),
+                     0);
+    fingerprint(DIR "/mnt/rep", before, sizeof before);
+    int lines, rc = sh(msg, sizeof msg, &lines, LAB " --out " DIR "/mnt/rep " QUICK, bin());
+    printf("  lab onto a full disk: exit %d: %s\n", rc, msg);
+    fingerprint(DIR "/mnt/rep", after, sizeof after);
+    int left = stages_left(".*");
+    char md_before[128], md_after[128];
+    capture(md_before, sizeof md_before, "sha256sum < " DIR "/mnt/x.md");
+    if (system("(head -c 1000000 /dev/zero >> " DIR "/mnt/fill) 2>/dev/null")) {} /* now full */
+    int rc2 = sh(msg, sizeof msg, &lines, "%s/tables --report " REP " --splice " DIR "/mnt/x.md", bin());
+    printf("  tables onto a full disk: exit %d: %s\n", rc2, msg);
+    capture(md_after, sizeof md_after, "sha256sum < " DIR "/mnt/x.md");
+    char n[64];
+    capture(n, sizeof n, "ls -A " DIR "/mnt | wc -l");
+    assert_int_equal(system("umount " DIR "/mnt"), 0);
+    assert_int_equal(rc, 1);
+    assert_string_equal(before, after);
+    assert_int_equal(left, 0);
+    assert_int_equal(rc2, 1);
+    assert_int_equal(lines, 1);
+    assert_string_equal(md_before, md_after);
+    assert_int_equal(atoi(n), 4); /* rep, its lock, x.md, fill: no temporary file */
+}
+
 /* make report OUT= and make tables FILE= with spaces and quotes in the names. */
 static void test_make_recipes_quote_names(void **state)
 {
@@ -482,6 +522,7 @@ int main(void)
         cmocka_unit_test(test_failed_run_keeps_previous_report),
         cmocka_unit_test(test_concurrent_runs),
         cmocka_unit_test(test_tables_splice_keeps_the_file),
+        cmocka_unit_test(test_full_disk),
         cmocka_unit_test(test_make_recipes_quote_names),
     };
     return cmocka_run_group_tests_name("output folders and files", tests, setup, NULL);
