@@ -496,7 +496,7 @@ static void test_make_recipes_quote_names(void **state)
     assert_int_equal(system("printf '<!-- whisperlab:tables begin -->\\n<!-- whisperlab:tables end -->\\n' > \"" DIR
                             "/x y'z\\\".md\""),
                      0);
-    int rc = sh(msg, sizeof msg, NULL, "make -s %s -o %s/tables tables FILE='" DIR "/x y'\\''z\".md' REPORT=" REP, san,
+    int rc = sh(msg, sizeof msg, NULL, "MAKEFLAGS= make -s %s -o %s/tables tables FILE='" DIR "/x y'\\''z\".md' REPORT=" REP, san,
                 bin());
     printf("  make tables FILE=\"x y'z\\\".md\": exit %d %s\n", rc, msg);
     assert_int_equal(rc, 0);
@@ -506,7 +506,7 @@ static void test_make_recipes_quote_names(void **state)
     assert_non_null(memmem(s, n, "**WER**", 7));
     free(s);
     rc = sh(msg, sizeof msg, NULL,
-            "GOLDEN_CHECK=0 make -s %s -o all -o %s/tests/test_stages report OUT='" DIR "/m a'\\''k\"e' LAB_ARGS='" QUICK "'",
+            "GOLDEN_CHECK=0 MAKEFLAGS= make -s %s -o all -o %s/tests/test_stages report OUT='" DIR "/m a'\\''k\"e' LAB_ARGS='" QUICK "'",
             san, bin());
     printf("  make report OUT=\"m a'k\\\"e\": exit %d %s\n", rc, msg);
     assert_int_equal(rc, 0);
