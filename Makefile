@@ -8,6 +8,8 @@ MICRO    := $(BUILD)/whisper-micro.en
 MODEL    ?=
 OUT      ?= $(BUILD)/report
 comma    := ,
+# A value as one shell word, whatever it holds (spaces, quotes): $(call q,$(OUT)).
+q         = '$(subst ','\'',$(1))'
 PYTHON   ?= python3
 # Builds run as many jobs as there are cores, as the tests do (JOBS= chooses both).
 JOBS     ?= $(shell nproc 2>/dev/null || echo 1)
@@ -100,7 +102,7 @@ $(BIN)/lab: $(call obj,reports/lab.c) $(LIBS)
 	$(CC) $^ $(LDLIBS) -o $@
 $(BIN)/tables: $(call obj,reports/tables.c) $(LIBS)
 	$(CC) $^ $(LDLIBS) -o $@
-$(BIN)/publish: $(call obj,reports/publish.c)
+$(BIN)/publish: $(call obj,reports/publish.c) $(LIBS)
 	$(CC) $^ $(LDLIBS) -o $@
 $(BIN)/tests/%: $(call obj,tests/%.c) $(BIN)/libwltest.a $(LIBS)
 	@mkdir -p $(dir $@)
@@ -157,7 +159,7 @@ clips: $(BIN)/make_clips $(BIN)/make_edge_clips ## re-speak the lab clips into d
 # 10, 8 on two threads, 6, 5), so that no long one starts last. test_decode takes the encoder
 # outputs test_stages has put in the emptied WL_ENCODER_CACHE by then (tests/encode.h).
 SLOW_TESTS := $(addprefix $(BIN)/tests/,test_decode test_stages test_decode_props test_bad_inputs test_threads \
-                test_report test_engine)
+                test_report test_out_folder test_engine)
 verify: $(TESTS) $(TOOLS) model micro header-check ## build and run every test (what CI runs; SANITIZE=1: under ASan+UBSan)
 	@rm -rf $(BIN)/tmp/encoder-cache && mkdir -p $(BIN)/tmp/encoder-cache
 	@bash ci/run-tests.sh WL_CLI=$(BIN)/whisperlab WL_BIN=$(BIN) WL_ENCODER_CACHE=$(BIN)/tmp/encoder-cache \
@@ -194,12 +196,12 @@ bench: all ## time every stage against the sgemm peak and HF (if importable), 1 
 		--hf "$(HF_PYTHON)" --json $(BUILD)/bench.json
 
 report: all $(BIN)/tests/test_stages ## run the whole lab with the default model (MODEL=, OUT=build/report)
-	@BIN=$(BIN) MODEL="$(MODEL)" OUT="$(OUT)" FALLBACK=$(MICRO) CFLAGS_USED="$(CFLAGS)" \
-		CC_USED="$$($(CC) --version | head -1)" LAB_ARGS="$(LAB_ARGS)" bash reports/report.sh
+	@BIN=$(BIN) MODEL=$(call q,$(MODEL)) OUT=$(call q,$(OUT)) FALLBACK=$(MICRO) CFLAGS_USED=$(call q,$(CFLAGS)) \
+		CC_USED="$$($(CC) --version | head -1)" LAB_ARGS=$(call q,$(LAB_ARGS)) bash reports/report.sh
 
 tables: $(BIN)/tables ## put the report's tables into FILE= between its marker comments (REPORT=build/report)
-	@test -n "$(FILE)" || { echo "make tables: say which file: make tables FILE=x.md" >&2; exit 2; }
-	$(BIN)/tables --report $(or $(REPORT),$(BUILD)/report) --splice $(FILE)
+	@test -n $(call q,$(FILE)) || { echo "make tables: say which file: make tables FILE=x.md" >&2; exit 2; }
+	$(BIN)/tables --report $(call q,$(or $(REPORT),$(BUILD)/report)) --splice $(call q,$(FILE))
 
 # Goldens come from HF transformers only. MODEL must be a model folder here; the synthetic one
 # never emits end-of-text, so its generation is capped.

@@ -230,12 +230,13 @@ static int bench_model(const char *dir, int threads, int n_clips, table *t, doub
  * the child holds from fork to exec). NAN when it fails. */
 static double lab_seconds(const char *lab, const char *dir, int threads, double *rss_mb)
 {
-    char tmp[] = "/tmp/wl_bench_lab_XXXXXX", nthreads[16], cmd[4200], err[256];
+    char tmp[] = "/tmp/wl_bench_lab_XXXXXX", out[64], nthreads[16], cmd[4200], err[256];
     *rss_mb = NAN;
     if (!mkdtemp(tmp)) return NAN;
     snprintf(nthreads, sizeof nthreads, "%d", threads);
+    snprintf(out, sizeof out, "%s/report", tmp); /* inside, so its lock file goes with the folder */
     char *const argv[] = {(char *)lab, "--model", (char *)dir, "--clips", "data/clips.json", "--audio", "data/audio",
-                          "--out", tmp, "--threads", nthreads, "--max-new-tokens", "24", NULL};
+                          "--out", out, "--threads", nthreads, "--max-new-tokens", "24", NULL};
     fflush(NULL); /* else the child would inherit, and write again, what stdout holds unwritten */
     double t0 = now();
     pid_t pid = fork();
@@ -248,7 +249,7 @@ static double lab_seconds(const char *lab, const char *dir, int threads, double 
     struct rusage ru;
     pid_t got = pid > 0 ? wait4(pid, &status, 0, &ru) : -1;
     double t = now() - t0;
-    snprintf(cmd, sizeof cmd, "%s/run.json", tmp);
+    snprintf(cmd, sizeof cmd, "%s/run.json", out);
     cJSON *run = got == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? wl_json_read_object(cmd, err, sizeof err) : NULL;
     const cJSON *rss = cJSON_GetObjectItem(run, "peak_rss_mb");
     if (cJSON_IsNumber(rss) && rss->valuedouble > 0) *rss_mb = rss->valuedouble;

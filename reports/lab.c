@@ -4,16 +4,22 @@
  * timestamp tokens, beam search; then each module of lab.h makes its entry. Two clips at a time
  * are encoded, then decoded together (their six searches share each step's pass over the
  * weights), then finished in order.
- * Usage: lab --clips CLIPS.json --audio DIR --out DIR [--model ARG] [--fallback DIR] [--threads N]
- *            [--beams N] [--max-new-tokens N] [--limit N] [--grid-clip ID] */
+ * The report appears whole or not at all: it is written into a staging folder beside --out and
+ * swapped in at the end (out_folder.h), and --out must be new, empty or a previous report.
+ * --staged: --out is a staging folder already made by `publish` (make report), written directly.
+ * Usage: lab --clips CLIPS.json --audio DIR --out DIR [--staged] [--model ARG] [--fallback DIR]
+ *            [--threads N] [--beams N] [--max-new-tokens N] [--limit N] [--grid-clip ID] */
 #include "lab.h"
+#include "out_folder.h"
 
 #include "../engine/util.h"
 #include "../engine/json_file.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <malloc.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +49,8 @@ static double now(void)
 
 typedef struct {
     const char *model, *fallback, *clips, *audio, *out, *grid_clip;
-    int threads, beams, max_new, limit;
+    const char *dir; /* where the files are written: the staging folder */
+    int threads, beams, max_new, limit, staged;
 } options;
 
 static int parse_int(const char *name, const char *s, int lo, int hi, int *out)
@@ -53,7 +60,7 @@ static int parse_int(const char *name, const char *s, int lo, int hi, int *out)
     return 0;
 }
 
-static const char USAGE[] = "usage: lab --clips CLIPS.json --audio DIR --out DIR [--model ARG] [--fallback DIR] "
+static const char USAGE[] = "usage: lab --clips CLIPS.json --audio DIR --out DIR [--staged] [--model ARG] [--fallback DIR] "
                             "[--threads N] [--beams N] [--max-new-tokens N] [--limit N] [--grid-clip ID]\n";
 
 /* Returns 0 to run, 1 after --help, -1 on a bad command line (said on stderr). */
@@ -63,6 +70,10 @@ static int parse(int argc, char **argv, options *o)
     for (int i = 1; i < argc; i++) {
         const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(k, "--help")) return fputs(USAGE, stdout), 1;
+        if (!strcmp(k, "--staged")) {
+            o->staged = 1;
+            continue;
+        }
         if (!v) return fprintf(stderr, "lab: %s needs a value\n", k), -1;
         i++;
         if (!strcmp(k, "--model")) o->model = v;
@@ -81,15 +92,54 @@ static int parse(int argc, char **argv, options *o)
     return 0;
 }
 
-/* Makes the output folder (one level) or finds it, before any work rather than after the first
- * clip's. Returns 0, or -1 after a message. */
-static int out_folder(const char *dir)
+/* The staging folder's path for the signal handler, which removes it: an interrupted run leaves
+ * neither a mixed report nor debris. */
+static char stage_to_remove[WL_OUT_PATH_MAX];
+
+static void on_signal(int sig)
 {
+    if (stage_to_remove[0]) wl_remove_tree(stage_to_remove);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+/* Checks --out, locks it and makes the staging folder (or, with --staged, finds the folder),
+ * before any work. Returns 0, or -1 after a message. */
+static int out_folder(options *o, wl_out_folder *f)
+{
+    char err[2 * WL_OUT_PATH_MAX];
     struct stat st;
-    if (mkdir(dir, 0777) && errno != EEXIST)
-        return fprintf(stderr, "lab: --out %s: cannot create the folder: %s\n", dir, strerror(errno)), -1;
-    if (stat(dir, &st) || !S_ISDIR(st.st_mode)) return fprintf(stderr, "lab: --out %s: not a folder\n", dir), -1;
+    if (o->staged) { /* publish's fresh folder: only its marker, so that no other folder is written into */
+        char marker[WL_OUT_PATH_MAX + 32];
+        DIR *d = opendir(o->out);
+        int n = 0;
+        for (const struct dirent *e; d && (e = readdir(d));) n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+        if (d) closedir(d);
+        snprintf(marker, sizeof marker, "%s/" WL_REPORT_MARKER, o->out);
+        if (!d || n != 1 || stat(marker, &st))
+            return fprintf(stderr, "lab: --out %s: with --staged, must be a fresh staging folder made by publish\n", o->out), -1;
+        o->dir = o->out;
+        return 0;
+    }
+    if (wl_out_folder_begin(f, o->out, 0, err, sizeof err)) return fprintf(stderr, "lab: --out %s\n", err), -1;
+    snprintf(stage_to_remove, sizeof stage_to_remove, "%s", f->stage);
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL), sigaction(SIGTERM, &sa, NULL), sigaction(SIGHUP, &sa, NULL);
+    o->dir = f->stage;
     return 0;
+}
+
+/* The staging folder swapped in over --out after a good run, else removed. */
+static int out_finish(const options *o, wl_out_folder *f, int ok)
+{
+    if (o->staged) return ok ? 0 : -1;
+    char err[2 * WL_OUT_PATH_MAX];
+    int rc = 0;
+    if (!ok) wl_out_folder_abort(f), rc = -1;
+    else if (wl_out_folder_publish(f, err, sizeof err)) fprintf(stderr, "lab: --out %s\n", err), rc = -1;
+    stage_to_remove[0] = 0;
+    return rc;
 }
 
 enum { TRIM_ABOVE = 32 << 20 }; /* bytes of freed heap memory kept for the next clips (main) */
@@ -198,7 +248,7 @@ static int clip_finish(const wl_session *s, const options *o, clip_run *r, doubl
     const int is_error = r->is_error;
     double t0 = now();
     int grid = o->grid_clip ? !strcmp(o->grid_clip, c->id) : cJSON_GetArraySize(out->transcriptions) == 0;
-    cJSON *conf = lab_confidence(s, c, err, errlen), *att = conf ? lab_attention(s, c, o->out, grid, err, errlen) : NULL;
+    cJSON *conf = lab_confidence(s, c, err, errlen), *att = conf ? lab_attention(s, c, o->dir, grid, err, errlen) : NULL;
     cJSON *gram = att && is_error ? lab_grammar(s, c, err, errlen) : NULL;
     if (!conf || !att || (is_error && !gram)) {
         cJSON_Delete(conf), cJSON_Delete(att);
@@ -227,8 +277,9 @@ static int clip_finish(const wl_session *s, const options *o, clip_run *r, doubl
 /* Writes a JSON object to dir/name through a temporary file. */
 static int write_json(const char *dir, const char *name, const cJSON *root)
 {
-    char path[4200], tmp[4300];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
+    char path[WL_OUT_PATH_MAX + 64], tmp[WL_OUT_PATH_MAX + 68];
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path)
+        return fprintf(stderr, "lab: %s: path too long\n", dir), -1;
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     char *text = cJSON_Print(root);
     FILE *f = text ? fopen(tmp, "w") : NULL;
@@ -257,20 +308,21 @@ int main(int argc, char **argv)
     options o;
     int parsed = parse(argc, argv, &o);
     if (parsed) return parsed > 0 ? 0 : 2;
-    if (out_folder(o.out)) return 2;
+    wl_out_folder folder;
+    if (out_folder(&o, &folder)) return 2;
     char err[2048];
     double start = now(), t[T_COUNT] = {0};
     wl_session s;
     cJSON *spec = wl_json_read_object(o.clips, err, sizeof err);
-    if (!spec) return fprintf(stderr, "lab: %s\n", err), 1;
+    if (!spec) return out_finish(&o, &folder, 0), fprintf(stderr, "lab: %s\n", err), 1;
     const cJSON *groups[2] = {cJSON_GetObjectItemCaseSensitive(spec, "clips"),
                               cJSON_GetObjectItemCaseSensitive(spec, "grammar_errors")};
     if (!cJSON_IsArray(groups[0]) || (groups[1] && !cJSON_IsArray(groups[1]))) {
-        cJSON_Delete(spec);
+        cJSON_Delete(spec), out_finish(&o, &folder, 0);
         return fprintf(stderr, "lab: %s: \"clips\" (and \"grammar_errors\", if present) must be arrays\n", o.clips), 1;
     }
     if (wl_session_open(&s, o.model, o.fallback, o.threads, err, sizeof err)) {
-        cJSON_Delete(spec);
+        cJSON_Delete(spec), out_finish(&o, &folder, 0);
         return fprintf(stderr, "lab: %s\n", err), 1;
     }
     double t_load = now() - start;
@@ -287,7 +339,7 @@ int main(int argc, char **argv)
     const cJSON **queue = malloc(sizeof *queue * (size_t)(total ? total : 1));
     int *is_error = malloc(sizeof *is_error * (size_t)(total ? total : 1));
     if (!queue || !is_error) {
-        free(queue), free(is_error), wl_session_close(&s), cJSON_Delete(spec);
+        free(queue), free(is_error), wl_session_close(&s), cJSON_Delete(spec), out_finish(&o, &folder, 0);
         return fprintf(stderr, "lab: out of memory\n"), 1;
     }
     for (int g = 0, q = 0; g < 2; g++) {
@@ -369,17 +421,20 @@ int main(int argc, char **argv)
                                "greedy_vs_beam.json"};
         cJSON_AddItemToObject(stages, "write", lab_num(now() - t1, 3));
         cJSON_AddItemToObject(stages, "total", lab_num(now() - start, 3));
-        rc = write_json(o.out, "transcriptions.json", out.transcriptions) || write_json(o.out, "tokens.json", out.tokens);
+        rc = write_json(o.dir, "transcriptions.json", out.transcriptions) || write_json(o.dir, "tokens.json", out.tokens);
         for (int i = 0; i < 6; i++) {
-            if (!rc) rc = write_json(o.out, names[i], files[i]);
+            if (!rc) rc = write_json(o.dir, names[i], files[i]);
             cJSON_Delete(files[i]);
         }
-        if (!rc) rc = write_json(o.out, "run.json", run);
+        if (!rc) rc = write_json(o.dir, "run.json", run);
         cJSON_Delete(run);
+        if (!rc) rc = out_finish(&o, &folder, 1) ? 1 : 0;
         if (!rc) fprintf(stderr, "lab: %d clips in %.1f s -> %s\n", done, now() - start, o.out);
+        else out_finish(&o, &folder, 0);
     } else {
         cJSON *all[] = {out.wer, out.confidence, out.timestamps, out.monotonicity, out.grammar, out.beams};
         for (int i = 0; i < 6; i++) cJSON_Delete(all[i]);
+        out_finish(&o, &folder, 0);
     }
     cJSON_Delete(out.transcriptions), cJSON_Delete(out.tokens);
     wl_session_close(&s);

@@ -1,25 +1,73 @@
-/* publish: puts a finished report folder in place in one step, so a reader of OUT sees either
- * the old report or the new one, never a mix. With OUT present the two folders are exchanged
- * atomically (renameat2 RENAME_EXCHANGE) and the old report is left at NEW for the caller to
- * remove; else NEW is renamed to OUT.
- * Usage: publish NEW OUT */
+/* publish: runs a command that writes a report into a fresh staging folder ($WL_STAGE), and
+ * swaps that folder in over OUT only when the command succeeds (out_folder.h: what OUT may be,
+ * the lock, the swap). On failure, or on SIGINT/SIGTERM/SIGHUP (passed on to the command's
+ * processes), the stage is removed and OUT is left as it was.
+ * Usage: publish [--parents] OUT -- CMD [ARG...]   (--parents: make OUT's missing parents) */
+#include "out_folder.h"
+
 #include <errno.h>
-#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t got_signal;
+static volatile pid_t child;
+
+static void on_signal(int sig)
+{
+    got_signal = sig;
+    if (child > 0) kill(-child, sig);
+}
+
+static const char USAGE[] = "usage: publish [--parents] OUT -- CMD [ARG...]\n";
 
 int main(int argc, char **argv)
 {
-    if (argc != 3) return fprintf(stderr, "usage: publish NEW OUT\n"), 2;
-    struct stat st;
-    if (stat(argv[1], &st) || !S_ISDIR(st.st_mode)) return fprintf(stderr, "publish: %s: not a folder\n", argv[1]), 1;
-    if (lstat(argv[2], &st) == 0) {
-        if (!S_ISDIR(st.st_mode)) return fprintf(stderr, "publish: %s: exists and is not a folder\n", argv[2]), 1;
-        if (renameat2(AT_FDCWD, argv[1], AT_FDCWD, argv[2], RENAME_EXCHANGE))
-            return fprintf(stderr, "publish: %s <-> %s: %s\n", argv[1], argv[2], strerror(errno)), 1;
-        return 0;
+    char err[2 * WL_OUT_PATH_MAX];
+    int i = 1, parents = 0;
+    if (i < argc && !strcmp(argv[i], "--parents")) parents = 1, i++;
+    if (argc - i < 3 || strcmp(argv[i + 1], "--")) return fputs(USAGE, stderr), 2;
+    const char *out = argv[i];
+    char **cmd = argv + i + 2;
+
+    wl_out_folder f;
+    if (wl_out_folder_begin(&f, out, parents, err, sizeof err)) return fprintf(stderr, "publish: %s\n", err), 1;
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigemptyset(&sa.sa_mask);
+    int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+    for (int k = 0; k < 3; k++) sigaction(sigs[k], &sa, NULL);
+    setenv("WL_STAGE", f.stage, 1);
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* its own process group, so that a signal reaches every process of the command */
+        setpgid(0, 0);
+        execvp(cmd[0], cmd);
+        fprintf(stderr, "publish: %s: %s\n", cmd[0], strerror(errno));
+        _exit(127);
     }
-    if (rename(argv[1], argv[2])) return fprintf(stderr, "publish: %s -> %s: %s\n", argv[1], argv[2], strerror(errno)), 1;
+    if (pid < 0) {
+        wl_out_folder_abort(&f);
+        return fprintf(stderr, "publish: cannot start %s: %s\n", cmd[0], strerror(errno)), 1;
+    }
+    setpgid(pid, pid);
+    child = pid;
+    if (got_signal) kill(-pid, got_signal);
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
+    child = 0;
+    int ok = !got_signal && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+    if (!ok) {
+        wl_out_folder_abort(&f);
+        if (got_signal) {
+            fprintf(stderr, "publish: interrupted; %s left as it was\n", out);
+            signal(got_signal, SIG_DFL);
+            raise(got_signal);
+        }
+        return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+    }
+    if (wl_out_folder_publish(&f, err, sizeof err)) return fprintf(stderr, "publish: %s\n", err), 1;
     return 0;
 }

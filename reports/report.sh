@@ -1,22 +1,28 @@
 #!/usr/bin/env bash
-# make report: the whole lab into a fresh folder, published over OUT in one step at the end (a
-# failed run leaves the previous report untouched).
+# make report: the whole lab into a fresh staging folder, swapped in over OUT in one step at the
+# end by `publish` (reports/out_folder.h): a failed or interrupted run leaves the previous report
+# untouched, and OUT is replaced only when it is new, empty or a previous report (checked before
+# the run starts).
 # Env: BIN (tools), MODEL (folder or repo id; empty = default), FALLBACK (local model), OUT,
 # LAB_ARGS (extra lab options, e.g. --limit 3 --max-new-tokens 8), CFLAGS_USED, CC_USED.
 set -euo pipefail
 BIN=${BIN:-build}
 OUT=${OUT:-build/report}
 FALLBACK=${FALLBACK:-build/whisper-micro.en}
-start=$(date +%s.%N)
 
-parent=$(dirname "$OUT")
-mkdir -p "$parent"
-new=$(mktemp -d "$parent/.$(basename "$OUT").new.XXXXXX")
-trap 'rm -rf "$new"' EXIT
+if [ -z "${WL_STAGE:-}" ]; then
+    # this script again, under publish, which gives it the staging folder as WL_STAGE
+    start=$(date +%s.%N)
+    WL_REPORT_START=$start "$BIN/publish" --parents "$OUT" -- bash "$0"
+    echo "report: $OUT ($(ls "$OUT" | wc -l) files) in $(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"
+    exit 0
+fi
+start=${WL_REPORT_START:-$(date +%s.%N)}
+new=$WL_STAGE
 
 # shellcheck disable=SC2086
 "$BIN/lab" --model "${MODEL:-}" --fallback "$FALLBACK" --clips data/clips.json --audio data/audio \
-    --out "$new" ${LAB_ARGS:-}
+    --out "$new" --staged ${LAB_ARGS:-}
 
 # The stage check against HF goldens, when goldens exist for this model (same weights SHA256).
 model_dir=$(sed -n 's/^[[:space:]]*"model":[[:space:]]*"\(.*\)",$/\1/p' "$new/run.json" | head -1)
@@ -44,7 +50,3 @@ fi
 "$BIN/manifest" --model "$model_dir" --fallback "$FALLBACK" --clips data/clips.json --audio data/audio \
     --run "$new/run.json" --cflags "${CFLAGS_USED:-}" --cc "${CC_USED:-}" "${golden_args[@]}" \
     --started "$start" --out "$new/manifest.json"
-
-"$BIN/publish" "$new" "$OUT"
-# after an exchange, $new holds the previous report; the trap removes it
-echo "report: $OUT ($(ls "$OUT" | wc -l) files) in $(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"

@@ -3,9 +3,11 @@
  *   tables --report DIR --out DIR/README.md   the report's README: banner, tables, heatmaps
  *   tables --report DIR --splice FILE.md      the tables between FILE's marker comments
  *   tables --report DIR --check               only check every file */
+#include "replace_file.h"
 #include "schema.h"
 
 #include "../engine/strbuf.h"
+#include "../engine/util.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -153,39 +155,40 @@ static void heatmaps(wl_strbuf *t, cJSON *const *f)
         wl_strbuf_printf(t, "![clip %s](%s)\n", x->string, get(x, "heatmap")->valuestring);
 }
 
-/* The first occurrence of mark on a line of its own (markers quoted in prose do not count). */
-static char *find_line(char *s, const char *mark)
+/* The first occurrence of mark on a line of its own in s[0..n) (markers quoted in prose do not
+ * count); every byte is text here, NULs included. */
+static const char *find_line(const char *s, size_t n, const char *mark)
 {
-    size_t n = strlen(mark);
-    for (char *p = s; (p = strstr(p, mark)); p += n)
-        if ((p == s || p[-1] == '\n') && (p[n] == '\n' || p[n] == '\r' || p[n] == 0)) return p;
+    size_t m = strlen(mark);
+    for (const char *p = s; (p = memmem(p, n - (size_t)(p - s), mark, m)); p += m) {
+        size_t after = (size_t)(p - s) + m;
+        if ((p == s || p[-1] == '\n') && (after == n || p[m] == '\n' || p[m] == '\r')) return p;
+    }
     return NULL;
 }
 
-/* Replaces what lies between the markers of path with body, through a temporary file. */
+/* Replaces what lies between the markers of path with body; every other byte of the file is
+ * kept as it was (wl_replace_file: the link, the mode and owner, all or nothing). */
 static int splice(const char *path, const char *body)
 {
-    FILE *in = fopen(path, "rb");
-    if (!in) return fprintf(stderr, "tables: %s: cannot open\n", path), -1;
-    wl_strbuf old = {0};
-    char chunk[4096];
-    size_t got;
-    while ((got = fread(chunk, 1, sizeof chunk, in)) > 0) wl_strbuf_add(&old, chunk, got);
-    fclose(in);
-    if (old.oom) return free(old.s), fprintf(stderr, "tables: %s: out of memory\n", path), -1;
-    char *b = old.s ? find_line(old.s, BEGIN_MARK) : NULL, *e = b ? find_line(b, END_MARK) : NULL;
+    char err[2048];
+    size_t n;
+    char *old = wl_read_file(path, &n, err, sizeof err);
+    if (!old) return fprintf(stderr, "tables: %s\n", err), -1;
+    const char *b = find_line(old, n, BEGIN_MARK), *e = b ? find_line(b, n - (size_t)(b - old), END_MARK) : NULL;
     if (!b || !e) {
-        free(old.s);
+        free(old);
         return fprintf(stderr, "tables: %s: no \"%s\" ... \"%s\" marker lines\n", path, BEGIN_MARK, END_MARK), -1;
     }
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *out = fopen(tmp, "wb");
-    int ok = out && fprintf(out, "%.*s%s\n%s%s", (int)(b - old.s), old.s, BEGIN_MARK, body, e) >= 0;
-    if (out && fclose(out)) ok = 0;
-    free(old.s);
-    if (!ok || rename(tmp, path)) return remove(tmp), fprintf(stderr, "tables: %s: cannot write\n", path), -1;
-    return 0;
+    wl_strbuf doc = {0};
+    wl_strbuf_add(&doc, old, (size_t)(b - old));
+    wl_strbuf_printf(&doc, "%s\n%s", BEGIN_MARK, body);
+    wl_strbuf_add(&doc, e, n - (size_t)(e - old));
+    free(old);
+    int rc = doc.oom ? (fprintf(stderr, "tables: %s: out of memory\n", path), -1)
+                     : wl_replace_file(path, doc.s, doc.n, err, sizeof err) ? (fprintf(stderr, "tables: %s\n", err), -1) : 0;
+    free(doc.s);
+    return rc;
 }
 
 static const char USAGE[] = "usage: tables --report DIR (--out README.md | --splice FILE.md | --check) [--schema F]\n";
@@ -243,12 +246,8 @@ int main(int argc, char **argv)
                 get(f[RUN], "model")->valuestring, get(f[RUN], "settings.clips")->valueint);
             wl_strbuf_printf(&doc, "%s%s\n%s", BEGIN_MARK "\n", t.s, END_MARK "\n");
             heatmaps(&doc, f);
-            char tmp[4200];
-            snprintf(tmp, sizeof tmp, "%s.tmp", out);
-            FILE *o = fopen(tmp, "wb");
-            int ok = o && fputs(doc.s, o) >= 0;
-            if (o && fclose(o)) ok = 0;
-            if (!ok || rename(tmp, out)) remove(tmp), fprintf(stderr, "tables: %s: cannot write\n", out), rc = 1;
+            if (doc.oom) fprintf(stderr, "tables: out of memory\n"), rc = 1;
+            else if (wl_replace_file(out, doc.s, doc.n, err, sizeof err)) fprintf(stderr, "tables: %s\n", err), rc = 1;
             free(doc.s);
         }
         free(t.s);
