@@ -25,6 +25,9 @@ static int get_int(const cJSON *root, int_key k, const char *path, char *err, si
                        k.lo, k.hi);
     if (x != (double)(int)x)
         return wl_fail(err, errlen, "%s: \"%s\" = %.15g is not an integer", path, k.key, x);
+    if (!wl_json_is_int(v)) /* 128.0: a float to Python, which HF's layers refuse as a size */
+        return wl_fail(err, errlen, "%s: \"%s\" = %.15g is written as a float; an integer is expected", path,
+                       k.key, x);
     *k.dst = (int)x;
     return 0;
 }
