@@ -5,7 +5,9 @@
 
 #include <cjson/cJSON.h>
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 typedef struct {
     const char *key;
@@ -65,6 +67,27 @@ int wl_config_load(wl_config *c, const char *path, char *err, size_t errlen)
     return 0;
 }
 
+/* padding_value fills the window after the audio (WhisperFeatureExtractor's default 0.0; HF
+ * refuses null when it pads, which is always short of 30 s). It is a sample: a value beyond
+ * WL_MAX_SAMPLE is refused as audio is. Only right padding: the frames, speech span and token
+ * times all assume the audio starts the window. */
+static int get_padding(wl_config *c, const char *path, char *err, size_t errlen)
+{
+    cJSON *root = wl_json_read_object(path, err, errlen);
+    if (!root) return -1;
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "padding_value");
+    const cJSON *side = cJSON_GetObjectItemCaseSensitive(root, "padding_side");
+    int rc = 0;
+    if (v && !(cJSON_IsNumber(v) && fabs(v->valuedouble) <= WL_MAX_SAMPLE))
+        rc = wl_fail(err, errlen, "%s: \"padding_value\" must be a number in [-%g, %g] (a sample value)", path,
+                     WL_MAX_SAMPLE, WL_MAX_SAMPLE);
+    else if (side && !(cJSON_IsString(side) && !strcmp(side->valuestring, "right")))
+        rc = wl_fail(err, errlen, "%s: \"padding_side\" must be \"right\" (whisperlab pads after the audio)", path);
+    else c->padding_value = v ? (float)v->valuedouble : 0.0f;
+    cJSON_Delete(root);
+    return rc;
+}
+
 int wl_preprocessor_load(wl_config *c, const char *path, char *err, size_t errlen)
 {
     int rate, n_fft, hop, n_mels, chunk, n_samples, n_frames;
@@ -100,5 +123,5 @@ int wl_preprocessor_load(wl_config *c, const char *path, char *err, size_t errle
                        "which needs 2 * %d = %lld frames", path, n_frames, c->n_audio_ctx,
                        c->n_audio_ctx, 2LL * c->n_audio_ctx);
     c->n_samples = n_samples, c->n_frames = n_frames;
-    return 0;
+    return get_padding(c, path, err, errlen);
 }

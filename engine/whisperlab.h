@@ -58,6 +58,11 @@ typedef struct wl_decoder wl_decoder;
 #define WL_SAMPLE_RATE 16000
 #define WL_N_FFT 400
 #define WL_HOP 160
+/* The largest sample magnitude read: float audio is full scale at 1.0, and 65536 still admits
+ * 16-bit values stored unscaled as floats (HF takes those as they are). Far beyond it (1e30) a
+ * file is broken: HF's float32 power spectrum overflows from about 9e16 (200 window-weighted
+ * samples, squared), and every frame would be infinite. */
+#define WL_MAX_SAMPLE 65536.0
 
 wl_params wl_default_params(void);
 

@@ -542,6 +542,12 @@ static const bad_case AUDIO[] = {
      .poke_at = 100, .poke = NAN},
     {"audio_inf_sample", audio, DUMP, 1, "%C/a.wav", "sample 5000 (channel 1) is infinite", .format = FLOAT,
      .channels = 2, .poke_at = 5000, .poke_ch = 1, .poke = -INFINITY},
+    {"audio_huge_sample", audio, DUMP, 1, "%C/a.wav", "sample 100 (channel 0) is 1e+30; whisperlab reads samples "
+     "within +-65536", .format = FLOAT, .poke_at = 100, .poke = 1e30f},
+    {"audio_sample_past_bound", audio, DUMP, 1, "%C/a.wav", "sample 2000 (channel 0) is -65537;", .format = FLOAT,
+     .poke_at = 2000, .poke = -65537.0f},
+    {"audio_huge_sample_channel_1", audio, DUMP, 1, "%C/a.wav", "sample 7000 (channel 1) is 1e+30;", .format = FLOAT,
+     .channels = 2, .poke_at = 7000, .poke_ch = 1, .poke = 1e30f},
     {"audio_window_plus_1", audio, DUMP, 1, "%C/a.wav",
      "48001 samples at 16000 Hz (3.0000625 s) exceed the model's window of 48000 samples at 16 kHz (3 s)", .frames = 48001},
     {"audio_window_plus_1_44k", audio, DUMP, 1, "%C/a.wav", "132301 samples at 44100 Hz (3.00002268 s) exceed",
