@@ -5,6 +5,7 @@
 #include "whisperlab.h"
 
 #include <cjson/cJSON.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,9 +154,13 @@ static int check_against_model(const wl_gen_config *c, const cJSON *cfg, const c
 
 wl_status wl_gen_config_load(const char *dir, wl_gen_config *c, char *err, size_t errlen)
 {
-    char path[4200];
+    char path[PATH_MAX], cfg_path[PATH_MAX];
     memset(c, 0, sizeof *c);
-    snprintf(path, sizeof path, "%s/generation_config.json", dir);
+    /* a longer path could not be opened */
+    if ((size_t)snprintf(path, sizeof path, "%s/generation_config.json", dir) >= sizeof path ||
+        (size_t)snprintf(cfg_path, sizeof cfg_path, "%s/config.json", dir) >= sizeof cfg_path)
+        return wl_fail(err, errlen, "%.200s.../generation_config.json: path longer than %d bytes", dir, PATH_MAX),
+               WL_ERR_INPUT;
     cJSON *root = wl_json_read_object(path, err, errlen);
     if (!root) return WL_ERR_FORMAT;
     long start, eos, nots, mit, maxlen;
@@ -191,8 +196,6 @@ wl_status wl_gen_config_load(const char *dir, wl_gen_config *c, char *err, size_
     free(forced);
     cJSON_Delete(root);
     /* The median filter width of the token timestamps lives in config.json (WhisperConfig, default 7). */
-    char cfg_path[4200];
-    snprintf(cfg_path, sizeof cfg_path, "%s/config.json", dir);
     cJSON *cfg = rc ? NULL : wl_json_read_object(cfg_path, err, errlen);
     long width = 7;
     if (!rc) rc = !cfg || get_int(cfg, "median_filter_width", 1, 999, 7, &width, cfg_path, err, errlen);

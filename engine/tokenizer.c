@@ -11,9 +11,12 @@
 #include "whisperlab.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define TIME_PRECISION 0.02 /* seconds per timestamp token (WhisperTokenizer's time_precision) */
 
@@ -128,13 +131,20 @@ void wl_tokenizer_free(wl_tokenizer *t)
     free(t);
 }
 
+/* dir/name into path[PATH_MAX]; a longer path could not be opened, so it is an error. */
+static int join(char *path, const char *dir, const char *name, char *err, size_t errlen)
+{
+    if ((size_t)snprintf(path, PATH_MAX, "%s/%s", dir, name) < PATH_MAX) return 0;
+    return wl_fail(err, errlen, "%.200s.../%s: path longer than %d bytes", dir, name, PATH_MAX);
+}
+
+/* An optional file is one that does not exist; one that cannot be read (a link loop, no
+ * permission) is an error, never taken as absent. */
 static cJSON *read_json(const char *dir, const char *name, int optional, char *err, size_t errlen)
 {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *probe = fopen(path, "rb");
-    if (!probe && optional) return cJSON_CreateObject();
-    if (probe) fclose(probe);
+    char path[PATH_MAX];
+    if (join(path, dir, name, err, errlen)) return NULL;
+    if (optional && access(path, F_OK) && errno == ENOENT) return cJSON_CreateObject();
     return wl_json_read_object(path, err, errlen);
 }
 
@@ -170,8 +180,8 @@ static int load_vocab(wl_tokenizer *t, const char *dir, char *err, size_t errlen
  * none, which tokenizes every word into single bytes; each of those is an error naming the file. */
 static int load_merges(wl_tokenizer *t, const char *dir, char *err, size_t errlen)
 {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/merges.txt", dir);
+    char path[PATH_MAX];
+    if (join(path, dir, "merges.txt", err, errlen)) return -1;
     size_t len;
     char *text = wl_read_file(path, &len, err, errlen);
     if (!text) return -1;
