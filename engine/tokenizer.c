@@ -399,8 +399,9 @@ static int index_added(wl_tokenizer *t, const char *dir, char *err, size_t errle
         int id = t->added.vals[i];
         if (!t->added.keys[i]) continue;
         if (t->added_text[id])
-            return wl_fail(err, errlen, "%s/added_tokens.json: id %d is given to both \"%.40s\" and \"%.40s\" (with "
-                           "tokenizer_config.json's added_tokens_decoder)", dir, id, t->added_text[id], t->added.keys[i]);
+            return wl_fail(err, errlen, "%s/added_tokens.json: id %d is given to both \"%.40s\" and \"%.*s\" (with "
+                           "tokenizer_config.json's added_tokens_decoder)", dir, id, t->added_text[id],
+                           (int)(t->added.lens[i] < 40 ? t->added.lens[i] : 40), t->added.keys[i]); /* keys: no NUL */
         if (!(t->added_text[id] = strndup(t->added.keys[i], t->added.lens[i])))
             return wl_fail(err, errlen, "tokenizer: out of memory");
     }
