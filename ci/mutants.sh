@@ -49,8 +49,12 @@ run() {
   esac
 }
 test_label() { [ "$1" = test_decode ] && echo "test_decode (micro)" || echo "$1"; }
-# targets TEST: what to build for it (test_bad_inputs runs the whisperlab command, which holds the mutant)
-targets() { echo "build/tests/$1"; [ "$1" = test_bad_inputs ] && echo build/whisperlab; }
+# targets TEST: what to build for it (test_bad_inputs runs the whisperlab command, test_clip_list the
+# lab, which hold the mutant)
+targets() {
+  echo "build/tests/$1"
+  case "$1" in test_bad_inputs) echo build/whisperlab ;; test_clip_list) echo build/lab ;; esac
+}
 
 # plant FILE FROM TO: replaces the one occurrence of the literal text FROM; prints how many
 # times FROM occurs when that is not once (then nothing is changed).
