@@ -49,8 +49,12 @@ run() {
   esac
 }
 test_label() { [ "$1" = test_decode ] && echo "test_decode (micro)" || echo "$1"; }
-# targets TEST: what to build for it (test_bad_inputs runs the whisperlab command, which holds the mutant)
-targets() { echo "build/tests/$1"; [ "$1" = test_bad_inputs ] && echo build/whisperlab; }
+# targets TEST: what to build for it (test_bad_inputs runs the whisperlab command, test_clip_list the
+# lab, which hold the mutant)
+targets() {
+  echo "build/tests/$1"
+  case "$1" in test_bad_inputs) echo build/whisperlab ;; test_clip_list) echo build/lab ;; esac
+}
 
 # plant FILE FROM TO: replaces the one occurrence of the literal text FROM; prints how many
 # times FROM occurs when that is not once (then nothing is changed).
@@ -314,6 +318,23 @@ fails skip.special.lost.in.timestamps engine/tokenizer.c 'decode(t, ids + seg, i
   'decode(t, ids + seg, i - seg, 0)' test_tokenizer 'MISMATCH .*\(skip_special_with_timestamps\)'
 fails timestamp.begin.off.by.one engine/tokenizer.c 't->timestamp_begin = last + 1;' 't->timestamp_begin = last;' \
   test_tokenizer 'MISMATCH .*\(with_timestamps\)'
+# inputs checked as HF reads them, and against each other (a model folder, the clip list)
+fails json.first.key.kept engine/json_file.c 'if (before >= 0) items[before] = NULL;' \
+  'if (before >= 0) items[i] = NULL;' test_read_file 'FAILED.*test_json_as_python_reads_it'
+fails json.trailing.text.allowed engine/json_file.c 'if (at < len) {' 'if (0) {' test_read_file 'was accepted'
+fails json.floats.unmarked engine/json_file.c 'if (is_float && !(node->valuestring = strdup("float"))) return -1;' \
+  'if (0 && is_float) return -1;' test_read_file 'FAILED.*test_json_as_python_reads_it'
+fails padding.value.ignored engine/mel.c 'for (size_t i = n; pad_value != 0' 'for (size_t i = n; 0' \
+  test_padding 'FAILED.*test_quarter_padding'
+fails timestamps.not.crosschecked engine/tokenizer.c 'if (t->timestamp_begin != c->timestamp_begin)' 'if (0)' \
+  test_bad_inputs 'FAIL special_lacks_notimestamps'
+fails added.token.remap.allowed engine/tokenizer.c 'if (in_vocab >= 0 && in_vocab != id)' 'if (0)' \
+  test_bad_inputs 'FAIL added_endoftext_remapped'
+fails suppress.everything.allowed engine/gen_config.c 'all = !left;' 'all = 0;' test_bad_inputs 'FAIL gen_suppress_everything'
+fails huge.samples.accepted engine/audio.c 'if (fabsf(v) > WL_MAX_SAMPLE) {' 'if (fabsf(v) > 1e38f) {' \
+  test_bad_inputs 'FAIL audio_huge_sample'
+fails empty.clip.list.accepted reports/clip_list.c 'else if (cJSON_GetArraySize(g[0]) == 0)' 'else if (0)' \
+  test_clip_list 'FAILED.*test_bad_lists_refused'
 }
 
 # ---- baseline: every test the selected mutants use must pass unmutated -------------------------

@@ -119,8 +119,15 @@ static wl_status read_mono(SNDFILE *f, const char *path, size_t frames, size_t c
                             done + i, c, isnan(v) ? "NaN" : "infinite");
                     break;
                 }
+                if (fabsf(v) > WL_MAX_SAMPLE) {
+                    st = WL_ERR_FORMAT;
+                    wl_fail(err, errlen, "%s: sample %zu (channel %zu) is %g; whisperlab reads samples within "
+                            "+-%g (full scale is 1)", path, done + i, c, (double)v, WL_MAX_SAMPLE);
+                    break;
+                }
                 s += v;
             }
+            if (st) break; /* the first bad sample is the one named */
             mono[done + i] = ch == 1 ? s : s / (float)ch;
         }
         done += (size_t)got;

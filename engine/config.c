@@ -5,7 +5,9 @@
 
 #include <cjson/cJSON.h>
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 typedef struct {
     const char *key;
@@ -25,6 +27,9 @@ static int get_int(const cJSON *root, int_key k, const char *path, char *err, si
                        k.lo, k.hi);
     if (x != (double)(int)x)
         return wl_fail(err, errlen, "%s: \"%s\" = %.15g is not an integer", path, k.key, x);
+    if (!wl_json_is_int(v)) /* 128.0: a float to Python, which HF's layers refuse as a size */
+        return wl_fail(err, errlen, "%s: \"%s\" = %.15g is written as a float; an integer is expected", path,
+                       k.key, x);
     *k.dst = (int)x;
     return 0;
 }
@@ -62,6 +67,27 @@ int wl_config_load(wl_config *c, const char *path, char *err, size_t errlen)
     return 0;
 }
 
+/* padding_value fills the window after the audio (WhisperFeatureExtractor's default 0.0; HF
+ * refuses null when it pads, which is always short of 30 s). It is a sample: a value beyond
+ * WL_MAX_SAMPLE is refused as audio is. Only right padding: the frames, speech span and token
+ * times all assume the audio starts the window. */
+static int get_padding(wl_config *c, const char *path, char *err, size_t errlen)
+{
+    cJSON *root = wl_json_read_object(path, err, errlen);
+    if (!root) return -1;
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "padding_value");
+    const cJSON *side = cJSON_GetObjectItemCaseSensitive(root, "padding_side");
+    int rc = 0;
+    if (v && !(cJSON_IsNumber(v) && fabs(v->valuedouble) <= WL_MAX_SAMPLE))
+        rc = wl_fail(err, errlen, "%s: \"padding_value\" must be a number in [-%g, %g] (a sample value)", path,
+                     WL_MAX_SAMPLE, WL_MAX_SAMPLE);
+    else if (side && !(cJSON_IsString(side) && !strcmp(side->valuestring, "right")))
+        rc = wl_fail(err, errlen, "%s: \"padding_side\" must be \"right\" (whisperlab pads after the audio)", path);
+    else c->padding_value = v ? (float)v->valuedouble : 0.0f;
+    cJSON_Delete(root);
+    return rc;
+}
+
 int wl_preprocessor_load(wl_config *c, const char *path, char *err, size_t errlen)
 {
     int rate, n_fft, hop, n_mels, chunk, n_samples, n_frames;
@@ -97,5 +123,5 @@ int wl_preprocessor_load(wl_config *c, const char *path, char *err, size_t errle
                        "which needs 2 * %d = %lld frames", path, n_frames, c->n_audio_ctx,
                        c->n_audio_ctx, 2LL * c->n_audio_ctx);
     c->n_samples = n_samples, c->n_frames = n_frames;
-    return 0;
+    return get_padding(c, path, err, errlen);
 }

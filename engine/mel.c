@@ -96,8 +96,8 @@ static void stft_frames(void *p, int t0, int t1)
 
 enum { STFT_SLOTS = 64 }; /* thread slots with frame buffers; a pool of more runs the frames on one */
 
-int wl_log_mel(const float *filters, int n_mels, int n_samples, int n_frames, const float *samples,
-               size_t n, float *mel, char *err, size_t errlen)
+int wl_log_mel(const float *filters, int n_mels, int n_samples, int n_frames, float pad_value,
+               const float *samples, size_t n, float *mel, char *err, size_t errlen)
 {
     const int N = n_samples, PAD = WL_N_FFT / 2;
     if (n_mels > 1024) return wl_fail(err, errlen, "n_mels %d is too large", n_mels);
@@ -120,9 +120,11 @@ int wl_log_mel(const float *filters, int n_mels, int n_samples, int n_frames, co
         rc = wl_fail(err, errlen, "out of memory");
         goto done;
     }
-    /* Trim or zero-pad to the window, then reflect by 200 at both ends (edge sample not repeated). */
+    /* Trim or pad to the window (SEQ:_pad: np.pad with padding_value, on the right), then reflect by
+     * 200 at both ends (edge sample not repeated). */
     double *x = padded + PAD;
     for (size_t i = 0; i < n && i < (size_t)N; i++) x[i] = samples[i];
+    for (size_t i = n; pad_value != 0 && i < (size_t)N; i++) x[i] = pad_value;
     for (int k = 1; k <= PAD; k++) {
         x[-k] = x[k];
         x[N - 1 + k] = x[N - 1 - k];

@@ -13,9 +13,10 @@
  * filters[n_mels][WL_N_BINS]. */
 void wl_mel_filters(int n_mels, float *filters);
 
-/* Log-mel of 16 kHz samples, padded or trimmed to n_samples, with the given filters:
- * mel[n_mels][n_frames], n_frames <= n_samples / WL_HOP (HF: equal). */
-int wl_log_mel(const float *filters, int n_mels, int n_samples, int n_frames, const float *samples,
-               size_t n, float *mel, char *err, size_t errlen);
+/* Log-mel of 16 kHz samples, padded with pad_value (preprocessor_config.json's padding_value) or
+ * trimmed to n_samples, with the given filters: mel[n_mels][n_frames], n_frames <= n_samples /
+ * WL_HOP (HF: equal). */
+int wl_log_mel(const float *filters, int n_mels, int n_samples, int n_frames, float pad_value,
+               const float *samples, size_t n, float *mel, char *err, size_t errlen);
 
 #endif

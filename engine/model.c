@@ -284,7 +284,8 @@ wl_status wl_mel(const wl_model *m, const float *samples, size_t n, float *mel, 
     if (n > (size_t)c->n_samples)
         return wl_fail(err, errlen, "%zu samples is over the model's window of %d (%g s); long-form audio "
                        "is out of scope", n, c->n_samples, (double)c->n_samples / WL_SAMPLE_RATE), WL_ERR_INPUT;
-    if (wl_log_mel(m->mel_filters, c->n_mels, c->n_samples, c->n_frames, samples, n, mel, err, errlen))
+    if (wl_log_mel(m->mel_filters, c->n_mels, c->n_samples, c->n_frames, c->padding_value, samples, n, mel, err,
+                   errlen))
         return WL_ERR_NOMEM;
     wl_emit(m, "mel", mel, 2, c->n_mels, c->n_frames, 0);
     return WL_OK;

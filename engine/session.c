@@ -23,7 +23,8 @@ int wl_session_open(wl_session *s, const char *model_arg, const char *fallback, 
     p.n_threads = n_threads;
     if (wl_resolve_model(model_arg, fallback, s->dir, sizeof s->dir, err, errlen) ||
         wl_model_card_read(s->dir, &s->card, err, errlen) || wl_model_load(s->dir, p, &s->model, err, errlen) ||
-        wl_gen_config_load(s->dir, &s->cfg, err, errlen) || wl_tokenizer_load(s->dir, &s->tok, err, errlen)) {
+        wl_gen_config_load(s->dir, &s->cfg, err, errlen) || wl_tokenizer_load(s->dir, &s->tok, err, errlen) ||
+        wl_tokenizer_check(s->tok, &s->cfg, s->dir, err, errlen)) {
         wl_session_close(s);
         return -1;
     }

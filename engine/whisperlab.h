@@ -58,6 +58,11 @@ typedef struct wl_decoder wl_decoder;
 #define WL_SAMPLE_RATE 16000
 #define WL_N_FFT 400
 #define WL_HOP 160
+/* The largest sample magnitude read: float audio is full scale at 1.0, and 65536 still admits
+ * 16-bit values stored unscaled as floats (HF takes those as they are). Far beyond it (1e30) a
+ * file is broken: HF's float32 power spectrum overflows from about 9e16 (200 window-weighted
+ * samples, squared), and every frame would be infinite. */
+#define WL_MAX_SAMPLE 65536.0
 
 wl_params wl_default_params(void);
 
@@ -227,6 +232,11 @@ typedef struct wl_tokenizer wl_tokenizer;
 /* Loads vocab.json, merges.txt, added_tokens.json, special_tokens_map.json and (if present)
  * tokenizer_config.json's added tokens from a HF model folder. */
 wl_status wl_tokenizer_load(const char *dir, wl_tokenizer **tok, char *err, size_t errlen);
+/* The tokenizer of the folder dir against its generation_config.json (cfg): the same eos id, the
+ * same <|notimestamps|> and first timestamp token, and every prompt id a special token (never
+ * printed). WL_ERR_FORMAT with a line naming the file that disagrees. */
+wl_status wl_tokenizer_check(const wl_tokenizer *tok, const wl_gen_config *cfg, const char *dir, char *err,
+                             size_t errlen);
 void wl_tokenizer_free(wl_tokenizer *tok);
 
 /* Encodes n bytes of UTF-8 text (tokenizer.encode(text, add_special_tokens=False)): added and

@@ -10,6 +10,7 @@
  * Usage: lab --clips CLIPS.json --audio DIR --out DIR [--staged] [--model ARG] [--fallback DIR]
  *            [--threads N] [--beams N] [--max-new-tokens N] [--limit N] [--grid-clip ID] */
 #include "lab.h"
+#include "clip_list.h"
 #include "out_folder.h"
 
 #include "../engine/util.h"
@@ -313,17 +314,19 @@ int main(int argc, char **argv)
     char err[2048];
     double start = now(), t[T_COUNT] = {0};
     wl_session s;
-    cJSON *spec = wl_json_read_object(o.clips, err, sizeof err);
+    cJSON *spec = clip_list_read(o.clips, o.audio, err, sizeof err);
     if (!spec) return out_finish(&o, &folder, 0), fprintf(stderr, "lab: %s\n", err), 1;
     const cJSON *groups[2] = {cJSON_GetObjectItemCaseSensitive(spec, "clips"),
                               cJSON_GetObjectItemCaseSensitive(spec, "grammar_errors")};
-    if (!cJSON_IsArray(groups[0]) || (groups[1] && !cJSON_IsArray(groups[1]))) {
-        cJSON_Delete(spec), out_finish(&o, &folder, 0);
-        return fprintf(stderr, "lab: %s: \"clips\" (and \"grammar_errors\", if present) must be arrays\n", o.clips), 1;
-    }
+    if (!cJSON_IsArray(groups[1])) groups[1] = NULL;
     if (wl_session_open(&s, o.model, o.fallback, o.threads, err, sizeof err)) {
         cJSON_Delete(spec), out_finish(&o, &folder, 0);
         return fprintf(stderr, "lab: %s\n", err), 1;
+    }
+    if (!clip_list_utf8(s.dir)) { /* run.json names it */
+        fprintf(stderr, "lab: %s: the model folder's name is not valid UTF-8 (run.json names it)\n", s.dir);
+        wl_session_close(&s), cJSON_Delete(spec), out_finish(&o, &folder, 0);
+        return 1;
     }
     double t_load = now() - start;
     fprintf(stderr, "lab: model %s: %s (%s)\n", s.dir, s.card.summary, s.card.kind);

@@ -6,6 +6,7 @@
  * Usage: manifest --model ARG --fallback DIR --clips CLIPS.json --audio DIR --out FILE
  *                 [--run run.json] [--started EPOCH_SECONDS] [--cflags S] [--cc S]
  *                 [--golden DIR --golden-check stages.json --golden-status S --golden-seconds S] */
+#include "clip_list.h"
 #include "../engine/model_card.h"
 #include "../engine/model_path.h"
 #include "../engine/sha256.h"
@@ -172,12 +173,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "manifest: %s\n", err);
         return 1;
     }
-    size_t len;
-    char *text = wl_read_file(clips, &len, err, sizeof err);
-    if (!text) return fprintf(stderr, "manifest: %s\n", err), 1;
-    cJSON *spec = cJSON_ParseWithLength(text, len);
-    free(text);
-    if (!cJSON_IsObject(spec)) return fprintf(stderr, "manifest: %s: not a valid JSON object\n", clips), 1;
+    cJSON *spec = clip_list_read(clips, audio, err, sizeof err);
+    if (!spec) return fprintf(stderr, "manifest: %s\n", err), 1;
+    if (!clip_list_utf8(dir)) return fprintf(stderr, "manifest: %s: the model folder's name is not valid UTF-8\n", dir), 1;
 
     cJSON *root = cJSON_CreateObject();
     cJSON *model = cJSON_AddObjectToObject(root, "model");

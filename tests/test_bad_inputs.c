@@ -284,6 +284,35 @@ static void model(const bad_case *c, const char *dir)
     free(t), free(o);
 }
 
+/* The model copy whose generation_config.json suppresses every id of the vocabulary (c->from set:
+ * every id but end-of-text, which begin_suppress_tokens holds). */
+static void suppress_everything(const bad_case *c, const char *dir)
+{
+    link_model(dir);
+    size_t len;
+    char *t = read_all(MODEL "/generation_config.json", &len), path[512];
+    cJSON *g = cJSON_Parse(t), *all = cJSON_CreateArray();
+    for (int id = 0; id < 51864; id++)
+        if (!c->from || id != 50256) cJSON_AddItemToArray(all, cJSON_CreateNumber(id));
+    cJSON_ReplaceItemInObject(g, "suppress_tokens", all);
+    char *o = cJSON_Print(g);
+    snprintf(path, sizeof path, "%s/generation_config.json", dir);
+    write_all(path, o, strlen(o));
+    free(t), free(o), cJSON_Delete(g);
+}
+
+/* The model copy whose merges.txt is binary: the clip's first 4 KiB (NUL bytes included). */
+static void merges_binary(const bad_case *c, const char *dir)
+{
+    (void)c;
+    link_model(dir);
+    size_t len;
+    char *t = read_all(CLIP, &len), path[512];
+    snprintf(path, sizeof path, "%s/merges.txt", dir);
+    write_all(path, t, len < 4096 ? len : 4096);
+    free(t);
+}
+
 static void model_entry_dir(const bad_case *c, const char *dir) { link_model(dir), directory(c, dir); }
 static void model_entry_loop(const bad_case *c, const char *dir) { link_model(dir), symlink_loop(c, dir); }
 static void model_entry_fifo(const bad_case *c, const char *dir) { link_model(dir), fifo(c, dir); }
@@ -513,6 +542,12 @@ static const bad_case AUDIO[] = {
      .poke_at = 100, .poke = NAN},
     {"audio_inf_sample", audio, DUMP, 1, "%C/a.wav", "sample 5000 (channel 1) is infinite", .format = FLOAT,
      .channels = 2, .poke_at = 5000, .poke_ch = 1, .poke = -INFINITY},
+    {"audio_huge_sample", audio, DUMP, 1, "%C/a.wav", "sample 100 (channel 0) is 1e+30; whisperlab reads samples "
+     "within +-65536", .format = FLOAT, .poke_at = 100, .poke = 1e30f},
+    {"audio_sample_past_bound", audio, DUMP, 1, "%C/a.wav", "sample 2000 (channel 0) is -65537;", .format = FLOAT,
+     .poke_at = 2000, .poke = -65537.0f},
+    {"audio_huge_sample_channel_1", audio, DUMP, 1, "%C/a.wav", "sample 7000 (channel 1) is 1e+30;", .format = FLOAT,
+     .channels = 2, .poke_at = 7000, .poke_ch = 1, .poke = 1e30f},
     {"audio_window_plus_1", audio, DUMP, 1, "%C/a.wav",
      "48001 samples at 16000 Hz (3.0000625 s) exceed the model's window of 48000 samples at 16 kHz (3 s)", .frames = 48001},
     {"audio_window_plus_1_44k", audio, DUMP, 1, "%C/a.wav", "132301 samples at 44100 Hz (3.00002268 s) exceed",
@@ -687,12 +722,53 @@ static const bad_case DECODING[] = {
     {"gen_no_timestamps_outside_vocab", model, "transcribe --timestamps --model %C %A", 1,
      "%C/generation_config.json", "no_timestamps_token_id 9999999 is outside the vocabulary", GEN,
      .from = "\"no_timestamps_token_id\": 50362", .to = "\"no_timestamps_token_id\": 9999999"},
+    {"gen_max_length_1", model, RUN, 1, "%C/generation_config.json", "max_length 1 leaves no room to generate after "
+     "the 2-token prompt", GEN, .from = "\"max_length\": 64", .to = "\"max_length\": 1"},
+    {"gen_max_length_prompt", model, RUN, 1, "%C/generation_config.json", "max_length 2 leaves no room", GEN,
+     .from = "\"max_length\": 64", .to = "\"max_length\": 2"},
+    {"gen_no_timestamps_last_id", model, RUN, 1, "%C/generation_config.json", "no_timestamps_token_id 51863 is the "
+     "vocabulary's last id (config.json: vocab_size 51864), leaving no timestamp tokens", GEN,
+     .from = "\"no_timestamps_token_id\": 50362", .to = "\"no_timestamps_token_id\": 51863"},
+    {"gen_no_timestamps_not_the_token", model, RUN, 1, "%C/generation_config.json", "no_timestamps_token_id 50361 is "
+     "not the tokenizer's <|notimestamps|> (id 50362)", GEN, .from = "\"no_timestamps_token_id\": 50362",
+     .to = "\"no_timestamps_token_id\": 50361"},
+    {"gen_length_penalty_string", model, RUN, 1, "%C/generation_config.json", "length_penalty must be a number", GEN,
+     .from = "\"max_length\": 64", .to = "\"max_length\": 64, \"length_penalty\": \"abc\""},
+    {"gen_multilingual_string", model, RUN, 1, "%C/generation_config.json", "is_multilingual must be true or false",
+     GEN, .from = "\"is_multilingual\": false", .to = "\"is_multilingual\": \"no\""},
+    {"gen_eos_float", model, RUN, 1, "%C/generation_config.json", "\"eos_token_id\" must be an integer, not a float",
+     GEN, .from = "\"eos_token_id\": 50256", .to = "\"eos_token_id\": 50256.0"},
+    {"gen_eos_fraction", model, RUN, 1, "%C/generation_config.json", "\"eos_token_id\" must be an integer", GEN,
+     .from = "\"eos_token_id\": 50256", .to = "\"eos_token_id\": 50256.5"},
+    {"gen_suppress_fraction", model, RUN, 1, "%C/generation_config.json", "\"suppress_tokens\" must hold a list of "
+     "non-negative integers", GEN, .from = "\"suppress_tokens\": [", .to = "\"suppress_tokens\": [7.5, "},
+    {"gen_duplicate_key_last_wins", model, RUN, 1, "%C/generation_config.json", "max_length 65 exceeds the "
+     "decoder's 64 positions", GEN, .from = "\"max_length\": 64", .to = "\"max_length\": 64, \"max_length\": 65"},
+    {"gen_trailing_text", model, RUN, 1, "%C/generation_config.json", "text after the JSON object at byte", GEN,
+     .from = "\n}", .to = "\n}\n{}"},
+    {"gen_suppress_eos", model, RUN, 1, "%C/generation_config.json", "suppress_tokens holds eos_token_id 50256: a "
+     "search could never end", GEN, .from = "\"suppress_tokens\": [", .to = "\"suppress_tokens\": [50256, "},
+    {"gen_suppress_everything", suppress_everything, RUN, 1, "%C/generation_config.json", "suppress_tokens holds "
+     "every id of the vocabulary (config.json: vocab_size 51864): nothing can be generated"},
+    {"gen_begin_suppress_rest", suppress_everything, RUN, 1, "%C/generation_config.json", "begin_suppress_tokens "
+     "holds every id that suppress_tokens leaves: the first step has nothing to choose", .from = "but end-of-text"},
+    {"gen_eos_not_the_tokenizer_s", model, RUN, 1, "%C/special_tokens_map.json", "eos_token is id 50256, but "
+     "generation_config.json has eos_token_id 50362", GEN, .from = "\"eos_token_id\": 50256",
+     .to = "\"eos_token_id\": 50362"},
+    {"gen_start_not_sot", model, RUN, 1, "%C/generation_config.json", "decoder_start_token_id 50358 is not the "
+     "tokenizer's <|startoftranscript|> (id 50257)", GEN, .from = "\"decoder_start_token_id\": 50257",
+     .to = "\"decoder_start_token_id\": 50358"},
+    {"gen_prompt_not_special", model, RUN, 1, "%C/special_tokens_map.json", "prompt token 220 of "
+     "generation_config.json (decoder_start_token_id, forced_decoder_ids) is not a special token", GEN,
+     .from = "50362\n    ]", .to = "220\n    ]"},
+    {"config_d_model_float", model, INFO, 1, "%C/config.json", "\"d_model\" = 128 is written as a float",
+     LINKED("config.json"), .from = "\"d_model\": 128", .to = "\"d_model\": 128.0"},
     {"vocab_missing", model, RUN, 1, "%C", "lacks vocab.json", LINKED("vocab.json")},
     {"vocab_malformed", model, RUN, 1, "%C/vocab.json", "not a valid JSON object", LINKED("vocab.json"),
      .to = "{\"!\": 0,"},
     {"vocab_id_string", model, RUN, 1, "%C/vocab.json", "entry \"!\" is not a byte-level BPE token with an id",
      LINKED("vocab.json"), .from = "\"!\": 0", .to = "\"!\": \"zero\""},
-    {"vocab_empty", model, RUN, 1, "%C/vocab.json", "id 0 of the model's 51864 has no token", LINKED("vocab.json"),
+    {"vocab_empty", model, RUN, 1, "%C/vocab.json", "holds no tokens", LINKED("vocab.json"),
      .to = "{}"},
     {"vocab_entry_missing", model, RUN, 1, "%C/vocab.json", "id 1 of the model's 51864 has no token",
      LINKED("vocab.json"), .from = "\"\\\"\": 1, ", .to = ""},
@@ -705,6 +781,56 @@ static const bad_case DECODING[] = {
      .to = "{"},
     {"added_id_string", model, RUN, 1, "%C/added_tokens.json", "\"<|0.00|>\" has no valid id",
      LINKED("added_tokens.json"), .from = "\"<|0.00|>\": 50363", .to = "\"<|0.00|>\": \"x\""},
+    {"vocab_id_float", model, RUN, 1, "%C/vocab.json", "entry \"!\" is not a byte-level BPE token with an id",
+     LINKED("vocab.json"), .from = "\"!\": 0", .to = "\"!\": 0.0"},
+    {"vocab_id_shared", model, RUN, 1, "%C/vocab.json", "id 1 is given to two tokens", LINKED("vocab.json"),
+     .from = "\"!\": 0", .to = "\"!\": 1"},
+    {"merges_empty", model, RUN, 1, "%C/merges.txt", "is empty", LINKED("merges.txt"), .to = ""},
+    {"merges_no_header", model, RUN, 1, "%C/merges.txt", "does not begin with a \"#version\" line",
+     LINKED("merges.txt"), .from = "#version: 0.2\n", .to = ""},
+    {"merges_header_only", model, RUN, 1, "%C/merges.txt", "holds no merges", LINKED("merges.txt"),
+     .to = "#version: 0.2\n"},
+    {"merges_cut_mid_line", model, RUN, 1, "%C/merges.txt", "is cut short: its last line has no newline",
+     LINKED("merges.txt"), .from = "\xC4\xA0g azed\n", .to = "\xC4\xA0g az"},
+    {"merges_binary", merges_binary, RUN, 1, "%C/merges.txt", "holds a NUL byte"},
+    {"added_endoftext_remapped", model, RUN, 1, "%C/added_tokens.json", "\"<|endoftext|>\" has id 50300, but "
+     "vocab.json gives it id 50256", LINKED("added_tokens.json"), .from = "\"<|0.00|>\": 50363",
+     .to = "\"<|endoftext|>\": 50300, \"<|0.00|>\": 50363"},
+    {"added_id_of_a_vocab_token", model, RUN, 1, "%C/added_tokens.json", "\"<|x|>\" has id 100, which vocab.json "
+     "gives to another token", LINKED("added_tokens.json"), .from = "\"<|0.00|>\": 50363",
+     .to = "\"<|x|>\": 100, \"<|0.00|>\": 50363"},
+    {"added_id_float", model, RUN, 1, "%C/added_tokens.json", "\"<|0.00|>\" has no valid id",
+     LINKED("added_tokens.json"), .from = "\"<|0.00|>\": 50363", .to = "\"<|0.00|>\": 50363.0"},
+    {"added_decoder_key_word", model, RUN, 1, "%C/tokenizer_config.json", "added_tokens_decoder key \"abc\" is not "
+     "a token id", LINKED("tokenizer_config.json"), .from = "\"add_bos_token\": false",
+     .to = "\"add_bos_token\": false, \"added_tokens_decoder\": {\"abc\": {\"content\": \"<|x|>\"}}"},
+    {"added_decoder_no_content", model, RUN, 1, "%C/tokenizer_config.json", "added_tokens_decoder \"50363\" has no "
+     "\"content\" text", LINKED("tokenizer_config.json"), .from = "\"add_bos_token\": false",
+     .to = "\"add_bos_token\": false, \"added_tokens_decoder\": {\"50363\": {\"content\": 7}}"},
+    {"added_two_texts_one_id", model, RUN, 1, "%C/added_tokens.json", "id 50363 is given to both",
+     LINKED("tokenizer_config.json"), .from = "\"add_bos_token\": false",
+     .to = "\"add_bos_token\": false, \"added_tokens_decoder\": {\"50363\": {\"content\": \"<|x|>\"}}"},
+    {"special_lacks_notimestamps", model, RUN, 1, "%C/special_tokens_map.json", "its last special token is id 50361, "
+     "not <|notimestamps|> (50362): the tokenizer's timestamps would start at 50362, generation_config.json's at "
+     "50363", LINKED("special_tokens_map.json"), .from = ",\n    \"<|notimestamps|>\"", .to = ""},
+    {"special_one_extra", model, RUN, 1, "%C/special_tokens_map.json", "its last special token is id 50363",
+     LINKED("special_tokens_map.json"), .from = "\"<|notimestamps|>\"", .to = "\"<|notimestamps|>\", \"<|0.00|>\""},
+    {"special_list_nested", model, RUN, 1, "%C/special_tokens_map.json", "\"additional_special_tokens\" holds an "
+     "entry that is not a token text", LINKED("special_tokens_map.json"), .from = "\"<|startoftranscript|>\"",
+     .to = "[\"<|startoftranscript|>\"]"},
+    {"special_list_not_a_list", model, RUN, 1, "%C/special_tokens_map.json", "\"additional_special_tokens\" must "
+     "be a list of token texts", LINKED("special_tokens_map.json"), .from = "\"additional_special_tokens\": [",
+     .to = "\"additional_special_tokens\": \"<|startoftranscript|>\", \"x\": ["},
+    {"special_unknown_token", model, RUN, 1, "%C/special_tokens_map.json", "special token \"<|nope|>\" is in "
+     "neither vocab.json nor the added tokens", LINKED("special_tokens_map.json"),
+     .from = "\"<|notimestamps|>\"", .to = "\"<|notimestamps|>\", \"<|nope|>\""},
+    {"special_eos_object_bad", model, RUN, 1, "%C/special_tokens_map.json", "\"eos_token\" must be a token text",
+     LINKED("special_tokens_map.json"), .from = "\"eos_token\": \"<|endoftext|>\"",
+     .to = "\"eos_token\": [\"<|endoftext|>\"]"},
+    {"added_tokens_link_loop", model_entry_loop, RUN, 1, "%C/added_tokens.json", "Too many levels of symbolic links",
+     .file = "added_tokens.json"},
+    {"tokenizer_config_dir", model_entry_dir, RUN, 1, "%C/tokenizer_config.json", "not a regular file",
+     .file = "tokenizer_config.json"},
     {"special_map_malformed", model, RUN, 1, "%C/special_tokens_map.json", "not a valid JSON object",
      LINKED("special_tokens_map.json"), .to = "["},
     {"tokenizer_config_malformed", model, RUN, 1, "%C/tokenizer_config.json", "not a valid JSON object",

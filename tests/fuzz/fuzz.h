@@ -146,28 +146,31 @@ static const char *const FZ_TOKENIZER_FILES[] = {"vocab.json", "merges.txt", "ad
 #define FZ_SMALL_ADDED 50463  /* added tokens kept: the special ones and timestamps to <|2.00|> */
 
 /* model_dir/name's entries with an id below max, written to out_dir/name. */
-static inline void fz_json_ids_below(const char *model_dir, const char *out_dir, const char *name, double max)
+static inline void fz_json_ids_below(const char *model_dir, const char *out_dir, const char *name, double max,
+                                     const char *keep)
 {
     char from[1024], to[1024];
     char *text = fz_read(fz_join(from, sizeof from, model_dir, name), NULL);
     cJSON *all = cJSON_Parse(text), *small = cJSON_CreateObject(), *e;
     free(text);
     if (!cJSON_IsObject(all)) fz_die("not a JSON object", from);
-    cJSON_ArrayForEach(e, all) if (e->valuedouble < max) cJSON_AddNumberToObject(small, e->string, e->valuedouble);
+    cJSON_ArrayForEach(e, all) if (e->valuedouble < max || (keep && !strcmp(e->string, keep)))
+        cJSON_AddNumberToObject(small, e->string, e->valuedouble);
     text = cJSON_PrintUnformatted(small);
     fz_write(fz_join(to, sizeof to, out_dir, name), text, strlen(text));
     free(text), cJSON_Delete(all), cJSON_Delete(small);
 }
 
 /* A small copy of model_dir's tokenizer in out_dir (fast to load on every input): vocab.json
- * entries with id < FZ_SMALL_VOCAB, the first FZ_SMALL_VOCAB merges, added tokens below
+ * entries with id < FZ_SMALL_VOCAB and <|endoftext|>, the first FZ_SMALL_VOCAB merges, added tokens below
  * FZ_SMALL_ADDED, the other files whole. */
 static inline void fz_small_tokenizer(const char *model_dir, const char *out_dir)
 {
     char from[1024], to[1024];
     fz_mkdir(out_dir);
-    fz_json_ids_below(model_dir, out_dir, "vocab.json", FZ_SMALL_VOCAB);
-    fz_json_ids_below(model_dir, out_dir, "added_tokens.json", FZ_SMALL_ADDED);
+    /* <|endoftext|> is special (special_tokens_map.json): a special token must be a known one */
+    fz_json_ids_below(model_dir, out_dir, "vocab.json", FZ_SMALL_VOCAB, "<|endoftext|>");
+    fz_json_ids_below(model_dir, out_dir, "added_tokens.json", FZ_SMALL_ADDED, NULL);
 
     char *text = fz_read(fz_join(from, sizeof from, model_dir, "merges.txt"), NULL), *end = text;
     for (int line = 0; line <= FZ_SMALL_VOCAB && (end = strchr(end, '\n')); line++) end++;
