@@ -45,9 +45,9 @@ typedef struct {
     int n_feed, threads_used;
 } run_out;
 
-/* A teacher-forced feed of LONG tokens in one call: its products take sgemm, split over the
- * threads in blocks of columns, and, where LONG is at least the model's width (whisper-micro.en's
- * 128), in blocks of 48 rows (LONG = 3 x 48 + 16: a short last block, and 3 threads' uneven split). */
+/* A teacher-forced feed of LONG tokens in one call (at most the model's positions: 64 in
+ * whisper-micro.en): its products take sgemm, split over the threads in blocks of columns, as
+ * the feed is narrower than the model. Products split in blocks of rows are products_agree's. */
 enum { LONG = 160 };
 
 /* One clip through the encoder, then a 4-token prompt and 3 single-token steps with
