@@ -47,8 +47,11 @@ static int alloc_converted(wl_model *m)
         if (in_place(t)) continue;
         n += aligned_floats(t->nbytes / wl_dtype_size(t->dtype)), any = 1;
     }
+    if (!any) return 0;
+    /* the capacity only once the buffer is had: tensor_f32 writes up to it */
+    if (!(m->converted = wl_alloc_big((n + 1) * sizeof(float), 0))) return -1;
     m->cap_converted = n;
-    return any && !(m->converted = wl_alloc_big((n + 1) * sizeof(float), 0)) ? -1 : 0;
+    return 0;
 }
 
 /* A float32 view of a tensor: the file's bytes when they are F32 on a cache line, else a copy
