@@ -1,6 +1,7 @@
 /* Loading a HuggingFace Whisper checkpoint: config.json drives every dimension (and
  * preprocessor_config.json the audio window); the tensors are checked against the layout (names,
  * shapes, dtypes) before any is used. */
+#include "gemm.h"
 #include "model.h"
 #include "parallel.h"
 #include "half.h"
@@ -241,7 +242,7 @@ wl_status wl_model_load(const char *dir, wl_params params, wl_model **out, char 
     }
     load_norm(m, &ok, &m->dec_ln, "model.decoder.layer_norm");
     m->mel_filters = malloc((size_t)c->n_mels * WL_N_BINS * sizeof(float));
-    if (!ok || !m->enc || !m->dec || !m->mel_filters) {
+    if (!ok || !m->enc || !m->dec || !m->mel_filters || wl_sgemm_prepare()) {
         wl_model_free(m);
         return wl_fail(err, errlen, "%s: out of memory", dir), WL_ERR_NOMEM;
     }

@@ -111,7 +111,7 @@ int wl_st_open(wl_st_file *f, const char *path, char *err, size_t errlen)
     close(fd);
     if (f->map == MAP_FAILED) {
         f->map = NULL;
-        return wl_fail(err, errlen, "%s: mmap failed: %s", path, strerror(errno));
+        return wl_fail(err, errlen, "%s: %s", path, errno == ENOMEM ? "out of memory (mapping the file)" : strerror(errno));
     }
     f->path = strdup(path);
     const unsigned char *p = f->map;
