@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -21,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* Prints one line on stderr. Control characters (from a file name or an argument) are escaped,
  * so a message is always exactly one line and never drives the terminal. */
@@ -150,7 +152,7 @@ static int cmd_info(int argc, char **argv)
 
 typedef struct {
     const char *wanted; /* comma-separated stage names, or NULL for all */
-    int n;
+    int n, nomem;       /* nomem: a stage could not be copied */
     wl_st_tensor t[MAX_STAGES];
 } capture;
 
@@ -167,14 +169,21 @@ static void on_stage(void *user, const char *stage, const float *data, int ndim,
 {
     capture *c = user;
     if (!wanted(c->wanted, stage) || c->n == MAX_STAGES) return;
-    wl_st_tensor *t = &c->t[c->n++];
+    wl_st_tensor *t = &c->t[c->n];
     size_t n = 1;
     for (int i = 0; i < ndim; i++) n *= (size_t)shape[i], t->shape[i] = shape[i];
     t->name = strdup(stage);
     t->dtype = WL_F32;
     t->ndim = ndim;
     t->nbytes = n * sizeof(float);
-    t->data = memcpy(malloc(t->nbytes), data, t->nbytes);
+    void *copy = malloc(t->nbytes ? t->nbytes : 1);
+    if (!t->name || !copy) {
+        free(t->name), free(copy);
+        c->nomem = 1;
+        return;
+    }
+    t->data = memcpy(copy, data, t->nbytes);
+    c->n++;
 }
 
 /* Comma-separated token ids, each 0..INT32_MAX (the decoder checks the vocabulary), at most max
@@ -295,10 +304,12 @@ static int cmd_dump(int argc, char **argv)
     float *logits = malloc((size_t)n_tok * d.n_vocab * sizeof(float));
     size_t n;
     wl_decoder *dec = NULL;
-    int rc = wl_audio_load(audio, (size_t)d.n_samples, &samples, &n, err, sizeof err) ||
+    snprintf(err, sizeof err, "out of memory");
+    int rc = !mel || !enc || !logits || wl_audio_load(audio, (size_t)d.n_samples, &samples, &n, err, sizeof err) ||
              wl_mel(m, samples, n, mel, err, sizeof err) || wl_encode(m, mel, enc, err, sizeof err) ||
              wl_decoder_new(m, enc, &dec, err, sizeof err) ||
              wl_decoder_feed(dec, tokens, n_tok, logits, err, sizeof err) ||
+             (cap.nomem && snprintf(err, sizeof err, "%s: out of memory (copying the stages)", out)) ||
              wl_st_write(out, cap.t, cap.n, err, sizeof err);
     if (rc) eprint("whisperlab: %s", err);
     else printf("whisperlab: %d stages of %s written to %s (model %s)\n", cap.n, audio, out, dir);
@@ -391,6 +402,7 @@ static cJSON *file_json(const wl_session *s, const char *path, const wl_result *
     cJSON *f = cJSON_CreateObject(), *toks = cJSON_CreateArray(), *prompt = cJSON_CreateArray();
     char buf[512];
     char *text = wl_detokenize(s->tok, r->tokens, r->n_tokens, WL_DECODE_SKIP_SPECIAL);
+    if (!text) wl_oom_note();
     cJSON_AddStringToObject(f, "file", path);
     cJSON_AddStringToObject(f, "text", text ? text : "");
     free(text);
@@ -444,6 +456,7 @@ static void print_text(const wl_session *s, const decode_args *a, const char *pa
         printf("%s%s[%6.2f --> %6.2f]%s\n", prefix ? prefix : "", prefix ? ": " : "", p[i].start, p[i].end, p[i].text);
     if (np <= 0) {
         char *text = wl_detokenize(s->tok, r->tokens, r->n_tokens, WL_DECODE_SKIP_SPECIAL);
+        if (!text) wl_oom_note();
         printf("%s%s%s\n", prefix ? prefix : "", prefix ? ": " : "", text ? text : "");
         free(text);
     }
@@ -499,8 +512,12 @@ static int cmd_transcribe(int argc, char **argv)
     cJSON_AddItemToObject(root, "files", files);
     if (a.json) {
         char *out = cJSON_Print(root);
-        printf("%s\n", out ? out : "{}");
+        if (out) printf("%s\n", out);
         free(out);
+    }
+    if (wl_oom_take()) { /* a piece of the JSON or of a text could not be made */
+        eprint("whisperlab: out of memory writing the transcripts");
+        failed = 1;
     }
     cJSON_Delete(root);
     wl_session_close(&s);
@@ -571,12 +588,35 @@ static int cmd_inspect(int argc, char **argv)
     free(plain);
     wl_result_free(r);
     wl_session_close(&s);
+    if (!plain) return eprint("whisperlab: %s: out of memory writing the table", a.files[0]), 1;
     return 0;
 }
 
-int main(int argc, char **argv)
+/* cJSON's allocations, noted when they fail: a JSON object missing a member is never printed as
+ * if it were whole. */
+static void *json_malloc(size_t n)
 {
-    wl_tune_malloc();
+    void *p = malloc(n);
+    if (!p) wl_oom_note();
+    return p;
+}
+
+/* What every command writes on stdout reaches it whole, or the exit is 1 with a message: a
+ * full disk, /dev/full or a closed stdout is never a silent exit 0. */
+static int finish_stdout(int rc)
+{
+    errno = 0;
+    int bad = ferror(stdout);
+    if (fflush(stdout) != 0) bad = 1;
+    int e = errno;
+    if (fclose(stdout) != 0 && !bad) bad = 1, e = errno;
+    if (!bad) return rc;
+    eprint("whisperlab: cannot write to standard output: %s", e ? strerror(e) : "a write failed");
+    return rc ? rc : 1;
+}
+
+static int run(int argc, char **argv)
+{
     if (argc < 2) return usage(stderr, 2);
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) return usage(stdout, 0);
     if (strcmp(argv[1], "info") == 0) return cmd_info(argc, argv);
@@ -584,4 +624,15 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "transcribe") == 0) return cmd_transcribe(argc, argv);
     if (strcmp(argv[1], "inspect") == 0) return cmd_inspect(argc, argv);
     return eprint("whisperlab: unknown command '%s' (see whisperlab --help)", argv[1]), 2;
+}
+
+int main(int argc, char **argv)
+{
+    wl_tune_malloc();
+    cJSON_InitHooks(&(cJSON_Hooks){json_malloc, free});
+    /* A closed stdout: every command's output would be lost (and a file opened later could take
+     * descriptor 1 and receive it), so nothing is done. */
+    if (fcntl(1, F_GETFD) == -1 && errno == EBADF)
+        return eprint("whisperlab: standard output is closed: the output would be lost"), 1;
+    return finish_stdout(run(argc, argv));
 }
