@@ -551,6 +551,8 @@ static int cmd_inspect(int argc, char **argv)
     }
     int rc = parse_decode_args(argc, argv, &a);
     if (rc) return rc;
+    if (a.json) /* a table only: accepting --json and printing the table would mislead a script */
+        return eprint("whisperlab inspect: unknown option '--json' (transcribe --json gives the tokens as JSON)"), 2;
     if (a.n_files != 1) return eprint("whisperlab: inspect takes exactly one audio file"), 2;
     wl_session s;
     if (session_open(&a, &s)) return 1;
