@@ -46,6 +46,8 @@ static void test_unknown_and_malformed_options(void **state)
     wl_cli_expect("dump --audio " WAV " --out build/tmp/cli.st --model " MODEL " --tokens 50257,,1", 2, "is not a token id");
     wl_cli_expect("transcribe --model " MODEL " --beams 0 " WAV, 2, "--beams '0'");
     wl_cli_expect("transcribe --model " MODEL " --bems 5 " WAV, 2, "--bems");
+    /* inspect prints a table only: --json was accepted and ignored */
+    wl_cli_expect("inspect --json --model " MODEL " " WAV, 2, "unknown option '--json'");
     assert_int_equal(file_size("build/tmp/cli.st"), -1); /* no failed call wrote anything */
 }
 
