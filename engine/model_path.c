@@ -27,7 +27,7 @@ static int access_fail(const char *path, int e, const char *missing, char *err, 
         return wl_fail(err, errlen, "%s: a dangling link (to %s, which does not exist)", path, n > 0 ? to : "?");
     }
     if (e == ENOENT) return wl_fail(err, errlen, "%s", missing);
-    if (e == ELOOP) return wl_fail(err, errlen, "%s: a symlink loop (too many levels of symbolic links)", path);
+    if (e == ELOOP) return wl_fail(err, errlen, "%s: a symlink loop (%s)", path, strerror(e));
     return wl_fail(err, errlen, "%s: cannot access: %s", path, strerror(e));
 }
 

@@ -170,15 +170,15 @@ static void test_broken_cache_said_as_such(void **state)
     setenv("HF_HUB_CACHE", "build/tmp/broken", 1);
     assert_int_equal(system("ln -s models--o--m build/tmp/broken/models--o--m"), 0); /* itself */
     assert_int_equal(wl_hf_cache_snapshot("o/m", out, sizeof out, err, sizeof err), -1);
-    assert_string_equal(err, "build/tmp/broken/models--o--m: a symlink loop (too many levels of symbolic links)");
+    assert_string_equal(err, "build/tmp/broken/models--o--m: a symlink loop (Too many levels of symbolic links)");
     assert_int_equal(system("rm build/tmp/broken/models--o--m && mkdir -p build/tmp/broken/models--o--m/snapshots "
                             "&& ln -s r1 build/tmp/broken/models--o--m/snapshots/r1"), 0);
     assert_int_equal(wl_hf_cache_snapshot("o/m", out, sizeof out, err, sizeof err), -1);
-    assert_string_equal(err, "build/tmp/broken/models--o--m/snapshots/r1: a symlink loop (too many levels of symbolic links)");
+    assert_string_equal(err, "build/tmp/broken/models--o--m/snapshots/r1: a symlink loop (Too many levels of symbolic links)");
     assert_int_equal(system("mkdir -p build/tmp/broken/models--o--m/refs && "
                             "ln -s main build/tmp/broken/models--o--m/refs/main"), 0);
     assert_int_equal(wl_hf_cache_snapshot("o/m", out, sizeof out, err, sizeof err), -1);
-    assert_string_equal(err, "build/tmp/broken/models--o--m/refs/main: a symlink loop (too many levels of symbolic links)");
+    assert_string_equal(err, "build/tmp/broken/models--o--m/refs/main: a symlink loop (Too many levels of symbolic links)");
     /* two snapshots and no refs/main: which is missing is said */
     assert_int_equal(system("cd build/tmp/broken/models--o--m && rm -r refs snapshots/r1 && mkdir snapshots/r1 snapshots/r2"), 0);
     assert_int_equal(wl_hf_cache_snapshot("o/m", out, sizeof out, err, sizeof err), -1);
