@@ -24,12 +24,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* A message's room: two whole paths (each up to the system's 4095 characters) and their words,
+ * so a long path is never cut. */
+#define WL_MSG_MAX (2 * 4096 + 1024)
+
 /* Prints one line on stderr. Control characters (from a file name or an argument) are escaped,
  * so a message is always exactly one line and never drives the terminal. */
 static void eprint(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void eprint(const char *fmt, ...)
 {
-    char buf[4096];
+    char buf[3 * WL_MSG_MAX];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
@@ -101,7 +105,7 @@ static int usage(FILE *to, int code)
 /* Resolves --model (folder, HF repo id, or the default) and loads it. */
 static wl_model *load_model(int argc, char **argv, wl_params p, char *dir, size_t dirlen)
 {
-    char err[1024];
+    char err[WL_MSG_MAX];
     if (wl_resolve_model(opt(argc, argv, "--model", ""), LOCAL_DEFAULT, dir, dirlen, err, sizeof err)) {
         eprint("whisperlab: %s", err);
         return NULL;
@@ -132,7 +136,7 @@ static int cmd_info(int argc, char **argv)
     if (!m) return 1;
     wl_dims d = wl_model_dims(m);
     wl_model_card card;
-    char err[1024];
+    char err[WL_MSG_MAX];
     if (wl_model_card_read(dir, &card, err, sizeof err)) {
         eprint("whisperlab: %s", err);
         wl_model_free(m);
@@ -291,7 +295,7 @@ static int cmd_dump(int argc, char **argv)
     p.on_stage = on_stage;
     p.user = &cap;
     if (parse_int("--threads", opt(argc, argv, "--threads", "0"), 0, 256, &p.n_threads)) return 2;
-    char dir[4096], err[1024];
+    char dir[4096], err[WL_MSG_MAX];
     wl_model *m = load_model(argc, argv, p, dir, sizeof dir);
     if (!m) return 1;
     wl_dims d = wl_model_dims(m);
@@ -364,7 +368,7 @@ static int parse_decode_args(int argc, char **argv, decode_args *a)
 /* Loads the model (wl_session) and says on stderr which one it is and what it is. */
 static int session_open(const decode_args *a, wl_session *s)
 {
-    char err[1024];
+    char err[WL_MSG_MAX];
     if (wl_session_open(s, a->model, LOCAL_DEFAULT, a->threads, err, sizeof err)) {
         eprint("whisperlab: %s", err);
         return -1;
@@ -384,7 +388,7 @@ static wl_result *decode_file(wl_session *s, const decode_args *a, const char *p
     wl_result *r = NULL;
     wl_gen_opts o = {.beams = a->beams, .timestamps = a->timestamps, .max_new_tokens = a->max_new,
                      .token_timestamps = s->cfg.n_alignment_heads > 0};
-    char why[1024] = "out of memory";
+    char why[WL_MSG_MAX] = "out of memory";
     if (!mel || !enc || wl_audio_load(path, (size_t)s->dims.n_samples, &samples, &n, why, sizeof why) ||
         wl_mel(s->model, samples, n, mel, why, sizeof why) || wl_encode(s->model, mel, enc, why, sizeof why) ||
         (o.num_frames = (int)(n / WL_HOP), wl_generate(s->model, &s->cfg, enc, &o, &r, why, sizeof why))) {
@@ -494,7 +498,7 @@ static int cmd_transcribe(int argc, char **argv)
     cJSON_AddBoolToObject(root, "timestamps", a.timestamps);
     int failed = 0;
     for (int i = 0; i < a.n_files; i++) {
-        char err[1300];
+        char err[WL_MSG_MAX + 4096];
         wl_result *r = decode_file(&s, &a, a.files[i], err, sizeof err);
         if (!r) {
             eprint("whisperlab: %s", err);
@@ -556,7 +560,7 @@ static int cmd_inspect(int argc, char **argv)
     if (a.n_files != 1) return eprint("whisperlab: inspect takes exactly one audio file"), 2;
     wl_session s;
     if (session_open(&a, &s)) return 1;
-    char err[1300], text[256], alt[256];
+    char err[WL_MSG_MAX + 4096], text[256], alt[256];
     wl_result *r = decode_file(&s, &a, a.files[0], err, sizeof err);
     if (!r) {
         eprint("whisperlab: %s", err);
