@@ -4,6 +4,7 @@
  *               names), to diff against HF yourself
  *   transcribe  text of audio files (greedy or beam search, timestamps, JSON with every token)
  *   inspect     a per-token table: probabilities, alternatives, where the decoder listens */
+#include "json_file.h"
 #include "model_card.h"
 #include "model_path.h"
 #include "session.h"
@@ -598,15 +599,6 @@ static int cmd_inspect(int argc, char **argv)
     return 0;
 }
 
-/* cJSON's allocations, noted when they fail: a JSON object missing a member is never printed as
- * if it were whole. */
-static void *json_malloc(size_t n)
-{
-    void *p = malloc(n);
-    if (!p) wl_oom_note();
-    return p;
-}
-
 /* What every command writes on stdout reaches it whole, or the exit is 1 with a message: a
  * full disk, /dev/full or a closed stdout is never a silent exit 0. */
 static int finish_stdout(int rc)
@@ -635,7 +627,7 @@ static int run(int argc, char **argv)
 int main(int argc, char **argv)
 {
     wl_tune_malloc();
-    cJSON_InitHooks(&(cJSON_Hooks){json_malloc, free});
+    wl_json_track_memory(); /* a JSON output missing a member is never printed as if whole */
     /* A closed stdout: every command's output would be lost (and a file opened later could take
      * descriptor 1 and receive it), so nothing is done. */
     if (fcntl(1, F_GETFD) == -1 && errno == EBADF)

@@ -1,4 +1,5 @@
 #include "safetensors.h"
+#include "json_file.h"
 #include "util.h"
 
 #include <cjson/cJSON.h>
@@ -122,10 +123,13 @@ int wl_st_open(wl_st_file *f, const char *path, char *err, size_t errlen)
                 path, (unsigned long long)hlen, f->map_size);
         goto fail;
     }
+    wl_json_track_memory();
+    wl_oom_take(); /* a note from before is not this header's */
     cJSON *root = cJSON_ParseWithLength((const char *)p + 8, (size_t)hlen);
     if (!cJSON_IsObject(root)) {
         cJSON_Delete(root);
-        wl_fail(err, errlen, "%s: header is not a JSON object", path);
+        if (wl_oom_take()) wl_fail(err, errlen, "%s: out of memory (reading the header)", path);
+        else wl_fail(err, errlen, "%s: header is not a JSON object", path);
         goto fail;
     }
     int n = cJSON_GetArraySize(root);
