@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   gcc make pkg-config
-  libopenblas-dev   # the mel filterbank (cblas_dgemm), and matrix products where oneDNN fails
+  libopenblas-dev   # matrix products when chosen instead of oneDNN's (tests, comparisons)
   libdnnl-dev       # matrix products (dnnl_sgemm: kernels generated for the CPU it runs on)
   libfftw3-dev      # the log-mel STFT
   libsndfile1-dev   # reading and writing audio files

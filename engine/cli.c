@@ -4,6 +4,7 @@
  *               names), to diff against HF yourself
  *   transcribe  text of audio files (greedy or beam search, timestamps, JSON with every token)
  *   inspect     a per-token table: probabilities, alternatives, where the decoder listens */
+#include "json_file.h"
 #include "model_card.h"
 #include "model_path.h"
 #include "session.h"
@@ -14,6 +15,7 @@
 #include <cjson/cJSON.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -21,13 +23,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+/* A message's room: two whole paths (each up to the system's 4095 characters) and their words,
+ * so a long path is never cut. */
+#define WL_MSG_MAX (2 * 4096 + 1024)
 
 /* Prints one line on stderr. Control characters (from a file name or an argument) are escaped,
  * so a message is always exactly one line and never drives the terminal. */
 static void eprint(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void eprint(const char *fmt, ...)
 {
-    char buf[4096];
+    char buf[3 * WL_MSG_MAX];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
@@ -99,7 +106,7 @@ static int usage(FILE *to, int code)
 /* Resolves --model (folder, HF repo id, or the default) and loads it. */
 static wl_model *load_model(int argc, char **argv, wl_params p, char *dir, size_t dirlen)
 {
-    char err[1024];
+    char err[WL_MSG_MAX];
     if (wl_resolve_model(opt(argc, argv, "--model", ""), LOCAL_DEFAULT, dir, dirlen, err, sizeof err)) {
         eprint("whisperlab: %s", err);
         return NULL;
@@ -130,7 +137,7 @@ static int cmd_info(int argc, char **argv)
     if (!m) return 1;
     wl_dims d = wl_model_dims(m);
     wl_model_card card;
-    char err[1024];
+    char err[WL_MSG_MAX];
     if (wl_model_card_read(dir, &card, err, sizeof err)) {
         eprint("whisperlab: %s", err);
         wl_model_free(m);
@@ -150,7 +157,7 @@ static int cmd_info(int argc, char **argv)
 
 typedef struct {
     const char *wanted; /* comma-separated stage names, or NULL for all */
-    int n;
+    int n, nomem;       /* nomem: a stage could not be copied */
     wl_st_tensor t[MAX_STAGES];
 } capture;
 
@@ -167,14 +174,21 @@ static void on_stage(void *user, const char *stage, const float *data, int ndim,
 {
     capture *c = user;
     if (!wanted(c->wanted, stage) || c->n == MAX_STAGES) return;
-    wl_st_tensor *t = &c->t[c->n++];
+    wl_st_tensor *t = &c->t[c->n];
     size_t n = 1;
     for (int i = 0; i < ndim; i++) n *= (size_t)shape[i], t->shape[i] = shape[i];
     t->name = strdup(stage);
     t->dtype = WL_F32;
     t->ndim = ndim;
     t->nbytes = n * sizeof(float);
-    t->data = memcpy(malloc(t->nbytes), data, t->nbytes);
+    void *copy = malloc(t->nbytes ? t->nbytes : 1);
+    if (!t->name || !copy) {
+        free(t->name), free(copy);
+        c->nomem = 1;
+        return;
+    }
+    t->data = memcpy(copy, data, t->nbytes);
+    c->n++;
 }
 
 /* Comma-separated token ids, each 0..INT32_MAX (the decoder checks the vocabulary), at most max
@@ -282,7 +296,7 @@ static int cmd_dump(int argc, char **argv)
     p.on_stage = on_stage;
     p.user = &cap;
     if (parse_int("--threads", opt(argc, argv, "--threads", "0"), 0, 256, &p.n_threads)) return 2;
-    char dir[4096], err[1024];
+    char dir[4096], err[WL_MSG_MAX];
     wl_model *m = load_model(argc, argv, p, dir, sizeof dir);
     if (!m) return 1;
     wl_dims d = wl_model_dims(m);
@@ -295,10 +309,12 @@ static int cmd_dump(int argc, char **argv)
     float *logits = malloc((size_t)n_tok * d.n_vocab * sizeof(float));
     size_t n;
     wl_decoder *dec = NULL;
-    int rc = wl_audio_load(audio, (size_t)d.n_samples, &samples, &n, err, sizeof err) ||
+    snprintf(err, sizeof err, "out of memory");
+    int rc = !mel || !enc || !logits || wl_audio_load(audio, (size_t)d.n_samples, &samples, &n, err, sizeof err) ||
              wl_mel(m, samples, n, mel, err, sizeof err) || wl_encode(m, mel, enc, err, sizeof err) ||
              wl_decoder_new(m, enc, &dec, err, sizeof err) ||
              wl_decoder_feed(dec, tokens, n_tok, logits, err, sizeof err) ||
+             (cap.nomem && snprintf(err, sizeof err, "%s: out of memory (copying the stages)", out)) ||
              wl_st_write(out, cap.t, cap.n, err, sizeof err);
     if (rc) eprint("whisperlab: %s", err);
     else printf("whisperlab: %d stages of %s written to %s (model %s)\n", cap.n, audio, out, dir);
@@ -353,7 +369,7 @@ static int parse_decode_args(int argc, char **argv, decode_args *a)
 /* Loads the model (wl_session) and says on stderr which one it is and what it is. */
 static int session_open(const decode_args *a, wl_session *s)
 {
-    char err[1024];
+    char err[WL_MSG_MAX];
     if (wl_session_open(s, a->model, LOCAL_DEFAULT, a->threads, err, sizeof err)) {
         eprint("whisperlab: %s", err);
         return -1;
@@ -373,7 +389,7 @@ static wl_result *decode_file(wl_session *s, const decode_args *a, const char *p
     wl_result *r = NULL;
     wl_gen_opts o = {.beams = a->beams, .timestamps = a->timestamps, .max_new_tokens = a->max_new,
                      .token_timestamps = s->cfg.n_alignment_heads > 0};
-    char why[1024] = "out of memory";
+    char why[WL_MSG_MAX] = "out of memory";
     if (!mel || !enc || wl_audio_load(path, (size_t)s->dims.n_samples, &samples, &n, why, sizeof why) ||
         wl_mel(s->model, samples, n, mel, why, sizeof why) || wl_encode(s->model, mel, enc, why, sizeof why) ||
         (o.num_frames = (int)(n / WL_HOP), wl_generate(s->model, &s->cfg, enc, &o, &r, why, sizeof why))) {
@@ -391,6 +407,7 @@ static cJSON *file_json(const wl_session *s, const char *path, const wl_result *
     cJSON *f = cJSON_CreateObject(), *toks = cJSON_CreateArray(), *prompt = cJSON_CreateArray();
     char buf[512];
     char *text = wl_detokenize(s->tok, r->tokens, r->n_tokens, WL_DECODE_SKIP_SPECIAL);
+    if (!text) wl_oom_note();
     cJSON_AddStringToObject(f, "file", path);
     cJSON_AddStringToObject(f, "text", text ? text : "");
     free(text);
@@ -444,6 +461,7 @@ static void print_text(const wl_session *s, const decode_args *a, const char *pa
         printf("%s%s[%6.2f --> %6.2f]%s\n", prefix ? prefix : "", prefix ? ": " : "", p[i].start, p[i].end, p[i].text);
     if (np <= 0) {
         char *text = wl_detokenize(s->tok, r->tokens, r->n_tokens, WL_DECODE_SKIP_SPECIAL);
+        if (!text) wl_oom_note();
         printf("%s%s%s\n", prefix ? prefix : "", prefix ? ": " : "", text ? text : "");
         free(text);
     }
@@ -481,7 +499,7 @@ static int cmd_transcribe(int argc, char **argv)
     cJSON_AddBoolToObject(root, "timestamps", a.timestamps);
     int failed = 0;
     for (int i = 0; i < a.n_files; i++) {
-        char err[1300];
+        char err[WL_MSG_MAX + 4096];
         wl_result *r = decode_file(&s, &a, a.files[i], err, sizeof err);
         if (!r) {
             eprint("whisperlab: %s", err);
@@ -499,8 +517,12 @@ static int cmd_transcribe(int argc, char **argv)
     cJSON_AddItemToObject(root, "files", files);
     if (a.json) {
         char *out = cJSON_Print(root);
-        printf("%s\n", out ? out : "{}");
+        if (out) printf("%s\n", out);
         free(out);
+    }
+    if (wl_oom_take()) { /* a piece of the JSON or of a text could not be made */
+        eprint("whisperlab: out of memory writing the transcripts");
+        failed = 1;
     }
     cJSON_Delete(root);
     wl_session_close(&s);
@@ -534,10 +556,12 @@ static int cmd_inspect(int argc, char **argv)
     }
     int rc = parse_decode_args(argc, argv, &a);
     if (rc) return rc;
+    if (a.json) /* a table only: accepting --json and printing the table would mislead a script */
+        return eprint("whisperlab inspect: unknown option '--json' (transcribe --json gives the tokens as JSON)"), 2;
     if (a.n_files != 1) return eprint("whisperlab: inspect takes exactly one audio file"), 2;
     wl_session s;
     if (session_open(&a, &s)) return 1;
-    char err[1300], text[256], alt[256];
+    char err[WL_MSG_MAX + 4096], text[256], alt[256];
     wl_result *r = decode_file(&s, &a, a.files[0], err, sizeof err);
     if (!r) {
         eprint("whisperlab: %s", err);
@@ -571,12 +595,26 @@ static int cmd_inspect(int argc, char **argv)
     free(plain);
     wl_result_free(r);
     wl_session_close(&s);
+    if (!plain) return eprint("whisperlab: %s: out of memory writing the table", a.files[0]), 1;
     return 0;
 }
 
-int main(int argc, char **argv)
+/* What every command writes on stdout reaches it whole, or the exit is 1 with a message: a
+ * full disk, /dev/full or a closed stdout is never a silent exit 0. */
+static int finish_stdout(int rc)
 {
-    wl_tune_malloc();
+    errno = 0;
+    int bad = ferror(stdout);
+    if (fflush(stdout) != 0) bad = 1;
+    int e = errno;
+    if (fclose(stdout) != 0 && !bad) bad = 1, e = errno;
+    if (!bad) return rc;
+    eprint("whisperlab: cannot write to standard output: %s", e ? strerror(e) : "a write failed");
+    return rc ? rc : 1;
+}
+
+static int run(int argc, char **argv)
+{
     if (argc < 2) return usage(stderr, 2);
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) return usage(stdout, 0);
     if (strcmp(argv[1], "info") == 0) return cmd_info(argc, argv);
@@ -584,4 +622,15 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "transcribe") == 0) return cmd_transcribe(argc, argv);
     if (strcmp(argv[1], "inspect") == 0) return cmd_inspect(argc, argv);
     return eprint("whisperlab: unknown command '%s' (see whisperlab --help)", argv[1]), 2;
+}
+
+int main(int argc, char **argv)
+{
+    wl_tune_malloc();
+    wl_json_track_memory(); /* a JSON output missing a member is never printed as if whole */
+    /* A closed stdout: every command's output would be lost (and a file opened later could take
+     * descriptor 1 and receive it), so nothing is done. */
+    if (fcntl(1, F_GETFD) == -1 && errno == EBADF)
+        return eprint("whisperlab: standard output is closed: the output would be lost"), 1;
+    return finish_stdout(run(argc, argv));
 }

@@ -495,6 +495,7 @@ static wl_status forward(wl_decoder **decs, const int *count, int runs, const in
         if (one) wl_emit(m, name, h, 2, n, C, 0);
     }
     wl_layernorm(out, h, m->dec_ln, n, C);
+    if (wl_oom_take()) goto nomem; /* a kernel could not get its buffer */
     if (one) wl_emit(m, "dec.out", out, 2, n, C, 0);
     for (int i = 0; i < runs; i++) decs[i]->pos += cnt[i], decs[i]->xattn_n = cnt[i];
 #undef POS
@@ -513,6 +514,7 @@ static wl_status project(wl_model *m, const float *h, int n, float *logits, char
 {
     wl_linear_w tied = {m->tok_emb, NULL};
     wl_linear(logits, h, tied, n, m->c.d_model, m->c.n_vocab);
+    if (wl_oom_take()) return wl_fail(err, errlen, "decoder: out of memory"), WL_ERR_NOMEM;
     wl_emit(m, "logits", logits, 2, n, m->c.n_vocab, 0);
     int64_t bad = wl_first_non_finite(logits, (int64_t)n * m->c.n_vocab);
     if (bad >= 0)

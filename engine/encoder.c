@@ -174,6 +174,7 @@ wl_status wl_encode(wl_model *m, const float *mel, float *out, char *err, size_t
         wl_emit(m, name, j.h, 2, T, C, 0);
     }
     wl_layernorm(out, j.h, m->enc_ln, T, C);
+    if (wl_oom_take()) return wl_fail(err, errlen, "encoder: out of memory"), WL_ERR_NOMEM;
     wl_emit(m, "enc.out", out, 2, T, C, 0);
     int64_t bad = wl_first_non_finite(out, TC);
     if (bad >= 0)

@@ -1,10 +1,12 @@
 #include "gemm.h"
+#include "util.h"
 
 #include <cblas.h>
 #include <dnnl.h>
 #include <dnnl_debug.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 
 /* oneDNN's CPU runtime here is OpenMP (libgomp): a call would start a team of threads on top of
  * the engine's pool unless the calling thread's OpenMP count is 1 (each thread has its own; a
@@ -20,10 +22,16 @@ void wl_sgemm(int b_transposed, int M, int N, int K, const float *A, int lda, co
               int ldc)
 {
     if (omp_get_max_threads() != 1) omp_set_num_threads(1);
-    if (!use_openblas && dnnl_sgemm('N', b_transposed ? 'T' : 'N', M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C, ldc) == dnnl_success)
-        return;
-    /* chosen, or oneDNN failed (only when it cannot get its packing buffers: OpenBLAS packs into
-     * its own) */
+    if (!use_openblas) {
+        dnnl_status_t st = dnnl_sgemm('N', b_transposed ? 'T' : 'N', M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C, ldc);
+        if (st == dnnl_success) return;
+        /* No packing buffers: not OpenBLAS instead, which spins forever when it cannot allocate
+         * its own (and would give other bits); the caller reports it. */
+        if (st == dnnl_out_of_memory) {
+            wl_oom_note();
+            return;
+        }
+    }
     cblas_sgemm(CblasRowMajor, CblasNoTrans, b_transposed ? CblasTrans : CblasNoTrans, M, N, K, 1.0f, A, lda, B, ldb,
                 0.0f, C, ldc);
 }
@@ -41,6 +49,24 @@ void wl_sgemm_own_threads(int openblas, int threads, int M, int N, int K, const 
     omp_set_num_threads(threads);
     dnnl_sgemm('N', 'N', M, N, K, 1.0f, A, K, B, N, 0.0f, C, N);
     omp_set_num_threads(before);
+}
+
+int wl_sgemm_prepare(void)
+{
+    static _Atomic int ready;
+    if (ready) return 0;
+    /* its kernels took about 6 MB here; the room is checked, then given back for them */
+    const size_t room = (size_t)16 << 20;
+    void *p = mmap(NULL, room, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) return -1;
+    munmap(p, room);
+    float a[8 * 8] = {0}, b[8 * 8] = {0}, c[8 * 8];
+    if (omp_get_max_threads() != 1) omp_set_num_threads(1);
+    if (dnnl_sgemm('N', 'N', 8, 8, 8, 1.0f, a, 8, b, 8, 0.0f, c, 8) != dnnl_success ||
+        dnnl_sgemm('N', 'T', 8, 8, 8, 1.0f, a, 8, b, 8, 0.0f, c, 8) != dnnl_success)
+        return -1;
+    ready = 1;
+    return 0;
 }
 
 const char *wl_sgemm_library(void)

@@ -10,6 +10,11 @@
 void wl_sgemm(int b_transposed, int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C,
               int ldc);
 
+/* oneDNN builds its kernels on its first product and crashes, rather than fails, when that
+ * cannot get memory: this builds them once per process (a model load calls it), after checking
+ * there is room. 0, or -1 when out of memory. */
+int wl_sgemm_prepare(void);
+
 /* The library and the kernels it runs here, e.g. "oneDNN 2.6.3 (avx512_core_bf16 kernels)". */
 const char *wl_sgemm_library(void);
 

@@ -16,4 +16,8 @@ cJSON *wl_json_read_object(const char *path, char *err, size_t errlen);
  * wl_json_read_object tree; other trees have no such mark, and any integral number passes). */
 int wl_json_is_int(const cJSON *v);
 
+/* cJSON's allocations, from now on in the whole process, note a failure (wl_oom_note), so a
+ * parse or a document that could not be built says "out of memory" rather than "not valid". */
+void wl_json_track_memory(void);
+
 #endif

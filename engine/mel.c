@@ -9,8 +9,7 @@
 #include "parallel.h"
 #include "util.h"
 
-#include <fftw3.h> /* before cblas.h, which pulls in complex.h and would change fftwf_complex */
-#include <cblas.h>
+#include <fftw3.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,30 +40,35 @@ void wl_mel_filters(int n_mels, float *filters)
 
 typedef struct {
     const double *filt, *power;
+    const int *lo, *hi; /* filter j is zero outside bins [lo[j], hi[j]) */
     double *meld, *block_top; /* block_top[b]: the largest log10 of frame block b */
     int n_mels, n_frames;
 } filter_job;
 
-enum { FRAME_BLOCK = 256 }; /* frames per product: the same calls whatever the thread count */
+enum { FRAME_BLOCK = 256 }; /* frames per block of block_top */
 
-/* log10(meld[j][t]) clamped at 1e-10, for every filter j and frames [t0, t1) of frame block
- * FRAME_BLOCK, where mel[j][t] = sum_k filters[j][k] * power[t][k]: one product per block of
- * FRAME_BLOCK frames (the frames are the output's columns, and where OpenBLAS splits columns
- * depends on their number), on the engine's threads, never OpenBLAS's own. */
+/* log10(meld[j][t]) clamped at 1e-10, for every filter j and frames [t0, t1), where
+ * mel[j][t] = sum_k filters[j][k] * power[t][k], one fused multiply-add per bin in bin order from
+ * +0: the bits of the dgemm this replaces (OpenBLAS's kernels chain one FMA per k). Its zero
+ * weights are skipped: with finite, non-negative power, +0 + 0 * p adds nothing. Own code rather
+ * than OpenBLAS: OpenBLAS spins forever when its buffer cannot be allocated, and this needs none. */
 static void filter_frames(void *p, int t0, int t1)
 {
     const filter_job *j = p;
     for (int b = t0; b < t1; b += FRAME_BLOCK) {
         int n = t1 - b < FRAME_BLOCK ? t1 - b : FRAME_BLOCK;
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, j->n_mels, n, WL_N_BINS, 1.0, j->filt, WL_N_BINS,
-                    j->power + (size_t)b * WL_N_BINS, WL_N_BINS, 0.0, j->meld + b, j->n_frames);
         double top = -INFINITY;
-        for (int m = 0; m < j->n_mels; m++)
+        for (int m = 0; m < j->n_mels; m++) {
+            const double *w = j->filt + (size_t)m * WL_N_BINS;
             for (int t = b; t < b + n; t++) {
-                double *v = j->meld + (size_t)m * j->n_frames + t;
-                *v = log10(*v > 1e-10 ? *v : 1e-10);
-                top = *v > top ? *v : top;
+                const double *pw = j->power + (size_t)t * WL_N_BINS;
+                double v = 0.0;
+                for (int k = j->lo[m]; k < j->hi[m]; k++) v = fma(w[k], pw[k], v);
+                v = log10(v > 1e-10 ? v : 1e-10);
+                j->meld[(size_t)m * j->n_frames + t] = v;
+                top = v > top ? v : top;
             }
+        }
         j->block_top[b / FRAME_BLOCK] = top;
     }
 }
@@ -111,9 +115,10 @@ int wl_log_mel(const float *filters, int n_mels, int n_samples, int n_frames, fl
     double *filt = malloc((size_t)n_mels * WL_N_BINS * sizeof *filt);
     double *meld = wl_alloc_big((size_t)n_mels * n_frames * sizeof *meld, 0);
     double *block_top = malloc((size_t)n_blocks * sizeof *block_top);
+    int *lo = malloc((size_t)n_mels * sizeof *lo), *hi = malloc((size_t)n_mels * sizeof *hi);
     double *frame[STFT_SLOTS] = {0};
     fftw_complex *spec[STFT_SLOTS] = {0};
-    int ok = padded && power && filt && meld && block_top;
+    int ok = padded && power && filt && meld && block_top && lo && hi;
     for (int i = 0; i < slots; i++) ok = ok && (frame[i] = fftw_alloc_real(WL_N_FFT)) && (spec[i] = fftw_alloc_complex(WL_N_BINS));
     int rc = 0;
     if (!ok) {
@@ -138,7 +143,12 @@ int wl_log_mel(const float *filters, int n_mels, int n_samples, int n_frames, fl
     fftw_destroy_plan(sj.plan);
     /* log10 of mel[j][t] = sum_k filters[j][k] * power[t][k] */
     for (size_t i = 0; i < (size_t)n_mels * WL_N_BINS; i++) filt[i] = filters[i];
-    filter_job fj = {filt, power, meld, block_top, n_mels, n_frames};
+    for (int m = 0; m < n_mels; m++) {
+        const double *w = filt + (size_t)m * WL_N_BINS;
+        for (lo[m] = 0; lo[m] < WL_N_BINS && w[lo[m]] == 0.0;) lo[m]++;
+        for (hi[m] = WL_N_BINS; hi[m] > lo[m] && w[hi[m] - 1] == 0.0;) hi[m]--;
+    }
+    filter_job fj = {filt, power, lo, hi, meld, block_top, n_mels, n_frames};
     wl_parallel_for_aligned(n_frames, FRAME_BLOCK, filter_frames, &fj);
     double top = -INFINITY; /* a maximum: the same whatever the blocks */
     for (int b = 0; b < n_blocks; b++) top = block_top[b] > top ? block_top[b] : top;
@@ -146,6 +156,6 @@ int wl_log_mel(const float *filters, int n_mels, int n_samples, int n_frames, fl
     for (size_t i = 0; i < total; i++) mel[i] = (float)(((meld[i] > top - 8.0 ? meld[i] : top - 8.0) + 4.0) / 4.0);
 done:
     for (int i = 0; i < slots; i++) fftw_free(frame[i]), fftw_free(spec[i]);
-    free(padded), free(power), free(filt), free(meld), free(block_top);
+    free(padded), free(power), free(filt), free(meld), free(block_top), free(lo), free(hi);
     return rc;
 }

@@ -1,6 +1,7 @@
 /* Loading a HuggingFace Whisper checkpoint: config.json drives every dimension (and
  * preprocessor_config.json the audio window); the tensors are checked against the layout (names,
  * shapes, dtypes) before any is used. */
+#include "gemm.h"
 #include "model.h"
 #include "parallel.h"
 #include "half.h"
@@ -47,8 +48,11 @@ static int alloc_converted(wl_model *m)
         if (in_place(t)) continue;
         n += aligned_floats(t->nbytes / wl_dtype_size(t->dtype)), any = 1;
     }
+    if (!any) return 0;
+    /* the capacity only once the buffer is had: tensor_f32 writes up to it */
+    if (!(m->converted = wl_alloc_big((n + 1) * sizeof(float), 0))) return -1;
     m->cap_converted = n;
-    return any && !(m->converted = wl_alloc_big((n + 1) * sizeof(float), 0)) ? -1 : 0;
+    return 0;
 }
 
 /* A float32 view of a tensor: the file's bytes when they are F32 on a cache line, else a copy
@@ -238,7 +242,7 @@ wl_status wl_model_load(const char *dir, wl_params params, wl_model **out, char 
     }
     load_norm(m, &ok, &m->dec_ln, "model.decoder.layer_norm");
     m->mel_filters = malloc((size_t)c->n_mels * WL_N_BINS * sizeof(float));
-    if (!ok || !m->enc || !m->dec || !m->mel_filters) {
+    if (!ok || !m->enc || !m->dec || !m->mel_filters || wl_sgemm_prepare()) {
         wl_model_free(m);
         return wl_fail(err, errlen, "%s: out of memory", dir), WL_ERR_NOMEM;
     }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 const char *const WL_MODEL_FILES[] = {
     "config.json", "generation_config.json", "model.safetensors", "vocab.json", "merges.txt",
@@ -14,29 +15,54 @@ const char *const WL_MODEL_FILES[] = {
     "tokenizer_config.json", NULL,
 };
 
-static int is_dir(const char *p)
+/* Why path cannot be used, in words: a link to nothing (a hub snapshot's file whose blob is
+ * gone) is said to be one, not "not found". */
+static int access_fail(const char *path, int e, const char *missing, char *err, size_t errlen)
 {
     struct stat st;
-    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+    if (e == ENOENT && lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+        char to[4096];
+        ssize_t n = readlink(path, to, sizeof to - 1);
+        to[n > 0 ? n : 0] = 0;
+        return wl_fail(err, errlen, "%s: a dangling link (to %s, which does not exist)", path, n > 0 ? to : "?");
+    }
+    if (e == ENOENT) return wl_fail(err, errlen, "%s", missing);
+    if (e == ELOOP) return wl_fail(err, errlen, "%s: a symlink loop (%s)", path, strerror(e));
+    return wl_fail(err, errlen, "%s: cannot access: %s", path, strerror(e));
 }
 
 int wl_model_folder_check(const char *dir, char *err, size_t errlen)
 {
     struct stat st;
-    if (stat(dir, &st) != 0)
-        return errno == ENOENT ? wl_fail(err, errlen, "%s: model folder not found", dir)
-                               : wl_fail(err, errlen, "%s: cannot access: %s", dir, strerror(errno));
+    char missing[64 + 4096];
+    snprintf(missing, sizeof missing, "%s: model folder not found", dir);
+    if (stat(dir, &st) != 0) return access_fail(dir, errno, missing, err, errlen);
     if (!S_ISDIR(st.st_mode)) return wl_fail(err, errlen, "%s: not a folder", dir);
     for (int i = 0; WL_MODEL_FILES[i]; i++) {
-        char p[4096];
-        if (snprintf(p, sizeof p, "%s/%s", dir, WL_MODEL_FILES[i]) >= (int)sizeof p)
-            return wl_fail(err, errlen, "%.200s...: path too long", dir);
+        char p[4096 + 64];
+        if (snprintf(p, sizeof p, "%s/%s", dir, WL_MODEL_FILES[i]) >= 4096)
+            return wl_fail(err, errlen, "%s/%s: the path is %zu characters, over the system's limit of 4095", dir,
+                            WL_MODEL_FILES[i], strlen(dir) + 1 + strlen(WL_MODEL_FILES[i]));
         if (stat(p, &st) == 0 && S_ISREG(st.st_mode)) continue;
         if (stat(p, &st) == 0) return wl_fail(err, errlen, "%s: not a regular file", p);
-        if (errno == ENOENT) return wl_fail(err, errlen, "%s: model folder lacks %s", dir, WL_MODEL_FILES[i]);
-        return wl_fail(err, errlen, "%s: cannot access: %s", p, strerror(errno)); /* e.g. a symlink loop */
+        snprintf(missing, sizeof missing, "%s: model folder lacks %s", dir, WL_MODEL_FILES[i]);
+        return access_fail(p, errno, missing, err, errlen);
     }
     return 0;
+}
+
+/* The HF hub cache root (malloc'd), and in *from the variable it came from. */
+static char *cache_root(const char **from)
+{
+    const char *v, *dummy;
+    char *out = NULL;
+    from = from ? from : &dummy;
+    int n;
+    if ((v = getenv("HF_HUB_CACHE")) && *v) *from = "$HF_HUB_CACHE", n = asprintf(&out, "%s", v);
+    else if ((v = getenv("HF_HOME")) && *v) *from = "$HF_HOME", n = asprintf(&out, "%s/hub", v);
+    else if ((v = getenv("XDG_CACHE_HOME")) && *v) *from = "$XDG_CACHE_HOME", n = asprintf(&out, "%s/huggingface/hub", v);
+    else *from = "$HOME", n = asprintf(&out, "%s/.cache/huggingface/hub", getenv("HOME") ? getenv("HOME") : "");
+    return n < 0 ? NULL : out;
 }
 
 /* A hub repo id is "owner/name": one slash, and each part 1..96 characters of [A-Za-z0-9._-],
@@ -72,11 +98,9 @@ static int valid_revision(const char *rev)
 
 void wl_hf_cache_root(char *out, size_t outlen)
 {
-    const char *v;
-    if ((v = getenv("HF_HUB_CACHE")) && *v) snprintf(out, outlen, "%s", v);
-    else if ((v = getenv("HF_HOME")) && *v) snprintf(out, outlen, "%s/hub", v);
-    else if ((v = getenv("XDG_CACHE_HOME")) && *v) snprintf(out, outlen, "%s/huggingface/hub", v);
-    else snprintf(out, outlen, "%s/.cache/huggingface/hub", getenv("HOME") ? getenv("HOME") : "");
+    char *root = cache_root(NULL);
+    snprintf(out, outlen, "%s", root ? root : "");
+    free(root);
 }
 
 int wl_hf_cache_snapshot(const char *repo, char *out, size_t outlen, char *err, size_t errlen)
@@ -84,38 +108,91 @@ int wl_hf_cache_snapshot(const char *repo, char *out, size_t outlen, char *err, 
     if (!valid_repo_id(repo))
         return wl_fail(err, errlen, "%.200s: not a hub repo id (owner/name of letters, digits, '.', '_', '-')",
                        repo);
-    char root[2048], base[2400];
-    wl_hf_cache_root(root, sizeof root);
+    const char *from;
+    char *root = cache_root(&from), *base = NULL, *ref = NULL, *snaps = NULL, *text = NULL;
+    char rev[128] = "";
+    int rc = -1;
+    struct stat st;
     /* The hub stores owner/name as models--owner--name (both parts at most 96 characters). */
     const char *slash = strchr(repo, '/');
-    snprintf(base, sizeof base, "%s/models--%.*s--%s", root, (int)(slash - repo), repo, slash + 1);
-    char ref[2500], rev[128] = "";
-    snprintf(ref, sizeof ref, "%s/refs/main", base);
+    if (!root || asprintf(&base, "%s/models--%.*s--%s", root, (int)(slash - repo), repo, slash + 1) < 0 ||
+        asprintf(&ref, "%s/refs/main", base) < 0 || asprintf(&snaps, "%s/snapshots", base) < 0) {
+        base = ref = snaps = NULL; /* asprintf leaves them undefined on failure */
+        wl_fail(err, errlen, "out of memory");
+        goto done;
+    }
+    /* Each level by its own reason: a cache root that is a file, a folder that is a symlink loop. */
+    if (stat(root, &st) != 0) {
+        char missing[4200];
+        snprintf(missing, sizeof missing, "%s (the HF cache, from %s): not found", root, from);
+        access_fail(root, errno, missing, err, errlen);
+        goto done;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        wl_fail(err, errlen, "%s (the HF cache, from %s): not a folder", root, from);
+        goto done;
+    }
+    if (stat(base, &st) != 0) {
+        char missing[4200];
+        snprintf(missing, sizeof missing, "%s: %s is not in the HF cache", base, repo);
+        access_fail(base, errno, missing, err, errlen);
+        goto done;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        wl_fail(err, errlen, "%s: not a folder", base);
+        goto done;
+    }
     size_t len;
-    char *text = wl_read_file(ref, &len, NULL, 0);
+    char why[64 + 4096];
+    text = wl_read_file(ref, &len, why, sizeof why);
     if (text) {
         size_t n = strcspn(text, "\r\n");
         int ok = n < sizeof rev && strlen(text + n) == strspn(text + n, "\r\n");
         if (ok) memcpy(rev, text, n), rev[n] = 0;
-        free(text);
-        if (!ok || !valid_revision(rev))
-            return wl_fail(err, errlen, "%s: not a revision (one line naming a snapshot)", ref);
+        if (!ok || !valid_revision(rev)) {
+            wl_fail(err, errlen, "%s: not a revision (one line naming a snapshot)", ref);
+            goto done;
+        }
+    } else if (lstat(ref, &st) == 0 || errno != ENOENT) { /* there, but unreadable */
+        int e = stat(ref, &st) != 0 ? errno : 0;
+        if (e) access_fail(ref, e, why, err, errlen);
+        else wl_fail(err, errlen, "%s", why);
+        goto done;
     }
     if (!rev[0]) { /* no refs/main: accept a single snapshot */
-        char snaps[4200];
-        snprintf(snaps, sizeof snaps, "%s/snapshots", base);
         DIR *d = opendir(snaps);
+        if (!d && errno != ENOENT) {
+            access_fail(snaps, errno, "", err, errlen);
+            goto done;
+        }
         int count = 0;
         for (struct dirent *e; d && (e = readdir(d));)
             if (e->d_name[0] != '.' && ++count == 1) snprintf(rev, sizeof rev, "%.127s", e->d_name);
         if (d) closedir(d);
-        if (count != 1)
-            return wl_fail(err, errlen, "%s: no unique snapshot of %s in the HF cache", snaps, repo);
+        if (count != 1) {
+            wl_fail(err, errlen, "%s: %s snapshots of %s in the HF cache, and no refs/main to choose one", snaps,
+                    count ? "several" : "no", repo);
+            goto done;
+        }
     }
-    if (snprintf(out, outlen, "%s/snapshots/%s", base, rev) >= (int)outlen)
-        return wl_fail(err, errlen, "%s: path too long", base);
-    if (!is_dir(out)) return wl_fail(err, errlen, "%s: snapshot folder not found", out);
-    return 0;
+    if (snprintf(out, outlen, "%s/%s", snaps, rev) >= (int)outlen) {
+        wl_fail(err, errlen, "%s/%s: the path is over %zu characters", snaps, rev, outlen - 1);
+        goto done;
+    }
+    if (stat(out, &st) != 0) {
+        char missing[4200];
+        snprintf(missing, sizeof missing, "%s: snapshot folder not found", out);
+        access_fail(out, errno, missing, err, errlen);
+        goto done;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        wl_fail(err, errlen, "%s: snapshot is not a folder", out);
+        goto done;
+    }
+    rc = 0;
+done:
+    free(root), free(base), free(ref), free(snaps), free(text);
+    return rc;
 }
 
 int wl_resolve_model(const char *arg, const char *fallback, char *out, size_t outlen, char *err,

@@ -2,6 +2,7 @@
 
 #include "gemm.h"
 #include "parallel.h"
+#include "util.h"
 #include "vmath.h"
 
 #include <math.h>
@@ -189,7 +190,10 @@ static void attention_heads(void *p, int h0, int h1)
         for (int r0 = 0; r0 < j->Tq; r0 += ATTN_ROWS) {
             int R = j->Tq - r0 < ATTN_ROWS ? j->Tq - r0 : ATTN_ROWS;
             float *S = j->probs ? j->probs + ((int64_t)h * j->Tq + r0) * Tk : buf;
-            if (!S) abort(); /* a 64 x Tk buffer: out of memory here is not recoverable */
+            if (!S) { /* the caller's stage reports it */
+                wl_oom_note();
+                return;
+            }
             head_scores(j, h, j->q + (int64_t)r0 * C + h * D, R, S);
             for (int i = 0; i < R; i++) {
                 float *row = S + (int64_t)i * Tk;

@@ -94,14 +94,14 @@ static int pool_threads; /* 0 until wl_parallel_set_threads: OpenBLAS's count */
 void wl_parallel_set_threads(int n)
 {
     static int openblas_choice;
-    if (!openblas_choice) openblas_choice = openblas_get_num_threads();
+    if (!openblas_choice) openblas_choice = wl_blas_default_threads();
     pool_threads = n > 0 ? n : openblas_choice;
     openblas_set_num_threads(1);
 }
 
 int wl_parallel_threads(void)
 {
-    int t = pool_threads ? pool_threads : openblas_get_num_threads();
+    int t = pool_threads ? pool_threads : wl_blas_default_threads();
     return t < 1 ? 1 : t > MAX_THREADS ? MAX_THREADS : t;
 }
 

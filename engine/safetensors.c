@@ -1,4 +1,5 @@
 #include "safetensors.h"
+#include "json_file.h"
 #include "util.h"
 
 #include <cjson/cJSON.h>
@@ -111,7 +112,7 @@ int wl_st_open(wl_st_file *f, const char *path, char *err, size_t errlen)
     close(fd);
     if (f->map == MAP_FAILED) {
         f->map = NULL;
-        return wl_fail(err, errlen, "%s: mmap failed: %s", path, strerror(errno));
+        return wl_fail(err, errlen, "%s: %s", path, errno == ENOMEM ? "out of memory (mapping the file)" : strerror(errno));
     }
     f->path = strdup(path);
     const unsigned char *p = f->map;
@@ -122,10 +123,13 @@ int wl_st_open(wl_st_file *f, const char *path, char *err, size_t errlen)
                 path, (unsigned long long)hlen, f->map_size);
         goto fail;
     }
+    wl_json_track_memory();
+    wl_oom_take(); /* a note from before is not this header's */
     cJSON *root = cJSON_ParseWithLength((const char *)p + 8, (size_t)hlen);
     if (!cJSON_IsObject(root)) {
         cJSON_Delete(root);
-        wl_fail(err, errlen, "%s: header is not a JSON object", path);
+        if (wl_oom_take()) wl_fail(err, errlen, "%s: out of memory (reading the header)", path);
+        else wl_fail(err, errlen, "%s: header is not a JSON object", path);
         goto fail;
     }
     int n = cJSON_GetArraySize(root);
@@ -225,15 +229,21 @@ int wl_st_write(const char *path, const wl_st_tensor *tensors, int n, char *err,
     }
     char *json = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);
+    /* Written beside the target and renamed over it: a failed write never leaves a half file. */
+    size_t tlen = strlen(path) + 32;
+    char *tmp = malloc(tlen);
+    if (!json || !tmp) {
+        free(json), free(tmp);
+        return wl_fail(err, errlen, "%s: out of memory", path);
+    }
+    snprintf(tmp, tlen, "%s.tmp-%ld", path, (long)getpid());
     size_t hlen = strlen(json);
     size_t padded = (hlen + 7) & ~(size_t)7; /* data starts 8-byte aligned, as safetensors does */
-    /* Written beside the target and renamed over it: a failed write never leaves a half file. */
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid());
     FILE *fp = fopen(tmp, "wb");
     if (!fp) {
-        free(json);
-        return wl_fail(err, errlen, "%s: cannot create: %s", path, strerror(errno));
+        int e = errno;
+        free(json), free(tmp);
+        return wl_fail(err, errlen, "%s: cannot create: %s", path, strerror(e));
     }
     unsigned char len8[8];
     for (int i = 0; i < 8; i++) len8[i] = (unsigned char)((uint64_t)padded >> (8 * i));
@@ -241,9 +251,13 @@ int wl_st_write(const char *path, const wl_st_tensor *tensors, int n, char *err,
     for (size_t i = hlen; i < padded && ok; i++) ok = fputc(' ', fp) != EOF;
     for (int i = 0; i < n && ok; i++) ok = fwrite(tensors[i].data, 1, tensors[i].nbytes, fp) == tensors[i].nbytes;
     free(json);
-    if (fclose(fp) != 0) ok = 0;
-    if (ok && rename(tmp, path) == 0) return 0;
+    /* on disk before the rename: a crash then leaves the old file or the whole new one */
+    ok = ok && fflush(fp) == 0 && fsync(fileno(fp)) == 0;
     int e = errno;
+    if (fclose(fp) != 0 && ok) ok = 0, e = errno;
+    if (ok && rename(tmp, path) == 0) return free(tmp), 0;
+    if (ok) e = errno;
     unlink(tmp);
+    free(tmp);
     return wl_fail(err, errlen, "%s: write failed: %s", path, strerror(e));
 }

@@ -116,6 +116,12 @@ float *wl_kept_buffer(float **buf, size_t *cap, size_t floats)
     return *buf;
 }
 
+static _Atomic int oom_noted;
+
+void wl_oom_note(void) { oom_noted = 1; }
+
+int wl_oom_take(void) { return __atomic_exchange_n(&oom_noted, 0, __ATOMIC_SEQ_CST); }
+
 int wl_parse_whole(const char *s, long lo, long hi, int *out)
 {
     char *end;

@@ -46,6 +46,8 @@ static void test_unknown_and_malformed_options(void **state)
     wl_cli_expect("dump --audio " WAV " --out build/tmp/cli.st --model " MODEL " --tokens 50257,,1", 2, "is not a token id");
     wl_cli_expect("transcribe --model " MODEL " --beams 0 " WAV, 2, "--beams '0'");
     wl_cli_expect("transcribe --model " MODEL " --bems 5 " WAV, 2, "--bems");
+    /* inspect prints a table only: --json was accepted and ignored */
+    wl_cli_expect("inspect --json --model " MODEL " " WAV, 2, "unknown option '--json'");
     assert_int_equal(file_size("build/tmp/cli.st"), -1); /* no failed call wrote anything */
 }
 
@@ -63,11 +65,36 @@ static void test_never_overwrites_an_input(void **state)
     assert_int_equal(file_size("build/tmp/no"), -1);
 }
 
+/* A long but valid model path (3848 characters) is named whole in the message: it was cut at
+ * 1024 characters, before the reason. */
+static void test_long_path_message(void **state)
+{
+    (void)state;
+    static char dir[4096], cmd[16384];
+    int n = snprintf(dir, sizeof dir, "build/tmp/cli_long");
+    while (n < 3848 - 210) n += snprintf(dir + n, sizeof dir - n, "/%0200d", 0);
+    n += snprintf(dir + n, sizeof dir - n, "/%0*d", 3848 - n - 1, 0);
+    snprintf(cmd, sizeof cmd, "rm -rf build/tmp/cli_long && mkdir -p %s && cp " MODEL "/* %s/ && rm %s/merges.txt", dir,
+             dir, dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "info --model %s", dir);
+    char want[4200];
+    snprintf(want, sizeof want, "%s: model folder lacks merges.txt", dir);
+    static wl_cli_result r;
+    static char line[sizeof r.err];
+    wl_cli_run(cmd, &r);
+    wl_first_line(r.err, line, sizeof line);
+    printf("  exit %d, %zu characters ending '%s'\n", r.code, strlen(line), line + (strlen(line) > 40 ? strlen(line) - 40 : 0));
+    if (r.code != 1 || !strstr(line, want)) fail_msg("exit %d; the message is not the path and its reason whole", r.code);
+    assert_int_equal(system("rm -rf build/tmp/cli_long"), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_unknown_and_malformed_options),
         cmocka_unit_test(test_never_overwrites_an_input),
+        cmocka_unit_test(test_long_path_message),
     };
     return cmocka_run_group_tests_name("whisperlab command line", tests, setup, NULL);
 }

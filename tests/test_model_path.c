@@ -17,12 +17,12 @@
 
 static void make_folder(const char *dir, int complete)
 {
-    char cmd[1024];
+    static char cmd[9000];
     snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", dir, dir);
     assert_int_equal(system(cmd), 0);
     for (int i = 0; WL_MODEL_FILES[i]; i++) {
         if (!complete && strcmp(WL_MODEL_FILES[i], "merges.txt") == 0) continue;
-        char p[1024];
+        char p[4200];
         snprintf(p, sizeof p, "%s/%s", dir, WL_MODEL_FILES[i]);
         FILE *f = fopen(p, "w");
         fclose(f);
@@ -157,6 +157,68 @@ static void test_hostile_names(void **state)
     assert_non_null(strstr(err, "not a folder"));
 }
 
+/* A review's misleading messages: a symlink loop at the repo folder, the snapshot or refs/main,
+ * a dangling blob link and a cache root that is a file were "not found" / "no unique snapshot". */
+static void test_broken_cache_said_as_such(void **state)
+{
+    (void)state;
+    char out[4096], err[4096];
+    assert_int_equal(system("rm -rf build/tmp/broken && mkdir -p build/tmp/broken && touch build/tmp/broken/file"), 0);
+    setenv("HF_HUB_CACHE", "build/tmp/broken/file", 1);
+    assert_int_equal(wl_hf_cache_snapshot("o/m", out, sizeof out, err, sizeof err), -1);
+    assert_string_equal(err, "build/tmp/broken/file (the HF cache, from $HF_HUB_CACHE): not a folder");
+    setenv("HF_HUB_CACHE", "build/tmp/broken", 1);
+    assert_int_equal(system("ln -s models--o--m build/tmp/broken/models--o--m"), 0); /* itself */
+    assert_int_equal(wl_hf_cache_snapshot("o/m", out, sizeof out, err, sizeof err), -1);
+    assert_string_equal(err, "build/tmp/broken/models--o--m: a symlink loop (Too many levels of symbolic links)");
+    assert_int_equal(system("rm build/tmp/broken/models--o--m && mkdir -p build/tmp/broken/models--o--m/snapshots "
+                            "&& ln -s r1 build/tmp/broken/models--o--m/snapshots/r1"), 0);
+    assert_int_equal(wl_hf_cache_snapshot("o/m", out, sizeof out, err, sizeof err), -1);
+    assert_string_equal(err, "build/tmp/broken/models--o--m/snapshots/r1: a symlink loop (Too many levels of symbolic links)");
+    assert_int_equal(system("mkdir -p build/tmp/broken/models--o--m/refs && "
+                            "ln -s main build/tmp/broken/models--o--m/refs/main"), 0);
+    assert_int_equal(wl_hf_cache_snapshot("o/m", out, sizeof out, err, sizeof err), -1);
+    assert_string_equal(err, "build/tmp/broken/models--o--m/refs/main: a symlink loop (Too many levels of symbolic links)");
+    /* two snapshots and no refs/main: which is missing is said */
+    assert_int_equal(system("cd build/tmp/broken/models--o--m && rm -r refs snapshots/r1 && mkdir snapshots/r1 snapshots/r2"), 0);
+    assert_int_equal(wl_hf_cache_snapshot("o/m", out, sizeof out, err, sizeof err), -1);
+    assert_non_null(strstr(err, "several snapshots of o/m in the HF cache, and no refs/main"));
+    unsetenv("HF_HUB_CACHE");
+    /* the hub's layout: a snapshot's files link to blobs/; one blob gone */
+    make_folder("build/tmp/broken/snap", 1);
+    assert_int_equal(system("cd build/tmp/broken/snap && rm vocab.json && ln -s ../blobs/f00d vocab.json"), 0);
+    assert_int_equal(wl_model_folder_check("build/tmp/broken/snap", err, sizeof err), -1);
+    assert_string_equal(err, "build/tmp/broken/snap/vocab.json: a dangling link (to ../blobs/f00d, which does not exist)");
+}
+
+/* A long but valid path (3848 characters, under the system's 4095) is used whole, in a folder and
+ * as the HF cache root; the cache's names were cut at 2048-2500 characters. */
+static void test_long_paths(void **state)
+{
+    (void)state;
+    static char dir[4096], cmd[8192], out[4096], err[4096];
+    int n = snprintf(dir, sizeof dir, "build/tmp/long");
+    while (n < 3848 - 210) n += snprintf(dir + n, sizeof dir - n, "/%0200d", 0);
+    n += snprintf(dir + n, sizeof dir - n, "/%0*d", 3848 - n - 1, 0);
+    assert_int_equal((int)strlen(dir), 3848);
+    snprintf(cmd, sizeof cmd, "rm -rf build/tmp/long && mkdir -p %s", dir);
+    assert_int_equal(system(cmd), 0);
+    make_folder(dir, 1);
+    assert_int_equal(wl_resolve_model(dir, "x", out, sizeof out, err, sizeof err), 0);
+    assert_string_equal(out, dir);
+    /* the same length as a cache: root (3800) + /models--o--m/snapshots/r1 */
+    dir[3800] = 0;
+    snprintf(cmd, sizeof cmd, "mkdir -p %s/models--o--m/snapshots", dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(out, sizeof out, "%s/models--o--m/snapshots/r1", dir);
+    make_folder(out, 1);
+    setenv("HF_HUB_CACHE", dir, 1);
+    if (wl_resolve_model("o/m", "x", out, sizeof out, err, sizeof err)) fail_msg("%s", err);
+    assert_int_equal((int)strlen(out), 3800 + 26);
+    unsetenv("HF_HUB_CACHE");
+    assert_int_equal(system("rm -rf build/tmp/long"), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -164,6 +226,8 @@ int main(void)
         cmocka_unit_test(test_hf_cache),
         cmocka_unit_test(test_model_card),
         cmocka_unit_test(test_hostile_names),
+        cmocka_unit_test(test_broken_cache_said_as_such),
+        cmocka_unit_test(test_long_paths),
     };
     if (system("mkdir -p build/tmp")) return 1;
     return cmocka_run_group_tests_name("model path", tests, NULL, NULL);
