@@ -156,18 +156,20 @@ static int load_vocab(wl_tokenizer *t, const char *dir, char *err, size_t errlen
     int cp_byte[N_MAPPED];
     byte_table(cp_byte);
     const cJSON *e;
-    int rc = wl_strmap_init(&t->vocab, (size_t)cJSON_GetArraySize(root));
+    int rc = 0, oom = wl_strmap_init(&t->vocab, (size_t)cJSON_GetArraySize(root));
     cJSON_ArrayForEach(e, root)
     {
+        if (oom) break;
         int n = strlen(e->string) < sizeof buf ? symbol_bytes(cp_byte, e->string, strlen(e->string), buf) : -1;
-        if (rc || !cJSON_IsNumber(e) || e->valuedouble < 0 || e->valuedouble > 1e7 || !wl_json_is_int(e) || n < 0) {
+        if (!cJSON_IsNumber(e) || e->valuedouble < 0 || e->valuedouble > 1e7 || !wl_json_is_int(e) || n < 0) {
             rc = wl_fail(err, errlen, "%s/vocab.json: entry \"%.40s\" is not a byte-level BPE token with an id",
                          dir, e->string);
             break;
         }
         if (e->valueint + 1 > t->n_ids) t->n_ids = e->valueint + 1;
-        rc = wl_strmap_put(&t->vocab, buf, (size_t)n, e->valueint);
+        oom = wl_strmap_put(&t->vocab, buf, (size_t)n, e->valueint);
     }
+    if (oom) rc = wl_fail(err, errlen, "%s/vocab.json: out of memory", dir);
     if (!rc && !t->vocab.n) rc = wl_fail(err, errlen, "%s/vocab.json: holds no tokens", dir);
     cJSON_Delete(root);
     return rc;
