@@ -9,6 +9,7 @@
 #include "../engine/gemm.h"
 #include "../engine/whisperlab.h"
 
+#include <cblas.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #define SYNTH "build/whisper-tiny.en-synthetic"
@@ -229,9 +232,40 @@ static void test_beam_search_threads(void **state)
     wl_result_free(r[0]), wl_result_free(r[1]);
 }
 
+/* n_threads 0 is OpenBLAS's own count as the process found it (OPENBLAS_NUM_THREADS, or the
+ * cores), not the 1 the engine then sets for OpenBLAS, on the first load and on every later one.
+ * In a child process, before any load of this one (the choice is taken at a process's first). */
+static void test_zero_threads_is_openblas_choice(void **state)
+{
+    (void)state;
+    fflush(stdout);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        openblas_set_num_threads(3); /* what the environment would have chosen */
+        const int counts[] = {0, 0, 2, 0}, want[] = {3, 3, 2, 3};
+        for (int i = 0; i < 4; i++) {
+            wl_params p = wl_default_params();
+            p.n_threads = counts[i];
+            wl_model *m;
+            if (wl_model_load(SYNTH, p, &m, err, sizeof err)) printf("%s\n", err), _exit(2);
+            int got = wl_threads();
+            wl_model_free(m);
+            printf("n_threads %d (load %d): %d engine threads, want %d\n", counts[i], i + 1, got, want[i]);
+            if (got != want[i]) fflush(stdout), _exit(1);
+        }
+        fflush(stdout);
+        _exit(0);
+    }
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    if (!WIFEXITED(st) || WEXITSTATUS(st)) fail_msg("n_threads 0 did not give OpenBLAS's count (see above)");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_zero_threads_is_openblas_choice), /* first: before this process loads */
         cmocka_unit_test(test_thread_counts_agree),
         cmocka_unit_test(test_cross_cache),
         cmocka_unit_test(test_beam_search_threads),
