@@ -305,6 +305,69 @@ fails skip.special.lost.in.timestamps engine/tokenizer.c 'decode(t, ids + seg, i
   'decode(t, ids + seg, i - seg, 0)' test_tokenizer 'MISMATCH .*\(skip_special_with_timestamps\)'
 fails timestamp.begin.off.by.one engine/tokenizer.c 't->timestamp_begin = last + 1;' 't->timestamp_begin = last;' \
   test_tokenizer 'MISMATCH .*\(with_timestamps\)'
+# invalid UTF-8 in byte tokens (no golden holds any): Python's replacement, by hand-worked cases
+fails utf8.e0.overlong.accepted engine/tokenizer.c 'unsigned lo = s[0] == 0xE0 ? 0xA0 :' 'unsigned lo = s[0] == 0xE0 ? 0x80 :' \
+  test_tokenizer 'case [0-9]+: decoded to'
+fails utf8.c0.lead.accepted engine/tokenizer.c 's[0] >= 0xC2 ? 2 : 0;' 's[0] >= 0xC0 ? 2 : 0;' test_tokenizer 'case [0-9]+: decoded to'
+# the mel's edges: audio loudest at the very end of the window (test_engine's plain-DFT frame)
+fails mel.top.skips.last.block engine/mel.c 'for (int b = 0; b < n_blocks; b++) top' 'for (int b = 0; b < n_blocks - 1; b++) top' \
+  test_engine 'not the floor|FAILED.*test_mel_loudest_at_the_end'
+fails mel.end.reflect.repeats.edge engine/mel.c 'x[N - 1 + k] = x[N - 1 - k];' 'x[N - 1 + k] = x[N - k];' \
+  test_engine 'FAILED.*test_mel_loudest_at_the_end'
+# a teacher-forced feed of more than one block of query rows: its stored cross-attention
+fails attn.probs.block.offset engine/ops.c 'j->probs + ((int64_t)h * j->Tq + r0) * Tk' 'j->probs + ((int64_t)h * j->Tq) * Tk' \
+  test_engine 'FAILED.*test_step_by_step_equals_whole_sequence'
+# settings no golden uses: token timestamps cropped to the clip's frames; n_threads 0
+fails dtw.crop.ignored engine/align.c 'int F = n_frames > 0 && n_frames / 2 < S ? n_frames / 2 : S;' 'int F = S;' \
+  test_decode_props 'cropped trial'
+fails threads.zero.is.one engine/parallel.c 'pool_threads = n > 0 ? n : openblas_choice;' 'pool_threads = n > 0 ? n : 1;' \
+  test_threads 'FAILED.*test_zero_threads_is_openblas_choice'
+fails threads.zero.choice.reread engine/parallel.c 'if (!openblas_choice) openblas_choice' 'openblas_choice' \
+  test_threads 'FAILED.*test_zero_threads_is_openblas_choice'
+fails greedy.score.over.one.more engine/search.c 'else r->score = (double)p->score / n;' 'else r->score = (double)p->score / (n + 1);' \
+  test_decode_props 'greedy score'
+# checkpoint checks at their edges
+fails st.header.past.end.by.8 engine/safetensors.c 'hlen > f->map_size - 8' 'hlen > f->map_size' \
+  test_safetensors 'FAILED.*test_header_longer_than_file'
+fails layout.last.dim.unchecked engine/layout.c 'same && d < t->ndim; d++' 'same && d < t->ndim - 1; d++' \
+  test_bad_inputs 'FAIL st_last_dim'
+# beam search bookkeeping against HF's rules (test_search: BeamHypotheses and whole searches)
+fails beam.eos.last.rank.dropped engine/search.c 'if (r >= B) continue;' 'if (r >= B - 1) continue;' test_search 'rules \['
+fails hyps.worst.not.min engine/search.c 'L->worst = fmin(score, L->worst);' 'L->worst = score;' test_search 'HF keeps'
+fails hyps.drop.last.of.lowest engine/search.c 'if (L->h[i].score < L->h[lo].score) lo = i;' 'if (L->h[i].score <= L->h[lo].score) lo = i;' \
+  test_search 'HF.s is add|HF keeps'
+fails hyps.done.counts.prompt engine/search.c 'hyp_score(s, best_sum, cur_len - s->n_prompt)' 'hyp_score(s, best_sum, cur_len)' \
+  test_search 'is_done'
+fails hyps.done.strict engine/search.c 'return L->worst >= hyp_score' 'return L->worst > hyp_score' test_search 'is_done'
+fails beam.done.on.worst.candidate engine/search.c 'hyps_done(s, &bs->L, (double)cand_score[0],' 'hyps_done(s, &bs->L, (double)cand_score[nc - 1],' \
+  test_search 'rules \['
+fails beam.finish.ties.take.first engine/search.c 'if (b->L.h[h].score >= b->L.h[best].score) best = h;' \
+  'if (b->L.h[h].score > b->L.h[best].score) best = h;' test_search 'rules \['
+fails beam.merge.ties.later.beam engine/search.c '> bs->bcand_score[best * K + bs->at[best]]))' '>= bs->bcand_score[best * K + bs->at[best]]))' \
+  test_search 'rules \['
+fails topk.ties.later.index engine/search.c 'for (; j > 0 && val[j - 1] < v; j--)' 'for (; j > 0 && val[j - 1] <= v; j--)' \
+  test_search 'torch.topk'
+# report values, on hand-made inputs (test_report_metrics)
+fails confidence.mean.skips.first reports/confidence.c $'for (int i = 0; i < r->n_steps; i++) {\n        if (!lab_is_text' \
+  $'for (int i = 1; i < r->n_steps; i++) {\n        if (!lab_is_text' test_report_metrics 'FAILED.*test_confidence_values'
+fails confidence.word.from.second.token reports/confidence.c 'lp += r->steps[w->first - r->n_prompt + t].logprob' \
+  'lp += r->steps[w->first - r->n_prompt + t + 1].logprob' test_report_metrics 'FAILED.*test_confidence_values'
+fails timestamps.end.from.start.edge reports/timestamps.c 'last - c->span.end' 'last - c->span.start' \
+  test_report_metrics 'FAILED.*test_timestamps_values'
+fails timestamps.word.end.own.start reports/timestamps.c 'g->token_time[after] : NAN' 'g->token_time[after - 1] : NAN' \
+  test_report_metrics 'FAILED.*test_timestamps_values'
+fails monotonicity.repeat.counts.back reports/monotonicity.c 'pk[r] >= pk[r - 1]' 'pk[r] > pk[r - 1]' \
+  test_report_metrics 'FAILED.*test_monotonicity_repeated_peaks'
+fails monotonicity.tie.last.peak reports/monotonicity.c 'if (row[c] > row[best]) best = c;' 'if (row[c] >= row[best]) best = c;' \
+  test_report_metrics 'FAILED.*test_monotonicity_repeated_peaks'
+fails greedy.vs.beam.sum.skips.first reports/beam_compare.c 'for (int i = 0; i < r->n_steps; i++) s +=' 'for (int i = 1; i < r->n_steps; i++) s +=' \
+  test_report_metrics 'FAILED.*test_greedy_vs_beam_values'
+fails normaliser.tens.joins.tens reports/normalise.c 'else if (!v.is_str && v.num % 100 == 0) v.num += cur.value;' \
+  'else if (!v.is_str && v.num % 10 == 0) v.num += cur.value;' test_report_metrics 'normalise\("twenty thirty"\)'
+fails speech.span.partial.frame.dropped reports/speech_span.c '1 + (n - WL_SPAN_FRAME + WL_SPAN_HOP - 1) / WL_SPAN_HOP' \
+  '1 + (n - WL_SPAN_FRAME) / WL_SPAN_HOP' test_report_metrics 'FAILED.*test_speech_span'
+fails speech.span.rms.over.full.frame reports/speech_span.c 'sqrt(sq / (double)n)' 'sqrt(sq / WL_SPAN_FRAME)' \
+  test_report_metrics 'FAILED.*test_speech_span'
 }
 
 # ---- baseline: every test the selected mutants use must pass unmutated -------------------------
