@@ -721,6 +721,43 @@ static void test_non_finite_weights(void **state)
     expect_model_error("build/tmp/tinyw", "element 5 is NaN or infinite");
 }
 
+/* A logit that overflows in the second row of a feed only: token 5's embedding holds 2e38 in
+ * one channel c, so at row 1 (token 5) that channel dominates the final LayerNorm's input and
+ * comes out near sqrt(d_model - 1) times its weight, and the tied projection's logit 5 overflows;
+ * row 0 (token 1) meets the 2e38 only as h0[c] * 2e38, finite while |h0[c]| < 1.7 (checked:
+ * a channel where it is not is skipped). Nothing spreads back to row 0: the overflow is in the
+ * last product. The feed must fail naming row 1. */
+static void test_non_finite_logit_after_the_first_row(void **state)
+{
+    (void)state;
+    const float huge = 2e38f;
+    uint32_t bits;
+    memcpy(&bits, &huge, sizeof bits);
+    int found = 0;
+    for (int c = 0; c < 8 && !found; c++) {
+        write_tiny_model("model.decoder.embed_tokens.weight", 5 * 8 + c, 1, bits);
+        wl_model *m = NULL;
+        if (wl_model_load("build/tmp/tinyw", wl_default_params(), &m, err, sizeof err)) fail_msg("%s", err);
+        float *enc = wl_test_encode(m, CLIP, NULL, err, sizeof err), logits[2 * 64];
+        assert_non_null(enc);
+        wl_decoder *dec = NULL;
+        const int32_t toks[2] = {1, 5};
+        assert_int_equal(wl_decoder_new(m, enc, &dec, err, sizeof err), WL_OK);
+        if (wl_decoder_feed(dec, toks, 1, logits, err, sizeof err) == WL_OK) { /* row 0 alone is finite */
+            wl_decoder_reset(dec);
+            wl_status st = wl_decoder_feed(dec, toks, 2, logits, err, sizeof err);
+            printf("  2e38 in channel %d of token 5's embedding, tokens 1 5 fed together: %s\n", c,
+                   st ? err : "accepted");
+            if (st == WL_OK || !strstr(err, "of row 1 is not finite")) fail_msg("channel %d: '%s'", c, st ? err : "no error");
+            found = 1;
+        }
+        wl_decoder_free(dec);
+        free(enc);
+        wl_model_free(m);
+    }
+    assert_true(found);
+}
+
 /* Finite but huge weights (3e38) load, then overflow inside the network: the run must stop with
  * an error naming the stage, not decode NaN logits into no words. */
 static void test_overflowing_weights(void **state)
@@ -813,6 +850,7 @@ int main(void)
         cmocka_unit_test(test_decoder_input_limits),
         cmocka_unit_test(test_non_finite_weights),
         cmocka_unit_test(test_overflowing_weights),
+        cmocka_unit_test(test_non_finite_logit_after_the_first_row),
     };
     return cmocka_run_group_tests_name("engine properties and bad input", tests, setup, teardown);
 }
