@@ -9,6 +9,7 @@
 #include "../reports/normalise.h"
 #include "../reports/speech_span.h"
 #include "../reports/wer.h"
+#include "encode.h"
 #include "golden.h"
 
 #include <setjmp.h>
@@ -430,6 +431,104 @@ static void test_greedy_vs_beam_values(void **state)
     cJSON_Delete(e);
 }
 
+/* grammar.json on the trained whisper-micro.en and err_01.wav ("he work", correct "he works";
+ * and "he work." / "he works.", forms of two tokens, so a form's probability is not its first
+ * token's): each form's probability after the prefix, worked out here by
+ * feeding the tokens one at a time through the KV cache and taking each next token's log-softmax
+ * in double (the lab feeds the whole sequence at once: logits within 1e-5, test_engine). Both
+ * ways the prefix can come: the model's own words before the verb, and (when its transcript is
+ * shorter) the spoken ones. */
+static wl_session MS;
+
+static double ref_logprob(const float *enc, const int32_t *seq, int n_prefix, const int32_t *word, int n_word,
+                          double *first)
+{
+    char err[256];
+    wl_decoder *d;
+    const int V = MS.dims.n_vocab;
+    float *row = malloc(sizeof *row * (size_t)V);
+    assert_int_equal(wl_decoder_new(MS.model, enc, &d, err, sizeof err), 0);
+    double sum = 0;
+    for (int i = 0; i < n_prefix + n_word - 1; i++) {
+        int32_t t = i < n_prefix ? seq[i] : word[i - n_prefix];
+        assert_int_equal(wl_decoder_feed(d, &t, 1, row, err, sizeof err), 0);
+        if (i < n_prefix - 1) continue;
+        double mx = row[0], z = 0;
+        for (int v = 1; v < V; v++) mx = fmax(mx, row[v]);
+        for (int v = 0; v < V; v++) z += exp(row[v] - mx);
+        double lp = row[word[i - n_prefix + 1]] - mx - log(z);
+        if (i == n_prefix - 1) *first = lp;
+        sum += lp;
+    }
+    wl_decoder_free(d), free(row);
+    return sum;
+}
+
+static void expect_p(const cJSON *e, const char *key, double lp)
+{
+    double got = num(e, key), want = exp(lp); /* 6 decimals written; 1e-4 relative for the feeds */
+    if (fabs(got - want) > 6e-7 + 1e-4 * want) fail_msg("%s = %.6f, want %.6f", key, got, want);
+}
+
+static void test_grammar_values(void **state)
+{
+    (void)state;
+    char err[1024];
+    if (wl_session_open(&MS, "build/whisper-micro.en", NULL, 1, err, sizeof err)) fail_msg("%s", err);
+    float *enc = wl_test_encode(MS.model, "data/audio/err_01.wav", NULL, err, sizeof err);
+    if (!enc) fail_msg("%s", err);
+    static const char *const forms[][2] = {{"work", "works"}, {"work.", "works."}};
+    const int P = MS.cfg.n_prompt;
+    for (int f = 0; f < 2; f++)
+        for (int shorter = 0; shorter < 2; shorter++) {
+            int32_t he[8], sp[8], co[8], seq[80];
+            char w_s[32], w_c[32], sentence[64], correct[64];
+            snprintf(w_s, sizeof w_s, " %s", forms[f][0]), snprintf(w_c, sizeof w_c, " %s", forms[f][1]);
+            snprintf(sentence, sizeof sentence, "he %s", forms[f][0]);
+            snprintf(correct, sizeof correct, "he %s", forms[f][1]);
+            wl_session keep = S; /* ids through this session's tokenizer */
+            S = MS;
+            int nhe = ids_of(" he", he, 8), ns = ids_of(w_s, sp, 8), nc = ids_of(w_c, co, 8);
+            S = keep;
+            assert_true(f == 0 || (ns >= 2 && nc >= 2));
+            /* the greedy transcript: " he <spoken>" then end-of-text, or end-of-text alone */
+            int n = 0;
+            for (int i = 0; i < P; i++) seq[n++] = MS.cfg.prompt[i];
+            if (!shorter) {
+                for (int i = 0; i < nhe; i++) seq[n++] = he[i];
+                for (int i = 0; i < ns; i++) seq[n++] = sp[i];
+            }
+            seq[n++] = MS.cfg.eos;
+            wl_result g = {.tokens = seq, .n_tokens = n, .n_prompt = P, .n_steps = n - P};
+            lab_clip c = {.id = "e1", .sentence = sentence, .correct = correct, .enc = enc, .greedy = &g};
+            cJSON *e = lab_grammar(&MS, &c, err, sizeof err);
+            if (!e) fail_msg("%s", err);
+            /* the prefix is the prompt and " he" either way */
+            int32_t prefix[72];
+            memcpy(prefix, seq, sizeof *prefix * (size_t)P);
+            memcpy(prefix + P, he, sizeof *he * (size_t)nhe);
+            double f_s, f_c, lp_s = ref_logprob(enc, prefix, P + nhe, sp, ns, &f_s),
+                             lp_c = ref_logprob(enc, prefix, P + nhe, co, nc, &f_c);
+            printf("  grammar \"%s\" / \"%s\" (%d and %d tokens), %s: outcome %s, log-odds %.4f (one at a time %.4f)\n",
+                   sentence, correct, ns, nc, shorter ? "the spoken prefix" : "the model's prefix",
+                   cJSON_GetStringValue(cJSON_GetObjectItem(e, "outcome")), num(e, "log_odds_spoken"), lp_s - lp_c);
+            assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(e, "outcome")), shorter ? "missing" : "as spoken");
+            assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(e, "prefix")), " he");
+            expect_p(e, "p_spoken", lp_s);
+            expect_p(e, "p_correct", lp_c);
+            expect_p(e, "p_spoken_first_token", f_s);
+            expect_p(e, "p_correct_first_token", f_c);
+            assert_int_equal((int)num(e, "spoken_tokens"), ns);
+            assert_int_equal((int)num(e, "correct_tokens"), nc);
+            /* 4 decimals written; the feeds' 1e-5 per logit over a few tokens */
+            if (fabs(num(e, "log_odds_spoken") - (lp_s - lp_c)) > 1e-3)
+                fail_msg("log_odds_spoken %.4f, want %.4f", num(e, "log_odds_spoken"), lp_s - lp_c);
+            cJSON_Delete(e);
+        }
+    free(enc);
+    wl_session_close(&MS);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -439,6 +538,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_confidence_values, open_tok, close_tok),
         cmocka_unit_test_setup_teardown(test_timestamps_values, open_tok, close_tok),
         cmocka_unit_test_setup_teardown(test_greedy_vs_beam_values, open_tok, close_tok),
+        cmocka_unit_test_setup_teardown(test_grammar_values, open_tok, close_tok),
     };
     return cmocka_run_group_tests_name("report measures", tests, NULL, NULL);
 }
