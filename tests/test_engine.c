@@ -160,7 +160,8 @@ static void test_step_by_step_equals_whole_sequence(void **state)
     assert_int_equal(wl_decoder_feed(c, tokens + 3, T - 3, whole + (size_t)3 * D.n_vocab, err, sizeof err), WL_OK);
     double worst_late = 0;
     for (size_t i = 0; i < (size_t)T * D.n_vocab; i++) worst_late = fmax(worst_late, fabs(whole[i] - step[i]));
-    printf("  cross-attention whole vs steps: max abs diff %.3g (neighbouring rows differ by up to %.3g); a 77-row feed from position 3: logits within %.3g\n",
+    printf("  cross-attention whole vs steps: max abs diff %.3g (neighbouring rows differ by up to %.3g); a 77-row "
+           "feed from position 3: logits within %.3g\n",
            worst_att, spread, worst_late);
     assert_true(worst_att <= 1e-6); /* probabilities of ~1/1500, from scores with the logits' noise */
     assert_true(spread > 1e-4);     /* so a row in the wrong place would show */
@@ -807,7 +808,8 @@ static void test_mel_loudest_at_the_end(void **state)
     }
     for (int b = 0; b < WL_N_BINS; b++) {
         double re = 0, im = 0;
-        for (int i = 0; i < WL_N_FFT; i++) re += frame[i] * cos(2 * M_PI * b * i / WL_N_FFT), im -= frame[i] * sin(2 * M_PI * b * i / WL_N_FFT);
+        for (int i = 0; i < WL_N_FFT; i++)
+            re += frame[i] * cos(2 * M_PI * b * i / WL_N_FFT), im -= frame[i] * sin(2 * M_PI * b * i / WL_N_FFT);
         power[b] = re * re + im * im;
     }
     for (int j = 0; j < NM; j++) {

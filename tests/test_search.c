@@ -139,7 +139,9 @@ static void test_hypotheses_keep_and_done(void **state)
             p.len = 3 + gen, p.tok[0] = a;
             hyps_add(&S, &L, &p, sum, gen);
             ref_add(&R, a, sum, gen);
-            if (L.n != R.n || L.worst != R.worst) fail_msg("seed %u, add %d: %d kept, worst %g; HF keeps %d, worst %g", seed, a, L.n, L.worst, R.n, R.worst);
+            if (L.n != R.n || L.worst != R.worst)
+                fail_msg("seed %u, add %d: %d kept, worst %g; HF keeps %d, worst %g", seed, a, L.n, L.worst, R.n,
+                         R.worst);
             for (int i = 0; i < L.n; i++)
                 if (L.h[i].p.tok[0] != R.id[i] || L.h[i].score != R.score[i])
                     fail_msg("seed %u, add %d: kept #%d is add %d (%g); HF's is add %d (%g)", seed, a, i, L.h[i].p.tok[0],
