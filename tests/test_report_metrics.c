@@ -316,8 +316,8 @@ static void test_confidence_values(void **state)
     assert_true(nt >= 3);
     int n = 0;
     double lp[20];
-    tokens[n] = S.cfg.timestamp_begin, lp[n++] = log(0.05);        /* not text: left out */
     for (int i = 0; i < nt; i++) tokens[n] = text[i], lp[n++] = log(0.9 - 0.1 * i);
+    tokens[n] = S.cfg.timestamp_begin + 60, lp[n++] = log(0.05);   /* not text: left out */
     tokens[n] = S.cfg.eos, lp[n++] = log(0.01);                      /* not text: end_p */
     built b;
     build(&b, tokens, lp, n);

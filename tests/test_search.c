@@ -165,11 +165,13 @@ static void test_hypotheses_keep_and_done(void **state)
 enum { V = 64, EOS = 63, MAXLEN = 24, PROMPT = 1 };
 
 /* The logits after a sequence: a hash of it picks each token's logit from a few levels (ties),
- * end-of-text often among the best. */
+ * end-of-text often among the best. For every third seed the hash is of the length alone: every
+ * beam then sees the same row, so beams of equal scores tie across beams (HF ranks the lower
+ * beam first: the flat index order). */
 static void made_up_logits(unsigned seed, const int32_t *seq, int len, float *row)
 {
     unsigned h = seed * 2654435761u;
-    for (int i = 0; i < len; i++) h = (h ^ (unsigned)seq[i]) * 16777619u;
+    for (int i = 0; i < len; i++) h = (h ^ (unsigned)(seed % 3 ? seq[i] : i)) * 16777619u;
     for (int v = 0; v < V; v++) {
         unsigned r = rnd(&h);
         row[v] = v < 8 || v == EOS ? (float)(r % 5) * 0.5f : -8.0f - (float)(r % 3);
