@@ -118,11 +118,11 @@ fails() { mutate fails "$@"; }
 list() {
 # mel front end (the mel stage: the golden mel, or mel64 which holds it to 2 ulps)
 stage mel.hann.symmetric engine/mel.c 'cos(2.0 * M_PI * i / WL_N_FFT)' 'cos(2.0 * M_PI * i / (WL_N_FFT - 1))' mel
-stage mel.frames.not.centred engine/mel.c 'x[t * WL_HOP + i - PAD]' 'x[t * WL_HOP + i]' mel
+stage mel.frames.not.centred engine/mel.c 'j->x[t * WL_HOP + i - WL_N_FFT / 2]' 'j->x[t * WL_HOP + i]' mel
 stage mel.reflect.repeats.edge engine/mel.c 'x[-k] = x[k];' 'x[-k] = x[k - 1];' mel
 stage mel.slaney.norm.half.width engine/mel.c '(2.0 / (f[j + 2] - f[j]))' '(2.0 / (f[j + 2] - f[j + 1]))' mel
 # the log clamp only bites on quiet audio: the -39.7 dBFS edge clip
-stage mel.log.clamp.1e-8 engine/mel.c 'meld[i] > 1e-10 ? meld[i] : 1e-10' 'meld[i] > 1e-8 ? meld[i] : 1e-8' mel@edge
+stage mel.log.clamp.1e-8 engine/mel.c '*v = log10(*v > 1e-10 ? *v : 1e-10);' '*v = log10(*v > 1e-8 ? *v : 1e-8);' mel@edge
 stage mel.floor.80 engine/mel.c 'top - 8.0 ? meld[i] : top - 8.0' 'top - 80.0 ? meld[i] : top - 80.0' mel
 stage mel.norm.precedence engine/mel.c '((meld[i] > top - 8.0 ? meld[i] : top - 8.0) + 4.0) / 4.0)' \
   '(meld[i] > top - 8.0 ? meld[i] : top - 8.0) + 4.0 / 4.0)' mel
@@ -143,9 +143,9 @@ fails exp.overflow.clamp.low engine/vmath_lanes.h 'const VF hi = SPLATV(88.7f)' 
 stage enc.positions.first.row engine/encoder.c 'j->x[i] + j->m->enc_pos[i]' 'j->x[i] + j->m->enc_pos[i % C]' enc.embed
 stage dec.positions.off.by.one engine/decoder.c 'm->dec_pos[(int64_t)POS(i) * C + e]' 'm->dec_pos[(int64_t)(POS(i) + 1) * C + e]' dec.embed
 # encoder layers (LayerNorm, attention, softmax and FFN code is shared: first met in encoder layer 0)
-stage layernorm.eps.1e-6 engine/ops.c 'var / C + 1e-5' 'var / C + 1e-6' enc.layer.0
-stage layernorm.var.unbiased engine/ops.c 'sqrt(var / C + 1e-5)' 'sqrt(var / (C - 1) + 1e-5)' enc.layer.0
-stage layernorm.mean.not.subtracted engine/ops.c 'y[c] = ((float)(x[c] - mean) * rstd)' 'y[c] = ((float)x[c] * rstd)' enc.layer.0
+stage layernorm.eps.1e-6 engine/ops.c 'var[r] / C + 1e-5' 'var[r] / C + 1e-6' enc.layer.0
+stage layernorm.var.unbiased engine/ops.c 'sqrt(var[r] / C + 1e-5)' 'sqrt(var[r] / (C - 1) + 1e-5)' enc.layer.0
+stage layernorm.mean.not.subtracted engine/ops.c 'y[c] = ((float)(xr[c] - mean[r]) * rstd)' 'y[c] = ((float)xr[c] * rstd)' enc.layer.0
 stage attn.scale.by.d_model engine/ops.c '1.0 / sqrt((double)(C / H))' '1.0 / sqrt((double)C)' enc.layer.0
 stage enc.k.with.q.weights engine/encoder.c 'j->L->attn.k, t1 - b' 'j->L->attn.q, t1 - b' enc.layer.0
 stage v.bias.dropped engine/model.c 'a->v.b = get(m, ok, "%s.v_proj.bias", prefix);' \
