@@ -451,6 +451,14 @@ static size_t transposed(cJSON *h, unsigned char *d, size_t n)
     set(h, FC1, "shape", "[128, 512]"); /* same bytes, wrong shape */
     return 0;
 }
+/* Only the last dimension is wrong, and the bytes match it (appended): only the layout sees it. */
+static size_t last_dim(cJSON *h, unsigned char *d, size_t n)
+{
+    (void)d;
+    set(h, FC1, "shape", "[512, 129]");
+    set_offsets(h, FC1, (double)n, (double)(n + 512 * 129 * 2));
+    return 512 * 129 * 2;
+}
 static size_t short_shape(cJSON *h, unsigned char *d, size_t n)
 {
     (void)d, (void)n;
@@ -679,6 +687,8 @@ static const bad_case SAFETENSORS[] = {
      ST(int_dtype)},
     {"st_wrong_shape", st_edit, INFO, 1, "%C/model.safetensors", "has shape (128, 512), expected (512, 128)",
      ST(transposed)},
+    {"st_last_dim", st_edit, INFO, 1, "%C/model.safetensors", "has shape (512, 129), expected (512, 128)",
+     ST(last_dim)},
     {"st_size_vs_shape", st_edit, INFO, 1, "%C/model.safetensors", "holds 256 bytes but its shape needs 254",
      ST(short_shape)},
     {"st_negative_dim", st_edit, INFO, 1, "%C/model.safetensors", "bad dimension", ST(negative_dim)},

@@ -133,6 +133,33 @@ static void test_token_timestamps_recover_planted_alignment(void **state)
         free(attn);
     }
     printf("  token timestamps: 10 planted block alignments recovered exactly\n");
+    /* Cropped to a short clip's frames (generate's num_frames, as the lab and the CLI pass it):
+     * the blocks lie in the clip's first F = num_frames / 2 positions, and past them the
+     * next-to-last row attends strongly to the rest of the window. Only the clip's positions
+     * count: the alignment is the blocks' again; over the whole window that row would hold the
+     * path to the window's end. */
+    const int F = 300;
+    for (int trial = 0; trial < 10; trial++) {
+        int R = 3 + (int)(uniform() * 8), b[32];
+        b[0] = 0;
+        for (int r = 1; r < R; r++) b[r] = b[r - 1] + 10 + (int)(uniform() * 20);
+        float *attn = calloc((size_t)R * L * H * S, sizeof *attn), time[33];
+        for (int r = 0; r < R; r++)
+            for (int l = 0; l < L; l++)
+                for (int h = 0; h < H; h++) {
+                    float *row = attn + (((size_t)r * L + l) * H + h) * S;
+                    int end = r + 1 < R ? b[r + 1] : F;
+                    for (int f = 0; f < S; f++)
+                        row[f] = (f >= b[r] && f < end) || (f >= F && r == R - 2) ? 1.0f : 0.01f + 1e-3f * (float)uniform();
+                }
+        assert_int_equal(wl_token_timestamps(attn, R, L, H, S, &CFG, 2 * F, 0.02, time), 0);
+        for (int r = 0; r < R; r++)
+            if (fabsf(time[1 + r] - 0.02f * b[r]) > 1e-6f)
+                fail_msg("cropped trial %d: row %d starts at %.2f s, planted %.2f s (the clip's %d positions)", trial, r,
+                         time[1 + r], 0.02 * b[r], F);
+        free(attn);
+    }
+    printf("  token timestamps cropped to a clip's %d positions: 10 planted alignments recovered exactly\n", F);
 }
 
 static float *encode(const char *wav, int *num_frames)
@@ -196,6 +223,17 @@ static void test_one_beam_is_greedy_and_forced_path_is_the_search(void **state)
             if (wl_generate_with(M, &CFG, enc, &o, 1, &beam1, err, sizeof err) || /* first: no grown spares yet */
                 wl_generate(M, &CFG, enc, &o, &greedy, err, sizeof err))
                 fail_msg("%s", err);
+            /* the scores from the steps: greedy's the mean step log-prob, the beam code's HF's
+             * sequences_scores, the sum over the generated length ^ length_penalty (both sums
+             * are float32 running sums in the engine: 1e-5 relative covers their rounding) */
+            double gsum = 0, bsum = 0;
+            for (int i = 0; i < greedy->n_steps; i++) gsum += greedy->steps[i].logprob;
+            for (int i = 0; i < beam1->n_steps; i++) bsum += beam1->steps[i].logprob;
+            double gwant = gsum / greedy->n_steps, bwant = bsum / pow(beam1->n_steps, CFG.length_penalty);
+            if (fabs(greedy->score - gwant) > 1e-5 * fmax(1, fabs(gwant)) ||
+                fabs(beam1->score - bwant) > 1e-5 * fmax(1, fabs(bwant)))
+                fail_msg("clip %zu: greedy score %.7g (steps' mean %.7g), one beam's %.7g (steps' sum / length^%g "
+                         "%.7g)", c, greedy->score, gwant, beam1->score, CFG.length_penalty, bwant);
             assert_int_equal(beam1->n_tokens, greedy->n_tokens);
             assert_memory_equal(beam1->tokens, greedy->tokens, (size_t)greedy->n_tokens * sizeof(int32_t));
             /* the beam code's pass over its winner gives the cross-attention greedy kept step by step */

@@ -109,7 +109,7 @@ static void test_step_by_step_equals_whole_sequence(void **state)
 {
     (void)state;
     float *enc = encode_clip(M, CLIP);
-    /* 80 tokens: more than one block of 64 query rows in the attention (ATTN_ROWS in ops.c), so
+    /* 80 tokens: more than one block of 48 query rows in the attention (ATTN_ROWS in ops.c), so
      * the causal mask is checked in a block that does not start at row 0 */
     int32_t tokens[80] = {50257, 50362, 314, 670, 13, 50256, 220, 1312, 50363, 51000};
     const int T = sizeof tokens / sizeof tokens[0];
@@ -132,6 +132,42 @@ static void test_step_by_step_equals_whole_sequence(void **state)
     /* Same math; OpenBLAS sums a 1-row product in another order than a T-row one: float noise
      * of ~1e-6 on logits of magnitude ~1 (measured 1.6e-6 over the 80 tokens). */
     assert_true(worst <= 1e-5);
+    /* The whole feed's cross-attention (two blocks of query rows) row by row against each
+     * step's, and a feed of 77 rows that starts at position 3 (after a 3-token prompt, as the
+     * lab's teacher forcing of a long prefix does) against the steps' logits. */
+    const int L = wl_model_dims(M).dec_layers, H = wl_model_dims(M).dec_heads, S = D.n_audio_ctx;
+    int n_att;
+    const float *att = wl_decoder_cross_attn(a, &n_att);
+    assert_int_equal(n_att, T);
+    float *att_whole = malloc((size_t)L * H * T * S * sizeof(float));
+    memcpy(att_whole, att, (size_t)L * H * T * S * sizeof(float));
+    wl_decoder *c;
+    assert_int_equal(wl_decoder_new(M, enc, &c, err, sizeof err), WL_OK);
+    double worst_att = 0;
+    for (int t = 0; t < T; t++) {
+        assert_int_equal(wl_decoder_feed(c, &tokens[t], 1, NULL, err, sizeof err), WL_OK);
+        att = wl_decoder_cross_attn(c, &n_att);
+        for (int lh = 0; lh < L * H; lh++)
+            for (int k = 0; k < S; k++)
+                worst_att = fmax(worst_att, fabs(att[(size_t)lh * S + k] - att_whole[((size_t)lh * T + t) * S + k]));
+    }
+    wl_decoder_free(c);
+    double spread = 0; /* how far apart two neighbouring rows are: what a misplaced row would show */
+    for (int t = 0; t + 1 < T; t++)
+        for (int k = 0; k < S; k++) spread = fmax(spread, fabs(att_whole[(size_t)t * S + k] - att_whole[(size_t)(t + 1) * S + k]));
+    assert_int_equal(wl_decoder_new(M, enc, &c, err, sizeof err), WL_OK);
+    assert_int_equal(wl_decoder_feed(c, tokens, 3, whole, err, sizeof err), WL_OK);
+    assert_int_equal(wl_decoder_feed(c, tokens + 3, T - 3, whole + (size_t)3 * D.n_vocab, err, sizeof err), WL_OK);
+    double worst_late = 0;
+    for (size_t i = 0; i < (size_t)T * D.n_vocab; i++) worst_late = fmax(worst_late, fabs(whole[i] - step[i]));
+    printf("  cross-attention whole vs steps: max abs diff %.3g (neighbouring rows differ by up to %.3g); a 77-row "
+           "feed from position 3: logits within %.3g\n",
+           worst_att, spread, worst_late);
+    assert_true(worst_att <= 1e-6); /* probabilities of ~1/1500, from scores with the logits' noise */
+    assert_true(spread > 1e-4);     /* so a row in the wrong place would show */
+    assert_true(worst_late <= 1e-5);
+    wl_decoder_free(c);
+    free(att_whole);
     /* After a reset, the same first step gives bit-identical logits: no state leaks. */
     wl_decoder_reset(b);
     assert_int_equal(wl_decoder_feed(b, tokens, 1, whole, err, sizeof err), WL_OK);
@@ -686,6 +722,43 @@ static void test_non_finite_weights(void **state)
     expect_model_error("build/tmp/tinyw", "element 5 is NaN or infinite");
 }
 
+/* A logit that overflows in the second row of a feed only: token 5's embedding holds 2e38 in
+ * one channel c, so at row 1 (token 5) that channel dominates the final LayerNorm's input and
+ * comes out near sqrt(d_model - 1) times its weight, and the tied projection's logit 5 overflows;
+ * row 0 (token 1) meets the 2e38 only as h0[c] * 2e38, finite while |h0[c]| < 1.7 (checked:
+ * a channel where it is not is skipped). Nothing spreads back to row 0: the overflow is in the
+ * last product. The feed must fail naming row 1. */
+static void test_non_finite_logit_after_the_first_row(void **state)
+{
+    (void)state;
+    const float huge = 2e38f;
+    uint32_t bits;
+    memcpy(&bits, &huge, sizeof bits);
+    int found = 0;
+    for (int c = 0; c < 8 && !found; c++) {
+        write_tiny_model("model.decoder.embed_tokens.weight", 5 * 8 + c, 1, bits);
+        wl_model *m = NULL;
+        if (wl_model_load("build/tmp/tinyw", wl_default_params(), &m, err, sizeof err)) fail_msg("%s", err);
+        float *enc = wl_test_encode(m, CLIP, NULL, err, sizeof err), logits[2 * 64];
+        assert_non_null(enc);
+        wl_decoder *dec = NULL;
+        const int32_t toks[2] = {1, 5};
+        assert_int_equal(wl_decoder_new(m, enc, &dec, err, sizeof err), WL_OK);
+        if (wl_decoder_feed(dec, toks, 1, logits, err, sizeof err) == WL_OK) { /* row 0 alone is finite */
+            wl_decoder_reset(dec);
+            wl_status st = wl_decoder_feed(dec, toks, 2, logits, err, sizeof err);
+            printf("  2e38 in channel %d of token 5's embedding, tokens 1 5 fed together: %s\n", c,
+                   st ? err : "accepted");
+            if (st == WL_OK || !strstr(err, "of row 1 is not finite")) fail_msg("channel %d: '%s'", c, st ? err : "no error");
+            found = 1;
+        }
+        wl_decoder_free(dec);
+        free(enc);
+        wl_model_free(m);
+    }
+    assert_true(found);
+}
+
 /* Finite but huge weights (3e38) load, then overflow inside the network: the run must stop with
  * an error naming the stage, not decode NaN logits into no words. */
 static void test_overflowing_weights(void **state)
@@ -711,11 +784,61 @@ static void test_overflowing_weights(void **state)
     }
 }
 
+/* A 30 s window silent but for a tone in its last 100 samples: only the last kept frame (2999,
+ * which reaches 40 samples into the end's reflection) hears it, so the loudest value of the
+ * whole mel is there. That frame is computed again here from its definition (periodic Hann, a
+ * plain DFT in double, |X|^2, the Slaney filters, log10 clamped at 1e-10), and every other frame
+ * must be the floor, (top - 8 + 4) / 4, with top that frame's largest log10. */
+static void test_mel_loudest_at_the_end(void **state)
+{
+    (void)state;
+    const int N = D.n_samples, F = D.n_frames, NM = D.n_mels, PAD = WL_N_FFT / 2;
+    float *x = calloc((size_t)N, sizeof *x), *mel = malloc((size_t)NM * F * sizeof *mel);
+    float *filt = malloc((size_t)NM * WL_N_BINS * sizeof *filt);
+    assert_true(x && mel && filt && F == N / WL_HOP);
+    for (int i = N - 100; i < N; i++) x[i] = (float)(0.5 * sin(2 * M_PI * 1000.0 * i / WL_SAMPLE_RATE));
+    if (wl_mel(M, x, (size_t)N, mel, err, sizeof err)) fail_msg("%s", err);
+    wl_mel_filters(NM, filt);
+    const int t = F - 1;
+    double frame[WL_N_FFT], power[WL_N_BINS], logmel[1024], top = -INFINITY;
+    for (int i = 0; i < WL_N_FFT; i++) {
+        int k = t * WL_HOP - PAD + i; /* reflect without repeating the edge sample */
+        k = k < 0 ? -k : k >= N ? 2 * (N - 1) - k : k;
+        frame[i] = x[k] * (0.5 - 0.5 * cos(2 * M_PI * i / WL_N_FFT));
+    }
+    for (int b = 0; b < WL_N_BINS; b++) {
+        double re = 0, im = 0;
+        for (int i = 0; i < WL_N_FFT; i++)
+            re += frame[i] * cos(2 * M_PI * b * i / WL_N_FFT), im -= frame[i] * sin(2 * M_PI * b * i / WL_N_FFT);
+        power[b] = re * re + im * im;
+    }
+    for (int j = 0; j < NM; j++) {
+        double e = 0;
+        for (int b = 0; b < WL_N_BINS; b++) e += (double)filt[j * WL_N_BINS + b] * power[b];
+        logmel[j] = log10(e > 1e-10 ? e : 1e-10);
+        top = fmax(top, logmel[j]);
+    }
+    double worst = 0, floor_v = (top - 8.0 + 4.0) / 4.0;
+    for (int j = 0; j < NM; j++) {
+        double want = (fmax(logmel[j], top - 8.0) + 4.0) / 4.0;
+        worst = fmax(worst, fabs(mel[(size_t)j * F + t] - want));
+        for (int f = 0; f < t; f++)
+            if (fabs(mel[(size_t)j * F + f] - floor_v) > 1e-6)
+                fail_msg("mel[%d][%d] = %.7f, not the floor %.7f (top %.6f, from the last frame)", j, f,
+                         mel[(size_t)j * F + f], floor_v, top);
+    }
+    printf("  tone in the last 100 samples: top %.4f at frame %d; that frame within %.2g of a plain DFT\n", top, t,
+           worst);
+    assert_true(worst < 1e-6); /* a few float ulps at ~1; the two transforms differ far below that */
+    free(x), free(mel), free(filt);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mel_range_is_two),
         cmocka_unit_test(test_mel_filter_facts),
+        cmocka_unit_test(test_mel_loudest_at_the_end),
         cmocka_unit_test(test_step_by_step_equals_whole_sequence),
         cmocka_unit_test(test_runs_together_equal_each_alone),
         cmocka_unit_test(test_half_conversions),
@@ -729,6 +852,7 @@ int main(void)
         cmocka_unit_test(test_decoder_input_limits),
         cmocka_unit_test(test_non_finite_weights),
         cmocka_unit_test(test_overflowing_weights),
+        cmocka_unit_test(test_non_finite_logit_after_the_first_row),
     };
     return cmocka_run_group_tests_name("engine properties and bad input", tests, setup, teardown);
 }

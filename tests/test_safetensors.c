@@ -80,6 +80,15 @@ static void test_header_longer_than_file(void **state)
     char err[512];
     assert_int_equal(wl_st_open(&st, TMP, err, sizeof err), -1);
     assert_non_null(strstr(err, "exceeds the file"));
+    /* a length one to eight bytes past the end: the 8-byte length field is not header */
+    for (uint64_t past = 1; past <= 8; past++) {
+        write_raw("{}", 2 + past, 0);
+        assert_int_equal(wl_st_open(&st, TMP, err, sizeof err), -1);
+        assert_non_null(strstr(err, "exceeds the file"));
+    }
+    write_raw("{}", 2, 0); /* the header ends exactly at the end of the file: no tensors */
+    assert_int_equal(wl_st_open(&st, TMP, err, sizeof err), 0);
+    wl_st_close(&st);
     write_raw("{}", UINT64_MAX, 0); /* a length that would overflow naive arithmetic */
     assert_int_equal(wl_st_open(&st, TMP, err, sizeof err), -1);
 }

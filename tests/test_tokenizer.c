@@ -237,6 +237,73 @@ static void test_bad_input(void **state)
     free(s);
 }
 
+/* The id of the byte-level token for one byte: GPT-2's bytes_to_unicode maps the printable
+ * bytes 33..126, 161..172 and 174..255 to themselves and the others, in order, to 256 + k. */
+static int32_t byte_token(unsigned char b)
+{
+    unsigned cp = b, k = 0;
+    int printable = (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || b >= 174;
+    if (!printable) {
+        for (unsigned x = 0; x < b; x++) k += !((x >= 33 && x <= 126) || (x >= 161 && x <= 172) || x >= 174);
+        cp = 256 + k;
+    }
+    char text[4];
+    if (cp < 0x80) text[0] = (char)cp, text[1] = 0;
+    else text[0] = (char)(0xC0 | cp >> 6), text[1] = (char)(0x80 | (cp & 0x3F)), text[2] = 0;
+    int32_t id = wl_token_id(T, text);
+    if (id < 0) fail_msg("no byte token for 0x%02x", b);
+    return id;
+}
+
+/* Byte tokens that do not make valid UTF-8 decode as Python's bytes.decode("utf-8",
+ * errors="replace") does in HF's convert_tokens_to_string: each maximal invalid subpart (a bad
+ * lead byte, a lead byte whose next byte is out of its range, a truncated sequence) is one
+ * U+FFFD. Each byte is its own token, so the runs join across tokens. Expected texts worked out
+ * by Unicode's Table 3-7 (and checked with CPython). */
+static void test_invalid_utf8_like_python(void **state)
+{
+    (void)state;
+#define R "\xEF\xBF\xBD"
+    static const struct {
+        const char *bytes, *want;
+    } cases[] = {
+        {"\xC0\x80", R R},               /* C0, C1: never a lead byte (overlong) */
+        {"\xC1\xBF", R R},
+        {"\xE0\x80\x80", R R R},         /* E0 needs A0..BF next */
+        {"\xE0\xA0" "A", R "A"},         /* a valid prefix cut short: one */
+        {"\xED\xA0\x80", R R R},         /* ED A0..: a surrogate */
+        {"\xF0\x80\x80\x80", R R R R},   /* F0 needs 90..BF */
+        {"\xF0\x9F\x98" "A", R "A"},
+        {"\xF4\x90\x80\x80", R R R R},   /* past U+10FFFF */
+        {"\xF5\x80", R R},               /* F5..FF: never a lead byte */
+        {"\xFF\xFE", R R},
+        {"\x80", R},                     /* a lone continuation byte */
+        {"\xC2" "A", R "A"},
+        {"x\xC2", "x" R},                /* cut at the end */
+        {"\xE1\x80\xC0", R R},
+        {"\xF1\x80\x80\xF1\x80\x80\x80", R "\xF1\x80\x80\x80"},
+        {"\xE2\x82\xAC", "\xE2\x82\xAC"}, /* valid: as is */
+        {"\xF0\x9F\x98\x80", "\xF0\x9F\x98\x80"},
+    };
+#undef R
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        int32_t ids[16];
+        int n = 0;
+        for (const char *p = cases[c].bytes; *p; p++) ids[n++] = byte_token((unsigned char)*p);
+        char *got = wl_detokenize(T, ids, n, 0);
+        assert_non_null(got);
+        if (strcmp(got, cases[c].want)) {
+            char hex[128] = "";
+            for (const unsigned char *p = (const unsigned char *)got; *p; p++)
+                snprintf(hex + strlen(hex), sizeof hex - strlen(hex), " %02X", *p);
+            fail_msg("case %zu: decoded to%s, not Python's replacement", c, hex);
+        }
+        free(got);
+    }
+    printf("  invalid UTF-8: %zu byte sequences decode with U+FFFD where Python puts them\n",
+           sizeof cases / sizeof *cases);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -245,6 +312,7 @@ int main(void)
         cmocka_unit_test(test_decode_matches_hf),
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_invalid_utf8_like_python),
     };
     return cmocka_run_group_tests_name("tokenizer vs HF WhisperTokenizer", tests, setup, teardown);
 }
