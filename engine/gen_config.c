@@ -163,7 +163,7 @@ wl_status wl_gen_config_load(const char *dir, wl_gen_config *c, char *err, size_
                WL_ERR_INPUT;
     cJSON *root = wl_json_read_object(path, err, errlen);
     if (!root) return WL_ERR_FORMAT;
-    long start, eos, nots, mit, maxlen;
+    long start = -1, eos = -1, nots = -1, mit = -1, maxlen = 20; /* each set by get_int unless it failed */
     int32_t *forced = NULL;
     int n_forced = 0, rc =
         get_int(root, "decoder_start_token_id", 0, 10000000, -1, &start, path, err, errlen) ||

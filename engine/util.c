@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <malloc.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,7 +121,7 @@ static _Atomic int oom_noted;
 
 void wl_oom_note(void) { oom_noted = 1; }
 
-int wl_oom_take(void) { return __atomic_exchange_n(&oom_noted, 0, __ATOMIC_SEQ_CST); }
+int wl_oom_take(void) { return atomic_exchange(&oom_noted, 0); }
 
 int wl_parse_whole(const char *s, long lo, long hi, int *out)
 {
