@@ -35,7 +35,8 @@ else
 BIN      := $(BUILD)
 endif
 
-ENGINE_SRC := $(filter-out engine/cli.c,$(wildcard engine/*.c))
+# The library: every engine/ folder but cli/ (the command's main).
+ENGINE_SRC := $(filter-out engine/cli/%,$(wildcard engine/*/*.c))
 GEN_LIB_SRC := gen/synthetic_values.c gen/synthetic_checkpoint.c gen/clip_synth.c gen/edge_clips.c
 # reports/: one program per artefact (the mains), over a library of one file per concern
 REPORT_MAINS := reports/lab.c reports/manifest.c reports/bench.c reports/tables.c reports/publish.c
@@ -84,7 +85,7 @@ $(BIN)/libwlreport.a: $(call obj,$(REPORT_LIB_SRC))
 
 LIBS := $(BIN)/libwlreport.a $(BIN)/libwlgen.a $(BIN)/libwhisperlab.a
 
-$(BIN)/whisperlab: $(call obj,engine/cli.c) $(BIN)/libwhisperlab.a
+$(BIN)/whisperlab: $(call obj,engine/cli/main.c) $(BIN)/libwhisperlab.a
 	$(CC) $^ $(LDLIBS) -o $@
 $(BIN)/make_synthetic: $(call obj,gen/make_synthetic.c) $(LIBS)
 	$(CC) $^ $(LDLIBS) -o $@

@@ -18,7 +18,7 @@ FUZZ_LDLIBS     = $(shell pkg-config --libs $(PKGS)) -lm
 # coverage (fuzzer-no-link). Only these: the compute kernels are not fuzzed.
 FUZZ_ENGINE  := util json_file safetensors config gen_config model_path audio tokenizer strmap \
                 unicode_classes sha256 strbuf
-FUZZ_LIB_SRC := $(filter $(FUZZ_ENGINE:%=engine/%.c),$(ENGINE_SRC)) tests/golden.c tests/diff.c
+FUZZ_LIB_SRC := $(foreach e,$(FUZZ_ENGINE),$(filter %/$(e).c,$(ENGINE_SRC))) tests/golden.c tests/diff.c
 FUZZ_LIB     := $(FUZZ_OUT)/libwhisperlab-fuzz.a
 
 .PHONY: fuzz fuzz-smoke fuzz-build

@@ -1,5 +1,5 @@
 #include "clip_synth.h"
-#include "../engine/util.h"
+#include "../engine/base/util.h"
 
 #include <errno.h>
 #include <espeak-ng/speak_lib.h>

@@ -1,5 +1,5 @@
 #include "edge_clips.h"
-#include "../engine/util.h"
+#include "../engine/base/util.h"
 
 #include <sndfile.h>
 #include <soxr.h>

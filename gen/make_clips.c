@@ -1,6 +1,6 @@
 /* Speaks every clip listed in clips.json into OUT_DIR/<file>, and writes OUT_DIR/ESPEAK
  * (the espeak-ng version and settings used). Usage: make_clips CLIPS.json OUT_DIR */
-#include "../engine/util.h"
+#include "../engine/base/util.h"
 #include "clip_synth.h"
 
 #include <cjson/cJSON.h>

@@ -8,7 +8,7 @@
  *
  * Each clip is spoken from a freshly initialised espeak-ng (clip_speak), so a clip depends only
  * on its own plan line and the corpus can be rebuilt or split in any order bit-identically. */
-#include "../engine/util.h"
+#include "../engine/base/util.h"
 #include "clip_synth.h"
 
 #include <stdio.h>

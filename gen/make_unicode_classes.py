@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-"""Write engine/unicode_classes.c: the code-point classes GPT-2's pre-tokenizer regex uses.
+"""Write engine/text/unicode_classes.c: the code-point classes GPT-2's pre-tokenizer regex uses.
 
 HF's WhisperTokenizer splits text with the `regex` module pattern
   's|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+
 and strips timestamps from decoded text with <\\|(\\d+\\.\\d+)\\|>. The C tokenizer needs the same
 four classes (\\p{L}, \\p{N}, \\s, \\d); this asks `regex` itself for every code point, so the table
 is exactly what HF's tokenizer sees with that regex version. Needs: pip install regex.
-Usage: make_unicode_classes.py engine/unicode_classes.c
+Usage: make_unicode_classes.py engine/text/unicode_classes.c
 """
 import sys
 

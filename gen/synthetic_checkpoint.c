@@ -1,8 +1,8 @@
 #include "synthetic_checkpoint.h"
-#include "../engine/config.h"
-#include "../engine/layout.h"
-#include "../engine/safetensors.h"
-#include "../engine/util.h"
+#include "../engine/model/config.h"
+#include "../engine/model/layout.h"
+#include "../engine/io/safetensors.h"
+#include "../engine/base/util.h"
 #include "synthetic_values.h"
 
 #include <stdlib.h>

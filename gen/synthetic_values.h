@@ -6,7 +6,7 @@
 #ifndef WL_SYNTHETIC_VALUES_H
 #define WL_SYNTHETIC_VALUES_H
 
-#include "../engine/layout.h"
+#include "../engine/model/layout.h"
 
 #include <stdint.h>
 

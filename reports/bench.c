@@ -10,11 +10,11 @@
  * Figures, not a test. Usage:
  *   bench --model DIR [--model DIR ...] [--threads 1,2] [--clips N] [--json FILE] [--hf PYTHON]
  *         [--lab PATH] */
-#include "../engine/gemm.h"
-#include "../engine/json_file.h"
-#include "../engine/model.h"
-#include "../engine/ops.h"
-#include "../engine/util.h"
+#include "../engine/kernels/gemm.h"
+#include "../engine/io/json_file.h"
+#include "../engine/model/model.h"
+#include "../engine/nn/ops.h"
+#include "../engine/base/util.h"
 #include "../engine/whisperlab.h"
 
 #include <cblas.h>

@@ -13,8 +13,8 @@
 #include "clip_list.h"
 #include "out_folder.h"
 
-#include "../engine/util.h"
-#include "../engine/json_file.h"
+#include "../engine/base/util.h"
+#include "../engine/io/json_file.h"
 
 #include <dirent.h>
 #include <errno.h>

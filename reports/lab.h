@@ -7,7 +7,7 @@
 #ifndef WL_LAB_H
 #define WL_LAB_H
 
-#include "../engine/session.h"
+#include "../engine/session/session.h"
 #include "speech_span.h"
 
 #include <cjson/cJSON.h>

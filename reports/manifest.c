@@ -7,12 +7,12 @@
  *                 [--run run.json] [--started EPOCH_SECONDS] [--cflags S] [--cc S]
  *                 [--golden DIR --golden-check stages.json --golden-status S --golden-seconds S] */
 #include "clip_list.h"
-#include "../engine/model_card.h"
-#include "../engine/model_path.h"
-#include "../engine/sha256.h"
-#include "../engine/util.h"
+#include "../engine/model/model_card.h"
+#include "../engine/io/model_path.h"
+#include "../engine/base/sha256.h"
+#include "../engine/base/util.h"
 
-#include "../engine/json_file.h"
+#include "../engine/io/json_file.h"
 #include "../engine/whisperlab.h"
 
 #include <cairo.h>

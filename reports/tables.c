@@ -6,8 +6,8 @@
 #include "replace_file.h"
 #include "schema.h"
 
-#include "../engine/strbuf.h"
-#include "../engine/util.h"
+#include "../engine/base/strbuf.h"
+#include "../engine/base/util.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 #include "golden.h"
-#include "../engine/sha256.h"
-#include "../engine/util.h"
+#include "../engine/base/sha256.h"
+#include "../engine/base/util.h"
 
 #include <math.h>
 #include <stdio.h>

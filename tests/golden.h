@@ -4,7 +4,7 @@
 #ifndef WL_GOLDEN_H
 #define WL_GOLDEN_H
 
-#include "../engine/safetensors.h"
+#include "../engine/io/safetensors.h"
 #include "diff.h"
 
 #include <cjson/cJSON.h>

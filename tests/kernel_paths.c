@@ -1,7 +1,7 @@
 #include "kernel_paths.h"
 
-#include "../engine/gemm.h"
-#include "../engine/vmath.h"
+#include "../engine/kernels/gemm.h"
+#include "../engine/kernels/vmath.h"
 
 #include <cblas.h>
 #include <dnnl.h>

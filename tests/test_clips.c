@@ -1,8 +1,8 @@
 /* The lab clips: the list, the committed WAVs' format and hashes, and that speaking them again
  * is byte-identical (twice in one process, and to the committed files when the installed
  * espeak-ng is the recorded version). */
-#include "../engine/sha256.h"
-#include "../engine/util.h"
+#include "../engine/base/sha256.h"
+#include "../engine/base/util.h"
 #include "../gen/clip_synth.h"
 
 #include <cjson/cJSON.h>

@@ -11,9 +11,9 @@
  * - greedy takes the first of tied maxima, as torch.argmax does (a tiny model whose logits all tie).
  * Uses the synthetic checkpoint (or WL_MODEL) for its configuration and clips. */
 #include "encode.h"
-#include "../engine/logits_process.h"
-#include "../engine/safetensors.h"
-#include "../engine/search.h"
+#include "../engine/decode/logits_process.h"
+#include "../engine/io/safetensors.h"
+#include "../engine/decode/search.h"
 #include "../gen/synthetic_checkpoint.h"
 #include "../engine/whisperlab.h"
 #include "golden.h"

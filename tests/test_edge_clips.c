@@ -4,8 +4,8 @@
  * resampled ones compared with the committed files when the installed libsoxr is the recorded
  * one), and the window's exact boundary: 30.000 s is accepted at 16, 8 and 44.1 kHz, one sample
  * more is rejected. */
-#include "../engine/sha256.h"
-#include "../engine/util.h"
+#include "../engine/base/sha256.h"
+#include "../engine/base/util.h"
 #include "../engine/whisperlab.h"
 #include "../gen/edge_clips.h"
 

@@ -8,10 +8,10 @@
  * - the audio window comes from preprocessor_config.json, checked against config.json: exactly
  *   the window is accepted, a model with a 3 s window runs end to end. */
 #include "encode.h"
-#include "../engine/half.h"
+#include "../engine/io/half.h"
 #include "../gen/synthetic_checkpoint.h"
-#include "../engine/mel.h"
-#include "../engine/safetensors.h"
+#include "../engine/frontend/mel.h"
+#include "../engine/io/safetensors.h"
 #include "../engine/whisperlab.h"
 
 #include <math.h>

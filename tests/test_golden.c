@@ -5,8 +5,8 @@
  * diff library and table: HF's float32 mel against the float64 mel64 within HF's own bound, the
  * cached decoder's logits against the teacher-forced ones).
  * Paths: WL_GOLDEN (golden/whisper-tiny.en-synthetic), WL_MODEL (the synthetic build). */
-#include "../engine/config.h"
-#include "../engine/util.h"
+#include "../engine/model/config.h"
+#include "../engine/base/util.h"
 #include "diff.h"
 #include "golden.h"
 #include "suite.h"

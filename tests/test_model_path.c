@@ -1,7 +1,7 @@
 /* Finding the model: explicit folders, the HF cache layout (refs/main -> snapshots/<rev>),
  * the local fallback, clear errors for incomplete folders, and what a folder says it is. */
-#include "../engine/model_card.h"
-#include "../engine/model_path.h"
+#include "../engine/model/model_card.h"
+#include "../engine/io/model_path.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

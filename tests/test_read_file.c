@@ -1,8 +1,8 @@
 /* Whole-file reads (configs, tokenizer files, golden indexes): a path that is not a small regular
  * file is refused at once with its name, never read forever (/dev/zero), waited on (a FIFO) or
  * loaded whole (a huge file). */
-#include "../engine/json_file.h"
-#include "../engine/util.h"
+#include "../engine/io/json_file.h"
+#include "../engine/base/util.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,6 +1,6 @@
 /* The safetensors reader: round trip, and a clear error (never a crash) for every kind of
  * malformed file. */
-#include "../engine/safetensors.h"
+#include "../engine/io/safetensors.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

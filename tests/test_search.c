@@ -12,7 +12,7 @@
  *   open beam added, the last of the best kept, end-of-text appended below max_length).
  * The engine's own search.c is compiled into this test so its static parts can be called; its
  * decoders run on a tiny model (vocab 64) but the logits are the test's. */
-#include "../engine/search.c"
+#include "../engine/decode/search.c"
 #include "../gen/synthetic_checkpoint.h"
 
 #include <setjmp.h>

@@ -1,10 +1,10 @@
 /* The synthetic checkpoint: its generator's numerics, the folder's completeness, every tensor
  * name and shape against config.json, and the recorded SHA256 (stable across builds). */
-#include "../engine/config.h"
-#include "../engine/layout.h"
-#include "../engine/model_path.h"
-#include "../engine/safetensors.h"
-#include "../engine/sha256.h"
+#include "../engine/model/config.h"
+#include "../engine/model/layout.h"
+#include "../engine/io/model_path.h"
+#include "../engine/io/safetensors.h"
+#include "../engine/base/sha256.h"
 #include "../gen/synthetic_checkpoint.h"
 #include "../gen/synthetic_values.h"
 

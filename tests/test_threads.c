@@ -17,10 +17,10 @@
 #include "cli_run.h"
 #include "encode.h"
 #include "kernel_paths.h"
-#include "../engine/gemm.h"
-#include "../engine/ops.h"
-#include "../engine/parallel.h"
-#include "../engine/vmath.h"
+#include "../engine/kernels/gemm.h"
+#include "../engine/nn/ops.h"
+#include "../engine/kernels/parallel.h"
+#include "../engine/kernels/vmath.h"
 #include "../engine/whisperlab.h"
 
 #include <setjmp.h>

@@ -5,8 +5,8 @@
  * their first half (split UTF-8), and every token sequence of the decoding goldens.
  * The goldens must be fresh: same exporter version, tokenizer files and inputs.
  * WL_MODEL picks the model folder whose tokenizer is checked (default: the synthetic one). */
-#include "../engine/sha256.h"
-#include "../engine/util.h"
+#include "../engine/base/sha256.h"
+#include "../engine/base/util.h"
 #include "../engine/whisperlab.h"
 #include "golden.h"
 

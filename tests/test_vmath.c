@@ -7,7 +7,7 @@
  * strides wider than the row: float32 accumulation of n terms stays within n * 2^-24 of the sum
  * of |terms| (each of the n additions rounds once), which the check uses as its bound. The
  * maximum and the sum of exponentials of log-softmax as below. */
-#include "../engine/vmath.h"
+#include "../engine/kernels/vmath.h"
 
 #include <math.h>
 #include <setjmp.h>

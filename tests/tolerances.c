@@ -1,5 +1,5 @@
 #include "tolerances.h"
-#include "../engine/util.h"
+#include "../engine/base/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>

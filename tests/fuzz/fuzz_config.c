@@ -1,7 +1,7 @@
 /* Fuzzes the config readers with the input as the file: wl_config_load (config.json) and
  * wl_preprocessor_load (preprocessor_config.json, checked against the real tiny.en config.json).
  * Accepted values must be in the ranges the engine sizes its buffers by. */
-#include "../../engine/config.h"
+#include "../../engine/model/config.h"
 #include "../../engine/whisperlab.h"
 #include "fuzz.h"
 

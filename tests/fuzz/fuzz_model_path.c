@@ -7,7 +7,7 @@
  *   3: $HF_HUB_CACHE itself.
  * A snapshot found must be a folder inside the cache; the default (no MODEL) always resolves,
  * to the cache's complete snapshot or to the fallback folder. */
-#include "../../engine/model_path.h"
+#include "../../engine/io/model_path.h"
 #include "fuzz.h"
 
 #include <errno.h>

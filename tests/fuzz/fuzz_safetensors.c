@@ -2,7 +2,7 @@
  * A file it accepts must hold what it claims: every tensor's bytes inside the data section,
  * nbytes = numel x dtype size, no overlaps, unique names that wl_st_find returns; and writing the
  * tensors back with wl_st_write and reading that file gives the same tensors. */
-#include "../../engine/safetensors.h"
+#include "../../engine/io/safetensors.h"
 #include "fuzz.h"
 
 static int by_data(const void *a, const void *b)

@@ -5,7 +5,7 @@
  *   tokenizer_load  a selector byte + each file of the small whisper-micro.en tokenizer;
  *   tokenizer_bpe   texts (even first byte) and timestamped id sequences (odd first byte).
  * Usage: make_seeds <corpus> <model folder with a tokenizer> */
-#include "../../engine/safetensors.h"
+#include "../../engine/io/safetensors.h"
 #include "../../engine/whisperlab.h"
 #include "fuzz.h"
 
