@@ -6,6 +6,11 @@
  * giving logits [n, n_vocab]. The audio window (n_samples, n_frames in wl_dims) comes from the
  * model folder's preprocessor_config.json: 30 s and 3000 frames for tiny.en.
  *
+ * A wl_model holds the weights and is read-only once loaded; a wl_state over it holds everything a
+ * call writes (workspaces, the cross K/V of the last clips, spare decoder buffers). A state serves
+ * one call at a time; states over one model may run at once on different threads, each giving the
+ * bits it gives alone.
+ *
  * Every function returns WL_OK or an error status with a one-line message in err; nothing here
  * exits the process. Stage tensors (named as in golden/README.md: "mel", "conv1", "enc.layer.2",
  * "cross_attn.3", ...) are passed to an optional callback as they are computed. */
@@ -38,8 +43,6 @@ typedef void (*wl_stage_fn)(void *user, const char *stage, const float *data, in
 typedef struct {
     int n_threads;        /* the engine's threads (process-wide); 0: OpenBLAS's choice
                              (OPENBLAS_NUM_THREADS, or the cores) */
-    wl_stage_fn on_stage; /* NULL: no stage callbacks */
-    void *user;           /* passed to on_stage */
 } wl_params;
 
 /* Dimensions from config.json and preprocessor_config.json (see wl_model_dims). */
@@ -52,7 +55,11 @@ typedef struct {
 } wl_dims;
 
 typedef struct wl_model wl_model;
+typedef struct wl_state wl_state;
 typedef struct wl_decoder wl_decoder;
+
+/* Decoder rows fed as one batch at most: wl_decoder_feed_many reads the weights once per batch. */
+#define WL_STEP_ROWS 16
 
 /* Audio constants of the Whisper front end. */
 #define WL_SAMPLE_RATE 16000
@@ -74,12 +81,19 @@ wl_dims wl_model_dims(const wl_model *model);
 /* The engine's threads in effect (wl_params.n_threads of the last load). */
 int wl_threads(void);
 
+/* A run state over model (which must outlive it), stage tensors passed to on_stage (may be NULL)
+ * with user. Free its decoders before it. */
+wl_status wl_state_new(const wl_model *model, wl_stage_fn on_stage, void *user, wl_state **state, char *err,
+                       size_t errlen);
+void wl_state_free(wl_state *state);
+const wl_model *wl_state_model(const wl_state *state);
+
 /* Fixes glibc malloc's thresholds for the engine's allocations, blocks of up to a few MB made
  * and freed again for every clip: from 4 MB up a block is mapped and unmapped, and freed memory
  * is kept up to 128 MB. Left to itself, glibc raises its mapping threshold as large blocks are
- * freed, and where it ends depends on the order in which threads free them: the lab's peak RSS
- * varied from 285 to 365 MB between identical runs here; with this, 274-280 MB. Process-wide:
- * a program calls it once, before its first allocation of note. */
+ * freed, and where it ends depends on the order in which threads free them, so a program's peak
+ * RSS would vary between identical runs. Process-wide: a program calls it once, before its first
+ * allocation of note. */
 void wl_tune_malloc(void);
 
 /* Reads any file libsndfile reads, averages channels to mono and resamples to 16 kHz with
@@ -91,14 +105,15 @@ wl_status wl_audio_load(const char *path, size_t max_samples, float **samples, s
 
 /* Log-mel spectrogram of at most n_samples of 16 kHz audio, as HF's WhisperFeatureExtractor
  * (padded to the window): mel [n_mels, n_frames]. */
-wl_status wl_mel(const wl_model *model, const float *samples, size_t n, float *mel, char *err,
+wl_status wl_mel(wl_state *state, const float *samples, size_t n, float *mel, char *err,
                  size_t errlen);
 
 /* Encoder: mel [n_mels, n_frames] -> out [n_audio_ctx, d_model]. */
-wl_status wl_encode(wl_model *model, const float *mel, float *out, char *err, size_t errlen);
+wl_status wl_encode(wl_state *state, const float *mel, float *out, char *err, size_t errlen);
 
-/* A decoder over one encoder output (copied; cross-attention K/V are computed here, once). */
-wl_status wl_decoder_new(wl_model *model, const float *enc_out, wl_decoder **dec, char *err,
+/* A decoder over one encoder output (cross-attention K/V computed here, or taken from the state's
+ * cache of the last clips). */
+wl_status wl_decoder_new(wl_state *state, const float *enc_out, wl_decoder **dec, char *err,
                          size_t errlen);
 void wl_decoder_free(wl_decoder *dec);
 /* Forgets all tokens fed so far (keeps the cross-attention K/V). */
@@ -110,15 +125,15 @@ int wl_decoder_pos(const wl_decoder *dec);
  * n = 1 is one generation step; n = T from pos 0 is teacher forcing. */
 wl_status wl_decoder_feed(wl_decoder *dec, const int32_t *tokens, int n, float *logits, char *err,
                           size_t errlen);
-/* Feeds tokens[i] to decs[i] for i < n_dec (decoders of one model: the beams of a beam search,
+/* Feeds tokens[i] to decs[i] for i < n_dec (decoders of one state: the beams of a beam search,
  * or several searches, over one clip or several) and writes their logits [n_dec, n_vocab],
- * reading the weights once per 16 rows. Each row's results are bitwise those of feeding it
+ * reading the weights once per WL_STEP_ROWS rows. Each row's results are bitwise those of feeding it
  * alone: the batch changes the speed, never the numbers. */
 wl_status wl_decoder_feed_many(wl_decoder **decs, const int32_t *tokens, int n_dec, float *logits, char *err,
                                size_t errlen);
 
 /* Feeds counts[i] tokens to decs[i] for i < n_dec (tokens one decoder's after another; decoders
- * of one model: several searches' prompts) in one batch, and writes the logits of each decoder's
+ * of one state: several searches' prompts) in one batch, and writes the logits of each decoder's
  * last token [n_dec, n_vocab]. With at most 16 tokens in all, each decoder's numbers are bitwise
  * those of wl_decoder_feed alone; with more, the products take sgemm, whose bits may depend on
  * the batch. */
@@ -203,13 +218,13 @@ typedef struct {
 } wl_result;
 
 /* Decodes one encoder output as HF's generate() does for a short-form clip. */
-wl_status wl_generate(wl_model *model, const wl_gen_config *cfg, const float *enc_out,
+wl_status wl_generate(wl_state *state, const wl_gen_config *cfg, const float *enc_out,
                       const wl_gen_opts *opts, wl_result **out, char *err, size_t errlen);
 /* Runs n searches together, search i over enc_out[i] with opts[i] (say greedy, timestamps and
  * beam search over one clip): every step feeds all of their rows through the decoder as one
  * batch, so the weights are read once per step instead of once per search. results[i] is
- * bitwise what wl_generate(model, cfg, enc_out[i], &opts[i]) gives. */
-wl_status wl_generate_many(wl_model *model, const wl_gen_config *cfg, const float *const *enc_out,
+ * bitwise what wl_generate(state, cfg, enc_out[i], &opts[i]) gives. */
+wl_status wl_generate_many(wl_state *state, const wl_gen_config *cfg, const float *const *enc_out,
                            const wl_gen_opts *opts, int n, wl_result **results, char *err, size_t errlen);
 void wl_result_free(wl_result *r);
 

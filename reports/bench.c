@@ -164,11 +164,13 @@ static int bench_model(const char *dir, int threads, int n_clips, table *t, doub
 {
     static stage_clock clock;
     wl_params p = wl_default_params();
-    p.n_threads = threads, p.on_stage = on_stage, p.user = &clock;
+    p.n_threads = threads;
     wl_model *m;
+    wl_state *ms;
     if (wl_model_load(dir, p, &m, err, errlen)) return -1;
+    if (wl_state_new(m, on_stage, &clock, &ms, err, errlen)) return wl_model_free(m), -1;
     wl_gen_config cfg;
-    if (wl_gen_config_load(dir, &cfg, err, errlen)) return wl_model_free(m), -1;
+    if (wl_gen_config_load(dir, &cfg, err, errlen)) return wl_state_free(ms), wl_model_free(m), -1;
     const wl_config *c = &m->c;
     clock = (stage_clock){0, 0, t, c};
     *bytes_per_step = step_bytes(c);
@@ -183,16 +185,16 @@ static int bench_model(const char *dir, int threads, int n_clips, table *t, doub
         size_t n;
         if (wl_audio_load(wav, (size_t)d.n_samples, &s, &n, err, errlen)) return -1;
         double t0 = now();
-        wl_mel(m, s, n, mel, err, errlen);
+        wl_mel(ms, s, n, mel, err, errlen);
         double t1 = now();
         clock.on = 1, clock.last = t1;
-        wl_encode(m, mel, enc, err, errlen);
+        wl_encode(ms, mel, enc, err, errlen);
         clock.on = 0;
         double t2 = now();
         add(t, "mel", 0, t1 - t0);
         add(t, "encoder", encoder_flop(c), t2 - t1);
         wl_decoder *dec;
-        wl_decoder_new(m, enc, &dec, err, errlen);
+        wl_decoder_new(ms, enc, &dec, err, errlen);
         double t3 = now();
         add(t, "cross K/V", c->dec_layers * 2 * 2.0 * d.n_audio_ctx * d.d_model * d.d_model, t3 - t2);
         /* the prompt, then 24 single-token steps (KV cache, cross-attention kept) */
@@ -212,7 +214,7 @@ static int bench_model(const char *dir, int threads, int n_clips, table *t, doub
                              .num_frames = (int)(n / WL_HOP)};
             wl_result *r;
             a = now();
-            if (wl_generate(m, &cfg, enc, &o, &r, err, errlen)) return -1;
+            if (wl_generate(ms, &cfg, enc, &o, &r, err, errlen)) return -1;
             add(t, beams == 1 ? "greedy decode (<=24 tokens)" : "beam-5 decode (<=24 tokens)", 0, now() - a);
             wl_result_free(r);
         }
@@ -220,6 +222,7 @@ static int bench_model(const char *dir, int threads, int n_clips, table *t, doub
     }
     free(mel), free(enc), free(logits), free(hidden);
     wl_gen_config_free(&cfg);
+    wl_state_free(ms);
     wl_model_free(m);
     return 0;
 }

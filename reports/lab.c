@@ -199,9 +199,9 @@ static int clip_prepare(const wl_session *s, const options *o, const cJSON *spec
     if (wl_audio_load(r->path, (size_t)d->n_samples, &r->samples, &c->n_samples, err, errlen)) goto fail;
     t[T_AUDIO] += now() - t0, t0 = now();
     c->samples = r->samples, c->span = wl_speech_span_find(r->samples, c->n_samples);
-    if (wl_mel(s->model, r->samples, c->n_samples, r->mel, err, errlen)) goto fail;
+    if (wl_mel(s->state, r->samples, c->n_samples, r->mel, err, errlen)) goto fail;
     t[T_MEL] += now() - t0, t0 = now();
-    if (wl_encode(s->model, r->mel, r->enc, err, errlen)) goto fail;
+    if (wl_encode(s->state, r->mel, r->enc, err, errlen)) goto fail;
     t[T_ENCODE] += now() - t0;
     c->enc = r->enc;
     return 0;
@@ -234,7 +234,7 @@ static int clips_decode(const wl_session *s, const options *o, clip_run *rs, int
         for (int k = 0; k < SEARCHES; k++) encs[SEARCHES * i + k] = c->enc;
     }
     double t0 = now();
-    if (wl_generate_many(s->model, &s->cfg, encs, g, SEARCHES * n, res, err, errlen)) return -1;
+    if (wl_generate_many(s->state, &s->cfg, encs, g, SEARCHES * n, res, err, errlen)) return -1;
     t[T_DECODE] += now() - t0;
     for (int i = 0; i < n; i++)
         rs[i].c.greedy = res[SEARCHES * i], rs[i].c.stamped = res[SEARCHES * i + 1], rs[i].c.beam = res[SEARCHES * i + 2];

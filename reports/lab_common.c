@@ -111,7 +111,7 @@ int lab_forced_logprobs(const wl_session *s, const float *enc, const int32_t *se
     float *logits = malloc((size_t)n * s->dims.n_vocab * sizeof *logits);
     int rc = -1;
     if (!logits) snprintf(err, errlen, "out of memory");
-    else if (!wl_decoder_new(s->model, enc, &dec, err, errlen) && !wl_decoder_feed(dec, seq, n, logits, err, errlen)) {
+    else if (!wl_decoder_new(s->state, enc, &dec, err, errlen) && !wl_decoder_feed(dec, seq, n, logits, err, errlen)) {
         for (int i = 0; i + 1 < n; i++) { /* log-softmax of row i at the next token, in double */
             const float *row = logits + (size_t)i * s->dims.n_vocab;
             double mx = row[0], sum = 0;

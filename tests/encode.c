@@ -8,14 +8,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-float *wl_test_encode(wl_model *m, const char *wav, size_t *n_samples, char *err, size_t errlen)
+float *wl_test_encode(wl_state *s, const char *wav, size_t *n_samples, char *err, size_t errlen)
 {
-    wl_dims d = wl_model_dims(m);
+    wl_dims d = wl_model_dims(wl_state_model(s));
     float *samples = NULL, *mel = malloc((size_t)d.n_mels * d.n_frames * sizeof(float));
     float *enc = malloc((size_t)d.n_audio_ctx * d.d_model * sizeof(float));
     size_t n = 0;
     if (!mel || !enc || wl_audio_load(wav, (size_t)d.n_samples, &samples, &n, err, errlen) ||
-        wl_mel(m, samples, n, mel, err, errlen) || wl_encode(m, mel, enc, err, errlen)) {
+        wl_mel(s, samples, n, mel, err, errlen) || wl_encode(s, mel, enc, err, errlen)) {
         free(samples), free(mel), free(enc);
         return NULL;
     }

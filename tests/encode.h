@@ -4,9 +4,9 @@
 
 #include "../engine/whisperlab.h"
 
-/* The encoder output [n_audio_ctx, d_model] (malloc'd) of wav under model m, or NULL with err.
+/* The encoder output [n_audio_ctx, d_model] (malloc'd) of wav through state s, or NULL with err.
  * *n_samples (if non-NULL) gets the audio's length at 16 kHz. */
-float *wl_test_encode(wl_model *m, const char *wav, size_t *n_samples, char *err, size_t errlen);
+float *wl_test_encode(wl_state *s, const char *wav, size_t *n_samples, char *err, size_t errlen);
 
 /* Encoder outputs shared by the test binaries of one `make verify` run, which points
  * WL_ENCODER_CACHE at a folder it has just emptied: test_stages puts each clip's output as it

@@ -53,6 +53,7 @@ typedef struct {
 
 static wl_golden G;
 static wl_model *M;
+static wl_state *ST; /* over M */
 static wl_gen_config CFG;
 static wl_dims D;
 static wl_suite *SUITE;
@@ -81,7 +82,7 @@ static int setup(void **state)
     wl_params p = wl_default_params();
     p.n_threads = getenv("WL_THREADS") ? atoi(getenv("WL_THREADS")) : 1;
     if (wl_golden_open(&G, gdir, err, sizeof err) || wl_tol_load(tol_file, err, sizeof err) ||
-        wl_tol_find("decode.tie", &TIE, NULL) || wl_model_load(mdir, p, &M, err, sizeof err) ||
+        wl_tol_find("decode.tie", &TIE, NULL) || wl_model_load(mdir, p, &M, err, sizeof err) || wl_state_new(M, NULL, NULL, &ST, err, sizeof err) ||
         wl_gen_config_load(mdir, &CFG, err, sizeof err)) {
         fprintf(stderr, "%s\n", *err ? err : "tolerance table lacks decode.tie");
         return -1;
@@ -103,6 +104,7 @@ static int teardown(void **state)
     (void)state;
     wl_suite_free(SUITE);
     wl_gen_config_free(&CFG);
+    wl_state_free(ST);
     wl_model_free(M);
     wl_golden_close(&G);
     for (int i = 0; i < KEEP_MAX; i++) free(KEEP[i].enc);
@@ -123,7 +125,7 @@ static float *encode_clip(const char *id, const char *wav)
         }
     float *enc = wl_test_cache_get(wl_model_dir_under_test(), wav, wl_threads(), (size_t)D.n_audio_ctx * D.d_model);
     if (enc) return FROM_CACHE++, enc;
-    enc = wl_test_encode(M, wav, NULL, err, sizeof err);
+    enc = wl_test_encode(ST, wav, NULL, err, sizeof err);
     if (!enc) fail_msg("%s", err);
     return ENCODED++, enc;
 }
@@ -256,7 +258,7 @@ static void run_group(mode_run *runs, const float *enc, const char *clip, int ea
     wl_gen_config cfg = CFG; /* a shallow copy: only the flag differs */
     cfg.early_stopping = early ? 1 : CFG.early_stopping;
     wl_result *res[N_MODES];
-    if (wl_generate_many(M, &cfg, encs, o, n, res, err, sizeof err)) fail_msg("clip %s: %s", clip, err);
+    if (wl_generate_many(ST, &cfg, encs, o, n, res, err, sizeof err)) fail_msg("clip %s: %s", clip, err);
     for (int i = 0; i < n; i++) *(forced ? &runs[idx[i]].forced : &runs[idx[i]].free_run) = res[i];
 }
 
@@ -416,7 +418,7 @@ static void check_steps(wl_suite *s, const cJSON *c, int *calls)
     float *enc = encode_clip(id, wav);
     float *logits = malloc((size_t)T * V * sizeof *logits), *cross = malloc((size_t)L * H * T * S * sizeof *cross);
     wl_decoder *dec;
-    if (wl_decoder_new(M, enc, &dec, err, sizeof err)) fail_msg("clip %s: %s", id, err);
+    if (wl_decoder_new(ST, enc, &dec, err, sizeof err)) fail_msg("clip %s: %s", id, err);
     for (int pos = 0; pos < T;) {
         int n = pos == 0 ? P : 1, got_n;
         if (wl_decoder_feed(dec, (const int32_t *)tok->data + pos, n, logits + (size_t)pos * V, err, sizeof err))

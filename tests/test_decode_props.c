@@ -29,6 +29,7 @@
 #include <cmocka.h>
 
 static wl_model *M;
+static wl_state *ST; /* over M */
 static wl_gen_config CFG;
 static wl_dims D;
 static char err[1024];
@@ -44,7 +45,7 @@ static int setup(void **state)
     wl_params p = wl_default_params();
     p.n_threads = 1;
     const char *dir = wl_model_dir_under_test();
-    if (wl_model_load(dir, p, &M, err, sizeof err) || wl_gen_config_load(dir, &CFG, err, sizeof err)) {
+    if (wl_model_load(dir, p, &M, err, sizeof err) || wl_state_new(M, NULL, NULL, &ST, err, sizeof err) || wl_gen_config_load(dir, &CFG, err, sizeof err)) {
         fprintf(stderr, "%s\n", err);
         return -1;
     }
@@ -57,6 +58,7 @@ static int teardown(void **state)
     (void)state;
     for (size_t c = 0; c < N_CLIPS; c++) free(ENC[c]);
     wl_gen_config_free(&CFG);
+    wl_state_free(ST);
     wl_model_free(M);
     return 0;
 }
@@ -165,7 +167,7 @@ static void test_token_timestamps_recover_planted_alignment(void **state)
 static float *encode(const char *wav, int *num_frames)
 {
     size_t n;
-    float *enc = wl_test_encode(M, wav, &n, err, sizeof err);
+    float *enc = wl_test_encode(ST, wav, &n, err, sizeof err);
     if (!enc) fail_msg("%s", err);
     *num_frames = (int)(n / WL_HOP); /* as the feature extractor's num_frames */
     return enc;
@@ -188,7 +190,7 @@ static void test_token_timestamps_inside_clip_and_monotone(void **state)
         float *enc = clip_enc(c, &frames);
         wl_gen_opts o = {.beams = 1, .max_new_tokens = 24, .token_timestamps = 1, .num_frames = frames};
         wl_result *r;
-        if (wl_generate(M, &CFG, enc, &o, &r, err, sizeof err)) fail_msg("%s", err);
+        if (wl_generate(ST, &CFG, enc, &o, &r, err, sizeof err)) fail_msg("%s", err);
         float *whole = malloc((size_t)r->n_tokens * sizeof *whole); /* the same rows, DTW over the whole window */
         double per_pos = (double)D.n_samples / D.n_audio_ctx / WL_SAMPLE_RATE;
         assert_int_equal(wl_token_timestamps(r->cross_attn, r->n_tokens - 1, r->layers, r->heads, r->n_audio_ctx, &CFG,
@@ -220,8 +222,8 @@ static void test_one_beam_is_greedy_and_forced_path_is_the_search(void **state)
              * KV_START): greedy grows one decoder, the beam code grows forks and copies them */
             wl_gen_opts o = {.beams = 1, .timestamps = ts, .max_new_tokens = c == 0 && !ts ? 66 : 12};
             wl_result *greedy, *beam1, *forced;
-            if (wl_generate_with(M, &CFG, enc, &o, 1, &beam1, err, sizeof err) || /* first: no grown spares yet */
-                wl_generate(M, &CFG, enc, &o, &greedy, err, sizeof err))
+            if (wl_generate_with(ST, &CFG, enc, &o, 1, &beam1, err, sizeof err) || /* first: no grown spares yet */
+                wl_generate(ST, &CFG, enc, &o, &greedy, err, sizeof err))
                 fail_msg("%s", err);
             /* the scores from the steps: greedy's the mean step log-prob, the beam code's HF's
              * sequences_scores, the sum over the generated length ^ length_penalty (both sums
@@ -242,12 +244,12 @@ static void test_one_beam_is_greedy_and_forced_path_is_the_search(void **state)
                 fail_msg("clip %zu: one beam's cross-attention is not greedy's, step by step", c);
             /* greedy forced on its own tokens records what greedy recorded, bit for bit */
             o.forced = greedy->tokens + greedy->n_prompt, o.n_forced = greedy->n_steps;
-            if (wl_generate(M, &CFG, enc, &o, &forced, err, sizeof err)) fail_msg("%s", err);
+            if (wl_generate(ST, &CFG, enc, &o, &forced, err, sizeof err)) fail_msg("%s", err);
             assert_memory_equal(forced->steps, greedy->steps, (size_t)greedy->n_steps * sizeof(wl_step));
             wl_result_free(forced);
             /* in beam units, forced on the one beam's tokens: its log-probs and score */
             o.beams = 2;
-            if (wl_generate(M, &CFG, enc, &o, &forced, err, sizeof err)) fail_msg("%s", err);
+            if (wl_generate(ST, &CFG, enc, &o, &forced, err, sizeof err)) fail_msg("%s", err);
             assert_memory_equal(forced->steps, beam1->steps, (size_t)beam1->n_steps * sizeof(wl_step));
             assert_true(fabs(forced->score - beam1->score) < 1e-6);
             wl_result_free(forced), wl_result_free(greedy), wl_result_free(beam1);
@@ -292,13 +294,13 @@ static void test_searches_together_are_each_alone(void **state)
     }
     wl_result *alone[N];
     for (int i = 0; i < N; i++)
-        if (wl_generate(M, &CFG, enc[i], &o[i], &alone[i], err, sizeof err)) fail_msg("%s", err);
+        if (wl_generate(ST, &CFG, enc[i], &o[i], &alone[i], err, sizeof err)) fail_msg("%s", err);
     /* one clip's greedy-with-timestamps, beam 5 and beam 3 searches; then all three clips' at once */
     const struct { int from, count; } groups[] = {{1, 3}, {0, N}};
     for (size_t g = 0; g < sizeof groups / sizeof *groups; g++) {
         wl_result *together[N];
         const int from = groups[g].from, count = groups[g].count;
-        if (wl_generate_many(M, &CFG, enc + from, o + from, count, together, err, sizeof err)) fail_msg("%s", err);
+        if (wl_generate_many(ST, &CFG, enc + from, o + from, count, together, err, sizeof err)) fail_msg("%s", err);
         for (int i = 0; i < count; i++) {
             char what[64];
             snprintf(what, sizeof what, "search %d of %d together", from + i, count);
@@ -309,7 +311,7 @@ static void test_searches_together_are_each_alone(void **state)
     /* without cross-attention (but where token timestamps need it): the same searches, no rows */
     for (int i = 0; i < N; i++) o[i].no_cross_attn = !o[i].token_timestamps;
     wl_result *bare[N];
-    if (wl_generate_many(M, &CFG, enc, o, N, bare, err, sizeof err)) fail_msg("%s", err);
+    if (wl_generate_many(ST, &CFG, enc, o, N, bare, err, sizeof err)) fail_msg("%s", err);
     for (int i = 0; i < N; i++) {
         const wl_result *a = bare[i], *b = alone[i];
         if (o[i].no_cross_attn && a->cross_attn) fail_msg("search %d: cross-attention kept under no_cross_attn", i);
@@ -320,7 +322,7 @@ static void test_searches_together_are_each_alone(void **state)
     }
     wl_gen_opts both = {.beams = 1, .max_new_tokens = 4, .token_timestamps = 1, .no_cross_attn = 1};
     wl_result *r = NULL;
-    if (wl_generate(M, &CFG, enc[0], &both, &r, err, sizeof err) != WL_ERR_INPUT || r || !strstr(err, "no_cross_attn"))
+    if (wl_generate(ST, &CFG, enc[0], &both, &r, err, sizeof err) != WL_ERR_INPUT || r || !strstr(err, "no_cross_attn"))
         fail_msg("token timestamps without cross-attention: not refused (%s)", err);
     for (int i = 0; i < N; i++) wl_result_free(alone[i]);
     printf("  %d searches over %d clips (%d rows a step at first) together: each bitwise as alone; the same "
@@ -452,14 +454,15 @@ static void test_greedy_ties_take_the_lowest_id(void **state)
     const char *dir = "build/tmp/all-tied";
     write_all_tied_model(dir);
     wl_model *m;
+    wl_state *ms = NULL;
     wl_gen_config cfg;
-    if (wl_model_load(dir, wl_default_params(), &m, err, sizeof err) || wl_gen_config_load(dir, &cfg, err, sizeof err))
+    if (wl_model_load(dir, wl_default_params(), &m, err, sizeof err) || wl_state_new(m, NULL, NULL, &ms, err, sizeof err) || wl_gen_config_load(dir, &cfg, err, sizeof err))
         fail_msg("%s", err);
     wl_dims d = wl_model_dims(m);
     float *enc = calloc((size_t)d.n_audio_ctx * d.d_model, sizeof *enc);
     wl_gen_opts o = {.beams = 1, .max_new_tokens = 4};
     wl_result *r;
-    if (wl_generate(m, &cfg, enc, &o, &r, err, sizeof err)) fail_msg("%s", err);
+    if (wl_generate(ms, &cfg, enc, &o, &r, err, sizeof err)) fail_msg("%s", err);
     /* torch.argmax, and so HF's greedy search, takes the first of equal maxima: token 0 at every
      * step, never end-of-text (the last id) */
     const int32_t want[] = {1, 0, 0, 0, 0};
@@ -470,6 +473,7 @@ static void test_greedy_ties_take_the_lowest_id(void **state)
     wl_result_free(r);
     free(enc);
     wl_gen_config_free(&cfg);
+    wl_state_free(ms);
     wl_model_free(m);
 }
 

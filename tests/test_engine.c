@@ -29,6 +29,7 @@
 #define CLIP "data/audio/clip_03.wav"
 
 static wl_model *M;
+static wl_state *ST; /* over M */
 static wl_dims D;
 static char err[1024];
 
@@ -37,7 +38,7 @@ static int setup(void **state)
     (void)state;
     wl_params p = wl_default_params();
     p.n_threads = 1;
-    if (wl_model_load(SYNTH, p, &M, err, sizeof err)) {
+    if (wl_model_load(SYNTH, p, &M, err, sizeof err) || wl_state_new(M, NULL, NULL, &ST, err, sizeof err)) {
         fprintf(stderr, "%s\n", err);
         return -1;
     }
@@ -48,14 +49,15 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
+    wl_state_free(ST);
     wl_model_free(M);
     return 0;
 }
 
-/* audio -> mel -> encoder output of one clip with model m; caller frees. */
-static float *encode_clip(wl_model *m, const char *wav)
+/* audio -> mel -> encoder output of one clip through state s; caller frees. */
+static float *encode_clip(wl_state *s, const char *wav)
 {
-    float *enc = wl_test_encode(m, wav, NULL, err, sizeof err);
+    float *enc = wl_test_encode(s, wav, NULL, err, sizeof err);
     if (!enc) fail_msg("%s", err);
     return enc;
 }
@@ -70,7 +72,7 @@ static void test_mel_range_is_two(void **state)
         snprintf(wav, sizeof wav, "data/audio/clip_%02d.wav", c);
         float *s;
         size_t n;
-        if (wl_audio_load(wav, (size_t)D.n_samples, &s, &n, err, sizeof err) || wl_mel(M, s, n, mel, err, sizeof err))
+        if (wl_audio_load(wav, (size_t)D.n_samples, &s, &n, err, sizeof err) || wl_mel(ST, s, n, mel, err, sizeof err))
             fail_msg("%s", err);
         float lo = mel[0], hi = mel[0];
         for (int i = 1; i < D.n_mels * D.n_frames; i++) lo = fminf(lo, mel[i]), hi = fmaxf(hi, mel[i]);
@@ -108,7 +110,7 @@ static void test_mel_filter_facts(void **state)
 static void test_step_by_step_equals_whole_sequence(void **state)
 {
     (void)state;
-    float *enc = encode_clip(M, CLIP);
+    float *enc = encode_clip(ST, CLIP);
     /* 80 tokens: more than one block of 48 query rows in the attention (ATTN_ROWS in ops.c), so
      * the causal mask is checked in a block that does not start at row 0 */
     int32_t tokens[80] = {50257, 50362, 314, 670, 13, 50256, 220, 1312, 50363, 51000};
@@ -117,8 +119,8 @@ static void test_step_by_step_equals_whole_sequence(void **state)
     float *whole = malloc((size_t)T * D.n_vocab * sizeof(float));
     float *step = malloc((size_t)T * D.n_vocab * sizeof(float));
     wl_decoder *a, *b;
-    assert_int_equal(wl_decoder_new(M, enc, &a, err, sizeof err), WL_OK);
-    assert_int_equal(wl_decoder_new(M, enc, &b, err, sizeof err), WL_OK);
+    assert_int_equal(wl_decoder_new(ST, enc, &a, err, sizeof err), WL_OK);
+    assert_int_equal(wl_decoder_new(ST, enc, &b, err, sizeof err), WL_OK);
     assert_int_equal(wl_decoder_feed(a, tokens, T, whole, err, sizeof err), WL_OK);
     for (int t = 0; t < T; t++)
         assert_int_equal(wl_decoder_feed(b, &tokens[t], 1, step + (size_t)t * D.n_vocab, err, sizeof err), WL_OK);
@@ -142,7 +144,7 @@ static void test_step_by_step_equals_whole_sequence(void **state)
     float *att_whole = malloc((size_t)L * H * T * S * sizeof(float));
     memcpy(att_whole, att, (size_t)L * H * T * S * sizeof(float));
     wl_decoder *c;
-    assert_int_equal(wl_decoder_new(M, enc, &c, err, sizeof err), WL_OK);
+    assert_int_equal(wl_decoder_new(ST, enc, &c, err, sizeof err), WL_OK);
     double worst_att = 0;
     for (int t = 0; t < T; t++) {
         assert_int_equal(wl_decoder_feed(c, &tokens[t], 1, NULL, err, sizeof err), WL_OK);
@@ -155,7 +157,7 @@ static void test_step_by_step_equals_whole_sequence(void **state)
     double spread = 0; /* how far apart two neighbouring rows are: what a misplaced row would show */
     for (int t = 0; t + 1 < T; t++)
         for (int k = 0; k < S; k++) spread = fmax(spread, fabs(att_whole[(size_t)t * S + k] - att_whole[(size_t)(t + 1) * S + k]));
-    assert_int_equal(wl_decoder_new(M, enc, &c, err, sizeof err), WL_OK);
+    assert_int_equal(wl_decoder_new(ST, enc, &c, err, sizeof err), WL_OK);
     assert_int_equal(wl_decoder_feed(c, tokens, 3, whole, err, sizeof err), WL_OK);
     assert_int_equal(wl_decoder_feed(c, tokens + 3, T - 3, whole + (size_t)3 * D.n_vocab, err, sizeof err), WL_OK);
     double worst_late = 0;
@@ -182,14 +184,14 @@ static void test_step_by_step_equals_whole_sequence(void **state)
 static void test_runs_together_equal_each_alone(void **state)
 {
     (void)state;
-    float *enc = encode_clip(M, CLIP);
+    float *enc = encode_clip(ST, CLIP);
     const int32_t tokens[] = {50257, 50362, 50257, 50257, 50362, 314, 670}; /* runs of 2, 1, 4 */
     const int counts[3] = {2, 1, 4}, V = D.n_vocab;
     wl_decoder *alone[3], *together[3];
     float *want = malloc((size_t)4 * V * sizeof(float)), *got = malloc((size_t)3 * V * sizeof(float));
     for (int i = 0; i < 3; i++) {
-        assert_int_equal(wl_decoder_new(M, enc, &alone[i], err, sizeof err), WL_OK);
-        assert_int_equal(wl_decoder_new(M, enc, &together[i], err, sizeof err), WL_OK);
+        assert_int_equal(wl_decoder_new(ST, enc, &alone[i], err, sizeof err), WL_OK);
+        assert_int_equal(wl_decoder_new(ST, enc, &together[i], err, sizeof err), WL_OK);
     }
     assert_int_equal(wl_decoder_feed_runs(together, counts, 3, tokens, got, err, sizeof err), WL_OK);
     size_t xattn_bytes = 0;
@@ -283,10 +285,12 @@ static void write_variant(const char *src, const char *dir, wl_dtype dtype, wl_d
 static float *encode_with(const char *dir)
 {
     wl_model *m;
+    wl_state *ms = NULL;
     wl_params p = wl_default_params();
     p.n_threads = 1;
-    if (wl_model_load(dir, p, &m, err, sizeof err)) fail_msg("%s", err);
-    float *enc = encode_clip(m, CLIP);
+    if (wl_model_load(dir, p, &m, err, sizeof err) || wl_state_new(m, NULL, NULL, &ms, err, sizeof err)) fail_msg("%s", err);
+    float *enc = encode_clip(ms, CLIP);
+    wl_state_free(ms);
     wl_model_free(m);
     return enc;
 }
@@ -361,11 +365,13 @@ static void test_f16_and_bf16_checkpoints(void **state)
      * the layers the encoder output moves by a few times that. */
     write_small_f32();
     wl_model *m;
+    wl_state *ms = NULL;
     wl_params p = wl_default_params();
     p.n_threads = 1;
-    if (wl_model_load(SMALL, p, &m, err, sizeof err)) fail_msg("%s", err);
+    if (wl_model_load(SMALL, p, &m, err, sizeof err) || wl_state_new(m, NULL, NULL, &ms, err, sizeof err)) fail_msg("%s", err);
     wl_dims d = wl_model_dims(m);
-    float *ref = encode_clip(m, CLIP);
+    float *ref = encode_clip(ms, CLIP);
+    wl_state_free(ms);
     wl_model_free(m);
     check_half_precision(WL_F16, "f16", ref, (size_t)d.n_audio_ctx * d.d_model, 1e-2);
     check_half_precision(WL_BF16, "bf16", ref, (size_t)d.n_audio_ctx * d.d_model, 5e-2);
@@ -558,8 +564,8 @@ static void test_audio_window(void **state)
     write_wav("build/tmp/window.wav", 16000, 1, D.n_samples, 0.1f);
     assert_int_equal(wl_audio_load("build/tmp/window.wav", (size_t)D.n_samples, &s, &n, err, sizeof err), WL_OK);
     assert_int_equal(n, D.n_samples);
-    assert_int_equal(wl_mel(M, s, n, mel, err, sizeof err), WL_OK);
-    assert_int_equal(wl_mel(M, s, n + 1, mel, err, sizeof err), WL_ERR_INPUT);
+    assert_int_equal(wl_mel(ST, s, n, mel, err, sizeof err), WL_OK);
+    assert_int_equal(wl_mel(ST, s, n + 1, mel, err, sizeof err), WL_ERR_INPUT);
     assert_non_null(strstr(err, "over the model's window of 480000 (30 s)"));
     free(s);
     write_wav("build/tmp/window+1.wav", 16000, 1, D.n_samples + 1, 0.1f);
@@ -626,9 +632,10 @@ static void test_3s_window_model(void **state)
     write_3s_model("build/tmp/window3s");
     window_shapes got = {0};
     wl_params p = wl_default_params();
-    p.n_threads = 1, p.on_stage = record_shapes, p.user = &got;
+    p.n_threads = 1;
     wl_model *m;
-    if (wl_model_load("build/tmp/window3s", p, &m, err, sizeof err)) fail_msg("%s", err);
+    wl_state *ms = NULL;
+    if (wl_model_load("build/tmp/window3s", p, &m, err, sizeof err) || wl_state_new(m, record_shapes, &got, &ms, err, sizeof err)) fail_msg("%s", err);
     wl_dims d = wl_model_dims(m);
     assert_int_equal(d.n_samples, 48000);
     assert_int_equal(d.n_frames, 300);
@@ -637,8 +644,8 @@ static void test_3s_window_model(void **state)
     float *ref = malloc((size_t)D.n_mels * D.n_frames * sizeof(float));
     float *enc = malloc((size_t)d.n_audio_ctx * d.d_model * sizeof(float));
     size_t n;
-    if (wl_audio_load(CLIP, (size_t)d.n_samples, &s, &n, err, sizeof err) || wl_mel(m, s, n, mel, err, sizeof err) ||
-        wl_encode(m, mel, enc, err, sizeof err) || wl_mel(M, s, n, ref, err, sizeof err))
+    if (wl_audio_load(CLIP, (size_t)d.n_samples, &s, &n, err, sizeof err) || wl_mel(ms, s, n, mel, err, sizeof err) ||
+        wl_encode(ms, mel, enc, err, sizeof err) || wl_mel(ST, s, n, ref, err, sizeof err))
         fail_msg("%s", err);
     assert_true(got.mel[0] == d.n_mels && got.mel[1] == 300 && got.conv1[0] == d.d_model && got.conv1[1] == 300);
     assert_true(got.conv2[0] == d.d_model && got.conv2[1] == 150 && got.enc_out[0] == 150 && got.enc_out[1] == d.d_model);
@@ -651,21 +658,22 @@ static void test_3s_window_model(void **state)
             worst = fmax(worst, fabs(mel[j * d.n_frames + t] - ref[j * D.n_frames + t]));
     printf("  3 s window: mel [%d, 300] vs the 30 s mel's first 300 frames: max abs diff %.3g\n", d.n_mels, worst);
     assert_true(worst <= 1e-6);
-    assert_int_equal(wl_mel(m, s, 48001, mel, err, sizeof err), WL_ERR_INPUT);
+    assert_int_equal(wl_mel(ms, s, 48001, mel, err, sizeof err), WL_ERR_INPUT);
     assert_non_null(strstr(err, "over the model's window of 48000 (3 s)"));
     write_wav("build/tmp/3.5s.wav", 16000, 1, 56000, 0.1f);
     expect_audio_error_max("build/tmp/3.5s.wav", (size_t)d.n_samples, WL_ERR_INPUT,
                            "56000 samples at 16000 Hz (3.5 s) exceed the model's window of 48000 samples at 16 kHz (3 s)");
     free(s), free(mel), free(ref), free(enc);
+    wl_state_free(ms);
     wl_model_free(m);
 }
 
 static void test_decoder_input_limits(void **state)
 {
     (void)state;
-    float *enc = encode_clip(M, CLIP), *logits = malloc((size_t)D.n_vocab * sizeof(float));
+    float *enc = encode_clip(ST, CLIP), *logits = malloc((size_t)D.n_vocab * sizeof(float));
     wl_decoder *d;
-    assert_int_equal(wl_decoder_new(M, enc, &d, err, sizeof err), WL_OK);
+    assert_int_equal(wl_decoder_new(ST, enc, &d, err, sizeof err), WL_OK);
     int32_t bad = D.n_vocab;
     assert_int_equal(wl_decoder_feed(d, &bad, 1, logits, err, sizeof err), WL_ERR_INPUT);
     assert_non_null(strstr(err, "outside the vocabulary"));
@@ -738,12 +746,13 @@ static void test_non_finite_logit_after_the_first_row(void **state)
     for (int c = 0; c < 8 && !found; c++) {
         write_tiny_model("model.decoder.embed_tokens.weight", 5 * 8 + c, 1, bits);
         wl_model *m = NULL;
-        if (wl_model_load("build/tmp/tinyw", wl_default_params(), &m, err, sizeof err)) fail_msg("%s", err);
-        float *enc = wl_test_encode(m, CLIP, NULL, err, sizeof err), logits[2 * 64];
+        wl_state *ms = NULL;
+        if (wl_model_load("build/tmp/tinyw", wl_default_params(), &m, err, sizeof err) || wl_state_new(m, NULL, NULL, &ms, err, sizeof err)) fail_msg("%s", err);
+        float *enc = wl_test_encode(ms, CLIP, NULL, err, sizeof err), logits[2 * 64];
         assert_non_null(enc);
         wl_decoder *dec = NULL;
         const int32_t toks[2] = {1, 5};
-        assert_int_equal(wl_decoder_new(m, enc, &dec, err, sizeof err), WL_OK);
+        assert_int_equal(wl_decoder_new(ms, enc, &dec, err, sizeof err), WL_OK);
         if (wl_decoder_feed(dec, toks, 1, logits, err, sizeof err) == WL_OK) { /* row 0 alone is finite */
             wl_decoder_reset(dec);
             wl_status st = wl_decoder_feed(dec, toks, 2, logits, err, sizeof err);
@@ -754,6 +763,7 @@ static void test_non_finite_logit_after_the_first_row(void **state)
         }
         wl_decoder_free(dec);
         free(enc);
+        wl_state_free(ms);
         wl_model_free(m);
     }
     assert_true(found);
@@ -768,18 +778,20 @@ static void test_overflowing_weights(void **state)
     for (int k = 0; k < 2; k++) {
         write_tiny_model(names[k], 0, 8, 0x7F61B1E6u); /* 3.0e38 */
         wl_model *m = NULL;
-        if (wl_model_load("build/tmp/tinyw", wl_default_params(), &m, err, sizeof err)) fail_msg("%s", err);
-        float *enc = wl_test_encode(m, CLIP, NULL, err, sizeof err);
+        wl_state *ms = NULL;
+        if (wl_model_load("build/tmp/tinyw", wl_default_params(), &m, err, sizeof err) || wl_state_new(m, NULL, NULL, &ms, err, sizeof err)) fail_msg("%s", err);
+        float *enc = wl_test_encode(ms, CLIP, NULL, err, sizeof err);
         wl_decoder *dec = NULL;
         float logits[64];
         int32_t tok = 1;
-        int failed = !enc || wl_decoder_new(m, enc, &dec, err, sizeof err) ||
+        int failed = !enc || wl_decoder_new(ms, enc, &dec, err, sizeof err) ||
                      wl_decoder_feed(dec, &tok, 1, logits, err, sizeof err);
         if (!failed) fail_msg("%s = 3e38: the run succeeded", names[k]);
         if (!strstr(err, "not finite")) fail_msg("%s = 3e38: '%s'", names[k], err);
         printf("  %s = 3e38: %s\n", names[k], err);
         wl_decoder_free(dec);
         free(enc);
+        wl_state_free(ms);
         wl_model_free(m);
     }
 }
@@ -797,7 +809,7 @@ static void test_mel_loudest_at_the_end(void **state)
     float *filt = malloc((size_t)NM * WL_N_BINS * sizeof *filt);
     assert_true(x && mel && filt && F == N / WL_HOP);
     for (int i = N - 100; i < N; i++) x[i] = (float)(0.5 * sin(2 * M_PI * 1000.0 * i / WL_SAMPLE_RATE));
-    if (wl_mel(M, x, (size_t)N, mel, err, sizeof err)) fail_msg("%s", err);
+    if (wl_mel(ST, x, (size_t)N, mel, err, sizeof err)) fail_msg("%s", err);
     wl_mel_filters(NM, filt);
     const int t = F - 1;
     double frame[WL_N_FFT], power[WL_N_BINS], logmel[1024], top = -INFINITY;

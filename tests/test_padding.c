@@ -37,13 +37,15 @@ static void model_with(const char *line)
 static float *mel_of(const char *dir, const float *samples, size_t n, wl_dims *d)
 {
     wl_model *m;
+    wl_state *ms = NULL;
     wl_params p = wl_default_params();
     p.n_threads = 1;
-    if (wl_model_load(dir, p, &m, err, sizeof err)) fail_msg("%s", err);
+    if (wl_model_load(dir, p, &m, err, sizeof err) || wl_state_new(m, NULL, NULL, &ms, err, sizeof err)) fail_msg("%s", err);
     *d = wl_model_dims(m);
     float *mel = malloc(sizeof *mel * (size_t)d->n_mels * d->n_frames);
     assert_non_null(mel);
-    if (wl_mel(m, samples, n, mel, err, sizeof err)) fail_msg("%s", err);
+    if (wl_mel(ms, samples, n, mel, err, sizeof err)) fail_msg("%s", err);
+    wl_state_free(ms);
     wl_model_free(m);
     return mel;
 }

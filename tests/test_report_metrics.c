@@ -447,7 +447,7 @@ static double ref_logprob(const float *enc, const int32_t *seq, int n_prefix, co
     wl_decoder *d;
     const int V = MS.dims.n_vocab;
     float *row = malloc(sizeof *row * (size_t)V);
-    assert_int_equal(wl_decoder_new(MS.model, enc, &d, err, sizeof err), 0);
+    assert_int_equal(wl_decoder_new(MS.state, enc, &d, err, sizeof err), 0);
     double sum = 0;
     for (int i = 0; i < n_prefix + n_word - 1; i++) {
         int32_t t = i < n_prefix ? seq[i] : word[i - n_prefix];
@@ -475,7 +475,7 @@ static void test_grammar_values(void **state)
     (void)state;
     char err[1024];
     if (wl_session_open(&MS, "build/whisper-micro.en", NULL, 1, err, sizeof err)) fail_msg("%s", err);
-    float *enc = wl_test_encode(MS.model, "data/audio/err_01.wav", NULL, err, sizeof err);
+    float *enc = wl_test_encode(MS.state, "data/audio/err_01.wav", NULL, err, sizeof err);
     if (!enc) fail_msg("%s", err);
     static const char *const forms[][2] = {{"work", "works"}, {"work.", "works."}};
     const int P = MS.cfg.n_prompt;

@@ -244,6 +244,7 @@ static void ref_search(const wl_gen_config *cfg, int B, int max_len, unsigned se
 }
 
 static wl_model *TINY;
+static wl_state *TINY_STATE; /* over TINY */
 static wl_gen_config TCFG;
 static float *TENC;
 
@@ -276,6 +277,7 @@ static int setup(void **state)
     wl_params p = wl_default_params();
     p.n_threads = 1;
     if (wl_write_synthetic(config, path, NULL, NULL, err, sizeof err) || wl_model_load(dir, p, &TINY, err, sizeof err) ||
+        wl_state_new(TINY, NULL, NULL, &TINY_STATE, err, sizeof err) ||
         wl_gen_config_load(dir, &TCFG, err, sizeof err)) {
         fprintf(stderr, "%s\n", err);
         return -1;
@@ -290,6 +292,7 @@ static int teardown(void **state)
     (void)state;
     free(TENC);
     wl_gen_config_free(&TCFG);
+    wl_state_free(TINY_STATE);
     wl_model_free(TINY);
     return 0;
 }
@@ -299,7 +302,7 @@ static int teardown(void **state)
 static void engine_search(const wl_gen_config *cfg, int B, unsigned seed, int32_t *out, int *n_out, float *score)
 {
     wl_gen_opts o = {.beams = B, .max_new_tokens = MAXLEN - PROMPT, .no_cross_attn = 1};
-    job j = {.s = {.m = TINY, .cfg = cfg, .o = &o, .V = V}, .beam_search = 1};
+    job j = {.s = {.st = TINY_STATE, .d = wl_model_dims(TINY), .cfg = cfg, .o = &o, .V = V}, .beam_search = 1};
     float rows[8 * V];
     if (prepare(&j.s, 1, err, sizeof err) || job_begin(&j, TENC, err, sizeof err)) fail_msg("%s", err);
     made_up_logits(seed, j.p.tok, j.p.len, rows);

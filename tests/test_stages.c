@@ -88,10 +88,10 @@ static void test_stages_match_hf(void **state)
         fail_msg("%s", err);
     if (wl_kernel_path_take(err, sizeof err)) fail_msg("%s", err); /* make verify-kernels */
     wl_params p = wl_default_params();
-    p.on_stage = on_stage;
     p.n_threads = getenv("WL_THREADS") ? atoi(getenv("WL_THREADS")) : 1; /* the table's figures come from one fixed summation order */
     wl_model *m;
-    if (wl_model_load(model_dir, p, &m, err, sizeof err)) fail_msg("%s", err);
+    wl_state *ms = NULL;
+    if (wl_model_load(model_dir, p, &m, err, sizeof err) || wl_state_new(m, on_stage, NULL, &ms, err, sizeof err)) fail_msg("%s", err);
     wl_dims dims = wl_model_dims(m);
     char title[1600];
     snprintf(title, sizeof title, "engine vs HF goldens: stage x clips (%s, %d OpenBLAS thread(s), %s)",
@@ -120,8 +120,8 @@ static void test_stages_match_hf(void **state)
         wl_decoder *dec;
         clock_t t0 = clock();
         if (wl_audio_load(wav, (size_t)dims.n_samples, &samples, &n, err, sizeof err) ||
-            wl_mel(m, samples, n, mel, err, sizeof err) ||
-            wl_encode(m, mel, enc, err, sizeof err) || wl_decoder_new(m, enc, &dec, err, sizeof err) ||
+            wl_mel(ms, samples, n, mel, err, sizeof err) ||
+            wl_encode(ms, mel, enc, err, sizeof err) || wl_decoder_new(ms, enc, &dec, err, sizeof err) ||
             wl_decoder_feed(dec, tok->data, (int)tok->shape[0] - 1, logits, err, sizeof err))
             fail_msg("clip %s: %s", id, err);
         wl_test_cache_put(model_dir, wav, wl_threads(), enc, (size_t)dims.n_audio_ctx * dims.d_model); /* for test_decode */
@@ -158,6 +158,7 @@ static void test_stages_match_hf(void **state)
     int failures = wl_suite_failures(s) + wl_suite_failures(se);
     wl_suite_free(s), wl_suite_free(se);
     free(mel), free(enc);
+    wl_state_free(ms);
     wl_model_free(m);
     wl_golden_close(&g);
     assert_int_equal(clips, 24);

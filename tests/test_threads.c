@@ -58,14 +58,15 @@ static run_out run(const char *model, int threads, const char *wav)
     wl_params p = wl_default_params();
     p.n_threads = threads;
     wl_model *m;
-    if (wl_model_load(model, p, &m, err, sizeof err)) fail_msg("%s", err);
+    wl_state *ms = NULL;
+    if (wl_model_load(model, p, &m, err, sizeof err) || wl_state_new(m, NULL, NULL, &ms, err, sizeof err)) fail_msg("%s", err);
     wl_dims d = wl_model_dims(m);
     run_out r = {.threads_used = wl_threads()};
-    r.enc = wl_test_encode(m, wav, NULL, err, sizeof err);
+    r.enc = wl_test_encode(ms, wav, NULL, err, sizeof err);
     if (!r.enc) fail_msg("%s", err);
     r.n_enc = (size_t)d.n_audio_ctx * d.d_model;
     wl_decoder *dec;
-    if (wl_decoder_new(m, r.enc, &dec, err, sizeof err)) fail_msg("%s", err);
+    if (wl_decoder_new(ms, r.enc, &dec, err, sizeof err)) fail_msg("%s", err);
     const int32_t prompt[4] = {50257, 50362, 400, 1110}, steps[3] = {257, 3290, 13};
     r.n_logits = (size_t)6 * d.n_vocab;
     r.logits = malloc(r.n_logits * sizeof(float));
@@ -87,6 +88,7 @@ static run_out run(const char *model, int threads, const char *wav)
     if (wl_decoder_feed(dec, seq, r.n_feed, r.long_logits, err, sizeof err)) fail_msg("%s", err);
     free(seq);
     wl_decoder_free(dec);
+    wl_state_free(ms);
     wl_model_free(m);
     return r;
 }
@@ -244,13 +246,13 @@ static void test_commands_agree(void **state)
 }
 
 /* The prompt's logits of a fresh decoder for enc. */
-static float *prompt_logits(wl_model *m, const float *enc, wl_decoder **keep)
+static float *prompt_logits(wl_state *s, const float *enc, wl_decoder **keep)
 {
-    wl_dims d = wl_model_dims(m);
+    wl_dims d = wl_model_dims(wl_state_model(s));
     const int32_t prompt[4] = {50257, 50362, 400, 1110};
     float *logits = malloc((size_t)4 * d.n_vocab * sizeof *logits);
     wl_decoder *dec;
-    if (wl_decoder_new(m, enc, &dec, err, sizeof err) || wl_decoder_feed(dec, prompt, 4, logits, err, sizeof err))
+    if (wl_decoder_new(s, enc, &dec, err, sizeof err) || wl_decoder_feed(dec, prompt, 4, logits, err, sizeof err))
         fail_msg("%s", err);
     if (keep) *keep = dec;
     else wl_decoder_free(dec);
@@ -258,10 +260,10 @@ static float *prompt_logits(wl_model *m, const float *enc, wl_decoder **keep)
 }
 
 /* The prompt's logits of decoder dec fed again from the start. */
-static float *refeed(wl_model *m, wl_decoder *dec)
+static float *refeed(wl_state *s, wl_decoder *dec)
 {
     const int32_t prompt[4] = {50257, 50362, 400, 1110};
-    float *logits = malloc((size_t)4 * wl_model_dims(m).n_vocab * sizeof *logits);
+    float *logits = malloc((size_t)4 * wl_model_dims(wl_state_model(s)).n_vocab * sizeof *logits);
     wl_decoder_reset(dec);
     if (wl_decoder_feed(dec, prompt, 4, logits, err, sizeof err)) fail_msg("%s", err);
     return logits;
@@ -285,32 +287,35 @@ static void test_cross_cache(void **state)
     wl_params p = wl_default_params();
     p.n_threads = 2;
     wl_model *m;
-    if (wl_model_load(SYNTH, p, &m, err, sizeof err)) fail_msg("%s", err);
+    wl_state *ms = NULL;
+    if (wl_model_load(SYNTH, p, &m, err, sizeof err) || wl_state_new(m, NULL, NULL, &ms, err, sizeof err)) fail_msg("%s", err);
     size_t n = (size_t)4 * wl_model_dims(m).n_vocab;
     const char *wavs[3] = {"data/audio/clip_03.wav", "data/audio/clip_11.wav", "data/audio/clip_17.wav"};
     float *a, *b, *c, *enc[3], *ref[3];
     for (int i = 0; i < 3; i++) {
         wl_model *fresh;
-        if (!(enc[i] = wl_test_encode(m, wavs[i], NULL, err, sizeof err))) fail_msg("%s", err);
-        if (wl_model_load(SYNTH, p, &fresh, err, sizeof err)) fail_msg("%s", err);
-        ref[i] = prompt_logits(fresh, enc[i], NULL);
+        wl_state *fresh_s = NULL;
+        if (!(enc[i] = wl_test_encode(ms, wavs[i], NULL, err, sizeof err))) fail_msg("%s", err);
+        if (wl_model_load(SYNTH, p, &fresh, err, sizeof err) || wl_state_new(fresh, NULL, NULL, &fresh_s, err, sizeof err)) fail_msg("%s", err);
+        ref[i] = prompt_logits(fresh_s, enc[i], NULL);
+        wl_state_free(fresh_s);
         wl_model_free(fresh);
     }
     a = enc[0], b = enc[1], c = enc[2];
     wl_decoder *dec_a, *held_a, *held_b;
-    expect_fresh(prompt_logits(m, a, &dec_a), ref[0], n, "a (computed)");
+    expect_fresh(prompt_logits(ms, a, &dec_a), ref[0], n, "a (computed)");
     if (wl_decoder_fork(dec_a, &held_a, err, sizeof err)) fail_msg("%s", err);
     wl_decoder_free(dec_a); /* its fork alone keeps a's K/V in use */
-    expect_fresh(prompt_logits(m, b, &held_b), ref[1], n, "b (computed beside a)");
-    expect_fresh(prompt_logits(m, c, NULL), ref[2], n, "c (a and b in use: its own)");
-    expect_fresh(refeed(m, held_a), ref[0], n, "a (its live fork again)");
-    expect_fresh(refeed(m, held_b), ref[1], n, "b (its live decoder again)");
-    expect_fresh(prompt_logits(m, a, NULL), ref[0], n, "a (cache hit)");
+    expect_fresh(prompt_logits(ms, b, &held_b), ref[1], n, "b (computed beside a)");
+    expect_fresh(prompt_logits(ms, c, NULL), ref[2], n, "c (a and b in use: its own)");
+    expect_fresh(refeed(ms, held_a), ref[0], n, "a (its live fork again)");
+    expect_fresh(refeed(ms, held_b), ref[1], n, "b (its live decoder again)");
+    expect_fresh(prompt_logits(ms, a, NULL), ref[0], n, "a (cache hit)");
     wl_decoder_free(held_a), wl_decoder_free(held_b);
-    expect_fresh(prompt_logits(m, c, NULL), ref[2], n, "c (recomputed)");
-    expect_fresh(prompt_logits(m, b, NULL), ref[1], n, "b (hit or recomputed)");
-    expect_fresh(prompt_logits(m, a, NULL), ref[0], n, "a (hit or recomputed)");
-    expect_fresh(prompt_logits(m, c, NULL), ref[2], n, "c (hit or recomputed)");
+    expect_fresh(prompt_logits(ms, c, NULL), ref[2], n, "c (recomputed)");
+    expect_fresh(prompt_logits(ms, b, NULL), ref[1], n, "b (hit or recomputed)");
+    expect_fresh(prompt_logits(ms, a, NULL), ref[0], n, "a (hit or recomputed)");
+    expect_fresh(prompt_logits(ms, c, NULL), ref[2], n, "c (hit or recomputed)");
     /* The slots' K/V share the model's workspace with the encoder: an encode while a decoder
      * reads a slot must leave it alone (the encoder takes its own buffer), one after them all
      * are freed takes it over, and the slots' clips are computed again. Each encode's output
@@ -319,20 +324,21 @@ static void test_cross_cache(void **state)
     const char *encodes[2] = {"encode beside a live decoder", "encode after all are freed"};
     for (int k = 0; k < 2; k++) {
         wl_decoder *live = NULL;
-        expect_fresh(prompt_logits(m, a, &live), ref[0], n, "a (before an encode)");
+        expect_fresh(prompt_logits(ms, a, &live), ref[0], n, "a (before an encode)");
         if (k) wl_decoder_free(live), live = NULL;
-        float *again = wl_test_encode(m, wavs[1], NULL, err, sizeof err);
+        float *again = wl_test_encode(ms, wavs[1], NULL, err, sizeof err);
         if (!again) fail_msg("%s", err);
         long e = first_diff(again, b, n_enc);
         printf("cross K/V cache: %-30s %s\n", encodes[k], e < 0 ? "the same encoder output" : "DIFFERS");
         if (e >= 0) fail_msg("%s: encoder output %ld differs", encodes[k], e);
         free(again);
-        if (live) expect_fresh(refeed(m, live), ref[0], n, "a (live across the encode)");
+        if (live) expect_fresh(refeed(ms, live), ref[0], n, "a (live across the encode)");
         wl_decoder_free(live);
-        expect_fresh(prompt_logits(m, a, NULL), ref[0], n, "a (after the encode)");
-        expect_fresh(prompt_logits(m, c, NULL), ref[2], n, "c (after the encode)");
+        expect_fresh(prompt_logits(ms, a, NULL), ref[0], n, "a (after the encode)");
+        expect_fresh(prompt_logits(ms, c, NULL), ref[2], n, "c (after the encode)");
     }
     for (int i = 0; i < 3; i++) free(enc[i]), free(ref[i]);
+    wl_state_free(ms);
     wl_model_free(m);
 }
 
@@ -345,14 +351,16 @@ static void test_beam_search_threads(void **state)
         wl_params p = wl_default_params();
         p.n_threads = i + 1;
         wl_model *m;
+        wl_state *ms = NULL;
         wl_gen_config cfg;
-        if (wl_model_load(SYNTH, p, &m, err, sizeof err) || wl_gen_config_load(SYNTH, &cfg, err, sizeof err))
+        if (wl_model_load(SYNTH, p, &m, err, sizeof err) || wl_state_new(m, NULL, NULL, &ms, err, sizeof err) || wl_gen_config_load(SYNTH, &cfg, err, sizeof err))
             fail_msg("%s", err);
-        float *enc = wl_test_encode(m, "data/audio/clip_05.wav", NULL, err, sizeof err);
+        float *enc = wl_test_encode(ms, "data/audio/clip_05.wav", NULL, err, sizeof err);
         wl_gen_opts o = {.beams = 5, .max_new_tokens = 8};
-        if (!enc || wl_generate(m, &cfg, enc, &o, &r[i], err, sizeof err)) fail_msg("%s", err);
+        if (!enc || wl_generate(ms, &cfg, enc, &o, &r[i], err, sizeof err)) fail_msg("%s", err);
         free(enc);
         wl_gen_config_free(&cfg);
+        wl_state_free(ms);
         wl_model_free(m);
     }
     int same = r[0]->n_tokens == r[1]->n_tokens && !memcmp(r[0]->tokens, r[1]->tokens, r[0]->n_tokens * sizeof(int32_t)) &&

@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <malloc.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,11 +116,18 @@ float *wl_kept_buffer(float **buf, size_t *cap, size_t floats)
     return *buf;
 }
 
-static _Atomic int oom_noted;
+/* Per thread: a call notes its own failures, never another state's on another thread; the pool
+ * hands its workers' notes to the thread that ran the job (parallel.c). */
+static _Thread_local int oom_noted;
 
 void wl_oom_note(void) { oom_noted = 1; }
 
-int wl_oom_take(void) { return atomic_exchange(&oom_noted, 0); }
+int wl_oom_take(void)
+{
+    int noted = oom_noted;
+    oom_noted = 0;
+    return noted;
+}
 
 int wl_parse_whole(const char *s, long lo, long hi, int *out)
 {

@@ -33,7 +33,8 @@ float *wl_kept_buffer(float **buf, size_t *cap, size_t floats);
 
 /* Kernels that return nothing (a matrix product, a block of attention heads) note here that they
  * could not get memory, and leave their output unwritten; the stage that called them (encoder,
- * decoder) takes the note when it is done and fails with "out of memory". Process-wide. */
+ * decoder) takes the note when it is done and fails with "out of memory". Per thread: the pool
+ * hands its workers' notes to the thread whose job they ran. */
 void wl_oom_note(void);
 /* 1 when an out of memory was noted since the last call (the note is cleared). */
 int wl_oom_take(void);

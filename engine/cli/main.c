@@ -293,8 +293,6 @@ static int cmd_dump(int argc, char **argv)
     static capture cap;
     cap.wanted = opt(argc, argv, "--stages", NULL);
     wl_params p = wl_default_params();
-    p.on_stage = on_stage;
-    p.user = &cap;
     if (parse_int("--threads", opt(argc, argv, "--threads", "0"), 0, 256, &p.n_threads)) return 2;
     char dir[4096], err[WL_MSG_MAX];
     wl_model *m = load_model(argc, argv, p, dir, sizeof dir);
@@ -308,11 +306,13 @@ static int cmd_dump(int argc, char **argv)
     float *enc = malloc((size_t)d.n_audio_ctx * d.d_model * sizeof(float));
     float *logits = malloc((size_t)n_tok * d.n_vocab * sizeof(float));
     size_t n;
+    wl_state *st = NULL;
     wl_decoder *dec = NULL;
     snprintf(err, sizeof err, "out of memory");
-    int rc = !mel || !enc || !logits || wl_audio_load(audio, (size_t)d.n_samples, &samples, &n, err, sizeof err) ||
-             wl_mel(m, samples, n, mel, err, sizeof err) || wl_encode(m, mel, enc, err, sizeof err) ||
-             wl_decoder_new(m, enc, &dec, err, sizeof err) ||
+    int rc = !mel || !enc || !logits || wl_state_new(m, on_stage, &cap, &st, err, sizeof err) ||
+             wl_audio_load(audio, (size_t)d.n_samples, &samples, &n, err, sizeof err) ||
+             wl_mel(st, samples, n, mel, err, sizeof err) || wl_encode(st, mel, enc, err, sizeof err) ||
+             wl_decoder_new(st, enc, &dec, err, sizeof err) ||
              wl_decoder_feed(dec, tokens, n_tok, logits, err, sizeof err) ||
              (cap.nomem && snprintf(err, sizeof err, "%s: out of memory (copying the stages)", out)) ||
              wl_st_write(out, cap.t, cap.n, err, sizeof err);
@@ -320,6 +320,7 @@ static int cmd_dump(int argc, char **argv)
     else printf("whisperlab: %d stages of %s written to %s (model %s)\n", cap.n, audio, out, dir);
     for (int i = 0; i < cap.n; i++) free(cap.t[i].name), free((void *)cap.t[i].data);
     wl_decoder_free(dec);
+    wl_state_free(st);
     free(samples), free(mel), free(enc), free(logits);
     wl_model_free(m);
     return rc ? 1 : 0;
@@ -391,8 +392,8 @@ static wl_result *decode_file(wl_session *s, const decode_args *a, const char *p
                      .token_timestamps = s->cfg.n_alignment_heads > 0};
     char why[WL_MSG_MAX] = "out of memory";
     if (!mel || !enc || wl_audio_load(path, (size_t)s->dims.n_samples, &samples, &n, why, sizeof why) ||
-        wl_mel(s->model, samples, n, mel, why, sizeof why) || wl_encode(s->model, mel, enc, why, sizeof why) ||
-        (o.num_frames = (int)(n / WL_HOP), wl_generate(s->model, &s->cfg, enc, &o, &r, why, sizeof why))) {
+        wl_mel(s->state, samples, n, mel, why, sizeof why) || wl_encode(s->state, mel, enc, why, sizeof why) ||
+        (o.num_frames = (int)(n / WL_HOP), wl_generate(s->state, &s->cfg, enc, &o, &r, why, sizeof why))) {
         /* audio errors already name the file */
         if (strstr(why, path)) snprintf(err, errlen, "%s", why);
         else snprintf(err, errlen, "%s: %s", path, why);

@@ -4,20 +4,19 @@
  * chosen is logits_process.c's business; the ranking of finished hypotheses is hyp_score().
  * Tags: GU = generation/utils.py, BS = generation/beam_search.py, GW = generation_whisper.py. */
 #include "search.h"
-#include "../kernels/parallel.h"
-#include "logits_process.h"
-#include "../model/model.h"
-#include "../nn/ops.h"
+
 #include "../base/util.h"
+#include "../kernels/parallel.h"
 #include "../kernels/vmath.h"
-#include "../whisperlab.h"
+#include "logits_process.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 typedef struct {
-    wl_model *m;
+    wl_state *st;
+    wl_dims d; /* the model's */
     const wl_gen_config *cfg;
     const wl_gen_opts *o;
     wl_processors proc;
@@ -139,7 +138,7 @@ typedef struct {
  * ([row][L][H][S]). Returns 0, or -1 when out of memory. */
 static int keep_rows(job *j)
 {
-    const wl_config *c = &j->s.m->c;
+    const wl_dims *c = &j->s.d;
     const int L = c->dec_layers, H = c->dec_heads, S = c->n_audio_ctx;
     int n;
     const float *a = wl_decoder_cross_attn(j->dec, &n);
@@ -481,7 +480,7 @@ static wl_status final_attention(wl_decoder *dec, wl_result *r, char *err, size_
  * limit and logits processors. */
 static wl_status prepare(search *s, int beam_search, char *err, size_t errlen)
 {
-    const wl_config *c = &s->m->c;
+    const wl_dims *c = &s->d;
     const wl_gen_config *cfg = s->cfg;
     const wl_gen_opts *o = s->o;
     if (o->beams < 1) return wl_fail(err, errlen, "generate: beams must be at least 1"), WL_ERR_INPUT;
@@ -524,7 +523,7 @@ static wl_status job_begin(job *j, const float *enc_out, char *err, size_t errle
         return wl_fail(err, errlen, "generate: out of memory"), WL_ERR_NOMEM;
     memcpy(j->p.tok, s->prompt, (size_t)s->n_prompt * sizeof *j->p.tok);
     j->p.len = s->n_prompt;
-    return wl_decoder_new(s->m, enc_out, &j->dec, err, errlen);
+    return wl_decoder_new(s->st, enc_out, &j->dec, err, errlen);
 }
 
 /* Feeds jobs [0, n)'s prompts, as many together as fit in one batch of few-row products (each
@@ -561,7 +560,7 @@ static wl_status feed_prompts(job *jobs, int n, char *err, size_t errlen)
 static wl_status job_result(job *j, wl_result **out, char *err, size_t errlen)
 {
     const search *s = &j->s;
-    const wl_config *c = &s->m->c;
+    const wl_dims *c = &s->d;
     const wl_gen_opts *o = s->o;
     wl_result *r = calloc(1, sizeof *r);
     if (!r) return wl_fail(err, errlen, "generate: out of memory"), WL_ERR_NOMEM;
@@ -623,11 +622,12 @@ static void step_rows(void *p, int r0, int r1)
  * batch (wl_decoder_feed_many: each row's numbers as if fed alone), works on every row in
  * parallel, then hands each search its rows. beam_search[i] chooses search i's path (NULL: by
  * its options). */
-static wl_status generate_many(wl_model *m, const wl_gen_config *cfg, const float *const *enc_out,
+static wl_status generate_many(wl_state *state, const wl_gen_config *cfg, const float *const *enc_out,
                                const wl_gen_opts *o, const int *beam_search, int n, wl_result **out, char *err,
                                size_t errlen)
 {
-    const int V = m->c.n_vocab;
+    const wl_dims d = wl_model_dims(wl_state_model(state));
+    const int V = d.n_vocab;
     for (int i = 0; i < n; i++) out[i] = NULL;
     if (n < 1) return wl_fail(err, errlen, "generate: %d searches to run", n), WL_ERR_INPUT;
     job *jobs = calloc((size_t)n, sizeof *jobs);
@@ -636,7 +636,7 @@ static wl_status generate_many(wl_model *m, const wl_gen_config *cfg, const floa
     int rows = 0; /* the most rows a step can ask for */
     for (int i = 0; !st && i < n; i++) {
         job *j = &jobs[i];
-        j->s = (search){.m = m, .cfg = cfg, .o = &o[i], .V = V};
+        j->s = (search){.st = state, .d = d, .cfg = cfg, .o = &o[i], .V = V};
         j->beam_search = beam_search ? beam_search[i] : o[i].beams > 1 && !o[i].forced;
         st = prepare(&j->s, j->beam_search, err, errlen);
         rows += j->beam_search ? o[i].beams : 1;
@@ -681,20 +681,20 @@ static wl_status generate_many(wl_model *m, const wl_gen_config *cfg, const floa
     return st;
 }
 
-wl_status wl_generate(wl_model *m, const wl_gen_config *cfg, const float *enc_out, const wl_gen_opts *o,
+wl_status wl_generate(wl_state *st, const wl_gen_config *cfg, const float *enc_out, const wl_gen_opts *o,
                       wl_result **out, char *err, size_t errlen)
 {
-    return generate_many(m, cfg, &enc_out, o, NULL, 1, out, err, errlen);
+    return generate_many(st, cfg, &enc_out, o, NULL, 1, out, err, errlen);
 }
 
-wl_status wl_generate_many(wl_model *m, const wl_gen_config *cfg, const float *const *enc_out,
+wl_status wl_generate_many(wl_state *st, const wl_gen_config *cfg, const float *const *enc_out,
                            const wl_gen_opts *opts, int n, wl_result **out, char *err, size_t errlen)
 {
-    return generate_many(m, cfg, enc_out, opts, NULL, n, out, err, errlen);
+    return generate_many(st, cfg, enc_out, opts, NULL, n, out, err, errlen);
 }
 
-wl_status wl_generate_with(wl_model *m, const wl_gen_config *cfg, const float *enc_out, const wl_gen_opts *o,
+wl_status wl_generate_with(wl_state *st, const wl_gen_config *cfg, const float *enc_out, const wl_gen_opts *o,
                            int beam_search, wl_result **out, char *err, size_t errlen)
 {
-    return generate_many(m, cfg, &enc_out, o, &beam_search, 1, out, err, errlen);
+    return generate_many(st, cfg, &enc_out, o, &beam_search, 1, out, err, errlen);
 }

@@ -7,7 +7,7 @@
 
 /* wl_generate with beam_search chosen explicitly: 1 runs the beam search with opts->beams beams
  * (opts->forced must be NULL), 0 the greedy or forced path. */
-wl_status wl_generate_with(wl_model *model, const wl_gen_config *cfg, const float *enc_out,
+wl_status wl_generate_with(wl_state *state, const wl_gen_config *cfg, const float *enc_out,
                            const wl_gen_opts *opts, int beam_search, wl_result **out, char *err, size_t errlen);
 
 #endif

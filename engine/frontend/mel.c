@@ -4,13 +4,15 @@
  * (x + 4) / 4.
  * Computed in double and rounded once: HF's float32 STFT loses precision in bins far below the
  * peak, where it differs from the exact value by up to ~2e-5; we give the exact value. */
-#include "../whisperlab.h"
 #include "mel.h"
-#include "../kernels/parallel.h"
+
 #include "../base/util.h"
+#include "../kernels/parallel.h"
+#include "../model/state.h"
 
 #include <fftw3.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -98,6 +100,8 @@ static void stft_frames(void *p, int t0, int t1)
     }
 }
 
+static pthread_mutex_t planner = PTHREAD_MUTEX_INITIALIZER;
+
 enum { STFT_SLOTS = 64 }; /* thread slots with frame buffers; a pool of more runs the frames on one */
 
 int wl_log_mel(const float *filters, int n_mels, int n_samples, int n_frames, float pad_value,
@@ -136,11 +140,16 @@ int wl_log_mel(const float *filters, int n_mels, int n_samples, int n_frames, fl
     }
     double window[WL_N_FFT]; /* periodic Hann, torch.hann_window(400) */
     for (int i = 0; i < WL_N_FFT; i++) window[i] = 0.5 - 0.5 * cos(2.0 * M_PI * i / WL_N_FFT);
-    /* FFTW_ESTIMATE: the plan (and so the rounding) does not depend on timing. */
+    /* FFTW_ESTIMATE: the plan (and so the rounding) does not depend on timing. FFTW's planner
+     * is not thread-safe (its execute is): states on other threads plan one at a time. */
+    pthread_mutex_lock(&planner);
     stft_job sj = {fftw_plan_dft_r2c_1d(WL_N_FFT, frame[0], spec[0], FFTW_ESTIMATE), x, window, power, frame, spec};
+    pthread_mutex_unlock(&planner);
     if (slots > 1) wl_parallel_for(n_frames, 64, stft_frames, &sj); /* frame n_frames is dropped, as HF does */
     else stft_frames(&sj, 0, n_frames);
+    pthread_mutex_lock(&planner);
     fftw_destroy_plan(sj.plan);
+    pthread_mutex_unlock(&planner);
     /* log10 of mel[j][t] = sum_k filters[j][k] * power[t][k] */
     for (size_t i = 0; i < (size_t)n_mels * WL_N_BINS; i++) filt[i] = filters[i];
     for (int m = 0; m < n_mels; m++) {
@@ -158,4 +167,19 @@ done:
     for (int i = 0; i < slots; i++) fftw_free(frame[i]), fftw_free(spec[i]);
     free(padded), free(power), free(filt), free(meld), free(block_top), free(lo), free(hi);
     return rc;
+}
+
+wl_status wl_mel(wl_state *s, const float *samples, size_t n, float *mel, char *err, size_t errlen)
+{
+    if (n == 0) return wl_fail(err, errlen, "empty audio"), WL_ERR_INPUT;
+    const wl_model *m = s->m;
+    const wl_config *c = &m->c;
+    if (n > (size_t)c->n_samples)
+        return wl_fail(err, errlen, "%zu samples is over the model's window of %d (%g s); long-form audio "
+                       "is out of scope", n, c->n_samples, (double)c->n_samples / WL_SAMPLE_RATE), WL_ERR_INPUT;
+    if (wl_log_mel(m->mel_filters, c->n_mels, c->n_samples, c->n_frames, c->padding_value, samples, n, mel, err,
+                   errlen))
+        return WL_ERR_NOMEM;
+    wl_emit(s, "mel", mel, 2, c->n_mels, c->n_frames, 0);
+    return WL_OK;
 }

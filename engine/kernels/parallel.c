@@ -3,6 +3,8 @@
  * spin briefly before sleeping: a job that follows closely starts without a wake-up. */
 #include "parallel.h"
 
+#include "../base/util.h"
+
 #include <cblas.h>
 #include <pthread.h>
 #include <sched.h>
@@ -28,10 +30,11 @@ static struct {
     atomic_uint gen;     /* bumped once per job */
     atomic_int pending;  /* workers still running the current job */
     atomic_flag busy;    /* one job at a time; a second caller runs serially */
+    atomic_int oom;      /* a worker noted an out of memory in the current job */
     int started;         /* workers alive: pool.slice[1..started] */
     slice slice[MAX_THREADS];
     unsigned born[MAX_THREADS]; /* the generation when each worker was started: its next job is the one after */
-} pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, ATOMIC_FLAG_INIT, 0, {{0}}, {0}};
+} pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, ATOMIC_FLAG_INIT, 0, 0, {{0}}, {0}};
 
 static _Thread_local int my_slot; /* wl_parallel_slot: a worker's id, else 0 */
 
@@ -52,6 +55,7 @@ static void *worker(void *arg)
         seen = atomic_load(&pool.gen);
         slice s = pool.slice[id];
         if (s.fn && s.begin < s.end) s.fn(s.ctx, s.begin, s.end);
+        if (wl_oom_take()) atomic_store(&pool.oom, 1); /* for the job's caller */
         if (atomic_fetch_sub(&pool.pending, 1) == 1) {
             pthread_mutex_lock(&pool.mu);
             pthread_cond_signal(&pool.done);
@@ -135,6 +139,7 @@ void wl_parallel_for(int n, int grain, void (*fn)(void *ctx, int begin, int end)
         pthread_mutex_unlock(&pool.mu);
     }
     if (blas != 1) openblas_set_num_threads(blas);
+    if (atomic_exchange(&pool.oom, 0)) wl_oom_note();
     atomic_flag_clear(&pool.busy);
 }
 

@@ -176,6 +176,15 @@ static void load_ffn(wl_model *m, int *ok, wl_linear_w *fc1, wl_linear_w *fc2, c
     fc2->b = get(m, ok, "%s.fc2.bias", prefix);
 }
 
+/* (C_out, C_in, 3) -> (C_out, 3, C_in): a row's taps in the order of the frames they meet. */
+static void split_taps(float *Wk, const float *W, int C_in, int C_out)
+{
+    for (int o = 0; o < C_out; o++)
+        for (int i = 0; i < C_in; i++)
+            for (int k = 0; k < 3; k++)
+                Wk[((int64_t)o * 3 + k) * C_in + i] = W[((int64_t)o * C_in + i) * 3 + k];
+}
+
 wl_status wl_model_load(const char *dir, wl_params params, wl_model **out, char *err, size_t errlen)
 {
     *out = NULL;
@@ -242,11 +251,15 @@ wl_status wl_model_load(const char *dir, wl_params params, wl_model **out, char 
     }
     load_norm(m, &ok, &m->dec_ln, "model.decoder.layer_norm");
     m->mel_filters = malloc((size_t)c->n_mels * WL_N_BINS * sizeof(float));
-    if (!ok || !m->enc || !m->dec || !m->mel_filters || wl_sgemm_prepare()) {
+    const int C = c->d_model, NM = c->n_mels;
+    m->conv_taps = malloc(((size_t)3 * C * NM + (size_t)3 * C * C) * sizeof(float));
+    if (!ok || !m->enc || !m->dec || !m->mel_filters || !m->conv_taps || wl_sgemm_prepare()) {
         wl_model_free(m);
         return wl_fail(err, errlen, "%s: out of memory", dir), WL_ERR_NOMEM;
     }
     wl_mel_filters(c->n_mels, m->mel_filters);
+    split_taps(m->conv_taps, m->conv1.w, NM, C);
+    split_taps(m->conv_taps + (size_t)3 * C * NM, m->conv2.w, C, C);
     wl_parallel_set_threads(params.n_threads);
     *out = m;
     return WL_OK;
@@ -259,8 +272,7 @@ void wl_model_free(wl_model *m)
     free(m->enc);
     free(m->dec);
     free(m->mel_filters);
-    free(m->shared_ws), free(m->enc_ws), free(m->enc_taps), free(m->dec_ws);
-    wl_decoder_caches_free(m);
+    free(m->conv_taps);
     wl_st_close(&m->file);
     free(m);
 }
@@ -271,26 +283,4 @@ wl_dims wl_model_dims(const wl_model *m)
     wl_dims d = {c->n_mels, c->d_model, c->n_vocab, c->enc_layers, c->enc_heads, c->n_audio_ctx,
                  c->dec_layers, c->dec_heads, c->n_text_ctx, c->n_samples, c->n_frames};
     return d;
-}
-
-void wl_emit(const wl_model *m, const char *stage, const float *data, int ndim, int64_t d0,
-             int64_t d1, int64_t d2)
-{
-    if (!m->params.on_stage) return;
-    int64_t shape[3] = {d0, d1, d2};
-    m->params.on_stage(m->params.user, stage, data, ndim, shape);
-}
-
-wl_status wl_mel(const wl_model *m, const float *samples, size_t n, float *mel, char *err, size_t errlen)
-{
-    if (n == 0) return wl_fail(err, errlen, "empty audio"), WL_ERR_INPUT;
-    const wl_config *c = &m->c;
-    if (n > (size_t)c->n_samples)
-        return wl_fail(err, errlen, "%zu samples is over the model's window of %d (%g s); long-form audio "
-                       "is out of scope", n, c->n_samples, (double)c->n_samples / WL_SAMPLE_RATE), WL_ERR_INPUT;
-    if (wl_log_mel(m->mel_filters, c->n_mels, c->n_samples, c->n_frames, c->padding_value, samples, n, mel, err,
-                   errlen))
-        return WL_ERR_NOMEM;
-    wl_emit(m, "mel", mel, 2, c->n_mels, c->n_frames, 0);
-    return WL_OK;
 }

@@ -6,7 +6,7 @@
  * product). The threads meet where a row needs other rows: after the mel transpose and conv1
  * (conv2 reads neighbouring frames) and after Q/K/V in each layer (attention reads every key). */
 #include "../kernels/gemm.h"
-#include "../model/model.h"
+#include "../model/state.h"
 #include "ops.h"
 #include "../kernels/parallel.h"
 #include "../base/util.h"
@@ -17,7 +17,7 @@
 #include <string.h>
 
 typedef struct {
-    wl_model *m;
+    const wl_model *m;
     const wl_enc_layer *L;
     float *xm, *c1, *h, *x, *q, *k, *v, *a, *slots;
     const float *w1, *w2;
@@ -107,33 +107,25 @@ static void attend_ffn_rows(void *p, int t0, int t1)
 }
 
 /* A time-major [T, C] stage passed to the callback as HF's [C, T]. */
-static void emit_channels_first(const wl_model *m, const char *stage, const float *x, int T, int C,
+static void emit_channels_first(const wl_state *s, const char *stage, const float *x, int T, int C,
                                 float *scratch)
 {
-    if (!m->params.on_stage) return;
+    if (!s->on_stage) return;
     for (int t = 0; t < T; t++)
         for (int d = 0; d < C; d++) scratch[(int64_t)d * T + t] = x[(int64_t)t * C + d];
-    wl_emit(m, stage, scratch, 2, C, T, 0);
+    wl_emit(s, stage, scratch, 2, C, T, 0);
 }
 
-/* (C_out, C_in, 3) -> (C_out, 3, C_in): a row's taps in the order of the frames they meet. */
-static void split_taps(float *Wk, const float *W, int C_in, int C_out)
+wl_status wl_encode(wl_state *s, const float *mel, float *out, char *err, size_t errlen)
 {
-    for (int o = 0; o < C_out; o++)
-        for (int i = 0; i < C_in; i++)
-            for (int k = 0; k < 3; k++)
-                Wk[((int64_t)o * 3 + k) * C_in + i] = W[((int64_t)o * C_in + i) * 3 + k];
-}
-
-wl_status wl_encode(wl_model *m, const float *mel, float *out, char *err, size_t errlen)
-{
+    const wl_model *m = s->m;
     const wl_config *c = &m->c;
     /* NF = 2 * T (checked at load): conv2's stride 2 lands exactly on the positions. */
     const int T = c->n_audio_ctx, C = c->d_model, NF = c->n_frames, NM = c->n_mels, F = c->enc_ffn;
     int64_t TC = (int64_t)T * C;
     /* The workspace: the padded mel [NF + 2, NM] and conv1 output [NF + 2, C], h, x, q, v, a
      * [T, C], k [C, T] (q to a, 4 T C, also hold the callback's channels-first copy of conv1,
-     * C NF = 2 T C), and each thread's scratch. It is the model's shared workspace, which the
+     * C NF = 2 T C), and each thread's scratch. It is the state's shared workspace, which the
      * cross K/V cache's slots give up for it (their clips then forgotten), else while a decoder
      * reads them, a buffer of the encoder's own. Each is allocated once and kept. */
     enc_job j = {.m = m};
@@ -142,18 +134,15 @@ wl_status wl_encode(wl_model *m, const float *mel, float *out, char *err, size_t
     j.slot_floats = ((taps > hidden ? taps : hidden) + 15) / 16 * 16; /* each on a cache line */
     size_t need = (size_t)(NF + 2) * NM + (size_t)(NF + 2) * C + 6 * (size_t)TC + (size_t)slots * j.slot_floats;
     float *ws = NULL;
-    if (!wl_cross_cache_yield(m)) {
-        size_t xkv = wl_cross_cache_floats(m); /* room for the slots too: the decoders never move it */
-        ws = wl_kept_buffer(&m->shared_ws, &m->shared_ws_cap, need > xkv ? need : xkv);
+    if (!wl_cross_cache_yield(&s->kv)) {
+        size_t xkv = wl_cross_cache_floats(c); /* room for the slots too: the decoders never move it */
+        ws = wl_kept_buffer(&s->shared_ws, &s->shared_ws_cap, need > xkv ? need : xkv);
     } else
-        ws = wl_kept_buffer(&m->enc_ws, &m->enc_ws_cap, need);
-    const size_t n_taps = (size_t)3 * C * NM + (size_t)3 * C * C;
-    if (!m->enc_taps && (m->enc_taps = malloc(n_taps * sizeof(float))))
-        split_taps(m->enc_taps, m->conv1.w, NM, C), split_taps(m->enc_taps + (size_t)3 * C * NM, m->conv2.w, C, C);
-    if (!ws || !m->enc_taps) return wl_fail(err, errlen, "encoder: out of memory"), WL_ERR_NOMEM;
+        ws = wl_kept_buffer(&s->enc_ws, &s->enc_ws_cap, need);
+    if (!ws) return wl_fail(err, errlen, "encoder: out of memory"), WL_ERR_NOMEM;
     j.xm = ws, j.c1 = j.xm + (size_t)(NF + 2) * NM, j.h = j.c1 + (size_t)(NF + 2) * C;
     j.x = j.h + TC, j.q = j.x + TC, j.k = j.q + TC, j.v = j.k + TC, j.a = j.v + TC, j.slots = j.a + TC;
-    j.w1 = m->enc_taps, j.w2 = j.w1 + (size_t)3 * C * NM;
+    j.w1 = m->conv_taps, j.w2 = j.w1 + (size_t)3 * C * NM;
     /* the zero frames around the mel and conv1's output (the workspace held other numbers) */
     memset(j.xm, 0, (size_t)NM * sizeof(float)), memset(j.xm + (size_t)(NF + 1) * NM, 0, (size_t)NM * sizeof(float));
     memset(j.c1, 0, (size_t)C * sizeof(float)), memset(j.c1 + (size_t)(NF + 1) * C, 0, (size_t)C * sizeof(float));
@@ -161,21 +150,21 @@ wl_status wl_encode(wl_model *m, const float *mel, float *out, char *err, size_t
     for (int f = 0; f < NF; f++) /* mel [NM, NF] -> frames [NF, NM] after one zero frame */
         for (int b = 0; b < NM; b++) j.xm[(int64_t)(f + 1) * NM + b] = mel[(int64_t)b * NF + f];
     wl_parallel_for_aligned(NF, ROW_BLOCK, conv1_rows, &j);
-    emit_channels_first(m, "conv1", j.c1 + C, NF, C, j.q);
+    emit_channels_first(s, "conv1", j.c1 + C, NF, C, j.q);
     wl_parallel_for_aligned(T, ROW_BLOCK, conv2_rows, &j);
-    emit_channels_first(m, "conv2", j.x, T, C, j.q);
-    wl_emit(m, "enc.embed", j.h, 2, T, C, 0);
+    emit_channels_first(s, "conv2", j.x, T, C, j.q);
+    wl_emit(s, "enc.embed", j.h, 2, T, C, 0);
     for (int l = 0; l < c->enc_layers; l++) {
         j.L = &m->enc[l];
         wl_parallel_for_aligned(T, ROW_BLOCK, qkv_rows, &j);
         wl_parallel_for_aligned(T, ROW_BLOCK, attend_ffn_rows, &j);
         char name[32];
         snprintf(name, sizeof name, "enc.layer.%d", l);
-        wl_emit(m, name, j.h, 2, T, C, 0);
+        wl_emit(s, name, j.h, 2, T, C, 0);
     }
     wl_layernorm(out, j.h, m->enc_ln, T, C);
     if (wl_oom_take()) return wl_fail(err, errlen, "encoder: out of memory"), WL_ERR_NOMEM;
-    wl_emit(m, "enc.out", out, 2, T, C, 0);
+    wl_emit(s, "enc.out", out, 2, T, C, 0);
     int64_t bad = wl_first_non_finite(out, TC);
     if (bad >= 0)
         return wl_fail(err, errlen, "encoder: output at position %lld is not finite: the weights overflow float32",

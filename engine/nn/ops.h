@@ -3,13 +3,14 @@
 #ifndef WL_OPS_H
 #define WL_OPS_H
 
-#include "../model/model.h"
+#include "../model/weights.h"
+#include "../whisperlab.h"
 
 #include <stdint.h>
 
-/* Rows up to which products take the few-row kernel (wl_vmatmul): a generation step's rows
- * (beams, several searches), each row's result independent of how many came. */
-enum { WL_STEP_ROWS = 16 };
+/* Products of up to WL_STEP_ROWS rows (whisperlab.h) take the few-row kernel (wl_vmatmul): a
+ * generation step's rows (beams, several searches), each row's result independent of how many
+ * came. */
 
 /* out[T, OUT] = inp[T, IN] . W^T + b (b may be NULL). The hot spot: single-threaded sgemm on
  * the pool's threads (rows or columns split), or for T <= WL_STEP_ROWS the few-row kernel, which

@@ -11,8 +11,9 @@ void wl_session_close(wl_session *s)
 {
     wl_tokenizer_free(s->tok);
     wl_gen_config_free(&s->cfg);
+    wl_state_free(s->state);
     wl_model_free(s->model);
-    s->tok = NULL, s->model = NULL;
+    s->tok = NULL, s->model = NULL, s->state = NULL;
 }
 
 int wl_session_open(wl_session *s, const char *model_arg, const char *fallback, int n_threads, char *err,
@@ -23,6 +24,7 @@ int wl_session_open(wl_session *s, const char *model_arg, const char *fallback, 
     p.n_threads = n_threads;
     if (wl_resolve_model(model_arg, fallback, s->dir, sizeof s->dir, err, errlen) ||
         wl_model_card_read(s->dir, &s->card, err, errlen) || wl_model_load(s->dir, p, &s->model, err, errlen) ||
+        wl_state_new(s->model, NULL, NULL, &s->state, err, errlen) ||
         wl_gen_config_load(s->dir, &s->cfg, err, errlen) || wl_tokenizer_load(s->dir, &s->tok, err, errlen) ||
         wl_tokenizer_check(s->tok, &s->cfg, s->dir, err, errlen)) {
         wl_session_close(s);

@@ -9,6 +9,7 @@
 typedef struct {
     char dir[4096]; /* the resolved model folder */
     wl_model *model;
+    wl_state *state;  /* over model, without stage callbacks */
     wl_dims dims;
     wl_gen_config cfg;
     wl_tokenizer *tok;

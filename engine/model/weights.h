@@ -1,0 +1,35 @@
+/* The weights of a layer as the network's operations take them (internal): float32 views, shapes
+ * (out, in) for linear layers, as in the checkpoint. */
+#ifndef WL_WEIGHTS_H
+#define WL_WEIGHTS_H
+
+typedef struct {
+    const float *w; /* (out, in) */
+    const float *b; /* (out), NULL for k_proj */
+} wl_linear_w;
+
+typedef struct {
+    const float *w, *b; /* (d_model) */
+} wl_norm_w;
+
+typedef struct {
+    wl_linear_w q, k, v, o; /* *_proj; k has no bias */
+} wl_attn_w;
+
+typedef struct {
+    wl_norm_w attn_ln;   /* self_attn_layer_norm */
+    wl_attn_w attn;      /* self_attn */
+    wl_norm_w ffn_ln;    /* final_layer_norm */
+    wl_linear_w fc1, fc2;
+} wl_enc_layer;
+
+typedef struct {
+    wl_norm_w attn_ln;   /* self_attn_layer_norm */
+    wl_attn_w attn;      /* self_attn */
+    wl_norm_w cross_ln;  /* encoder_attn_layer_norm */
+    wl_attn_w cross;     /* encoder_attn */
+    wl_norm_w ffn_ln;    /* final_layer_norm */
+    wl_linear_w fc1, fc2;
+} wl_dec_layer;
+
+#endif
