@@ -8,7 +8,7 @@
 
 #include "../base/util.h"
 #include "../kernels/parallel.h"
-#include "../model/state.h"
+#include "../nn/state.h"
 
 #include <fftw3.h>
 #include <math.h>
@@ -177,9 +177,13 @@ wl_status wl_mel(wl_state *s, const float *samples, size_t n, float *mel, char *
     if (n > (size_t)c->n_samples)
         return wl_fail(err, errlen, "%zu samples is over the model's window of %d (%g s); long-form audio "
                        "is out of scope", n, c->n_samples, (double)c->n_samples / WL_SAMPLE_RATE), WL_ERR_INPUT;
-    if (wl_log_mel(m->mel_filters, c->n_mels, c->n_samples, c->n_frames, c->padding_value, samples, n, mel, err,
-                   errlen))
-        return WL_ERR_NOMEM;
+    /* the filters are a few microseconds' work: made per call, the model holds none of the front end */
+    float *filters = malloc((size_t)c->n_mels * WL_N_BINS * sizeof *filters);
+    if (!filters) return wl_fail(err, errlen, "out of memory"), WL_ERR_NOMEM;
+    wl_mel_filters(c->n_mels, filters);
+    int rc = wl_log_mel(filters, c->n_mels, c->n_samples, c->n_frames, c->padding_value, samples, n, mel, err, errlen);
+    free(filters);
+    if (rc) return WL_ERR_NOMEM;
     wl_emit(s, "mel", mel, 2, c->n_mels, c->n_frames, 0);
     return WL_OK;
 }

@@ -6,7 +6,6 @@
 #include "../kernels/parallel.h"
 #include "../io/half.h"
 #include "layout.h"
-#include "../frontend/mel.h"
 #include "../base/util.h"
 
 #include <cblas.h>
@@ -250,14 +249,12 @@ wl_status wl_model_load(const char *dir, wl_params params, wl_model **out, char 
         load_ffn(m, &ok, &L->fc1, &L->fc2, p);
     }
     load_norm(m, &ok, &m->dec_ln, "model.decoder.layer_norm");
-    m->mel_filters = malloc((size_t)c->n_mels * WL_N_BINS * sizeof(float));
     const int C = c->d_model, NM = c->n_mels;
     m->conv_taps = malloc(((size_t)3 * C * NM + (size_t)3 * C * C) * sizeof(float));
-    if (!ok || !m->enc || !m->dec || !m->mel_filters || !m->conv_taps || wl_sgemm_prepare()) {
+    if (!ok || !m->enc || !m->dec || !m->conv_taps || wl_sgemm_prepare()) {
         wl_model_free(m);
         return wl_fail(err, errlen, "%s: out of memory", dir), WL_ERR_NOMEM;
     }
-    wl_mel_filters(c->n_mels, m->mel_filters);
     split_taps(m->conv_taps, m->conv1.w, NM, C);
     split_taps(m->conv_taps + (size_t)3 * C * NM, m->conv2.w, C, C);
     wl_parallel_set_threads(params.n_threads);
@@ -271,7 +268,6 @@ void wl_model_free(wl_model *m)
     free(m->converted);
     free(m->enc);
     free(m->dec);
-    free(m->mel_filters);
     free(m->conv_taps);
     wl_st_close(&m->file);
     free(m);

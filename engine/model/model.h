@@ -16,7 +16,6 @@ struct wl_model {
     wl_st_file file;
     float *converted;      /* the tensors that are not aligned F32 in the file, as floats, one buffer */
     size_t n_converted, cap_converted; /* floats of it handed out, and in all */
-    float *mel_filters;    /* (n_mels, 201) */
     float *conv_taps;      /* conv1's and conv2's weights as (C_out, 3, C_in): a row's taps in the
                               order of the frames they meet (encoder.c) */
     wl_linear_w conv1;     /* weight (d, n_mels, 3) */

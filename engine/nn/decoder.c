@@ -1,7 +1,7 @@
 /* The text decoder: token + learned positions, causal self-attention through a KV cache,
  * cross-attention over the encoder output (K/V projected once), FFN, final norm, and logits
  * against the tied token embedding. */
-#include "../model/state.h"
+#include "state.h"
 #include "ops.h"
 #include "../kernels/parallel.h"
 #include "../base/util.h"

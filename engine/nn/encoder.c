@@ -6,7 +6,7 @@
  * product). The threads meet where a row needs other rows: after the mel transpose and conv1
  * (conv2 reads neighbouring frames) and after Q/K/V in each layer (attention reads every key). */
 #include "../kernels/gemm.h"
-#include "../model/state.h"
+#include "state.h"
 #include "ops.h"
 #include "../kernels/parallel.h"
 #include "../base/util.h"

@@ -5,8 +5,8 @@
 #ifndef WL_STATE_H
 #define WL_STATE_H
 
-#include "../nn/kv_cache.h"
-#include "model.h"
+#include "kv_cache.h"
+#include "../model/model.h"
 
 struct wl_state {
     const wl_model *m;
