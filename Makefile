@@ -85,7 +85,7 @@ $(BIN)/libwlreport.a: $(call obj,$(REPORT_LIB_SRC))
 
 LIBS := $(BIN)/libwlreport.a $(BIN)/libwlgen.a $(BIN)/libwhisperlab.a
 
-$(BIN)/whisperlab: $(call obj,engine/cli/main.c) $(BIN)/libwhisperlab.a
+$(BIN)/whisperlab: $(call obj,$(wildcard engine/cli/*.c)) $(BIN)/libwhisperlab.a
 	$(CC) $^ $(LDLIBS) -o $@
 $(BIN)/make_synthetic: $(call obj,gen/make_synthetic.c) $(LIBS)
 	$(CC) $^ $(LDLIBS) -o $@

@@ -134,7 +134,7 @@ stage mel.norm.precedence engine/frontend/mel.c '((meld[i] > top - 8.0 ? meld[i]
 stage stereo.first.channel.only engine/frontend/audio.c 'float v = block[i * ch + c];' 'float v = block[i * ch];' mel@edge
 stage resampler.medium.quality engine/frontend/audio.c 'soxr_quality_spec(SOXR_HQ, 0)' 'soxr_quality_spec(SOXR_MQ, 0)' mel@edge
 # conv stem
-stage conv.taps.flipped engine/nn/encoder.c 'Wk[((int64_t)o * 3 + k) * C_in + i]' 'Wk[((int64_t)o * 3 + (2 - k)) * C_in + i]' conv1
+stage conv.taps.flipped engine/model/model.c 'Wk[((int64_t)o * 3 + k) * C_in + i]' 'Wk[((int64_t)o * 3 + (2 - k)) * C_in + i]' conv1
 stage conv.taps.skip.padding engine/nn/encoder.c 'in_padded + (int64_t)(r0 + r) * stride * C_in' \
   'in_padded + ((int64_t)(r0 + r) * stride + 1) * C_in' conv1
 stage conv1.bias.from.conv2 engine/model/model.c '"model.encoder.conv1.bias"' '"model.encoder.conv2.bias"' conv1
@@ -145,7 +145,7 @@ stage exp.ln2.low.sign engine/kernels/vmath_lanes.h 'SPLATV(-2.12194440e-4f)' 'S
 fails exp.overflow.clamp.low engine/kernels/vmath_lanes.h 'const VF hi = SPLATV(88.7f)' 'const VF hi = SPLATV(87.3f)' test_vmath 'FAILED.*test_exp'
 # positions
 stage enc.positions.first.row engine/nn/encoder.c 'j->x[i] + j->m->enc_pos[i]' 'j->x[i] + j->m->enc_pos[i % C]' enc.embed
-stage dec.positions.off.by.one engine/nn/decoder.c 'm->dec_pos[(int64_t)POS(i) * C + e]' 'm->dec_pos[(int64_t)(POS(i) + 1) * C + e]' dec.embed
+stage dec.positions.off.by.one engine/nn/decoder.c 'm->dec_pos[(int64_t)r.pos[i] * C + e]' 'm->dec_pos[(int64_t)(r.pos[i] + 1) * C + e]' dec.embed
 # encoder layers (LayerNorm, attention, softmax and FFN code is shared: first met in encoder layer 0)
 stage layernorm.eps.1e-6 engine/nn/ops.c 'var[r] / C + 1e-5' 'var[r] / C + 1e-6' enc.layer.0
 stage layernorm.var.unbiased engine/nn/ops.c 'sqrt(var[r] / C + 1e-5)' 'sqrt(var[r] / (C - 1) + 1e-5)' enc.layer.0
@@ -170,9 +170,9 @@ stage enc.final.norm.decoders engine/model/model.c '&m->enc_ln, "model.encoder.l
 # non-finite logit, either way test_thread_counts_agree fails)
 fails pool.slice.drops.last.row engine/kernels/parallel.c '(int)((long long)n * (i + 1) / threads)}' \
   '(int)((long long)n * (i + 1) / threads) - 1}' test_threads 'FAILED.*test_every_kernel_path'
-fails cross.cache.ignores.audio engine/nn/decoder.c 'if (s->valid && !memcmp(s->enc, enc_out, n * sizeof(float)))' \
+fails cross.cache.ignores.audio engine/nn/kv_cache.c 'if (s->valid && !memcmp(s->enc, enc_out, n * sizeof(float)))' \
   'if (s->valid)' test_threads 'cross K/V cache, b'
-fails cross.cache.takes.held.slot engine/nn/decoder.c $'        if (s->users) continue;\n' '' \
+fails cross.cache.takes.held.slot engine/nn/kv_cache.c $'        if (s->users) continue;\n' '' \
   test_threads 'cross K/V cache, a .its live fork'
 fails cross.cache.fork.not.counted engine/nn/decoder.c 'if ((d->slot = src->slot)) d->slot->users++;' \
   'd->slot = src->slot;' test_threads 'cross K/V cache, a .its live fork'
@@ -184,7 +184,7 @@ fails beam.final.pass.whole.sequence engine/decode/search.c 'int n = R - i0 < WL
   'int n = R - i0, got;' test_decode_props 'cross-attention is not greedy'"'"'s'
 fails kv.growth.loses.cache engine/nn/decoder.c 'float *k = realloc(d->k_self[l], bytes);' \
   'float *k = (free(d->k_self[l]), malloc(bytes));' test_engine 'FAILED.*test_step_by_step_equals_whole_sequence'
-fails spare.buffers.handed.twice engine/nn/decoder.c $'        s->n--;\n' '' \
+fails spare.buffers.handed.twice engine/nn/kv_cache.c '*b = x->spare[--x->n_spares];' '*b = x->spare[x->n_spares - 1];' \
   test_decode_props 'FAILED.*test_searches_together_are_each_alone'
 fails cross.group.first.row.only engine/nn/decoder.c 'memcpy(out + (int64_t)start[j] * C, ag + (int64_t)g * C, k * row_bytes);' \
   'memcpy(out + (int64_t)start[j] * C, ag, k * row_bytes);' test_decode_props 'together: other'
@@ -236,7 +236,7 @@ fails enc.block.loop.per.slice engine/nn/encoder.c $'    for (int b = t0; b < t1
 stage dec.token.embedding.scaled engine/nn/decoder.c 'm->tok_emb[(int64_t)tokens[i] * C + e] + m->dec_pos' \
   'm->tok_emb[(int64_t)tokens[i] * C + e] * __builtin_sqrtf((float)C) + m->dec_pos' dec.embed
 stage causal.mask.shows.next engine/nn/ops.c 'j->causal + r0 + i + 1; c < Tk' 'j->causal + r0 + i + 2; c < Tk' dec.layer.0
-stage cross.v.with.k.weights engine/nn/decoder.c 'j->m->dec[l].cross.v, n, C, C);' 'j->m->dec[l].cross.k, n, C, C);' \
+stage cross.v.with.k.weights engine/nn/kv_cache.c 'j->m->dec[l].cross.v, n, C, C);' 'j->m->dec[l].cross.k, n, C, C);' \
   dec.layer.0
 # channel-major keys: the decoder's cross K and, since the encoder keeps its K so too, the encoder's (met first)
 stage keys.cm.wrong.head engine/nn/ops.c 'const float *kt = j->k + (int64_t)h * D * Tk;' 'const float *kt = j->k + (int64_t)h * D;' \
@@ -244,10 +244,10 @@ stage keys.cm.wrong.head engine/nn/ops.c 'const float *kt = j->k + (int64_t)h * 
 stage cross.v.bias.dropped engine/nn/ops.c 'for (int o = 0; W.b && o < OUT; o++)' 'for (int o = 0; W.b && o < 0; o++)' dec.layer.0
 fails step.scores.short.dot engine/nn/ops.c 'wl_vvecmat(S, Tk, q, C, R, kt, Tk, D, Tk);' 'wl_vvecmat(S, Tk, q, C, R, kt, Tk, D - 1, Tk);' \
   test_decode 'step.cross_attn.0 .*FAIL'
-stage cross.query.unscaled engine/nn/decoder.c 'wl_query(q, x, L->cross.q, n, C, H);' 'wl_linear(q, x, L->cross.q, n, C, C);' dec.layer.0
+stage cross.query.unscaled engine/nn/decoder.c 'wl_query(w->q, w->x, L->cross.q, n, C, H);' 'wl_linear(w->q, w->x, L->cross.q, n, C, C);' dec.layer.0
 stage dec.final.norm.encoders engine/nn/decoder.c 'wl_layernorm(out, h, m->dec_ln, n, C);' 'wl_layernorm(out, h, m->enc_ln, n, C);' dec.out
 stage logits.tied.with.bias engine/nn/decoder.c 'wl_linear_w tied = {m->tok_emb, NULL};' 'wl_linear_w tied = {m->tok_emb, m->dec_pos};' logits
-fails kv.cache.pos.one.per.feed engine/nn/decoder.c 'decs[i]->pos += cnt[i], decs[i]->xattn_n' 'decs[i]->pos += 1, decs[i]->xattn_n' \
+fails kv.cache.pos.one.per.feed engine/nn/decoder.c 'decs[i]->pos += r.cnt[i], decs[i]->xattn_n' 'decs[i]->pos += 1, decs[i]->xattn_n' \
   test_decode 'FAILED.*test_kv_cache_steps_match_hf'
 fails attn.block.mask.offset engine/nn/ops.c 'j->causal + r0 + i + 1; c < Tk' 'j->causal + i + 1; c < Tk' \
   test_engine 'FAILED.*test_step_by_step_equals_whole_sequence'
@@ -281,22 +281,22 @@ fails greedy.tie.last.max engine/decode/search.c 'wl_vfirst_above(x + i, 0.0f, n
   test_decode_props 'FAILED.*test_greedy_ties_take_the_lowest_id'
 fails beam.length.counts.prompt engine/decode/search.c 'sum / pow((double)generated, s->cfg->length_penalty)' \
   'sum / pow((double)(generated + s->n_prompt), s->cfg->length_penalty)' test_decode 'beam5.score .*FAIL'
-fails beam.eos.not.counted engine/decode/search.c '(double)cand_score[r], bs->cur_len + 1 - s->n_prompt);' \
+fails beam.eos.not.counted engine/decode/beam_search.c '(double)cand_score[r], bs->cur_len + 1 - s->n_prompt);' \
   '(double)cand_score[r], bs->cur_len - s->n_prompt);' test_decode 'beam5.score .*FAIL'
-fails beam.eos.keeps.running engine/decode/search.c $'bs->cur_len + 1 - s->n_prompt);\n            continue;' \
+fails beam.eos.keeps.running engine/decode/beam_search.c $'bs->cur_len + 1 - s->n_prompt);\n            continue;' \
   'bs->cur_len + 1 - s->n_prompt);' test_decode 'FAIL clip .* beam5: winner differs'
-fails beam.stops.one.token.early engine/decode/search.c 'if (bs->done || bs->cur_len >= s->max_len) return' \
+fails beam.stops.one.token.early engine/decode/beam_search.c 'if (bs->done || bs->cur_len >= s->max_len) return' \
   'if (bs->done || bs->cur_len + 1 >= s->max_len) return' test_decode_props 'FAILED.*test_one_beam_is_greedy'
-fails beam.final.eos.dropped engine/decode/search.c 'if (w->len < s->max_len) j->p.tok[j->p.len++] = s->cfg->eos;' \
+fails beam.final.eos.dropped engine/decode/beam_search.c 'if (w->len < s->max_len) j->p.tok[j->p.len++] = s->cfg->eos;' \
   'if (w->len < 0) j->p.tok[j->p.len++] = s->cfg->eos;' test_decode 'FAIL clip .* prefix of the other'
 # searches stepped together: a batch's rows must each get the numbers they get alone
 fails batch.rows.take.sgemm engine/nn/ops.c 'if (T <= WL_STEP_ROWS) {' 'if (T <= 8) {' test_decode_props 'together than alone'
-fails batch.logits.misrouted engine/decode/search.c 'const float *x = w->logits + (size_t)r * w->V;' \
+fails batch.logits.misrouted engine/decode/generate.c 'const float *x = w->logits + (size_t)r * w->V;' \
   'const float *x = w->logits + (size_t)(r ? r - 1 : 0) * w->V;' test_decode_props 'together than alone'
 # beam search's candidates: each beam's best, then merged
-fails beam.candidates.unscored engine/decode/search.c 'top_k(row, p->score, V, K,' 'top_k(row, 0.0f, V, K,' \
+fails beam.candidates.unscored engine/decode/beam_search.c 'top_k(row, p->score, V, K,' 'top_k(row, 0.0f, V, K,' \
   test_decode 'FAIL.*beam5|beam5.*FAIL'
-fails beam.merge.skips.first.beam engine/decode/search.c 'if (bs->at[b] < bs->bn[b] &&' \
+fails beam.merge.skips.first.beam engine/decode/beam_search.c 'if (bs->at[b] < bs->bn[b] &&' \
   'if (b > 0 && bs->at[b] < bs->bn[b] &&' test_decode 'FAIL.*beam5|beam5.*FAIL'
 # token timestamps
 fails median.filter.width.5 engine/decode/align.c 'F, cfg->median_filter_width, pad, win' \
@@ -308,7 +308,7 @@ fails dtw.up.left.swapped engine/decode/align.c 'c1 = AT(cost, i - 1, j), c2 = A
 fails dtw.time.from.last.column engine/decode/align.c 'if (pr[k] != seen) seen = pr[k]' 'if (pr[k] >= seen) seen = pr[k]' \
   test_decode_props 'starts at .* planted'
 # beam search with early_stopping=True (micro's golden mode beam5_early)
-fails early.stop.at.first.hypothesis engine/decode/search.c '    if (L->n < L->beams) return 0;' \
+fails early.stop.at.first.hypothesis engine/decode/beam_search.c '    if (L->n < L->beams) return 0;' \
   '    if (L->n < (s->cfg->early_stopping ? 1 : L->beams)) return 0;' test_decode 'FAIL clip .* beam5_early'
 # tokenizer
 fails timestamp.window.reset.dropped engine/text/tokenizer.c 'if (ts < cur_max) prev_len += cur_max;' \
@@ -366,18 +366,18 @@ fails st.header.past.end.by.8 engine/io/safetensors.c 'hlen > f->map_size - 8' '
 fails layout.last.dim.unchecked engine/model/layout.c 'same && d < t->ndim; d++' 'same && d < t->ndim - 1; d++' \
   test_bad_inputs 'FAIL st_last_dim'
 # beam search bookkeeping against HF's rules (test_search: BeamHypotheses and whole searches)
-fails beam.eos.last.rank.dropped engine/decode/search.c 'if (r >= B) continue;' 'if (r >= B - 1) continue;' test_search 'rules \['
-fails hyps.worst.not.min engine/decode/search.c 'L->worst = fmin(score, L->worst);' 'L->worst = score;' test_search 'HF keeps'
-fails hyps.drop.last.of.lowest engine/decode/search.c 'if (L->h[i].score < L->h[lo].score) lo = i;' 'if (L->h[i].score <= L->h[lo].score) lo = i;' \
+fails beam.eos.last.rank.dropped engine/decode/beam_search.c 'if (r >= B) continue;' 'if (r >= B - 1) continue;' test_search 'rules \['
+fails hyps.worst.not.min engine/decode/beam_search.c 'L->worst = fmin(score, L->worst);' 'L->worst = score;' test_search 'HF keeps'
+fails hyps.drop.last.of.lowest engine/decode/beam_search.c 'if (L->h[i].score < L->h[lo].score) lo = i;' 'if (L->h[i].score <= L->h[lo].score) lo = i;' \
   test_search 'HF.s is add|HF keeps'
-fails hyps.done.counts.prompt engine/decode/search.c 'hyp_score(s, best_sum, cur_len - s->n_prompt)' 'hyp_score(s, best_sum, cur_len)' \
+fails hyps.done.counts.prompt engine/decode/beam_search.c 'hyp_score(s, best_sum, cur_len - s->n_prompt)' 'hyp_score(s, best_sum, cur_len)' \
   test_search 'is_done'
-fails hyps.done.strict engine/decode/search.c 'return L->worst >= hyp_score' 'return L->worst > hyp_score' test_search 'is_done'
-fails beam.done.on.worst.candidate engine/decode/search.c 'hyps_done(s, &bs->L, (double)cand_score[0],' 'hyps_done(s, &bs->L, (double)cand_score[nc - 1],' \
+fails hyps.done.strict engine/decode/beam_search.c 'return L->worst >= wl_hyp_score' 'return L->worst > wl_hyp_score' test_search 'is_done'
+fails beam.done.on.worst.candidate engine/decode/beam_search.c 'hyps_done(s, &bs->L, (double)cand_score[0],' 'hyps_done(s, &bs->L, (double)cand_score[nc - 1],' \
   test_search 'rules \['
-fails beam.finish.ties.take.first engine/decode/search.c 'if (b->L.h[h].score >= b->L.h[best].score) best = h;' \
+fails beam.finish.ties.take.first engine/decode/beam_search.c 'if (b->L.h[h].score >= b->L.h[best].score) best = h;' \
   'if (b->L.h[h].score > b->L.h[best].score) best = h;' test_search 'rules \['
-fails beam.merge.ties.later.beam engine/decode/search.c '> bs->bcand_score[best * K + bs->at[best]]))' '>= bs->bcand_score[best * K + bs->at[best]]))' \
+fails beam.merge.ties.later.beam engine/decode/beam_search.c '> bs->bcand_score[best * K + bs->at[best]]))' '>= bs->bcand_score[best * K + bs->at[best]]))' \
   test_search 'rules \['
 fails topk.ties.later.index engine/decode/search.c 'for (; j > 0 && val[j - 1] < v; j--)' 'for (; j > 0 && val[j - 1] <= v; j--)' \
   test_search 'torch.topk'

@@ -13,7 +13,7 @@
 #include "encode.h"
 #include "../engine/decode/logits_process.h"
 #include "../engine/io/safetensors.h"
-#include "../engine/decode/search.h"
+#include "../engine/decode/generate.h"
 #include "../gen/synthetic_checkpoint.h"
 #include "../engine/whisperlab.h"
 #include "golden.h"

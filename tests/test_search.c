@@ -12,9 +12,11 @@
  *   open beam added, the last of the best kept, end-of-text appended below max_length).
  * The engine's own search.c is compiled into this test so its static parts can be called; its
  * decoders run on a tiny model (vocab 64) but the logits are the test's. */
-#include "../engine/decode/search.c"
+#include "../engine/decode/beam_search.h"
+#include "../engine/decode/generate.h"
 #include "../gen/synthetic_checkpoint.h"
 
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -64,13 +66,13 @@ static void test_top_k_ties(void **state)
             if (!isnan(v)) e[ne++] = (entry){v, i};
         }
         qsort(e, (size_t)ne, sizeof *e, by_value_then_index);
-        int got = top_k(x, add, n, k, idx, val), want = ne < k ? ne : k;
+        int got = wl_top_k(x, add, n, k, idx, val), want = ne < k ? ne : k;
         if (got != want) fail_msg("seed %u: top_k found %d of %d, want %d", seed, got, k, want);
         for (int j = 0; j < got; j++)
             if (idx[j] != e[j].i || val[j] != e[j].v)
                 fail_msg("seed %u, n %d, k %d: rank %d is token %d (%g), torch.topk's is %d (%g)", seed, n, k, j, idx[j],
                          val[j], e[j].i, e[j].v);
-        int am = argmax(x, n), first = 0;
+        int am = wl_argmax(x, n), first = 0;
         for (int i = 1; i < n; i++)
             if (x[i] > x[first]) first = i; /* a NaN first stays: nothing compares above it */
         if (am != first) fail_msg("seed %u: argmax %d, torch.argmax's first maximum %d", seed, am, first);
@@ -129,15 +131,15 @@ static void test_hypotheses_keep_and_done(void **state)
         search S = {.cfg = &cfg, .n_prompt = 3};
         int B = 1 + (int)(rnd(&s) % 5);
         hyp_list L = {calloc((size_t)B + 1, sizeof *L.h), 0, B, 1e9};
-        for (int h = 0; h <= B; h++) assert_int_equal(path_init(&L.h[h].p, 32), 0);
+        for (int h = 0; h <= B; h++) assert_int_equal(wl_path_init(&L.h[h].p, 32), 0);
         path p;
-        assert_int_equal(path_init(&p, 32), 0);
+        assert_int_equal(wl_path_init(&p, 32), 0);
         ref_hyps R = {.n = 0, .beams = B, .worst = 1e9, .lp = cfg.length_penalty, .early = cfg.early_stopping};
         for (int a = 0; a < 30; a++, adds++) {
             int gen = 1 + (int)(rnd(&s) % 6);
             double sum = -0.5 * (double)(rnd(&s) % 8); /* few values: equal scores */
             p.len = 3 + gen, p.tok[0] = a;
-            hyps_add(&S, &L, &p, sum, gen);
+            wl_hyps_add(&S, &L, &p, sum, gen);
             ref_add(&R, a, sum, gen);
             if (L.n != R.n || L.worst != R.worst)
                 fail_msg("seed %u, add %d: %d kept, worst %g; HF keeps %d, worst %g", seed, a, L.n, L.worst, R.n,
@@ -148,13 +150,13 @@ static void test_hypotheses_keep_and_done(void **state)
                              L.h[i].score, R.id[i], R.score[i]);
             double best = -0.25 * (double)(rnd(&s) % 12);
             int cur = 4 + (int)(rnd(&s) % 8);
-            if (hyps_done(&S, &L, best, cur) != ref_is_done(&R, best, cur, 3))
+            if (wl_hyps_done(&S, &L, best, cur) != ref_is_done(&R, best, cur, 3))
                 fail_msg("seed %u, add %d: is_done(%g, cur_len %d) is %d, HF's %d", seed, a, best, cur,
-                         hyps_done(&S, &L, best, cur), ref_is_done(&R, best, cur, 3));
+                         wl_hyps_done(&S, &L, best, cur), ref_is_done(&R, best, cur, 3));
             dones += ref_is_done(&R, best, cur, 3);
         }
-        for (int h = 0; h <= B; h++) path_free(&L.h[h].p);
-        free(L.h), path_free(&p);
+        for (int h = 0; h <= B; h++) wl_path_free(&L.h[h].p);
+        free(L.h), wl_path_free(&p);
     }
     printf("  BeamHypotheses: %d adds over 400 streams kept and ranked as HF's; is_done agreed (%d true)\n", adds,
            dones);
@@ -304,17 +306,17 @@ static void engine_search(const wl_gen_config *cfg, int B, unsigned seed, int32_
     wl_gen_opts o = {.beams = B, .max_new_tokens = MAXLEN - PROMPT, .no_cross_attn = 1};
     job j = {.s = {.st = TINY_STATE, .d = wl_model_dims(TINY), .cfg = cfg, .o = &o, .V = V}, .beam_search = 1};
     float rows[8 * V];
-    if (prepare(&j.s, 1, err, sizeof err) || job_begin(&j, TENC, err, sizeof err)) fail_msg("%s", err);
+    if (wl_search_prepare(&j.s, 1, err, sizeof err) || wl_job_begin(&j, TENC, err, sizeof err)) fail_msg("%s", err);
     made_up_logits(seed, j.p.tok, j.p.len, rows);
-    wl_status st = beams_begin(&j, rows, err, sizeof err);
+    wl_status st = wl_beams_begin(&j, rows, err, sizeof err);
     while (!st && j.n_feed) {
         for (int b = 0; b < B; b++) made_up_logits(seed, j.b->beam[b].tok, j.b->beam[b].len, rows + b * V);
-        st = beams_step(&j, rows, V, err, sizeof err);
+        st = wl_beams_step(&j, rows, V, err, sizeof err);
     }
     if (st) fail_msg("%s", err);
     memcpy(out, j.p.tok, sizeof *out * (size_t)j.p.len);
     *n_out = j.p.len, *score = j.p.score;
-    job_free(&j);
+    wl_job_free(&j);
 }
 
 static void test_beam_search_against_hf_rules(void **state)
