@@ -3,7 +3,7 @@
  * the lock, the swap). On failure, or on SIGINT/SIGTERM/SIGHUP (passed on to the command's
  * processes), the stage is removed and OUT is left as it was.
  * Usage: publish [--parents] OUT -- CMD [ARG...]   (--parents: make OUT's missing parents) */
-#include "out_folder.h"
+#include "tools/out_folder.h"
 
 #include <errno.h>
 #include <signal.h>

@@ -3,8 +3,8 @@
  *   tables --report DIR --out DIR/README.md   the report's README: banner, tables, heatmaps
  *   tables --report DIR --splice FILE.md      the tables between FILE's marker comments
  *   tables --report DIR --check               only check every file */
-#include "replace_file.h"
-#include "schema.h"
+#include "tools/replace_file.h"
+#include "tools/schema.h"
 
 #include "../engine/base/strbuf.h"
 #include "../engine/base/util.h"

@@ -1,7 +1,7 @@
 /* Heatmap PNGs: the image has the laid-out size, cells land where the layout says with the
  * viridis colour of their value, narrow peaks survive downsampling, awkward labels draw, and bad
  * input or an unwritable path fail with the path named and no file left behind. */
-#include "../reports/heatmap.h"
+#include "../reports/tools/heatmap.h"
 
 #include <cairo.h>
 #include <math.h>

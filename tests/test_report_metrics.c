@@ -4,11 +4,11 @@
  * (a partial last frame too), the verb of a clip; and the lab's confidence, timestamps and
  * greedy-vs-beam entries of hand-built results, each value worked out here from the tokens and
  * log-probs put in (the tokenizer and settings are the synthetic tiny.en's, or WL_MODEL's). */
-#include "../reports/lab.h"
-#include "../reports/monotonicity.h"
-#include "../reports/normalise.h"
-#include "../reports/speech_span.h"
-#include "../reports/wer.h"
+#include "../reports/lab/clip.h"
+#include "../reports/tools/monotonicity.h"
+#include "../reports/tools/normalise.h"
+#include "../reports/tools/speech_span.h"
+#include "../reports/tools/wer.h"
 #include "encode.h"
 #include "golden.h"
 

@@ -1,7 +1,7 @@
 /* wl_replace_file: write to a temporary file, sync it, rename it over the real file. */
 #include "replace_file.h"
 
-#include "../engine/base/util.h"
+#include "../../engine/base/util.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,8 +1,8 @@
 /* grammar.json: on the clips spoken with a grammar error ("he work"), does the model write what
  * was said or "correct" it, and how likely are the two forms at the verb? Both continuations are
  * teacher-forced after the same prefix. */
-#include "lab.h"
-#include "normalise.h"
+#include "clip.h"
+#include "../tools/normalise.h"
 
 #include <math.h>
 #include <stdio.h>

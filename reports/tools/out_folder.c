@@ -2,7 +2,7 @@
  * folder and the swap. */
 #include "out_folder.h"
 
-#include "../engine/base/util.h"
+#include "../../engine/base/util.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -1,7 +1,7 @@
 #include "clip_list.h"
 
-#include "../engine/io/json_file.h"
-#include "../engine/base/util.h"
+#include "../../engine/io/json_file.h"
+#include "../../engine/base/util.h"
 
 #include <string.h>
 

@@ -1,7 +1,7 @@
 /* The report's JSON files checked against a schema written as JSON (forms in report_schema.json). */
 #include "schema.h"
 
-#include "../engine/io/json_file.h"
+#include "../../engine/io/json_file.h"
 
 #include <math.h>
 #include <stdio.h>

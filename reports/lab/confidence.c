@@ -1,7 +1,7 @@
 /* confidence.json: how sure the model is, per clip (mean and lowest token probability), at the
  * verb (with its alternatives) and for the forced task prefix. */
-#include "lab.h"
-#include "normalise.h"
+#include "clip.h"
+#include "../tools/normalise.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -7,8 +7,8 @@
 #ifndef WL_LAB_H
 #define WL_LAB_H
 
-#include "../engine/session/session.h"
-#include "speech_span.h"
+#include "../../engine/session/session.h"
+#include "../tools/speech_span.h"
 
 #include <cjson/cJSON.h>
 

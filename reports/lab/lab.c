@@ -9,12 +9,12 @@
  * --staged: --out is a staging folder already made by `publish` (make report), written directly.
  * Usage: lab --clips CLIPS.json --audio DIR --out DIR [--staged] [--model ARG] [--fallback DIR]
  *            [--threads N] [--beams N] [--max-new-tokens N] [--limit N] [--grid-clip ID] */
-#include "lab.h"
-#include "clip_list.h"
-#include "out_folder.h"
+#include "clip.h"
+#include "../tools/clip_list.h"
+#include "../tools/out_folder.h"
 
-#include "../engine/base/util.h"
-#include "../engine/io/json_file.h"
+#include "../../engine/base/util.h"
+#include "../../engine/io/json_file.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -1,5 +1,5 @@
 /* Helpers the lab's modules share: words of a decoded sequence, the clip's verb, rounding. */
-#include "lab.h"
+#include "clip.h"
 
 #include <ctype.h>
 #include <math.h>

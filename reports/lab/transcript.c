@@ -1,7 +1,7 @@
 /* transcriptions.json, tokens.json and wer.json: what was decoded, token by token, and its WER. */
-#include "lab.h"
-#include "normalise.h"
-#include "wer.h"
+#include "clip.h"
+#include "../tools/normalise.h"
+#include "../tools/wer.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* monotonicity.json and the heatmaps: where the decoder listens while it writes each token. */
-#include "heatmap.h"
-#include "lab.h"
-#include "monotonicity.h"
+#include "../tools/heatmap.h"
+#include "clip.h"
+#include "../tools/monotonicity.h"
 
 #include <math.h>
 #include <stdio.h>

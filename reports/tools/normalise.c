@@ -2,7 +2,7 @@
  * each step rewrites the whole string, as each re.sub does there. */
 #include "normalise.h"
 
-#include "../engine/base/strbuf.h"
+#include "../../engine/base/strbuf.h"
 
 #include <ctype.h>
 #include <stdio.h>

@@ -10,12 +10,12 @@
  * Figures, not a test. Usage:
  *   bench --model DIR [--model DIR ...] [--threads 1,2] [--clips N] [--json FILE] [--hf PYTHON]
  *         [--lab PATH] */
-#include "../engine/kernels/gemm.h"
-#include "../engine/io/json_file.h"
-#include "../engine/model/model.h"
-#include "../engine/nn/ops.h"
-#include "../engine/base/util.h"
-#include "../engine/whisperlab.h"
+#include "../../engine/kernels/gemm.h"
+#include "../../engine/io/json_file.h"
+#include "../../engine/model/model.h"
+#include "../../engine/nn/ops.h"
+#include "../../engine/base/util.h"
+#include "../../engine/whisperlab.h"
 
 #include <cblas.h>
 #include <cjson/cJSON.h>
@@ -289,11 +289,11 @@ static cJSON *table_json(table *t, double peak, int print)
     return a;
 }
 
-/* HF transformers on the same clips (reports/bench_hf.py), or NULL when it cannot run. */
+/* HF transformers on the same clips (reports/bench/bench_hf.py), or NULL when it cannot run. */
 static cJSON *hf_bench(const char *python, const char *dir, int n_clips, int threads)
 {
     char cmd[4096];
-    snprintf(cmd, sizeof cmd, "%s reports/bench_hf.py --model %s --clips %d --threads %d 2>/dev/null", python, dir,
+    snprintf(cmd, sizeof cmd, "%s reports/bench/bench_hf.py --model %s --clips %d --threads %d 2>/dev/null", python, dir,
              n_clips, threads);
     FILE *p = popen(cmd, "r");
     if (!p) return NULL;
