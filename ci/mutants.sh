@@ -402,9 +402,9 @@ fails grammar.first.token.next.row reports/lab/grammar.c '*lp_first = lp[np - 1]
   test_report_metrics 'FAILED.*test_grammar_values'
 fails normaliser.tens.joins.tens reports/tools/normalise.c 'else if (!v.is_str && v.num % 100 == 0) v.num += cur.value;' \
   'else if (!v.is_str && v.num % 10 == 0) v.num += cur.value;' test_report_metrics 'normalise\("twenty thirty"\)'
-fails speech.span.partial.frame.dropped reports/tools/speech_span.c '1 + (n - WL_SPAN_FRAME + WL_SPAN_HOP - 1) / WL_SPAN_HOP' \
-  '1 + (n - WL_SPAN_FRAME) / WL_SPAN_HOP' test_report_metrics 'FAILED.*test_speech_span'
-fails speech.span.rms.over.full.frame reports/tools/speech_span.c 'sqrt(sq / (double)n)' 'sqrt(sq / WL_SPAN_FRAME)' \
+fails speech.span.partial.frame.dropped reports/tools/speech_span.c '1 + (n - SPEECH_SPAN_FRAME + SPEECH_SPAN_HOP - 1) / SPEECH_SPAN_HOP' \
+  '1 + (n - SPEECH_SPAN_FRAME) / SPEECH_SPAN_HOP' test_report_metrics 'FAILED.*test_speech_span'
+fails speech.span.rms.over.full.frame reports/tools/speech_span.c 'sqrt(sq / (double)n)' 'sqrt(sq / SPEECH_SPAN_FRAME)' \
   test_report_metrics 'FAILED.*test_speech_span'
 }
 

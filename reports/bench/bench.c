@@ -318,6 +318,14 @@ static const row *find(const table *t, const char *name)
     return NULL;
 }
 
+/* The sgemm GFLOP/s of run_model's three shapes into run as {name: {"MxNxK": value}}. */
+static void add_gflops(cJSON *run, const char *name, const double *g)
+{
+    static const char *const SHAPES[3] = {"1500x1536x384", "1500x384x384", "1500x1500x64"};
+    cJSON *o = cJSON_AddObjectToObject(run, name);
+    for (int s = 0; s < 3; s++) cJSON_AddNumberToObject(o, SHAPES[s], g[s]);
+}
+
 /* Everything for one model, printed and returned as JSON (run in a child process). */
 static cJSON *run_model(const char *dir, const int *threads, int n_threads, int n_clips, const char *python,
                         const char *lab)
@@ -349,16 +357,11 @@ static cJSON *run_model(const char *dir, const int *threads, int n_threads, int 
         openblas_set_num_threads(threads[i]);
         double gbps = stream_gbps(bytes);
         double lab_rss = NAN, lab_s = lab ? lab_seconds(lab, dir, threads[i], &lab_rss) : NAN;
-        cJSON *run = cJSON_CreateObject(), *sg = cJSON_AddObjectToObject(run, "sgemm_gflops");
+        cJSON *run = cJSON_CreateObject();
+        add_gflops(run, "sgemm_gflops", g);
         cJSON_AddNumberToObject(run, "threads", threads[i]);
-        cJSON_AddNumberToObject(sg, "1500x1536x384", g[0]);
-        cJSON_AddNumberToObject(sg, "1500x384x384", g[1]);
-        cJSON_AddNumberToObject(sg, "1500x1500x64", g[2]);
         cJSON_AddNumberToObject(run, "sgemm_peak_gflops", peak);
-        cJSON *gbj = cJSON_AddObjectToObject(run, "openblas_sgemm_gflops");
-        cJSON_AddNumberToObject(gbj, "1500x1536x384", gb[0]);
-        cJSON_AddNumberToObject(gbj, "1500x384x384", gb[1]);
-        cJSON_AddNumberToObject(gbj, "1500x1500x64", gb[2]);
+        add_gflops(run, "openblas_sgemm_gflops", gb);
         cJSON_AddNumberToObject(run, "openblas_sgemm_peak_gflops", blas_peak);
         cJSON_AddItemToObject(run, "stages", table_json(&t, peak, 1));
         printf("  memory: a decoder step reads %.1f MB (weights, cross K/V, embedding); the few-row kernel\n"

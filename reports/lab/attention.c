@@ -1,6 +1,6 @@
 /* monotonicity.json and the heatmaps: where the decoder listens while it writes each token. */
+#include "attention.h"
 #include "../tools/heatmap.h"
-#include "clip.h"
 #include "../tools/monotonicity.h"
 
 #include <math.h>
@@ -22,7 +22,7 @@ static void mean_rows(const wl_result *r, int t0, int t1, const int32_t *pairs, 
         }
 }
 
-static cJSON *measure_json(wl_monotonicity m)
+static cJSON *measure_json(monotonicity m)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddItemToObject(o, "rho_peak", lab_num(m.rho_peak, 4));
@@ -82,13 +82,13 @@ static int draw(const wl_session *s, const lab_clip *c, const char *out_dir, int
     snprintf(title, sizeof title, "clip %s: \"%s\"", c->id, c->sentence);
     mean_rows(r, t0, t0 + rows, pairs, np, all);
     for (int i = 0; i < rows; i++) memcpy(crop + (size_t)i * (b - a), all + (size_t)i * S + a, sizeof *crop * (size_t)(b - a));
-    wl_heatmap h = {.values = crop, .rows = rows, .cols = b - a, .row_labels = (const char *const *)labels,
+    heatmap h = {.values = crop, .rows = rows, .cols = b - a, .row_labels = (const char *const *)labels,
                     .t0 = a * tpp, .dt = tpp, .title = title, .subtitle = sub};
     snprintf(path, sizeof path, "%s/cross_attention_%s.png", out_dir, c->id);
-    if (wl_heatmap_png(path, &h, err, errlen)) goto done;
+    if (heatmap_png(path, &h, err, errlen)) goto done;
     if (grid) {
         int n = r->layers * r->heads;
-        wl_heatmap *panels = calloc((size_t)n, sizeof *panels);
+        heatmap *panels = calloc((size_t)n, sizeof *panels);
         char (*names)[48] = calloc((size_t)n, sizeof *names);
         const char **ptitles = calloc((size_t)n, sizeof *ptitles);
         float *vals = malloc(sizeof *vals * (size_t)n * rows * (b - a));
@@ -106,7 +106,7 @@ static int draw(const wl_session *s, const lab_clip *c, const char *out_dir, int
         snprintf(gtitle, sizeof gtitle, "clip %s: \"%s\", every decoder layer x head", c->id, c->sentence);
         snprintf(path, sizeof path, "%s/cross_attention_%s_heads.png", out_dir, c->id);
         int bad = !panels || !names || !ptitles || !vals ||
-                  wl_heatmap_grid_png(path, panels, ptitles, n, r->heads, gtitle, err, errlen);
+                  heatmap_grid_png(path, panels, ptitles, n, r->heads, gtitle, err, errlen);
         free(panels), free(names), free(ptitles), free(vals);
         if (bad) goto done;
     }
@@ -151,14 +151,14 @@ cJSON *lab_attention(const wl_session *s, const lab_clip *c, const char *out_dir
         int np = 0;
         for (int h = 0; h < r->heads && h < 64; h++) pairs[2 * np] = l, pairs[2 * np + 1] = h, np++;
         for (int i = 0; i < n; i++) mean_rows(r, text[i], text[i] + 1, pairs, np, m + (size_t)i * S);
-        cJSON *o = measure_json(wl_monotonicity_measure(m, n, S, c0, c1, NULL, NULL));
+        cJSON *o = measure_json(monotonicity_measure(m, n, S, c0, c1, NULL, NULL));
         cJSON_AddNumberToObject(o, "layer", l);
         cJSON_AddItemToArray(layers, o);
     }
     cJSON_AddItemToObject(e, "layers", layers);
     int np = heads_used(s, r, pairs);
     for (int i = 0; i < n; i++) mean_rows(r, text[i], text[i] + 1, pairs, np, m + (size_t)i * S);
-    wl_monotonicity am = wl_monotonicity_measure(m, n, S, c0, c1, peak, NULL);
+    monotonicity am = monotonicity_measure(m, n, S, c0, c1, peak, NULL);
     cJSON *ah = measure_json(am), *peaks = cJSON_CreateArray();
     /* how far the DTW path (the token timestamps) starts each token from its attention peak */
     double dev = 0;

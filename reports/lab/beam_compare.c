@@ -1,6 +1,6 @@
 /* greedy_vs_beam.json: does beam search (5 beams) change the transcript, and how do the
  * sequences score? */
-#include "clip.h"
+#include "beam_compare.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,5 @@
-/* Helpers the lab's modules share: words of a decoded sequence, the clip's verb, rounding. */
+/* The helpers of clip.h the lab's modules share: words of a decoded sequence, the clip's verb,
+ * teacher forcing, rounding. */
 #include "clip.h"
 
 #include <ctype.h>

@@ -1,11 +1,8 @@
-/* The lab's run over the clips: what every per-concern module of the report is given for one
- * clip, and the helpers they share. Each module turns one clip into its own JSON entry:
- *   transcript.c  transcriptions.json, tokens.json, wer.json   confidence.c  confidence.json
- *   timestamps.c  timestamps.json                              grammar.c     grammar.json
- *   attention.c   monotonicity.json and the heatmaps           beam_compare.c greedy_vs_beam.json
- * lab.c runs the model over the clips and writes the files. */
-#ifndef WL_LAB_H
-#define WL_LAB_H
+/* The clip record the lab's modules read, and the helpers they share (words of a decoded
+ * sequence, the clip's verb, teacher forcing, rounding). lab.c fills one per clip, and each
+ * module (one per report file, its header beside it) turns it into that file's entry. */
+#ifndef LAB_CLIP_H
+#define LAB_CLIP_H
 
 #include "../../engine/session/session.h"
 #include "../tools/speech_span.h"
@@ -21,7 +18,7 @@ typedef struct {
     const char *file;     /* the WAV's path */
     const float *samples; /* 16 kHz mono */
     size_t n_samples;
-    wl_speech_span span;  /* from the audio's energy envelope */
+    speech_span span;  /* from the audio's energy envelope */
     const float *enc;     /* encoder output [n_audio_ctx][d_model] */
     wl_result *greedy;    /* greedy, no timestamps, with token timestamps: the transcription */
     wl_result *stamped;   /* greedy with timestamp tokens: the predicted start and end */
@@ -60,28 +57,5 @@ double lab_time_per_pos(const wl_session *s);
 
 /* A number rounded to `digits` decimals for JSON (keeps files short and diffs readable). */
 cJSON *lab_num(double x, int digits);
-
-/* Entries of each per-concern file, one clip at a time. transcriptions.json and tokens.json are
- * {clip_id: entry}; the others are {"about": ..., "clips": {clip_id: entry}, "summary": ...}. */
-cJSON *lab_transcription(const wl_session *s, const lab_clip *c);
-cJSON *lab_wer(const wl_session *s, const lab_clip *c);
-cJSON *lab_tokens(const wl_session *s, const lab_clip *c);
-cJSON *lab_confidence(const wl_session *s, const lab_clip *c, char *err, size_t errlen);
-cJSON *lab_timestamps(const wl_session *s, const lab_clip *c);
-cJSON *lab_greedy_vs_beam(const wl_session *s, const lab_clip *c);
-/* Teacher-forces the spoken and the grammatical verb after the spoken prefix (error clips). */
-cJSON *lab_grammar(const wl_session *s, const lab_clip *c, char *err, size_t errlen);
-/* Monotonicity of the greedy decode's cross-attention; draws cross_attention_<id>.png into
- * out_dir (and the per-head grid when grid is set). NULL with err on failure. */
-cJSON *lab_attention(const wl_session *s, const lab_clip *c, const char *out_dir, int grid, char *err,
-                     size_t errlen);
-
-/* Summaries over all clips ("clips" objects of the files above). */
-cJSON *lab_wer_summary(const cJSON *clips);
-cJSON *lab_confidence_summary(const cJSON *clips);
-cJSON *lab_timestamps_summary(const cJSON *clips);
-cJSON *lab_monotonicity_summary(const cJSON *clips);
-cJSON *lab_grammar_summary(const cJSON *clips);
-cJSON *lab_greedy_vs_beam_summary(const cJSON *clips);
 
 #endif

@@ -1,6 +1,6 @@
 /* confidence.json: how sure the model is, per clip (mean and lowest token probability), at the
  * verb (with its alternatives) and for the forced task prefix. */
-#include "clip.h"
+#include "confidence.h"
 #include "../tools/normalise.h"
 
 #include <math.h>
@@ -43,7 +43,7 @@ static cJSON *verb_json(const wl_session *s, const lab_clip *c)
     char tok[256];
     wl_token_text(s->tok, first->token, tok, sizeof tok, 0);
     cJSON_AddStringToObject(v, "predicted", w->text);
-    cJSON_AddBoolToObject(v, "correct", wl_same_words(w->text, expected));
+    cJSON_AddBoolToObject(v, "correct", normalise_same_words(w->text, expected));
     cJSON_AddStringToObject(v, "token", tok);
     cJSON_AddNumberToObject(v, "tokens", w->n);
     cJSON_AddItemToObject(v, "p", lab_num(exp(first->logprob), 6));

@@ -1,7 +1,7 @@
 /* grammar.json: on the clips spoken with a grammar error ("he work"), does the model write what
  * was said or "correct" it, and how likely are the two forms at the verb? Both continuations are
  * teacher-forced after the same prefix. */
-#include "clip.h"
+#include "grammar.h"
 #include "../tools/normalise.h"
 
 #include <math.h>
@@ -73,7 +73,7 @@ cJSON *lab_grammar(const wl_session *s, const lab_clip *c, char *err, size_t err
     cJSON *e = cJSON_CreateObject();
     char *ptext = wl_detokenize(s->tok, prefix + g->n_prompt, np - g->n_prompt, WL_DECODE_SKIP_SPECIAL);
     const char *pred = nw > k ? w[k].text : NULL;
-    const char *outcome = !pred ? "missing" : wl_same_words(pred, spoken) ? "as spoken" : wl_same_words(pred, correct) ? "corrected" : "other";
+    const char *outcome = !pred ? "missing" : normalise_same_words(pred, spoken) ? "as spoken" : normalise_same_words(pred, correct) ? "corrected" : "other";
     cJSON_AddStringToObject(e, "sentence", c->sentence);
     cJSON_AddStringToObject(e, "correct", c->correct);
     cJSON_AddStringToObject(e, "spoken_form", spoken);

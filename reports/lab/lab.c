@@ -1,15 +1,24 @@
 /* lab: runs the lab over the clips with one model and writes the report's JSON files and
  * heatmaps into a folder (the README tables come from `tables`, the manifest from `manifest`).
  * Per clip: audio -> mel -> encoder -> greedy (token timestamps, cross-attention), greedy with
- * timestamp tokens, beam search; then each module of lab.h makes its entry. Two clips at a time
- * are encoded, then decoded together (their six searches share each step's pass over the
- * weights), then finished in order.
+ * timestamp tokens, beam search; then each module makes its entry from the clip record (clip.h):
+ *   transcript.c  transcriptions.json, tokens.json, wer.json   confidence.c  confidence.json
+ *   timestamps.c  timestamps.json                              grammar.c     grammar.json
+ *   attention.c   monotonicity.json and the heatmaps           beam_compare.c greedy_vs_beam.json
+ * Two clips at a time are encoded, then decoded together (their six searches share each step's
+ * pass over the weights), then finished in order.
  * The report appears whole or not at all: it is written into a staging folder beside --out and
  * swapped in at the end (out_folder.h), and --out must be new, empty or a previous report.
  * --staged: --out is a staging folder already made by `publish` (make report), written directly.
  * Usage: lab --clips CLIPS.json --audio DIR --out DIR [--staged] [--model ARG] [--fallback DIR]
  *            [--threads N] [--beams N] [--max-new-tokens N] [--limit N] [--grid-clip ID] */
+#include "attention.h"
+#include "beam_compare.h"
 #include "clip.h"
+#include "confidence.h"
+#include "grammar.h"
+#include "timestamps.h"
+#include "transcript.h"
 #include "../tools/clip_list.h"
 #include "../tools/out_folder.h"
 
@@ -95,34 +104,34 @@ static int parse(int argc, char **argv, options *o)
 
 /* The staging folder's path for the signal handler, which removes it: an interrupted run leaves
  * neither a mixed report nor debris. */
-static char stage_to_remove[WL_OUT_PATH_MAX];
+static char stage_to_remove[OUT_FOLDER_PATH_MAX];
 
 static void on_signal(int sig)
 {
-    if (stage_to_remove[0]) wl_remove_tree(stage_to_remove);
+    if (stage_to_remove[0]) out_folder_remove_tree(stage_to_remove);
     signal(sig, SIG_DFL);
     raise(sig);
 }
 
 /* Checks --out, locks it and makes the staging folder (or, with --staged, finds the folder),
  * before any work. Returns 0, or -1 after a message. */
-static int out_folder(options *o, wl_out_folder *f)
+static int out_begin(options *o, out_folder *f)
 {
-    char err[2 * WL_OUT_PATH_MAX];
+    char err[2 * OUT_FOLDER_PATH_MAX];
     struct stat st;
     if (o->staged) { /* publish's fresh folder: only its marker, so that no other folder is written into */
-        char marker[WL_OUT_PATH_MAX + 32];
+        char marker[OUT_FOLDER_PATH_MAX + 32];
         DIR *d = opendir(o->out);
         int n = 0;
         for (const struct dirent *e; d && (e = readdir(d));) n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
         if (d) closedir(d);
-        snprintf(marker, sizeof marker, "%s/" WL_REPORT_MARKER, o->out);
+        snprintf(marker, sizeof marker, "%s/" OUT_FOLDER_MARKER, o->out);
         if (!d || n != 1 || stat(marker, &st))
             return fprintf(stderr, "lab: --out %s: with --staged, must be a fresh staging folder made by publish\n", o->out), -1;
         o->dir = o->out;
         return 0;
     }
-    if (wl_out_folder_begin(f, o->out, 0, err, sizeof err)) return fprintf(stderr, "lab: --out %s\n", err), -1;
+    if (out_folder_begin(f, o->out, 0, err, sizeof err)) return fprintf(stderr, "lab: --out %s\n", err), -1;
     snprintf(stage_to_remove, sizeof stage_to_remove, "%s", f->stage);
     struct sigaction sa = {.sa_handler = on_signal};
     sigemptyset(&sa.sa_mask);
@@ -132,18 +141,16 @@ static int out_folder(options *o, wl_out_folder *f)
 }
 
 /* The staging folder swapped in over --out after a good run, else removed. */
-static int out_finish(const options *o, wl_out_folder *f, int ok)
+static int out_finish(const options *o, out_folder *f, int ok)
 {
     if (o->staged) return ok ? 0 : -1;
-    char err[2 * WL_OUT_PATH_MAX];
+    char err[2 * OUT_FOLDER_PATH_MAX];
     int rc = 0;
-    if (!ok) wl_out_folder_abort(f), rc = -1;
-    else if (wl_out_folder_publish(f, err, sizeof err)) fprintf(stderr, "lab: --out %s\n", err), rc = -1;
+    if (!ok) out_folder_abort(f), rc = -1;
+    else if (out_folder_publish(f, err, sizeof err)) fprintf(stderr, "lab: --out %s\n", err), rc = -1;
     stage_to_remove[0] = 0;
     return rc;
 }
-
-enum { TRIM_ABOVE = 32 << 20 }; /* bytes of freed heap memory kept for the next clips (main) */
 
 /* Seconds spent per stage over the run. */
 enum { T_AUDIO, T_MEL, T_ENCODE, T_DECODE, T_ANALYSE, T_COUNT };
@@ -198,7 +205,7 @@ static int clip_prepare(const wl_session *s, const options *o, const cJSON *spec
     }
     if (wl_audio_load(r->path, (size_t)d->n_samples, &r->samples, &c->n_samples, err, errlen)) goto fail;
     t[T_AUDIO] += now() - t0, t0 = now();
-    c->samples = r->samples, c->span = wl_speech_span_find(r->samples, c->n_samples);
+    c->samples = r->samples, c->span = speech_span_find(r->samples, c->n_samples);
     if (wl_mel(s->model, r->samples, c->n_samples, r->mel, err, errlen)) goto fail;
     t[T_MEL] += now() - t0, t0 = now();
     if (wl_encode(s->model, r->mel, r->enc, err, errlen)) goto fail;
@@ -275,10 +282,102 @@ static int clip_finish(const wl_session *s, const options *o, clip_run *r, doubl
     return 0;
 }
 
+/* The model opened (o->model, else the default, else o->fallback) and named on stderr. 0, or -1
+ * after a message with nothing left open. */
+static int open_model(wl_session *s, const options *o)
+{
+    char err[2048];
+    if (wl_session_open(s, o->model, o->fallback, o->threads, err, sizeof err))
+        return fprintf(stderr, "lab: %s\n", err), -1;
+    if (!clip_list_utf8(s->dir)) { /* run.json names it */
+        fprintf(stderr, "lab: %s: the model folder's name is not valid UTF-8 (run.json names it)\n", s->dir);
+        wl_session_close(s);
+        return -1;
+    }
+    fprintf(stderr, "lab: model %s: %s (%s)\n", s->dir, s->card.summary, s->card.kind);
+    if (!strcmp(s->card.kind, "synthetic"))
+        fprintf(stderr, "lab: these weights are SYNTHETIC (never trained): the numbers test the pipeline, not Whisper\n");
+    return 0;
+}
+
+/* A clip of the list as it is run: its entry, and whether it is a grammar-error clip. */
+typedef struct {
+    const cJSON *spec;
+    int is_error;
+} queued;
+
+/* The clips in order, "clips" then "grammar_errors", each group cut to limit (0: all), and their
+ * count in *total; NULL when out of memory. */
+static queued *clip_queue(const cJSON *spec, int limit, int *total)
+{
+    const cJSON *groups[2] = {cJSON_GetObjectItemCaseSensitive(spec, "clips"),
+                              cJSON_GetObjectItemCaseSensitive(spec, "grammar_errors")};
+    if (!cJSON_IsArray(groups[1])) groups[1] = NULL;
+    *total = 0;
+    for (int g = 0; g < 2; g++) {
+        int n = cJSON_GetArraySize(groups[g]);
+        *total += limit && n > limit ? limit : n;
+    }
+    queued *queue = malloc(sizeof *queue * (size_t)(*total ? *total : 1));
+    for (int g = 0, q = 0; queue && g < 2; g++) {
+        const cJSON *spec_clip;
+        int k = 0;
+        cJSON_ArrayForEach(spec_clip, groups[g])
+        {
+            if (limit && k++ >= limit) break;
+            queue[q++] = (queued){spec_clip, g == 1};
+        }
+    }
+    return queue;
+}
+
+enum { TRIM_ABOVE = 32 << 20 }; /* bytes of freed heap memory kept for the next clips (run_clips) */
+
+/* Every clip through its stages and the modules into out, BATCH at a time, with a progress line
+ * per clip; *done counts the clips finished. 0, or 1 after a message naming what failed. */
+static int run_clips(const wl_session *s, const options *o, const queued *queue, int total, double *t, outputs *out,
+                     int *done)
+{
+    char err[2048];
+    int rc = 0, tty = isatty(2);
+    double loop = now();
+    for (int next = 0; next < total && !rc;) {
+        /* up to BATCH clips prepared; one that fails is reported after those before it are done */
+        clip_run rs[BATCH];
+        char failed[2048] = "";
+        int n = 0, stop = 0;
+        while (n < BATCH && next < total && !stop)
+            if (clip_prepare(s, o, queue[next].spec, queue[next].is_error, t, &rs[n], failed, sizeof failed)) stop = 1;
+            else n++, next++;
+        if (n && clips_decode(s, o, rs, n, t, err, sizeof err)) rc = 1;
+        for (int i = 0; i < n && !rc; i++) {
+            if (clip_finish(s, o, &rs[i], t, out, err, sizeof err)) {
+                rc = 1;
+                break;
+            }
+            ++*done;
+            double el = now() - loop, eta = el / *done * (total - *done);
+            fprintf(stderr, "%slab [%2d/%d] %s  (%.1f s elapsed, ETA %.1f s)%s", tty ? "\r\033[K" : "", *done, total,
+                    err, el, eta, tty ? "" : "\n");
+        }
+        for (int i = 0; i < n; i++) clip_free(&rs[i]);
+        /* A batch's freed buffers leave holes between the results kept for the report, and
+         * where they fall differs run to run (address randomisation, thread timing). The next
+         * batch reuses them, so their pages go back to the system only when more than
+         * TRIM_ABOVE of them pile up: handing them back after every clip would make each clip
+         * fault its buffers in again, several times the page faults and system time. */
+        if (mallinfo2().fordblks > TRIM_ABOVE) malloc_trim(0);
+        if (!rc && stop) snprintf(err, sizeof err, "%s", failed), rc = 1;
+        if (rc) fprintf(stderr, "%slab: %s\n", tty ? "\n" : "", err);
+    }
+    if (tty) fputc('\n', stderr);
+    return rc;
+}
+
 /* Writes a JSON object to dir/name through a temporary file. */
 static int write_json(const char *dir, const char *name, const cJSON *root)
 {
-    char path[WL_OUT_PATH_MAX + 64], tmp[WL_OUT_PATH_MAX + 68];
+    char path[OUT_FOLDER_PATH_MAX + 64], tmp[OUT_FOLDER_PATH_MAX + 68];
     if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path)
         return fprintf(stderr, "lab: %s: path too long\n", dir), -1;
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
@@ -303,144 +402,90 @@ static cJSON *with_summary(const char *about, cJSON *clips, cJSON *(*summarise)(
     return o;
 }
 
+/* The report's JSON files and run.json into o->dir, then the staging folder swapped in over
+ * --out. The six summarised files take their clips from out (left NULL). 0, or 1 after a
+ * message. */
+static int write_report(const wl_session *s, const options *o, out_folder *folder, outputs *out, const double *t,
+                        double t_load, double start, int done)
+{
+    double t1 = now();
+    cJSON *run = cJSON_CreateObject(), *settings = cJSON_AddObjectToObject(run, "settings");
+    cJSON *stages = cJSON_AddObjectToObject(run, "seconds");
+    cJSON_AddStringToObject(run, "model", s->dir);
+    cJSON_AddStringToObject(run, "model_kind", s->card.kind);
+    cJSON_AddStringToObject(run, "model_summary", s->card.summary);
+    cJSON_AddNumberToObject(run, "peak_rss_mb", peak_rss_mb());
+    cJSON_AddNumberToObject(settings, "threads", wl_threads());
+    cJSON_AddNumberToObject(settings, "beams", o->beams);
+    cJSON_AddNumberToObject(settings, "max_new_tokens", o->max_new);
+    cJSON_AddNumberToObject(settings, "max_length", s->cfg.max_length);
+    cJSON_AddNumberToObject(settings, "length_penalty", s->cfg.length_penalty);
+    cJSON_AddBoolToObject(settings, "token_timestamps", s->cfg.n_alignment_heads > 0);
+    cJSON_AddNumberToObject(settings, "clips", done);
+    cJSON_AddBoolToObject(settings, "all_clips", o->limit == 0);
+    cJSON_AddItemToObject(stages, "load_model", lab_num(t_load, 3));
+    for (int i = 0; i < T_COUNT; i++) cJSON_AddItemToObject(stages, STAGE_NAMES[i], lab_num(t[i], 3));
+    cJSON *files[] = {
+        with_summary("word error rate on normalised text (Whisper's English normaliser)", out->wer, lab_wer_summary),
+        with_summary("token probabilities of the greedy transcript: per clip, at the verb, for the forced prefix",
+                     out->confidence, lab_confidence_summary),
+        with_summary("predicted start/end (timestamp tokens) against the speech span of the energy envelope; "
+                     "DTW word times", out->timestamps, lab_timestamps_summary),
+        with_summary("cross-attention monotonicity over the speech's encoder positions", out->monotonicity,
+                     lab_monotonicity_summary),
+        with_summary("grammar-error clips: the spoken and the grammatical verb, teacher-forced", out->grammar,
+                     lab_grammar_summary),
+        with_summary("greedy against beam search", out->beams, lab_greedy_vs_beam_summary),
+    };
+    out->wer = out->confidence = out->timestamps = out->monotonicity = out->grammar = out->beams = NULL;
+    const char *names[] = {"wer.json", "confidence.json", "timestamps.json", "monotonicity.json", "grammar.json",
+                           "greedy_vs_beam.json"};
+    cJSON_AddItemToObject(stages, "write", lab_num(now() - t1, 3));
+    cJSON_AddItemToObject(stages, "total", lab_num(now() - start, 3));
+    int rc = write_json(o->dir, "transcriptions.json", out->transcriptions) || write_json(o->dir, "tokens.json", out->tokens);
+    for (int i = 0; i < 6; i++) {
+        if (!rc) rc = write_json(o->dir, names[i], files[i]);
+        cJSON_Delete(files[i]);
+    }
+    if (!rc) rc = write_json(o->dir, "run.json", run);
+    cJSON_Delete(run);
+    if (!rc) rc = out_finish(o, folder, 1) ? 1 : 0;
+    if (!rc) fprintf(stderr, "lab: %d clips in %.1f s -> %s\n", done, now() - start, o->out);
+    else out_finish(o, folder, 0);
+    return rc ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
     wl_tune_malloc();
     options o;
     int parsed = parse(argc, argv, &o);
     if (parsed) return parsed > 0 ? 0 : 2;
-    wl_out_folder folder;
-    if (out_folder(&o, &folder)) return 2;
+    out_folder folder;
+    if (out_begin(&o, &folder)) return 2;
     char err[2048];
     double start = now(), t[T_COUNT] = {0};
     wl_session s;
     cJSON *spec = clip_list_read(o.clips, o.audio, err, sizeof err);
     if (!spec) return out_finish(&o, &folder, 0), fprintf(stderr, "lab: %s\n", err), 1;
-    const cJSON *groups[2] = {cJSON_GetObjectItemCaseSensitive(spec, "clips"),
-                              cJSON_GetObjectItemCaseSensitive(spec, "grammar_errors")};
-    if (!cJSON_IsArray(groups[1])) groups[1] = NULL;
-    if (wl_session_open(&s, o.model, o.fallback, o.threads, err, sizeof err)) {
-        cJSON_Delete(spec), out_finish(&o, &folder, 0);
-        return fprintf(stderr, "lab: %s\n", err), 1;
-    }
-    if (!clip_list_utf8(s.dir)) { /* run.json names it */
-        fprintf(stderr, "lab: %s: the model folder's name is not valid UTF-8 (run.json names it)\n", s.dir);
-        wl_session_close(&s), cJSON_Delete(spec), out_finish(&o, &folder, 0);
-        return 1;
-    }
+    if (open_model(&s, &o)) return cJSON_Delete(spec), out_finish(&o, &folder, 0), 1;
     double t_load = now() - start;
-    fprintf(stderr, "lab: model %s: %s (%s)\n", s.dir, s.card.summary, s.card.kind);
-    if (!strcmp(s.card.kind, "synthetic"))
-        fprintf(stderr, "lab: these weights are SYNTHETIC (never trained): the numbers test the pipeline, not Whisper\n");
-
-    /* the clips in order, each group cut to --limit */
-    int total = 0;
-    for (int g = 0; g < 2; g++) {
-        int n = cJSON_GetArraySize(groups[g]);
-        total += o.limit && n > o.limit ? o.limit : n;
-    }
-    const cJSON **queue = malloc(sizeof *queue * (size_t)(total ? total : 1));
-    int *is_error = malloc(sizeof *is_error * (size_t)(total ? total : 1));
-    if (!queue || !is_error) {
-        free(queue), free(is_error), wl_session_close(&s), cJSON_Delete(spec), out_finish(&o, &folder, 0);
+    int total;
+    queued *queue = clip_queue(spec, o.limit, &total);
+    if (!queue) {
+        wl_session_close(&s), cJSON_Delete(spec), out_finish(&o, &folder, 0);
         return fprintf(stderr, "lab: out of memory\n"), 1;
-    }
-    for (int g = 0, q = 0; g < 2; g++) {
-        const cJSON *spec_clip;
-        int k = 0;
-        cJSON_ArrayForEach(spec_clip, groups[g])
-        {
-            if (o.limit && k++ >= o.limit) break;
-            queue[q] = spec_clip, is_error[q++] = g == 1;
-        }
     }
     outputs out = {cJSON_CreateObject(), cJSON_CreateObject(), cJSON_CreateObject(), cJSON_CreateObject(),
                    cJSON_CreateObject(), cJSON_CreateObject(), cJSON_CreateObject(), cJSON_CreateObject()};
-    int done = 0, rc = 0, tty = isatty(2);
-    double loop = now();
-    for (int next = 0; next < total && !rc;) {
-        /* up to BATCH clips prepared; one that fails is reported after those before it are done */
-        clip_run rs[BATCH];
-        char failed[2048] = "";
-        int n = 0, stop = 0;
-        while (n < BATCH && next < total && !stop)
-            if (clip_prepare(&s, &o, queue[next], is_error[next], t, &rs[n], failed, sizeof failed)) stop = 1;
-            else n++, next++;
-        if (n && clips_decode(&s, &o, rs, n, t, err, sizeof err)) rc = 1;
-        for (int i = 0; i < n && !rc; i++) {
-            if (clip_finish(&s, &o, &rs[i], t, &out, err, sizeof err)) {
-                rc = 1;
-                break;
-            }
-            done++;
-            double el = now() - loop, eta = el / done * (total - done);
-            fprintf(stderr, "%slab [%2d/%d] %s  (%.1f s elapsed, ETA %.1f s)%s", tty ? "\r\033[K" : "", done, total, err,
-                    el, eta, tty ? "" : "\n");
-        }
-        for (int i = 0; i < n; i++) clip_free(&rs[i]);
-        /* A batch's freed buffers leave holes between the results kept for the report, and
-         * where they fall differs run to run (address randomisation, thread timing). The next
-         * batch reuses them, so their pages go back to the system only when more than
-         * TRIM_ABOVE of them pile up: handing them back after every clip made each clip fault
-         * its buffers in again (~110k against ~24k page faults a run, 1.4 against 0.35 s of
-         * system time). */
-        if (mallinfo2().fordblks > TRIM_ABOVE) malloc_trim(0);
-        if (!rc && stop) snprintf(err, sizeof err, "%s", failed), rc = 1;
-        if (rc) fprintf(stderr, "%slab: %s\n", tty ? "\n" : "", err);
-    }
-    free(queue), free(is_error);
-    if (tty) fputc('\n', stderr);
-    if (!rc) {
-        double t1 = now();
-        cJSON *run = cJSON_CreateObject(), *settings = cJSON_AddObjectToObject(run, "settings");
-        cJSON *stages = cJSON_AddObjectToObject(run, "seconds");
-        cJSON_AddStringToObject(run, "model", s.dir);
-        cJSON_AddStringToObject(run, "model_kind", s.card.kind);
-        cJSON_AddStringToObject(run, "model_summary", s.card.summary);
-        cJSON_AddNumberToObject(run, "peak_rss_mb", peak_rss_mb());
-        cJSON_AddNumberToObject(settings, "threads", wl_threads());
-        cJSON_AddNumberToObject(settings, "beams", o.beams);
-        cJSON_AddNumberToObject(settings, "max_new_tokens", o.max_new);
-        cJSON_AddNumberToObject(settings, "max_length", s.cfg.max_length);
-        cJSON_AddNumberToObject(settings, "length_penalty", s.cfg.length_penalty);
-        cJSON_AddBoolToObject(settings, "token_timestamps", s.cfg.n_alignment_heads > 0);
-        cJSON_AddNumberToObject(settings, "clips", done);
-        cJSON_AddBoolToObject(settings, "all_clips", o.limit == 0);
-        cJSON_AddItemToObject(stages, "load_model", lab_num(t_load, 3));
-        for (int i = 0; i < T_COUNT; i++) cJSON_AddItemToObject(stages, STAGE_NAMES[i], lab_num(t[i], 3));
-        cJSON *files[] = {
-            with_summary("word error rate on normalised text (Whisper's English normaliser)", out.wer, lab_wer_summary),
-            with_summary("token probabilities of the greedy transcript: per clip, at the verb, for the forced prefix",
-                         out.confidence, lab_confidence_summary),
-            with_summary("predicted start/end (timestamp tokens) against the speech span of the energy envelope; "
-                         "DTW word times", out.timestamps, lab_timestamps_summary),
-            with_summary("cross-attention monotonicity over the speech's encoder positions", out.monotonicity,
-                         lab_monotonicity_summary),
-            with_summary("grammar-error clips: the spoken and the grammatical verb, teacher-forced", out.grammar,
-                         lab_grammar_summary),
-            with_summary("greedy against beam search", out.beams, lab_greedy_vs_beam_summary),
-        };
-        const char *names[] = {"wer.json", "confidence.json", "timestamps.json", "monotonicity.json", "grammar.json",
-                               "greedy_vs_beam.json"};
-        cJSON_AddItemToObject(stages, "write", lab_num(now() - t1, 3));
-        cJSON_AddItemToObject(stages, "total", lab_num(now() - start, 3));
-        rc = write_json(o.dir, "transcriptions.json", out.transcriptions) || write_json(o.dir, "tokens.json", out.tokens);
-        for (int i = 0; i < 6; i++) {
-            if (!rc) rc = write_json(o.dir, names[i], files[i]);
-            cJSON_Delete(files[i]);
-        }
-        if (!rc) rc = write_json(o.dir, "run.json", run);
-        cJSON_Delete(run);
-        if (!rc) rc = out_finish(&o, &folder, 1) ? 1 : 0;
-        if (!rc) fprintf(stderr, "lab: %d clips in %.1f s -> %s\n", done, now() - start, o.out);
-        else out_finish(&o, &folder, 0);
-    } else {
-        cJSON *all[] = {out.wer, out.confidence, out.timestamps, out.monotonicity, out.grammar, out.beams};
-        for (int i = 0; i < 6; i++) cJSON_Delete(all[i]);
-        out_finish(&o, &folder, 0);
-    }
-    cJSON_Delete(out.transcriptions), cJSON_Delete(out.tokens);
+    int done = 0, rc = run_clips(&s, &o, queue, total, t, &out, &done);
+    free(queue);
+    if (!rc) rc = write_report(&s, &o, &folder, &out, t, t_load, start, done);
+    else out_finish(&o, &folder, 0);
+    cJSON *all[] = {out.transcriptions, out.tokens, out.wer, out.confidence, out.timestamps, out.monotonicity,
+                    out.grammar, out.beams};
+    for (int i = 0; i < 8; i++) cJSON_Delete(all[i]);
     wl_session_close(&s);
     cJSON_Delete(spec);
-    return rc ? 1 : 0;
+    return rc;
 }

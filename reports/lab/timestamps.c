@@ -1,6 +1,6 @@
 /* timestamps.json: where the model says the speech is, against where the audio's energy says it
  * is, and the DTW token timestamps of each word. */
-#include "clip.h"
+#include "timestamps.h"
 
 #include <math.h>
 #include <stdlib.h>

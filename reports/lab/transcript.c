@@ -1,5 +1,5 @@
 /* transcriptions.json, tokens.json and wer.json: what was decoded, token by token, and its WER. */
-#include "clip.h"
+#include "transcript.h"
 #include "../tools/normalise.h"
 #include "../tools/wer.h"
 
@@ -38,23 +38,29 @@ static cJSON *token_probs(const wl_result *r)
 static double clip_wer(const char *ref, const wl_session *s, const wl_result *r)
 {
     char *hyp = plain_text(s, r);
-    wl_wer_counts c = {0};
-    int rc = hyp ? wl_wer_text(ref, hyp, &c) : -1;
+    wer_counts c = {0};
+    int rc = hyp ? wer_text(ref, hyp, &c) : -1;
     free(hyp);
-    return rc ? NAN : wl_wer_rate(&c);
+    return rc ? NAN : wer_rate(&c);
+}
+
+/* A decode's text, its WER against the sentence, its tokens and their probabilities into o. */
+static void add_decode(cJSON *o, const wl_session *s, const lab_clip *c, const wl_result *r)
+{
+    char *text = plain_text(s, r);
+    cJSON_AddStringToObject(o, "predicted", text ? text : "");
+    cJSON_AddItemToObject(o, "wer", lab_num(clip_wer(c->sentence, s, r), 4));
+    cJSON_AddItemToObject(o, "tokens", token_ids(r));
+    cJSON_AddItemToObject(o, "token_probs", token_probs(r));
+    free(text);
 }
 
 cJSON *lab_transcription(const wl_session *s, const lab_clip *c)
 {
     cJSON *e = cJSON_CreateObject(), *ts = cJSON_CreateArray(), *beam = cJSON_CreateObject();
-    char *text = plain_text(s, c->greedy);
     cJSON_AddStringToObject(e, "expected", c->sentence);
     if (c->correct) cJSON_AddStringToObject(e, "correct", c->correct);
-    cJSON_AddStringToObject(e, "predicted", text ? text : "");
-    cJSON_AddItemToObject(e, "wer", lab_num(clip_wer(c->sentence, s, c->greedy), 4));
-    cJSON_AddItemToObject(e, "tokens", token_ids(c->greedy));
-    cJSON_AddItemToObject(e, "token_probs", token_probs(c->greedy));
-    free(text);
+    add_decode(e, s, c, c->greedy);
     /* timestamps: the pieces between timestamp tokens of the timestamped greedy decode */
     wl_text_piece *p;
     int np = wl_text_pieces(s->tok, c->stamped->tokens, c->stamped->n_tokens, &p);
@@ -67,13 +73,8 @@ cJSON *lab_transcription(const wl_session *s, const lab_clip *c)
     }
     if (np > 0) wl_text_pieces_free(p, np);
     cJSON_AddItemToObject(e, "timestamps", ts);
-    text = plain_text(s, c->beam);
-    cJSON_AddStringToObject(beam, "predicted", text ? text : "");
-    cJSON_AddItemToObject(beam, "wer", lab_num(clip_wer(c->sentence, s, c->beam), 4));
-    cJSON_AddItemToObject(beam, "tokens", token_ids(c->beam));
-    cJSON_AddItemToObject(beam, "token_probs", token_probs(c->beam));
+    add_decode(beam, s, c, c->beam);
     cJSON_AddItemToObject(beam, "score", lab_num(c->beam->score, 6));
-    free(text);
     cJSON_AddItemToObject(e, "beam", beam);
     return e;
 }
@@ -119,29 +120,29 @@ cJSON *lab_tokens(const wl_session *s, const lab_clip *c)
     return e;
 }
 
-static void add_counts(cJSON *e, const wl_wer_counts *w)
+static void add_counts(cJSON *e, const wer_counts *w)
 {
     cJSON_AddNumberToObject(e, "ref_words", w->ref_words);
     cJSON_AddNumberToObject(e, "hyp_words", w->hyp_words);
     cJSON_AddNumberToObject(e, "substitutions", w->subs);
     cJSON_AddNumberToObject(e, "deletions", w->dels);
     cJSON_AddNumberToObject(e, "insertions", w->ins);
-    cJSON_AddItemToObject(e, "wer", lab_num(wl_wer_rate(w), 4));
+    cJSON_AddItemToObject(e, "wer", lab_num(wer_rate(w), 4));
 }
 
 cJSON *lab_wer(const wl_session *s, const lab_clip *c)
 {
-    char *hyp = plain_text(s, c->greedy), *nr = wl_normalise(c->sentence), *nh = hyp ? wl_normalise(hyp) : NULL;
-    wl_wer_counts w = {0};
+    char *hyp = plain_text(s, c->greedy), *nr = normalise_text(c->sentence), *nh = hyp ? normalise_text(hyp) : NULL;
+    wer_counts w = {0};
     cJSON *e = NULL;
-    if (nr && nh && !wl_wer_count(nr, nh, &w)) {
+    if (nr && nh && !wer_count(nr, nh, &w)) {
         e = cJSON_CreateObject();
         cJSON_AddBoolToObject(e, "grammar_error", c->correct != NULL);
         cJSON_AddStringToObject(e, "reference", nr);
         cJSON_AddStringToObject(e, "hypothesis", nh);
         add_counts(e, &w);
-        if (c->correct && !wl_wer_text(c->correct, hyp, &w)) /* against the grammatical sentence */
-            cJSON_AddItemToObject(e, "wer_vs_correct", lab_num(wl_wer_rate(&w), 4));
+        if (c->correct && !wer_text(c->correct, hyp, &w)) /* against the grammatical sentence */
+            cJSON_AddItemToObject(e, "wer_vs_correct", lab_num(wer_rate(&w), 4));
     }
     free(hyp), free(nr), free(nh);
     return e;
@@ -152,7 +153,7 @@ cJSON *lab_wer_summary(const cJSON *clips)
 {
     cJSON *sum = cJSON_CreateObject();
     for (int g = 0; g < 2; g++) {
-        wl_wer_counts t = {0};
+        wer_counts t = {0};
         int n = 0, exact = 0;
         const cJSON *e;
         cJSON_ArrayForEach(e, clips)

@@ -1,8 +1,8 @@
 /* The lab's clip list (data/clips.json), read and checked whole before a model loads: a report
  * over no clips, a clip with no sentence or no id, or a name that would make the report's JSON
  * invalid (not UTF-8) is refused with the file named. */
-#ifndef WL_CLIP_LIST_H
-#define WL_CLIP_LIST_H
+#ifndef CLIP_LIST_H
+#define CLIP_LIST_H
 
 #include <cjson/cJSON.h>
 #include <stddef.h>

@@ -127,7 +127,7 @@ static void text_at(cairo_t *cr, const char *s, double x, double y, double ancho
 }
 
 /* The display form of row r's label (row number when there are no labels). */
-static void row_label(cairo_t *cr, const wl_heatmap *h, int r, double maxw, char *out, size_t outlen)
+static void row_label(cairo_t *cr, const heatmap *h, int r, double maxw, char *out, size_t outlen)
 {
     int cut;
     if (h->row_labels && h->row_labels[r]) cut = sanitise(h->row_labels[r], 1, out, outlen);
@@ -138,13 +138,13 @@ static void row_label(cairo_t *cr, const wl_heatmap *h, int r, double maxw, char
 /* ---- checks and layout ---- */
 
 /* who: "path: " or "path: panel 3: " for messages */
-static int check(const wl_heatmap *h, const char *who, float *max, char *err, size_t errlen)
+static int check(const heatmap *h, const char *who, float *max, char *err, size_t errlen)
 {
     if (!h) return fail(err, errlen, "%sno heatmap (NULL)", who);
-    if (h->rows < 1 || h->rows > WL_HEATMAP_MAX_ROWS)
-        return fail(err, errlen, "%s%d rows (want 1..%d)", who, h->rows, WL_HEATMAP_MAX_ROWS);
-    if (h->cols < 1 || h->cols > WL_HEATMAP_MAX_COLS)
-        return fail(err, errlen, "%s%d columns (want 1..%d)", who, h->cols, WL_HEATMAP_MAX_COLS);
+    if (h->rows < 1 || h->rows > HEATMAP_MAX_ROWS)
+        return fail(err, errlen, "%s%d rows (want 1..%d)", who, h->rows, HEATMAP_MAX_ROWS);
+    if (h->cols < 1 || h->cols > HEATMAP_MAX_COLS)
+        return fail(err, errlen, "%s%d columns (want 1..%d)", who, h->cols, HEATMAP_MAX_COLS);
     if (!h->values) return fail(err, errlen, "%svalues is NULL", who);
     if (!isfinite(h->t0) || !isfinite(h->dt) || h->dt <= 0 || !isfinite(h->t0 + h->cols * h->dt))
         return fail(err, errlen, "%stime axis t0 %g dt %g (want finite, dt > 0)", who, h->t0, h->dt);
@@ -162,7 +162,7 @@ static int check(const wl_heatmap *h, const char *who, float *max, char *err, si
 static int clampi(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
 
 /* Lays out n panels shaped like h in ncols columns (grid) or h alone; measures the row labels. */
-static int make_layout(const wl_heatmap *h, int n, int ncols, int grid, int has_title, int has_subtitle,
+static int make_layout(const heatmap *h, int n, int ncols, int grid, int has_title, int has_subtitle,
                        layout *L, char *err, size_t errlen, const char *who)
 {
     memset(L, 0, sizeof *L);
@@ -227,13 +227,13 @@ static int make_layout(const wl_heatmap *h, int n, int ncols, int grid, int has_
     return 0;
 }
 
-int wl_heatmap_layout(const wl_heatmap *h, wl_heatmap_geom *g, char *err, size_t errlen)
+int heatmap_layout(const heatmap *h, heatmap_geom *g, char *err, size_t errlen)
 {
     float max;
     layout L;
     if (check(h, "heatmap: ", &max, err, errlen) || make_layout(h, 1, 1, 0, h->title != NULL, h->subtitle != NULL, &L, err, errlen, "heatmap: "))
         return -1;
-    *g = (wl_heatmap_geom){L.width, L.height, L.plot_x, L.plot_y, L.pw, L.ph, L.bar_x, L.bar_y, L.bar_w, L.bar_h};
+    *g = (heatmap_geom){L.width, L.height, L.plot_x, L.plot_y, L.pw, L.ph, L.bar_x, L.bar_y, L.bar_w, L.bar_h};
     return 0;
 }
 
@@ -249,7 +249,7 @@ static void spans(int n, int m, int *lo, int *hi)
     }
 }
 
-static int draw_cells(cairo_t *cr, const wl_heatmap *h, int x0, int y0, int pw, int ph, float vmax)
+static int draw_cells(cairo_t *cr, const heatmap *h, int x0, int y0, int pw, int ph, float vmax)
 {
     cairo_surface_t *img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, pw, ph);
     int *span = malloc(sizeof *span * 2 * (size_t)(pw + ph));
@@ -307,7 +307,7 @@ static void tick_label(char *s, size_t n, double v, double step)
 }
 
 /* Tick marks under one panel at round seconds; their labels only when labelled. */
-static void x_ticks(cairo_t *cr, const layout *L, const wl_heatmap *h, int x0, int y0, int labelled)
+static void x_ticks(cairo_t *cr, const layout *L, const heatmap *h, int x0, int y0, int labelled)
 {
     double span = h->cols * h->dt, step = nice_step(span * L->tick_px / L->pw), t1 = h->t0 + span;
     double k0 = ceil(h->t0 / step - 1e-9), k1 = floor(t1 / step + 1e-9);
@@ -323,7 +323,7 @@ static void x_ticks(cairo_t *cr, const layout *L, const wl_heatmap *h, int x0, i
     }
 }
 
-static void row_labels(cairo_t *cr, const layout *L, const wl_heatmap *h, int y0)
+static void row_labels(cairo_t *cr, const layout *L, const heatmap *h, int y0)
 {
     char buf[160];
     font(cr, L->label_font, 0);
@@ -338,7 +338,7 @@ static void row_labels(cairo_t *cr, const layout *L, const wl_heatmap *h, int y0
 static int colour_bar(cairo_t *cr, const layout *L, float vmax)
 {
     double top = vmax > 0 ? vmax : 1; /* all zeros: an honest 0..1 scale, everything dark */
-    wl_heatmap bar = {0};
+    heatmap bar = {0};
     float *v = malloc(sizeof *v * (size_t)L->bar_h);
     if (!v) return -1;
     for (int y = 0; y < L->bar_h; y++) v[y] = (float)(top * (L->bar_h - 1 - y) / (L->bar_h > 1 ? L->bar_h - 1 : 1));
@@ -451,7 +451,7 @@ static int write_png(cairo_surface_t *s, const char *path, char *err, size_t err
     return fail(err, errlen, "%s: cannot write: %s", path, strerror(e));
 }
 
-static int render(const char *path, const layout *L, const wl_heatmap *p, const char *const *titles, int n,
+static int render(const char *path, const layout *L, const heatmap *p, const char *const *titles, int n,
                   const char *title, const char *subtitle, float vmax, char *err, size_t errlen)
 {
     cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, L->width, L->height);
@@ -501,7 +501,7 @@ static int render(const char *path, const layout *L, const wl_heatmap *p, const 
     return rc;
 }
 
-int wl_heatmap_png(const char *path, const wl_heatmap *h, char *err, size_t errlen)
+int heatmap_png(const char *path, const heatmap *h, char *err, size_t errlen)
 {
     if (!path) return fail(err, errlen, "heatmap: no output path (NULL)");
     char who[4200];
@@ -513,17 +513,17 @@ int wl_heatmap_png(const char *path, const wl_heatmap *h, char *err, size_t errl
     return render(path, &L, h, NULL, 1, h->title, h->subtitle, max, err, errlen);
 }
 
-int wl_heatmap_grid_png(const char *path, const wl_heatmap *panels, const char *const *panel_titles, int n,
+int heatmap_grid_png(const char *path, const heatmap *panels, const char *const *panel_titles, int n,
                         int ncols, const char *title, char *err, size_t errlen)
 {
     if (!path) return fail(err, errlen, "heatmap grid: no output path (NULL)");
-    if (n < 1 || n > WL_HEATMAP_MAX_PANELS || !panels)
-        return fail(err, errlen, "%s: %d panels%s (want 1..%d)", path, n, panels ? "" : " at NULL", WL_HEATMAP_MAX_PANELS);
+    if (n < 1 || n > HEATMAP_MAX_PANELS || !panels)
+        return fail(err, errlen, "%s: %d panels%s (want 1..%d)", path, n, panels ? "" : " at NULL", HEATMAP_MAX_PANELS);
     if (ncols < 1) return fail(err, errlen, "%s: %d columns of panels (want >= 1)", path, ncols);
     char who[4200];
     float max = 0;
     for (int i = 0; i < n; i++) {
-        const wl_heatmap *a = &panels[i], *b = &panels[0];
+        const heatmap *a = &panels[i], *b = &panels[0];
         float m;
         snprintf(who, sizeof who, "%s: panel %d: ", path, i);
         if (check(a, who, &m, err, errlen)) return -1;

@@ -14,7 +14,7 @@ static void ranks(const double *x, int n, double *r)
     }
 }
 
-double wl_spearman(const double *x, const double *y, int n)
+double monotonicity_spearman(const double *x, const double *y, int n)
 {
     if (n < 2) return NAN;
     double *rx = malloc(sizeof *rx * (size_t)n), *ry = malloc(sizeof *ry * (size_t)n);
@@ -31,10 +31,10 @@ double wl_spearman(const double *x, const double *y, int n)
     return sxx > 0 && syy > 0 ? sxy / sqrt(sxx * syy) : NAN;
 }
 
-wl_monotonicity wl_monotonicity_measure(const float *m, int rows, int stride, int c0, int c1, double *peak,
+monotonicity monotonicity_measure(const float *m, int rows, int stride, int c0, int c1, double *peak,
                                         double *centroid)
 {
-    wl_monotonicity out = {.n = rows, .rho_peak = NAN, .rho_centroid = NAN, .nondecreasing = NAN};
+    monotonicity out = {.n = rows, .rho_peak = NAN, .rho_centroid = NAN, .nondecreasing = NAN};
     double *idx = malloc(sizeof *idx * (size_t)(rows > 0 ? rows : 1));
     double *pk = malloc(sizeof *pk * (size_t)(rows > 0 ? rows : 1));
     double *ct = malloc(sizeof *ct * (size_t)(rows > 0 ? rows : 1));
@@ -56,8 +56,8 @@ wl_monotonicity wl_monotonicity_measure(const float *m, int rows, int stride, in
         if (peak) peak[r] = pk[r];
         if (centroid) centroid[r] = ct[r];
     }
-    out.rho_peak = wl_spearman(idx, pk, rows);
-    out.rho_centroid = wl_spearman(idx, ct, rows);
+    out.rho_peak = monotonicity_spearman(idx, pk, rows);
+    out.rho_centroid = monotonicity_spearman(idx, ct, rows);
     if (rows > 1) out.nondecreasing = (double)steps_up / (rows - 1);
     free(idx), free(pk), free(ct);
     return out;

@@ -441,15 +441,15 @@ static char *finish(char *s)
     return swap(s, &b);
 }
 
-int wl_same_words(const char *a, const char *b)
+int normalise_same_words(const char *a, const char *b)
 {
-    char *x = wl_normalise(a), *y = wl_normalise(b);
+    char *x = normalise_text(a), *y = normalise_text(b);
     int same = x && y && !strcmp(x, y);
     free(x), free(y);
     return same;
 }
 
-char *wl_normalise(const char *text)
+char *normalise_text(const char *text)
 {
     char *s = strdup(text ? text : "");
     if (!s) return NULL;

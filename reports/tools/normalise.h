@@ -3,13 +3,13 @@
  * text, filler words, contractions and titles, punctuation and symbols, spelled numbers, whitespace.
  * Not done: British-to-American spellings (english.json) and currency words, which never occur in
  * these clips; non-ASCII bytes pass through unchanged. */
-#ifndef WL_NORMALISE_H
-#define WL_NORMALISE_H
+#ifndef NORMALISE_H
+#define NORMALISE_H
 
 /* The normalised form of text, malloc'd (NULL only when out of memory). */
-char *wl_normalise(const char *text);
+char *normalise_text(const char *text);
 
 /* 1 if a and b are the same once normalised ("Works." and "works"). */
-int wl_same_words(const char *a, const char *b);
+int normalise_same_words(const char *a, const char *b);
 
 #endif

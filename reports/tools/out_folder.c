@@ -19,7 +19,7 @@
 /* Every name a report folder holds (lab, tables, manifest, the stage check of report.sh); the
  * .tmp names are what an interrupted write of an older version could leave. */
 static const char *const REPORT_NAMES[] = {
-    WL_REPORT_MARKER, "run.json", "transcriptions.json", "tokens.json", "wer.json", "confidence.json",
+    OUT_FOLDER_MARKER, "run.json", "transcriptions.json", "tokens.json", "wer.json", "confidence.json",
     "timestamps.json", "monotonicity.json", "grammar.json", "greedy_vs_beam.json", "manifest.json", "README.md",
     "golden_check.log", "golden_check.json", "cross_attention_*.png", "*.json.tmp", "README.md.tmp"};
 
@@ -56,7 +56,7 @@ static int remove_tree_at(int at, const char *name, int depth)
     return -1;
 }
 
-int wl_remove_tree(const char *path)
+int out_folder_remove_tree(const char *path)
 {
     return remove_tree_at(AT_FDCWD, path, 0);
 }
@@ -90,7 +90,7 @@ static int judge_folder(const char *out, const char *real, char *err, size_t err
         if (!is_report_name(e->d_name) || fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
             !S_ISREG(st.st_mode))
             snprintf(foreign, sizeof foreign, "%s", e->d_name);
-        marker |= !strcmp(e->d_name, WL_REPORT_MARKER);
+        marker |= !strcmp(e->d_name, OUT_FOLDER_MARKER);
         run |= !strcmp(e->d_name, "run.json");
         transcriptions |= !strcmp(e->d_name, "transcriptions.json");
     }
@@ -102,18 +102,18 @@ static int judge_folder(const char *out, const char *real, char *err, size_t err
     if (n && !marker && !(run && transcriptions))
         return wl_fail(err, errlen, "%s: not a whisperlab report (no %s, no run.json and transcriptions.json); "
                                     "refusing to replace it: give a new or empty folder",
-                       out, WL_REPORT_MARKER);
+                       out, OUT_FOLDER_MARKER);
     return 0;
 }
 
-int wl_out_folder_check(const char *out, int make_parents, char *real, size_t reallen, char *err, size_t errlen)
+int out_folder_check(const char *out, int make_parents, char *real, size_t reallen, char *err, size_t errlen)
 {
-    char dir[WL_OUT_PATH_MAX], base[WL_OUT_PATH_MAX], rdir[PATH_MAX];
+    char dir[OUT_FOLDER_PATH_MAX], base[OUT_FOLDER_PATH_MAX], rdir[PATH_MAX];
     struct stat st;
     if (!*out) return wl_fail(err, errlen, "the output folder is an empty name");
-    if (strlen(out) >= WL_OUT_PATH_MAX - 32 || split(out, dir, base, sizeof dir))
+    if (strlen(out) >= OUT_FOLDER_PATH_MAX - 32 || split(out, dir, base, sizeof dir))
         return wl_fail(err, errlen, "%.80s...: path too long (%zu bytes; at most %d)", out, strlen(out),
-                       WL_OUT_PATH_MAX - 33);
+                       OUT_FOLDER_PATH_MAX - 33);
     if (lstat(out, &st)) {
         if (errno != ENOENT) return wl_fail(err, errlen, "%s: %s", out, strerror(errno));
         if (!strcmp(base, ".") || !strcmp(base, "..") || !*base)
@@ -143,7 +143,7 @@ int wl_out_folder_check(const char *out, int make_parents, char *real, size_t re
 /* mkdir -p of path's parent folders. */
 static int make_parents_of(const char *path, char *err, size_t errlen)
 {
-    char p[WL_OUT_PATH_MAX];
+    char p[OUT_FOLDER_PATH_MAX];
     snprintf(p, sizeof p, "%s", path);
     for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
         *s = 0;
@@ -156,14 +156,14 @@ static int make_parents_of(const char *path, char *err, size_t errlen)
 /* Removes the staging folders of runs that were killed (their lock is ours now). */
 static void remove_stale(const char *dir, const char *base)
 {
-    char prefix[WL_OUT_PATH_MAX + 16], path[2 * WL_OUT_PATH_MAX + 16];
+    char prefix[OUT_FOLDER_PATH_MAX + 16], path[2 * OUT_FOLDER_PATH_MAX + 16];
     snprintf(prefix, sizeof prefix, ".%s.new.", base);
     DIR *d = opendir(dir);
     const struct dirent *e;
     while (d && (e = readdir(d)))
         if (!strncmp(e->d_name, prefix, strlen(prefix)) && strlen(e->d_name) == strlen(prefix) + 6) {
             snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-            wl_remove_tree(path);
+            out_folder_remove_tree(path);
         }
     if (d) closedir(d);
 }
@@ -176,14 +176,14 @@ static int sync_folder(const char *dir)
     return rc;
 }
 
-int wl_out_folder_begin(wl_out_folder *f, const char *out, int make_parents, char *err, size_t errlen)
+int out_folder_begin(out_folder *f, const char *out, int make_parents, char *err, size_t errlen)
 {
-    char dir[WL_OUT_PATH_MAX], base[WL_OUT_PATH_MAX], lock[2 * WL_OUT_PATH_MAX + 16];
-    *f = (wl_out_folder){.lock_fd = -1};
-    if (wl_out_folder_check(out, make_parents, f->out, sizeof f->out, err, errlen)) return -1;
+    char dir[OUT_FOLDER_PATH_MAX], base[OUT_FOLDER_PATH_MAX], lock[2 * OUT_FOLDER_PATH_MAX + 16];
+    *f = (out_folder){.lock_fd = -1};
+    if (out_folder_check(out, make_parents, f->out, sizeof f->out, err, errlen)) return -1;
     if (make_parents && make_parents_of(f->out, err, errlen)) return -1;
     /* again, now that the parents exist, for the real path */
-    if (make_parents && wl_out_folder_check(out, 0, f->out, sizeof f->out, err, errlen)) return -1;
+    if (make_parents && out_folder_check(out, 0, f->out, sizeof f->out, err, errlen)) return -1;
     split(f->out, dir, base, sizeof dir);
     snprintf(lock, sizeof lock, "%s/.%s.lock", dir, base);
     /* not close-on-exec: a child (the report's tools) holds the lock as long as it runs */
@@ -197,56 +197,56 @@ int wl_out_folder_begin(wl_out_folder *f, const char *out, int make_parents, cha
     }
     remove_stale(dir, base);
     /* checked again under the lock: a run that finished meanwhile may have changed it */
-    if (wl_out_folder_check(out, 0, f->out, sizeof f->out, err, errlen)) return wl_out_folder_abort(f), -1;
+    if (out_folder_check(out, 0, f->out, sizeof f->out, err, errlen)) return out_folder_abort(f), -1;
     if ((size_t)snprintf(f->stage, sizeof f->stage, "%s/.%s.new.XXXXXX", dir, base) >= sizeof f->stage) {
         wl_fail(err, errlen, "%.80s...: path too long for its staging folder (at most %d bytes in all)", out,
-                WL_OUT_PATH_MAX - 1);
+                OUT_FOLDER_PATH_MAX - 1);
         f->stage[0] = 0;
-        return wl_out_folder_abort(f), -1;
+        return out_folder_abort(f), -1;
     }
     if (!mkdtemp(f->stage)) {
         wl_fail(err, errlen, "%s: cannot create a staging folder in %s: %s", out, dir, strerror(errno));
         f->stage[0] = 0;
-        return wl_out_folder_abort(f), -1;
+        return out_folder_abort(f), -1;
     }
     mode_t mask = umask(0); /* mkdtemp's 0700 would be the published report's mode */
     umask(mask);
     chmod(f->stage, 0777 & ~mask);
-    char marker[2 * WL_OUT_PATH_MAX];
-    snprintf(marker, sizeof marker, "%s/" WL_REPORT_MARKER, f->stage);
+    char marker[2 * OUT_FOLDER_PATH_MAX];
+    snprintf(marker, sizeof marker, "%s/" OUT_FOLDER_MARKER, f->stage);
     FILE *m = fopen(marker, "w");
     int ok = m && fputs("A whisperlab report: `make report` or `lab --out` may replace this folder.\n", m) >= 0;
     if ((m && fclose(m)) || !ok) {
         wl_fail(err, errlen, "%s: cannot write %s", out, marker);
-        return wl_out_folder_abort(f), -1;
+        return out_folder_abort(f), -1;
     }
     return 0;
 }
 
-int wl_out_folder_publish(wl_out_folder *f, char *err, size_t errlen)
+int out_folder_publish(out_folder *f, char *err, size_t errlen)
 {
-    char real[WL_OUT_PATH_MAX], dir[WL_OUT_PATH_MAX], base[WL_OUT_PATH_MAX];
+    char real[OUT_FOLDER_PATH_MAX], dir[OUT_FOLDER_PATH_MAX], base[OUT_FOLDER_PATH_MAX];
     struct stat st;
-    if (wl_out_folder_check(f->out, 0, real, sizeof real, err, errlen)) return wl_out_folder_abort(f), -1;
+    if (out_folder_check(f->out, 0, real, sizeof real, err, errlen)) return out_folder_abort(f), -1;
     if (lstat(f->out, &st) == 0) {
         if (renameat2(AT_FDCWD, f->stage, AT_FDCWD, f->out, RENAME_EXCHANGE)) {
             wl_fail(err, errlen, "%s: cannot swap the new report in: %s", f->out, strerror(errno));
-            return wl_out_folder_abort(f), -1;
+            return out_folder_abort(f), -1;
         }
     } else if (rename(f->stage, f->out)) {
         wl_fail(err, errlen, "%s: cannot move the new report in: %s", f->out, strerror(errno));
-        return wl_out_folder_abort(f), -1;
+        return out_folder_abort(f), -1;
     }
     split(f->out, dir, base, sizeof dir);
     sync_folder(dir);
     /* the stage now holds the previous report (or nothing) */
-    wl_out_folder_abort(f);
+    out_folder_abort(f);
     return 0;
 }
 
-void wl_out_folder_abort(wl_out_folder *f)
+void out_folder_abort(out_folder *f)
 {
-    if (f->stage[0]) wl_remove_tree(f->stage);
+    if (f->stage[0]) out_folder_remove_tree(f->stage);
     f->stage[0] = 0;
     if (f->lock_fd >= 0) close(f->lock_fd);
     f->lock_fd = -1;

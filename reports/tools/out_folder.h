@@ -13,39 +13,39 @@
  * to the swap, and inherited by child processes so that a report's helpers hold it too.
  * Staging folders that a killed run left beside OUT are removed by the next run, under the
  * lock. */
-#ifndef WL_OUT_FOLDER_H
-#define WL_OUT_FOLDER_H
+#ifndef OUT_FOLDER_H
+#define OUT_FOLDER_H
 
 #include <stddef.h>
 
-#define WL_REPORT_MARKER ".whisperlab-report"
+#define OUT_FOLDER_MARKER ".whisperlab-report"
 
-enum { WL_OUT_PATH_MAX = 4096 };
+enum { OUT_FOLDER_PATH_MAX = 4096 };
 
 typedef struct {
-    char out[WL_OUT_PATH_MAX];   /* OUT's real path (links followed), absolute */
-    char stage[WL_OUT_PATH_MAX]; /* the staging folder the new report is written into */
+    char out[OUT_FOLDER_PATH_MAX];   /* OUT's real path (links followed), absolute */
+    char stage[OUT_FOLDER_PATH_MAX]; /* the staging folder the new report is written into */
     int lock_fd;                 /* -1 when not held */
-} wl_out_folder;
+} out_folder;
 
 /* 0 when the folder at `out` may be replaced by a new report (real path into real), else -1
  * and a one-line reason naming `out`. A missing parent folder is refused unless make_parents. */
-int wl_out_folder_check(const char *out, int make_parents, char *real, size_t reallen, char *err, size_t errlen);
+int out_folder_check(const char *out, int make_parents, char *real, size_t reallen, char *err, size_t errlen);
 
 /* Checks `out`, takes its lock, removes stale staging folders, makes the parent folders when
  * make_parents, and makes an empty staging folder holding the marker. 0, or -1 and err (then
  * nothing was left behind but, perhaps, the parents and the lock file). */
-int wl_out_folder_begin(wl_out_folder *f, const char *out, int make_parents, char *err, size_t errlen);
+int out_folder_begin(out_folder *f, const char *out, int make_parents, char *err, size_t errlen);
 
 /* Swaps the staging folder in over OUT (after checking OUT once more), then deletes the old
  * report and releases the lock. 0, or -1 and err with OUT unchanged and the stage removed. */
-int wl_out_folder_publish(wl_out_folder *f, char *err, size_t errlen);
+int out_folder_publish(out_folder *f, char *err, size_t errlen);
 
 /* Removes the staging folder and releases the lock (after a failed run). */
-void wl_out_folder_abort(wl_out_folder *f);
+void out_folder_abort(out_folder *f);
 
 /* Removes the folder `path` and everything under it (links are removed, never followed). Uses
  * only system calls, so a signal handler may call it. 0, or -1 with errno set. */
-int wl_remove_tree(const char *path);
+int out_folder_remove_tree(const char *path);
 
 #endif

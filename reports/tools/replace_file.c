@@ -1,4 +1,4 @@
-/* wl_replace_file: write to a temporary file, sync it, rename it over the real file. */
+/* replace_file: write to a temporary file, sync it, rename it over the real file. */
 #include "replace_file.h"
 
 #include "../../engine/base/util.h"
@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int wl_replace_file(const char *path, const char *data, size_t len, char *err, size_t errlen)
+int replace_file(const char *path, const char *data, size_t len, char *err, size_t errlen)
 {
     char real[PATH_MAX], tmp[PATH_MAX + 16];
     struct stat st;

@@ -3,13 +3,13 @@
  * owner, is synced, and is renamed over it. A file with more than one hard link is refused:
  * the rename would split it from its other names, and rewriting it in place could leave it
  * half-written. */
-#ifndef WL_REPLACE_FILE_H
-#define WL_REPLACE_FILE_H
+#ifndef REPLACE_FILE_H
+#define REPLACE_FILE_H
 
 #include <stddef.h>
 
 /* Makes path hold data[0..len) (a new file when there is none). 0, or -1 and a one-line err
  * naming path (a failed write, a full disk) with the old file untouched. */
-int wl_replace_file(const char *path, const char *data, size_t len, char *err, size_t errlen);
+int replace_file(const char *path, const char *data, size_t len, char *err, size_t errlen);
 
 #endif

@@ -111,7 +111,7 @@ static int check(const cJSON *schema, const cJSON *spec, const cJSON *v, char *w
     return fail(err, errlen, where, "schema error: unknown form");
 }
 
-int wl_schema_check(const cJSON *schema, const cJSON *spec, const cJSON *value, const char *where, char *err,
+int schema_check(const cJSON *schema, const cJSON *spec, const cJSON *value, const char *where, char *err,
                     size_t errlen)
 {
     char path[1024];
@@ -122,7 +122,7 @@ int wl_schema_check(const cJSON *schema, const cJSON *spec, const cJSON *value, 
     return -1;
 }
 
-cJSON *wl_schema_load(const char *path, char *err, size_t errlen)
+cJSON *schema_load(const char *path, char *err, size_t errlen)
 {
     cJSON *s = wl_json_read_object(path, err, errlen);
     if (s && !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(s, "files"))) {
@@ -133,13 +133,13 @@ cJSON *wl_schema_load(const char *path, char *err, size_t errlen)
     return s;
 }
 
-cJSON *wl_schema_read(const cJSON *schema, const char *dir, const char *name, char *err, size_t errlen)
+cJSON *schema_read(const cJSON *schema, const char *dir, const char *name, char *err, size_t errlen)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/%s", dir, name);
     const cJSON *spec = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(schema, "files"), name);
     if (!spec) return snprintf(err, errlen, "%s: the schema does not describe this file", path), NULL;
     cJSON *v = wl_json_read_object(path, err, errlen);
-    if (v && wl_schema_check(schema, spec, v, path, err, errlen)) cJSON_Delete(v), v = NULL;
+    if (v && schema_check(schema, spec, v, path, err, errlen)) cJSON_Delete(v), v = NULL;
     return v;
 }

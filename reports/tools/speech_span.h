@@ -3,23 +3,23 @@
  * above -70 dBFS. The span runs from the centre of the first speech frame to the centre of the
  * last (gaps between words are inside it), so its edges are within half a frame (12.5 ms) of
  * where the sound crosses the threshold. */
-#ifndef WL_SPEECH_SPAN_H
-#define WL_SPEECH_SPAN_H
+#ifndef SPEECH_SPAN_H
+#define SPEECH_SPAN_H
 
 #include <stddef.h>
 
-#define WL_SPAN_FRAME 400       /* 25 ms at 16 kHz */
-#define WL_SPAN_HOP 160         /* 10 ms */
-#define WL_SPAN_BELOW_PEAK 30.0 /* dB under the loudest frame */
-#define WL_SPAN_FLOOR -70.0     /* dBFS: quieter is silence even in a silent clip */
+#define SPEECH_SPAN_FRAME 400       /* 25 ms at 16 kHz */
+#define SPEECH_SPAN_HOP 160         /* 10 ms */
+#define SPEECH_SPAN_BELOW_PEAK 30.0 /* dB under the loudest frame */
+#define SPEECH_SPAN_FLOOR -70.0     /* dBFS: quieter is silence even in a silent clip */
 
 typedef struct {
     int found;         /* 0: no frame is speech (silence) */
     double start, end; /* seconds */
     double peak_dbfs;  /* loudest frame */
-} wl_speech_span;
+} speech_span;
 
 /* Speech span of n samples of 16 kHz audio. */
-wl_speech_span wl_speech_span_find(const float *samples, size_t n);
+speech_span speech_span_find(const float *samples, size_t n);
 
 #endif

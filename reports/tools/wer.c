@@ -21,7 +21,7 @@ static int split(const char *s, char **copy, char ***words)
     return n;
 }
 
-int wl_wer_count(const char *ref, const char *hyp, wl_wer_counts *c)
+int wer_count(const char *ref, const char *hyp, wer_counts *c)
 {
     char *rc, *hc, **r, **h;
     int R = split(ref, &rc, &r), H = split(hyp, &hc, &h);
@@ -58,17 +58,17 @@ int wl_wer_count(const char *ref, const char *hyp, wl_wer_counts *c)
     return 0;
 }
 
-double wl_wer_rate(const wl_wer_counts *c)
+double wer_rate(const wer_counts *c)
 {
     int edits = c->subs + c->dels + c->ins;
     if (c->ref_words == 0) return edits ? 1.0 : 0.0;
     return (double)edits / c->ref_words;
 }
 
-int wl_wer_text(const char *ref, const char *hyp, wl_wer_counts *c)
+int wer_text(const char *ref, const char *hyp, wer_counts *c)
 {
-    char *r = wl_normalise(ref), *h = wl_normalise(hyp);
-    int rc = r && h ? wl_wer_count(r, h, c) : -1;
+    char *r = normalise_text(ref), *h = normalise_text(hyp);
+    int rc = r && h ? wer_count(r, h, c) : -1;
     free(r), free(h);
     return rc;
 }
