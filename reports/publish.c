@@ -1,6 +1,6 @@
 /* publish: runs a command that writes a report into a fresh staging folder ($WL_STAGE), and
- * swaps that folder in over OUT only when the command succeeds (out_folder.h: what OUT may be,
- * the lock, the swap). On failure, or on SIGINT/SIGTERM/SIGHUP (passed on to the command's
+ * swaps that folder in over OUT only when the command succeeds (tools/out_folder.h: what OUT may
+ * be, the lock, the swap). On failure, or on SIGINT/SIGTERM/SIGHUP (passed on to the command's
  * processes), the stage is removed and OUT is left as it was.
  * Usage: publish [--parents] OUT -- CMD [ARG...]   (--parents: make OUT's missing parents) */
 #include "tools/out_folder.h"

@@ -8,7 +8,7 @@
  * Two clips at a time are encoded, then decoded together (their six searches share each step's
  * pass over the weights), then finished in order.
  * The report appears whole or not at all: it is written into a staging folder beside --out and
- * swapped in at the end (out_folder.h), and --out must be new, empty or a previous report.
+ * swapped in at the end (tools/out_folder.h), and --out must be new, empty or a previous report.
  * --staged: --out is a staging folder already made by `publish` (make report), written directly.
  * Usage: lab --clips CLIPS.json --audio DIR --out DIR [--staged] [--model ARG] [--fallback DIR]
  *            [--threads N] [--beams N] [--max-new-tokens N] [--limit N] [--grid-clip ID] */
