@@ -38,9 +38,15 @@ endif
 # The library: every engine/ folder but cli/ (the command's main).
 ENGINE_SRC := $(filter-out engine/cli/%,$(wildcard engine/*/*.c))
 GEN_LIB_SRC := gen/synthetic_values.c gen/synthetic_checkpoint.c gen/clip_synth.c gen/edge_clips.c
-# reports/: one program per artefact (the mains), over a library of one file per concern
-REPORT_MAINS := reports/lab.c reports/manifest.c reports/bench.c reports/tables.c reports/publish.c
-REPORT_LIB_SRC := $(filter-out $(REPORT_MAINS),$(wildcard reports/*.c))
+# reports/: one program per artefact (the mains), over a library of one file per concern.
+#   lab/    the lab program and its modules, one per report file, over the clip record (clip.h)
+#   tools/  measures and file handling that know nothing of a clip, shared by the programs
+#   bench/  make bench apart from the report, with its HF counterpart bench_hf.py
+#   top     the other steps of make report: report.sh runs lab, tables, manifest under publish
+# Names: a tool's begin with its file's name (heatmap_png, wer_rate, out_folder_begin), the lab's
+# with lab_; wl_ is the engine's API alone.
+REPORT_MAINS := reports/lab/lab.c reports/manifest.c reports/tables.c reports/publish.c reports/bench/bench.c
+REPORT_LIB_SRC := $(wildcard reports/tools/*.c) $(filter-out $(REPORT_MAINS),$(wildcard reports/lab/*.c))
 TEST_SRC   := $(wildcard tests/test_*.c)
 TEST_LIB_SRC := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
 TESTS      := $(TEST_SRC:tests/%.c=$(BIN)/tests/%)
@@ -97,9 +103,9 @@ $(BIN)/make_corpus: $(call obj,gen/make_corpus.c) $(LIBS)
 	$(CC) $^ $(LDLIBS) -o $@
 $(BIN)/manifest: $(call obj,reports/manifest.c) $(LIBS)
 	$(CC) $^ $(LDLIBS) -o $@
-$(BIN)/bench: $(call obj,reports/bench.c) $(LIBS)
+$(BIN)/bench: $(call obj,reports/bench/bench.c) $(LIBS)
 	$(CC) $^ $(LDLIBS) -o $@
-$(BIN)/lab: $(call obj,reports/lab.c) $(LIBS)
+$(BIN)/lab: $(call obj,reports/lab/lab.c) $(LIBS)
 	$(CC) $^ $(LDLIBS) -o $@
 $(BIN)/tables: $(call obj,reports/tables.c) $(LIBS)
 	$(CC) $^ $(LDLIBS) -o $@

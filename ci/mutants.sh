@@ -336,7 +336,7 @@ fails added.token.remap.allowed engine/text/tokenizer.c 'if (in_vocab >= 0 && in
 fails suppress.everything.allowed engine/model/gen_config.c 'all = !left;' 'all = 0;' test_bad_inputs 'FAIL gen_suppress_everything'
 fails huge.samples.accepted engine/frontend/audio.c 'if (fabsf(v) > WL_MAX_SAMPLE) {' 'if (fabsf(v) > 1e38f) {' \
   test_bad_inputs 'FAIL audio_huge_sample'
-fails empty.clip.list.accepted reports/clip_list.c 'else if (cJSON_GetArraySize(g[0]) == 0)' 'else if (0)' \
+fails empty.clip.list.accepted reports/tools/clip_list.c 'else if (cJSON_GetArraySize(g[0]) == 0)' 'else if (0)' \
   test_clip_list 'FAILED.*test_bad_lists_refused'
 # invalid UTF-8 in byte tokens (no golden holds any): Python's replacement, by hand-worked cases
 fails utf8.e0.overlong.accepted engine/text/tokenizer.c 'unsigned lo = s[0] == 0xE0 ? 0xA0 :' 'unsigned lo = s[0] == 0xE0 ? 0x80 :' \
@@ -382,29 +382,29 @@ fails beam.merge.ties.later.beam engine/decode/beam_search.c '> bs->bcand_score[
 fails topk.ties.later.index engine/decode/search.c 'for (; j > 0 && val[j - 1] < v; j--)' 'for (; j > 0 && val[j - 1] <= v; j--)' \
   test_search 'torch.topk'
 # report values, on hand-made inputs (test_report_metrics)
-fails confidence.mean.skips.first reports/confidence.c $'for (int i = 0; i < r->n_steps; i++) {\n        if (!lab_is_text' \
+fails confidence.mean.skips.first reports/lab/confidence.c $'for (int i = 0; i < r->n_steps; i++) {\n        if (!lab_is_text' \
   $'for (int i = 1; i < r->n_steps; i++) {\n        if (!lab_is_text' test_report_metrics 'FAILED.*test_confidence_values'
-fails confidence.word.from.second.token reports/confidence.c 'lp += r->steps[w->first - r->n_prompt + t].logprob' \
+fails confidence.word.from.second.token reports/lab/confidence.c 'lp += r->steps[w->first - r->n_prompt + t].logprob' \
   'lp += r->steps[w->first - r->n_prompt + t + 1].logprob' test_report_metrics 'FAILED.*test_confidence_values'
-fails timestamps.end.from.start.edge reports/timestamps.c 'last - c->span.end' 'last - c->span.start' \
+fails timestamps.end.from.start.edge reports/lab/timestamps.c 'last - c->span.end' 'last - c->span.start' \
   test_report_metrics 'FAILED.*test_timestamps_values'
-fails timestamps.word.end.own.start reports/timestamps.c 'g->token_time[after] : NAN' 'g->token_time[after - 1] : NAN' \
+fails timestamps.word.end.own.start reports/lab/timestamps.c 'g->token_time[after] : NAN' 'g->token_time[after - 1] : NAN' \
   test_report_metrics 'FAILED.*test_timestamps_values'
-fails monotonicity.repeat.counts.back reports/monotonicity.c 'pk[r] >= pk[r - 1]' 'pk[r] > pk[r - 1]' \
+fails monotonicity.repeat.counts.back reports/tools/monotonicity.c 'pk[r] >= pk[r - 1]' 'pk[r] > pk[r - 1]' \
   test_report_metrics 'FAILED.*test_monotonicity_repeated_peaks'
-fails monotonicity.tie.last.peak reports/monotonicity.c 'if (row[c] > row[best]) best = c;' 'if (row[c] >= row[best]) best = c;' \
+fails monotonicity.tie.last.peak reports/tools/monotonicity.c 'if (row[c] > row[best]) best = c;' 'if (row[c] >= row[best]) best = c;' \
   test_report_metrics 'FAILED.*test_monotonicity_repeated_peaks'
-fails greedy.vs.beam.sum.skips.first reports/beam_compare.c 'for (int i = 0; i < r->n_steps; i++) s +=' 'for (int i = 1; i < r->n_steps; i++) s +=' \
+fails greedy.vs.beam.sum.skips.first reports/lab/beam_compare.c 'for (int i = 0; i < r->n_steps; i++) s +=' 'for (int i = 1; i < r->n_steps; i++) s +=' \
   test_report_metrics 'FAILED.*test_greedy_vs_beam_values'
-fails grammar.word.sum.skips.first reports/grammar.c 'for (int i = 0; i < n; i++) *lp_word' 'for (int i = 1; i < n; i++) *lp_word' \
+fails grammar.word.sum.skips.first reports/lab/grammar.c 'for (int i = 0; i < n; i++) *lp_word' 'for (int i = 1; i < n; i++) *lp_word' \
   test_report_metrics 'FAILED.*test_grammar_values'
-fails grammar.first.token.next.row reports/grammar.c '*lp_first = lp[np - 1]' '*lp_first = lp[np]' \
+fails grammar.first.token.next.row reports/lab/grammar.c '*lp_first = lp[np - 1]' '*lp_first = lp[np]' \
   test_report_metrics 'FAILED.*test_grammar_values'
-fails normaliser.tens.joins.tens reports/normalise.c 'else if (!v.is_str && v.num % 100 == 0) v.num += cur.value;' \
+fails normaliser.tens.joins.tens reports/tools/normalise.c 'else if (!v.is_str && v.num % 100 == 0) v.num += cur.value;' \
   'else if (!v.is_str && v.num % 10 == 0) v.num += cur.value;' test_report_metrics 'normalise\("twenty thirty"\)'
-fails speech.span.partial.frame.dropped reports/speech_span.c '1 + (n - WL_SPAN_FRAME + WL_SPAN_HOP - 1) / WL_SPAN_HOP' \
-  '1 + (n - WL_SPAN_FRAME) / WL_SPAN_HOP' test_report_metrics 'FAILED.*test_speech_span'
-fails speech.span.rms.over.full.frame reports/speech_span.c 'sqrt(sq / (double)n)' 'sqrt(sq / WL_SPAN_FRAME)' \
+fails speech.span.partial.frame.dropped reports/tools/speech_span.c '1 + (n - SPEECH_SPAN_FRAME + SPEECH_SPAN_HOP - 1) / SPEECH_SPAN_HOP' \
+  '1 + (n - SPEECH_SPAN_FRAME) / SPEECH_SPAN_HOP' test_report_metrics 'FAILED.*test_speech_span'
+fails speech.span.rms.over.full.frame reports/tools/speech_span.c 'sqrt(sq / (double)n)' 'sqrt(sq / SPEECH_SPAN_FRAME)' \
   test_report_metrics 'FAILED.*test_speech_span'
 }
 

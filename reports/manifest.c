@@ -6,7 +6,7 @@
  * Usage: manifest --model ARG --fallback DIR --clips CLIPS.json --audio DIR --out FILE
  *                 [--run run.json] [--started EPOCH_SECONDS] [--cflags S] [--cc S]
  *                 [--golden DIR --golden-check stages.json --golden-status S --golden-seconds S] */
-#include "clip_list.h"
+#include "tools/clip_list.h"
 #include "../engine/model/model_card.h"
 #include "../engine/io/model_path.h"
 #include "../engine/base/sha256.h"

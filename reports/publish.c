@@ -1,9 +1,9 @@
 /* publish: runs a command that writes a report into a fresh staging folder ($WL_STAGE), and
- * swaps that folder in over OUT only when the command succeeds (out_folder.h: what OUT may be,
- * the lock, the swap). On failure, or on SIGINT/SIGTERM/SIGHUP (passed on to the command's
+ * swaps that folder in over OUT only when the command succeeds (tools/out_folder.h: what OUT may
+ * be, the lock, the swap). On failure, or on SIGINT/SIGTERM/SIGHUP (passed on to the command's
  * processes), the stage is removed and OUT is left as it was.
  * Usage: publish [--parents] OUT -- CMD [ARG...]   (--parents: make OUT's missing parents) */
-#include "out_folder.h"
+#include "tools/out_folder.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -26,15 +26,15 @@ static const char USAGE[] = "usage: publish [--parents] OUT -- CMD [ARG...]\n";
 
 int main(int argc, char **argv)
 {
-    char err[2 * WL_OUT_PATH_MAX];
+    char err[2 * OUT_FOLDER_PATH_MAX];
     int i = 1, parents = 0;
     if (i < argc && !strcmp(argv[i], "--parents")) parents = 1, i++;
     if (argc - i < 3 || strcmp(argv[i + 1], "--")) return fputs(USAGE, stderr), 2;
     const char *out = argv[i];
     char **cmd = argv + i + 2;
 
-    wl_out_folder f;
-    if (wl_out_folder_begin(&f, out, parents, err, sizeof err)) return fprintf(stderr, "publish: %s\n", err), 1;
+    out_folder f;
+    if (out_folder_begin(&f, out, parents, err, sizeof err)) return fprintf(stderr, "publish: %s\n", err), 1;
     struct sigaction sa = {.sa_handler = on_signal};
     sigemptyset(&sa.sa_mask);
     int sigs[] = {SIGINT, SIGTERM, SIGHUP};
@@ -49,7 +49,7 @@ int main(int argc, char **argv)
         _exit(127);
     }
     if (pid < 0) {
-        wl_out_folder_abort(&f);
+        out_folder_abort(&f);
         return fprintf(stderr, "publish: cannot start %s: %s\n", cmd[0], strerror(errno)), 1;
     }
     setpgid(pid, pid);
@@ -60,7 +60,7 @@ int main(int argc, char **argv)
     child = 0;
     int ok = !got_signal && WIFEXITED(st) && WEXITSTATUS(st) == 0;
     if (!ok) {
-        wl_out_folder_abort(&f);
+        out_folder_abort(&f);
         if (got_signal) {
             fprintf(stderr, "publish: interrupted; %s left as it was\n", out);
             signal(got_signal, SIG_DFL);
@@ -68,6 +68,6 @@ int main(int argc, char **argv)
         }
         return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
     }
-    if (wl_out_folder_publish(&f, err, sizeof err)) return fprintf(stderr, "publish: %s\n", err), 1;
+    if (out_folder_publish(&f, err, sizeof err)) return fprintf(stderr, "publish: %s\n", err), 1;
     return 0;
 }

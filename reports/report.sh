@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # make report: the whole lab into a fresh staging folder, swapped in over OUT in one step at the
-# end by `publish` (reports/out_folder.h): a failed or interrupted run leaves the previous report
-# untouched, and OUT is replaced only when it is new, empty or a previous report (checked before
-# the run starts).
+# end by `publish` (reports/tools/out_folder.h): a failed or interrupted run leaves the previous
+# report untouched, and OUT is replaced only when it is new, empty or a previous report (checked
+# before the run starts).
 # Env: BIN (tools), MODEL (folder or repo id; empty = default), FALLBACK (local model), OUT,
 # LAB_ARGS (extra lab options, e.g. --limit 3 --max-new-tokens 8), CFLAGS_USED, CC_USED.
 set -euo pipefail

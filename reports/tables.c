@@ -3,8 +3,8 @@
  *   tables --report DIR --out DIR/README.md   the report's README: banner, tables, heatmaps
  *   tables --report DIR --splice FILE.md      the tables between FILE's marker comments
  *   tables --report DIR --check               only check every file */
-#include "replace_file.h"
-#include "schema.h"
+#include "tools/replace_file.h"
+#include "tools/schema.h"
 
 #include "../engine/base/strbuf.h"
 #include "../engine/base/util.h"
@@ -168,7 +168,7 @@ static const char *find_line(const char *s, size_t n, const char *mark)
 }
 
 /* Replaces what lies between the markers of path with body; every other byte of the file is
- * kept as it was (wl_replace_file: the link, the mode and owner, all or nothing). */
+ * kept as it was (replace_file: the link, the mode and owner, all or nothing). */
 static int splice(const char *path, const char *body)
 {
     char err[2048];
@@ -186,7 +186,7 @@ static int splice(const char *path, const char *body)
     wl_strbuf_add(&doc, e, n - (size_t)(e - old));
     free(old);
     int rc = doc.oom ? (fprintf(stderr, "tables: %s: out of memory\n", path), -1)
-                     : wl_replace_file(path, doc.s, doc.n, err, sizeof err) ? (fprintf(stderr, "tables: %s\n", err), -1) : 0;
+                     : replace_file(path, doc.s, doc.n, err, sizeof err) ? (fprintf(stderr, "tables: %s\n", err), -1) : 0;
     free(doc.s);
     return rc;
 }
@@ -208,11 +208,11 @@ int main(int argc, char **argv)
     }
     if (!dir || (!out && !splice_into && !check_only)) return fputs(USAGE, stderr), 2;
     char err[2048];
-    cJSON *schema = wl_schema_load(schema_path, err, sizeof err), *f[N_FILES] = {0};
+    cJSON *schema = schema_load(schema_path, err, sizeof err), *f[N_FILES] = {0};
     int rc = schema ? 0 : 1;
     if (!schema) fprintf(stderr, "tables: %s\n", err);
     for (int i = 0; !rc && i < N_FILES; i++)
-        if (!(f[i] = wl_schema_read(schema, dir, FILES[i], err, sizeof err))) fprintf(stderr, "tables: %s\n", err), rc = 1;
+        if (!(f[i] = schema_read(schema, dir, FILES[i], err, sizeof err))) fprintf(stderr, "tables: %s\n", err), rc = 1;
     /* every clip in every per-clip file, and token ids and probabilities in step */
     const cJSON *clip;
     if (!rc) cJSON_ArrayForEach(clip, f[TRANSCRIPTIONS])
@@ -247,7 +247,7 @@ int main(int argc, char **argv)
             wl_strbuf_printf(&doc, "%s%s\n%s", BEGIN_MARK "\n", t.s, END_MARK "\n");
             heatmaps(&doc, f);
             if (doc.oom) fprintf(stderr, "tables: out of memory\n"), rc = 1;
-            else if (wl_replace_file(out, doc.s, doc.n, err, sizeof err)) fprintf(stderr, "tables: %s\n", err), rc = 1;
+            else if (replace_file(out, doc.s, doc.n, err, sizeof err)) fprintf(stderr, "tables: %s\n", err), rc = 1;
             free(doc.s);
         }
         free(t.s);

@@ -3,7 +3,7 @@
  * UTF-8 (which would make the report's JSON invalid) is refused with the file named; the lab
  * itself exits 1 with that one line and writes no report, and refuses a model folder whose name
  * is not UTF-8 (run.json names it). The committed list passes. $WL_BIN holds the tools. */
-#include "../reports/clip_list.h"
+#include "../reports/tools/clip_list.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,7 +1,7 @@
 /* Heatmap PNGs: the image has the laid-out size, cells land where the layout says with the
  * viridis colour of their value, narrow peaks survive downsampling, awkward labels draw, and bad
  * input or an unwritable path fail with the path named and no file left behind. */
-#include "../reports/heatmap.h"
+#include "../reports/tools/heatmap.h"
 
 #include <cairo.h>
 #include <math.h>
@@ -41,7 +41,7 @@ static void rgb(cairo_surface_t *s, int x, int y, int c[3])
 static double luma(const int c[3]) { return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]; }
 
 /* Centre pixel of cell (r, c) from the layout. */
-static void cell_centre(const wl_heatmap_geom *g, const wl_heatmap *h, int r, int c, int *x, int *y)
+static void cell_centre(const heatmap_geom *g, const heatmap *h, int r, int c, int *x, int *y)
 {
     *x = g->plot_x + (int)((c + 0.5) * g->plot_w / h->cols);
     *y = g->plot_y + (int)((r + 0.5) * g->plot_h / h->rows);
@@ -53,11 +53,11 @@ static void test_diagonal(void **state)
     assert_int_equal(system("rm -rf " DIR " && mkdir -p " DIR), 0);
     float v[8 * 40];
     for (int i = 0; i < 8 * 40; i++) v[i] = (i % 40) / 5 == i / 40 ? 0.9f : 0.0f;
-    wl_heatmap h = {v, 8, 40, LABELS8, 0.0, 0.02, "clip 03: \"he works\"", "diagonal 8x40, test"};
-    wl_heatmap_geom g;
+    heatmap h = {v, 8, 40, LABELS8, 0.0, 0.02, "clip 03: \"he works\"", "diagonal 8x40, test"};
+    heatmap_geom g;
     char err[512] = "";
-    if (wl_heatmap_layout(&h, &g, err, sizeof err)) fail_msg("%s", err);
-    if (wl_heatmap_png(DIR "/diag.png", &h, err, sizeof err)) fail_msg("%s", err);
+    if (heatmap_layout(&h, &g, err, sizeof err)) fail_msg("%s", err);
+    if (heatmap_png(DIR "/diag.png", &h, err, sizeof err)) fail_msg("%s", err);
     assert_false(exists(DIR "/diag.png.tmp"));
     printf("  image %dx%d, plot %dx%d at (%d,%d), bar %dx%d at (%d,%d)\n", g.width, g.height, g.plot_w, g.plot_h,
            g.plot_x, g.plot_y, g.bar_w, g.bar_h, g.bar_x, g.bar_y);
@@ -99,11 +99,11 @@ static void test_narrow_peak_survives(void **state)
     (void)state;
     static float v[3 * 1500];
     v[1 * 1500 + 777] = 0.5f, v[0] = 0.1f;
-    wl_heatmap h = {v, 3, 1500, (const char *const[]){" the", " cat", "<|endoftext|>"}, 0.0, 0.02, "3x1500", NULL};
-    wl_heatmap_geom g;
+    heatmap h = {v, 3, 1500, (const char *const[]){" the", " cat", "<|endoftext|>"}, 0.0, 0.02, "3x1500", NULL};
+    heatmap_geom g;
     char err[512] = "";
-    if (wl_heatmap_layout(&h, &g, err, sizeof err)) fail_msg("%s", err);
-    if (wl_heatmap_png(DIR "/wide.png", &h, err, sizeof err)) fail_msg("%s", err);
+    if (heatmap_layout(&h, &g, err, sizeof err)) fail_msg("%s", err);
+    if (heatmap_png(DIR "/wide.png", &h, err, sizeof err)) fail_msg("%s", err);
     cairo_surface_t *s = load(DIR "/wide.png", g.width, g.height);
     int y = g.plot_y + g.plot_h / 2, best_x = -1;
     double best = -1;
@@ -129,13 +129,13 @@ static void test_awkward_input_draws(void **state)
     float v[4 * 10] = {0};
     const char *const labels[] = {"bad \xff\xfe utf-8 \xe2\x82", "tab\there\nnewline\x01", "\xc3\xa9t\xc3\xa9 \xe2\x90\xa3 \xe4\xb8\xad",
                                   "a very long token label that goes on and on and on and on and on and on and on and on"};
-    wl_heatmap h = {v, 4, 10, labels, 1.5, 0.25, "zeros \x07 title", NULL};
+    heatmap h = {v, 4, 10, labels, 1.5, 0.25, "zeros \x07 title", NULL};
     char err[512] = "";
-    if (wl_heatmap_png(DIR "/awkward.png", &h, err, sizeof err)) fail_msg("%s", err);
+    if (heatmap_png(DIR "/awkward.png", &h, err, sizeof err)) fail_msg("%s", err);
     h.row_labels = NULL;
-    if (wl_heatmap_png(DIR "/numbered.png", &h, err, sizeof err)) fail_msg("%s", err);
-    wl_heatmap_geom g;
-    if (wl_heatmap_layout(&h, &g, err, sizeof err)) fail_msg("%s", err);
+    if (heatmap_png(DIR "/numbered.png", &h, err, sizeof err)) fail_msg("%s", err);
+    heatmap_geom g;
+    if (heatmap_layout(&h, &g, err, sizeof err)) fail_msg("%s", err);
     cairo_surface_t *s = load(DIR "/numbered.png", g.width, g.height);
     int x, y, c[3];
     cell_centre(&g, &h, 3, 9, &x, &y);
@@ -150,18 +150,18 @@ static void test_grid(void **state)
     (void)state;
     enum { L = 2, H = 4, R = 6, C = 50 };
     static float v[L * H][R * C];
-    wl_heatmap p[L * H];
+    heatmap p[L * H];
     char names[L * H][32];
     const char *titles[L * H];
     for (int i = 0; i < L * H; i++) {
         for (int r = 0; r < R; r++)
             for (int c = 0; c < C; c++) v[i][r * C + c] = (float)exp(-pow((c - (r * 8 + i)) / 3.0, 2)) * (i + 1) / (L * H);
-        p[i] = (wl_heatmap){v[i], R, C, LABELS8, 0.0, 0.02, "clip 07: grid", "every layer and head"};
+        p[i] = (heatmap){v[i], R, C, LABELS8, 0.0, 0.02, "clip 07: grid", "every layer and head"};
         snprintf(names[i], sizeof names[i], "layer %d head %d", i / H, i % H);
         titles[i] = names[i];
     }
     char err[512] = "";
-    if (wl_heatmap_grid_png(DIR "/grid.png", p, titles, L * H, H, NULL, err, sizeof err)) fail_msg("%s", err);
+    if (heatmap_grid_png(DIR "/grid.png", p, titles, L * H, H, NULL, err, sizeof err)) fail_msg("%s", err);
     cairo_surface_t *s = cairo_image_surface_create_from_png(DIR "/grid.png");
     assert_int_equal(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
     printf("  grid of %d panels: %dx%d px\n", L * H, cairo_image_surface_get_width(s), cairo_image_surface_get_height(s));
@@ -169,7 +169,7 @@ static void test_grid(void **state)
     cairo_surface_destroy(s);
     assert_false(exists(DIR "/grid.png.tmp"));
     /* fewer panels than columns, and an explicit title */
-    if (wl_heatmap_grid_png(DIR "/grid3.png", p, NULL, 3, 4, "three panels", err, sizeof err)) fail_msg("%s", err);
+    if (heatmap_grid_png(DIR "/grid3.png", p, NULL, 3, 4, "three panels", err, sizeof err)) fail_msg("%s", err);
 }
 
 /* f returns -1 with a message naming path and containing why; neither path nor its .tmp exist. */
@@ -187,44 +187,44 @@ static void test_errors(void **state)
 {
     (void)state;
     float v[2 * 3] = {0, 0.5f, 1, 0, 0, 0};
-    wl_heatmap h = {v, 2, 3, NULL, 0, 0.02, "t", NULL};
+    heatmap h = {v, 2, 3, NULL, 0, 0.02, "t", NULL};
     char err[512];
     const char *p = DIR "/bad.png";
 
     v[4] = NAN;
-    expect_failure(wl_heatmap_png(p, &h, err, sizeof err), err, p, "row 1 column 1 is nan");
+    expect_failure(heatmap_png(p, &h, err, sizeof err), err, p, "row 1 column 1 is nan");
     v[4] = -0.5f;
-    expect_failure(wl_heatmap_png(p, &h, err, sizeof err), err, p, "row 1 column 1 is -0.5");
+    expect_failure(heatmap_png(p, &h, err, sizeof err), err, p, "row 1 column 1 is -0.5");
     v[4] = 0;
     h.rows = 0;
-    expect_failure(wl_heatmap_png(p, &h, err, sizeof err), err, p, "0 rows");
+    expect_failure(heatmap_png(p, &h, err, sizeof err), err, p, "0 rows");
     h.rows = 5000;
-    expect_failure(wl_heatmap_png(p, &h, err, sizeof err), err, p, "5000 rows");
+    expect_failure(heatmap_png(p, &h, err, sizeof err), err, p, "5000 rows");
     h.rows = 2, h.cols = 0;
-    expect_failure(wl_heatmap_png(p, &h, err, sizeof err), err, p, "0 columns");
+    expect_failure(heatmap_png(p, &h, err, sizeof err), err, p, "0 columns");
     h.cols = 3, h.values = NULL;
-    expect_failure(wl_heatmap_png(p, &h, err, sizeof err), err, p, "values is NULL");
+    expect_failure(heatmap_png(p, &h, err, sizeof err), err, p, "values is NULL");
     h.values = v, h.dt = 0;
-    expect_failure(wl_heatmap_png(p, &h, err, sizeof err), err, p, "dt 0");
+    expect_failure(heatmap_png(p, &h, err, sizeof err), err, p, "dt 0");
     h.dt = 0.02;
     assert_false(exists(p));
 
-    wl_heatmap two[2] = {h, h};
-    expect_failure(wl_heatmap_grid_png(p, two, NULL, 0, 2, NULL, err, sizeof err), err, p, "0 panels");
-    expect_failure(wl_heatmap_grid_png(p, two, NULL, 2, 0, NULL, err, sizeof err), err, p, "0 columns of panels");
+    heatmap two[2] = {h, h};
+    expect_failure(heatmap_grid_png(p, two, NULL, 0, 2, NULL, err, sizeof err), err, p, "0 panels");
+    expect_failure(heatmap_grid_png(p, two, NULL, 2, 0, NULL, err, sizeof err), err, p, "0 columns of panels");
     two[1].cols = 2;
-    expect_failure(wl_heatmap_grid_png(p, two, NULL, 2, 2, NULL, err, sizeof err), err, p, "panel 1: 2x2");
+    expect_failure(heatmap_grid_png(p, two, NULL, 2, 2, NULL, err, sizeof err), err, p, "panel 1: 2x2");
     two[1].cols = 3, v[0] = INFINITY;
-    expect_failure(wl_heatmap_grid_png(p, two, NULL, 2, 2, NULL, err, sizeof err), err, p, "panel 0: value at row 0 column 0 is inf");
+    expect_failure(heatmap_grid_png(p, two, NULL, 2, 2, NULL, err, sizeof err), err, p, "panel 0: value at row 0 column 0 is inf");
     v[0] = 0;
     assert_false(exists(p));
 
     const char *nodir = DIR "/no/such/dir/x.png";
-    expect_failure(wl_heatmap_png(nodir, &h, err, sizeof err), err, nodir, "No such file or directory");
+    expect_failure(heatmap_png(nodir, &h, err, sizeof err), err, nodir, "No such file or directory");
     assert_false(exists(nodir));
     /* the .tmp is written but cannot be renamed onto a directory: it must be removed */
     assert_int_equal(system("mkdir -p " DIR "/adir.png"), 0);
-    expect_failure(wl_heatmap_png(DIR "/adir.png", &h, err, sizeof err), err, DIR "/adir.png", "directory");
+    expect_failure(heatmap_png(DIR "/adir.png", &h, err, sizeof err), err, DIR "/adir.png", "directory");
     assert_false(exists(DIR "/adir.png.tmp"));
 }
 

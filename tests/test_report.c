@@ -2,7 +2,7 @@
  * file read back by the strict reader, the README tables regenerated identically from the JSON,
  * a failed run leaving the previous report whole), planted errors in the JSON caught with the
  * file and field named, and a short run on the synthetic checkpoint. $WL_BIN holds the tools. */
-#include "../reports/schema.h"
+#include "../reports/tools/schema.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

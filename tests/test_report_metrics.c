@@ -4,11 +4,14 @@
  * (a partial last frame too), the verb of a clip; and the lab's confidence, timestamps and
  * greedy-vs-beam entries of hand-built results, each value worked out here from the tokens and
  * log-probs put in (the tokenizer and settings are the synthetic tiny.en's, or WL_MODEL's). */
-#include "../reports/lab.h"
-#include "../reports/monotonicity.h"
-#include "../reports/normalise.h"
-#include "../reports/speech_span.h"
-#include "../reports/wer.h"
+#include "../reports/lab/beam_compare.h"
+#include "../reports/lab/confidence.h"
+#include "../reports/lab/grammar.h"
+#include "../reports/lab/timestamps.h"
+#include "../reports/tools/monotonicity.h"
+#include "../reports/tools/normalise.h"
+#include "../reports/tools/speech_span.h"
+#include "../reports/tools/wer.h"
 #include "encode.h"
 #include "golden.h"
 
@@ -24,7 +27,7 @@
 
 static void expect_norm(const char *in, const char *want)
 {
-    char *got = wl_normalise(in);
+    char *got = normalise_text(in);
     assert_non_null(got);
     if (strcmp(got, want)) fail_msg("normalise(\"%s\") = \"%s\", want \"%s\"", in, got, want);
     printf("  \"%s\" -> \"%s\"\n", in, got);
@@ -67,13 +70,13 @@ static void test_normalise(void **state)
 
 static void expect_wer(const char *ref, const char *hyp, int s, int d, int i, double rate)
 {
-    wl_wer_counts c;
-    assert_int_equal(wl_wer_text(ref, hyp, &c), 0);
-    printf("  \"%s\" | \"%s\": S%d D%d I%d of %d -> %.4f\n", ref, hyp, c.subs, c.dels, c.ins, c.ref_words, wl_wer_rate(&c));
+    wer_counts c;
+    assert_int_equal(wer_text(ref, hyp, &c), 0);
+    printf("  \"%s\" | \"%s\": S%d D%d I%d of %d -> %.4f\n", ref, hyp, c.subs, c.dels, c.ins, c.ref_words, wer_rate(&c));
     assert_int_equal(c.subs, s);
     assert_int_equal(c.dels, d);
     assert_int_equal(c.ins, i);
-    assert_true(fabs(wl_wer_rate(&c) - rate) < 1e-12);
+    assert_true(fabs(wer_rate(&c) - rate) < 1e-12);
 }
 
 static void test_wer(void **state)
@@ -96,14 +99,14 @@ static void test_spearman(void **state)
     (void)state;
     double x[50], y[50];
     for (int i = 0; i < 50; i++) x[i] = i, y[i] = i * i; /* monotone, not linear */
-    assert_true(fabs(wl_spearman(x, y, 50) - 1) < 1e-12);
+    assert_true(fabs(monotonicity_spearman(x, y, 50) - 1) < 1e-12);
     for (int i = 0; i < 50; i++) y[i] = -i;
-    assert_true(fabs(wl_spearman(x, y, 50) + 1) < 1e-12);
+    assert_true(fabs(monotonicity_spearman(x, y, 50) + 1) < 1e-12);
     double a[] = {1, 2, 3, 4}, b[] = {1, 1, 2, 2}; /* ties: ranks 1.5 1.5 3.5 3.5 */
-    assert_true(fabs(wl_spearman(a, b, 4) - 2 / sqrt(5)) < 1e-12);
-    assert_true(isnan(wl_spearman(a, b, 1)));
+    assert_true(fabs(monotonicity_spearman(a, b, 4) - 2 / sqrt(5)) < 1e-12);
+    assert_true(isnan(monotonicity_spearman(a, b, 1)));
     double flat[] = {3, 3, 3, 3};
-    assert_true(isnan(wl_spearman(a, flat, 4)));
+    assert_true(isnan(monotonicity_spearman(a, flat, 4)));
 }
 
 /* rows x cols attention: each row's weight around col(r) */
@@ -126,24 +129,24 @@ static void test_monotonicity(void **state)
     static float m[R * C];
     double peak[R];
     fill(m, R, C, 0, 1, 0);
-    wl_monotonicity d = wl_monotonicity_measure(m, R, C, 0, C, peak, NULL);
+    monotonicity d = monotonicity_measure(m, R, C, 0, C, peak, NULL);
     printf("  diagonal: rho %.4f centroid %.4f forward %.3f\n", d.rho_peak, d.rho_centroid, d.nondecreasing);
     assert_true(d.rho_peak > 0.999 && d.rho_centroid > 0.999 && d.nondecreasing == 1.0);
     assert_int_equal((int)peak[3], 3 * C / R + C / R / 2);
     fill(m, R, C, 1, 1, 0);
-    wl_monotonicity v = wl_monotonicity_measure(m, R, C, 0, C, NULL, NULL);
+    monotonicity v = monotonicity_measure(m, R, C, 0, C, NULL, NULL);
     printf("  reversed: rho %.4f centroid %.4f forward %.3f\n", v.rho_peak, v.rho_centroid, v.nondecreasing);
     assert_true(v.rho_peak < -0.999 && v.rho_centroid < -0.999 && v.nondecreasing == 0.0);
     fill(m, R, C, 0, 7, 1);
-    wl_monotonicity n = wl_monotonicity_measure(m, R, C, 0, C, NULL, NULL);
+    monotonicity n = monotonicity_measure(m, R, C, 0, C, NULL, NULL);
     /* independent peaks: rho ~ N(0, 1/sqrt(39) = 0.16); 0.5 is 3 sd */
     printf("  noise: rho %.4f centroid %.4f forward %.3f\n", n.rho_peak, n.rho_centroid, n.nondecreasing);
     assert_true(fabs(n.rho_peak) < 0.5 && n.nondecreasing > 0.2 && n.nondecreasing < 0.8);
     /* the speech window limits where peaks may be */
     fill(m, R, C, 0, 1, 0);
-    wl_monotonicity_measure(m, R, C, 50, 60, peak, NULL);
+    monotonicity_measure(m, R, C, 50, 60, peak, NULL);
     for (int r = 0; r < R; r++) assert_true(peak[r] >= 50 && peak[r] < 60);
-    wl_monotonicity one = wl_monotonicity_measure(m, 1, C, 0, C, NULL, NULL);
+    monotonicity one = monotonicity_measure(m, 1, C, 0, C, NULL, NULL);
     assert_true(isnan(one.rho_peak) && isnan(one.nondecreasing));
 }
 
@@ -157,7 +160,7 @@ static void test_monotonicity_repeated_peaks(void **state)
     const float m[5 * 4] = {0, 1, 0, 0, /**/ 0, 2, 0, 0, /**/ 0, 0, 1, 0, /**/ 0, 1, 3, 0, /**/ 0, 1, 0, 1};
     double peak[5], centroid[5];
     const double want_peak[5] = {1, 1, 2, 2, 1}, want_centroid[5] = {1, 1, 2, 1.75, 2};
-    wl_monotonicity r = wl_monotonicity_measure(m, 5, 4, 0, 4, peak, centroid);
+    monotonicity r = monotonicity_measure(m, 5, 4, 0, 4, peak, centroid);
     printf("  repeated peaks: rho %.6f centroid %.6f forward %.3f\n", r.rho_peak, r.rho_centroid, r.nondecreasing);
     for (int i = 0; i < 5; i++) {
         assert_true(peak[i] == want_peak[i]);
@@ -168,7 +171,7 @@ static void test_monotonicity_repeated_peaks(void **state)
     assert_true(fabs(r.rho_peak - 2.5 / sqrt(75)) < 1e-12);
     assert_true(fabs(r.rho_centroid - 7.5 / sqrt(90)) < 1e-12);
     /* columns 2..3 only: peaks 2 2 2 2 3 (ties at 0 take the window's first column) */
-    wl_monotonicity_measure(m, 5, 4, 2, 4, peak, NULL);
+    monotonicity_measure(m, 5, 4, 2, 4, peak, NULL);
     const double want_win[5] = {2, 2, 2, 2, 3};
     for (int i = 0; i < 5; i++) assert_true(peak[i] == want_win[i]);
 }
@@ -190,23 +193,23 @@ static void test_speech_span(void **state)
     for (int k = 0; k < 2; k++) {
         tone(x, N, 0.50, 1.20, amps[k]);
         for (size_t i = 0; i < N; i++) x[i] += (float)(1e-5 * ((int)((i * 7919) % 13) - 6) / 6.0); /* -100 dBFS hiss */
-        wl_speech_span s = wl_speech_span_find(x, N);
+        speech_span s = speech_span_find(x, N);
         printf("  tone 0.50-1.20 s at %.2f: span %.3f-%.3f s, peak %.1f dBFS\n", amps[k], s.start, s.end, s.peak_dbfs);
         assert_true(s.found);
         /* frame centres every 10 ms: edges within half a 25 ms frame */
         assert_true(fabs(s.start - 0.50) <= 0.0125 && fabs(s.end - 1.20) <= 0.0125);
     }
     tone(x, N, 0, 0.3, 0.5);
-    wl_speech_span s = wl_speech_span_find(x, N);
+    speech_span s = speech_span_find(x, N);
     assert_true(s.found && s.start <= 0.0125 && fabs(s.end - 0.3) <= 0.0125);
     memset(x, 0, sizeof x);
-    assert_false(wl_speech_span_find(x, N).found);
-    assert_false(wl_speech_span_find(x, 0).found);
+    assert_false(speech_span_find(x, N).found);
+    assert_false(speech_span_find(x, 0).found);
     /* 1000 samples: frames at 0, 160, 320, 480 and a last partial one at 640 (360 samples);
      * sound only in the last 100 samples, which only that frame holds. Its RMS is over its own
      * 360 samples: 0.5 * sqrt(100 / 360); its centre (640 + 180) / 16000 s. */
     for (size_t i = 0; i < 1000; i++) x[i] = i >= 900 ? 0.5f : 0.0f;
-    s = wl_speech_span_find(x, 1000);
+    s = speech_span_find(x, 1000);
     printf("  last 100 of 1000 samples: found %d, span %.5f-%.5f s, peak %.4f dBFS\n", s.found, s.start, s.end,
            s.peak_dbfs);
     assert_true(s.found);
