@@ -9,14 +9,14 @@
 #           the lab clips passing. The golden mel64 (HF's formula in float64) checks stage mel.
 #   fails   the named test must fail and its output must match a pattern naming what broke.
 #           test_decode runs on whisper-micro.en and its goldens, as make verify's second pass
-#           does (that model ends its sentences, so beam search finishes hypotheses, and it is
-#           20x faster than the synthetic pass); the other tests as make verify's first pass.
+#           does (that model ends its sentences, so beam search finishes hypotheses, and it runs
+#           far faster than the synthetic pass); the other tests as make verify's first pass.
 # A mutant whose text is not found exactly once in its file, or that does not build, is a
 # failure of this script: the list stays honest as the code changes. Before any mutant, every
 # test used must pass unmutated. Prints a table and "mutants: N caught, N missed"; exits
 # non-zero if any mutant was missed, caught at the wrong stage or did not apply.
 # MUTANTS=regex runs only the mutants whose name matches; MUTANT_TIMEOUT (s, default 900) caps
-# one test run. About 21 min for the whole list on an idle 2-core machine (35 s per stage mutant).
+# one test run. How long the whole list takes: docs/performance.md.
 set -uo pipefail
 top=$(git rev-parse --show-toplevel) || exit 2
 t_start=$SECONDS

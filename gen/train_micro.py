@@ -8,7 +8,8 @@ Usage: train_micro.py --work DIR [--steps N] [--seed S] [--stop-after N]
   result is bitwise identical to an uninterrupted run (batches depend only on seed and step,
   there is no dropout, one thread, oneDNN off).
 
-Needs torch, numpy and transformers (see gen/README.md for running them here).
+Needs torch, numpy and transformers (the versions it was trained with are in the model card,
+data/models/whisper-micro.en/README.md).
 """
 import argparse
 import json
