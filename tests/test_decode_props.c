@@ -218,7 +218,7 @@ static void test_one_beam_is_greedy_and_forced_path_is_the_search(void **state)
         int frames;
         float *enc = clip_enc(c, &frames);
         for (int ts = 0; ts < 2; ts++) {
-            /* one run past the 64 positions a decoder's self-attention K/V start with (decoder.c
+            /* one run past the positions a decoder's self-attention K/V start with (decoder.c
              * KV_START): greedy grows one decoder, the beam code grows forks and copies them */
             wl_gen_opts o = {.beams = 1, .timestamps = ts, .max_new_tokens = c == 0 && !ts ? 66 : 12};
             wl_result *greedy, *beam1, *forced;

@@ -116,7 +116,7 @@ static void test_bad_headers(void **state)
     expect_error("{\"x\":3}", 0, "not an object");
 }
 
-/* 200,000 tensors with one repeated name at the end: found by sorting (the old pairwise scan took
+/* 200,000 tensors with one repeated name at the end: found by sorting (a pairwise scan would take
  * minutes on such a header, which the 100 MB header cap allows). */
 static void test_many_tensors(void **state)
 {

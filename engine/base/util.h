@@ -22,8 +22,7 @@ int wl_parse_whole(const char *s, long lo, long hi, int *out);
 
 /* n bytes (zeroed if zero) for a buffer of megabytes that is filled once it is made (converted
  * weights, the encoder's workspace, the mel's spectra). From 2 MB up it is 2 MB-aligned and asks
- * for transparent huge pages: touching it costs one page fault per 2 MB instead of 512 (a
- * `transcribe` with the f16 micro model went from 0.21 to 0.13 s here, the difference faults).
+ * for transparent huge pages: touching it costs one page fault per 2 MB instead of 512.
  * Where the kernel gives none, it is an ordinary buffer. Smaller ones are 64-byte aligned (a
  * cache line: vector loads from them never straddle two). Freed with free(). */
 void *wl_alloc_big(size_t n, int zero);

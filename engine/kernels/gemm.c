@@ -55,7 +55,7 @@ int wl_sgemm_prepare(void)
 {
     static _Atomic int ready;
     if (ready) return 0;
-    /* its kernels took about 6 MB here; the room is checked, then given back for them */
+    /* its kernels need a few MB: the room is checked, then given back for them */
     const size_t room = (size_t)16 << 20;
     void *p = mmap(NULL, room, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED) return -1;

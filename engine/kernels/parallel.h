@@ -15,8 +15,8 @@ void wl_parallel_for(int n, int grain, void (*fn)(void *ctx, int begin, int end)
  * OpenBLAS's kernels compute a product's rows in groups (12 rows for its Haswell sgemm), and a
  * row's bits depend on the group it falls in: slices at fixed multiples of a block that the
  * groups divide keep every row's group, and so its result, whatever the thread count. oneDNN's
- * sgemm (AVX-512, here) gave the same bits for every element however a product was split, by
- * rows or by columns; the fixed blocks keep OpenBLAS's fallback, and other kernels, safe. */
+ * kernels may too (its AVX2 sgemm blocks its sums by a call's number of rows), so every kernel
+ * path relies on the fixed blocks (test_threads checks each). */
 void wl_parallel_for_aligned(int n, int block, void (*fn)(void *ctx, int begin, int end), void *ctx);
 
 /* The calling thread's slot: 0 outside the pool's workers (the thread that calls wl_parallel_for

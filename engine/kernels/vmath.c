@@ -27,8 +27,8 @@ INLINE void keep_max(v8f *top, const v8f *v)
 }
 
 /* The maximum of x[0..n) (NaNs skipped; -inf when none), eight lanes at a time in four
- * independent maxima (one would wait on each compare and blend: softmax's first pass took 30 %
- * of it): exact, as a maximum does not round. */
+ * independent maxima (one would wait on each compare and blend): exact, as a maximum does not
+ * round. */
 INLINE float max_of(const float *x, int n)
 {
     v8f top[4] = {SPLAT(-INFINITY), SPLAT(-INFINITY), SPLAT(-INFINITY), SPLAT(-INFINITY)}, v;
@@ -76,9 +76,8 @@ INLINE void reduce8(v8f *r, const v8f *s)
 }
 
 /* The hot kernels at two widths (vmath_lanes.h): eight lanes for AVX2 and older CPUs, and 16
- * where AVX-512 is, twice the work per instruction (this machine's: softmax 0.93 -> 0.72 ns and
- * GELU 2.4 -> 1.5 ns per element; 4 x fc1 at 7 rows 260 -> 184 us). gcc 12 splits a 16-lane
- * vector badly without AVX-512 (a product 7x slower), hence two builds rather than one. */
+ * where AVX-512 is, twice the work per instruction. gcc 12 splits a 16-lane vector badly without
+ * AVX-512 (a product several times slower), hence two builds rather than one. */
 #define LANES 8
 #define NAME(f) f##_8
 #define TARGET __attribute__((target_clones("avx2", "default")))

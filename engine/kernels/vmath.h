@@ -52,6 +52,6 @@ void wl_vgelu(float *x, int64_t n);
 /* y[i] += x[i]: residual and bias additions (each element one rounding, as a scalar loop). */
 void wl_vadd(float *y, const float *x, int64_t n);
 /* x[i] = (float)((double)x[i] - shift), four at a time: the scalar loop's bits (log-softmax's
- * last pass over a vocabulary row, which it took a third of). */
+ * last pass over a vocabulary row). */
 void wl_vsub_double(float *x, int64_t n, double shift);
 #endif
