@@ -978,7 +978,7 @@ static int run_case(const bad_case *c)
     expand(c->msg, dir, msg, sizeof msg);
     uint64_t before = inputs_fingerprint(dir);
     static wl_cli_result r;
-    wl_cli_run(args, &r);
+    t_cli_run(args, &r);
 
     /* The error lines: stderr without the model banner of transcribe/inspect. */
     char first[1024] = "", *save = NULL;
@@ -1009,7 +1009,7 @@ static int run_case(const bad_case *c)
     if (inputs_fingerprint(dir) != before) WHY(" an input changed or a file was written;");
 
     char shown[200];
-    wl_first_line(c->exit ? first : r.out, shown, sizeof shown);
+    t_first_line(c->exit ? first : r.out, shown, sizeof shown);
     printf("  %-32s %-8s exit %d  %s\n", c->name, c->exit ? "rejected" : "accepted", r.code, shown);
     if (w) {
         printf("  FAIL %s:%s\n       command: %s\n       stderr: %s\n", c->name, why, args, r.err);
@@ -1092,11 +1092,11 @@ static int setup(void **state)
 
     /* The clip's own text, which every accepted variant must reproduce. */
     static wl_cli_result r;
-    if (wl_cli_run("transcribe --model " MODEL " " CLIP, &r) != 0 || strlen(r.out) < 3) {
+    if (t_cli_run("transcribe --model " MODEL " " CLIP, &r) != 0 || strlen(r.out) < 3) {
         fprintf(stderr, "the clean clip does not transcribe: exit %d\n%s", r.code, r.err);
         return -1;
     }
-    wl_first_line(r.out, clip_text, sizeof clip_text);
+    t_first_line(r.out, clip_text, sizeof clip_text);
     printf("  the clean clip reads '%s'\n", clip_text);
     return 0;
 }

@@ -55,7 +55,7 @@ static int teardown(void **state)
 /* audio -> mel -> encoder output of one clip with model m; caller frees. */
 static float *encode_clip(wl_model *m, const char *wav)
 {
-    float *enc = wl_test_encode(m, wav, NULL, err, sizeof err);
+    float *enc = t_encode(m, wav, NULL, err, sizeof err);
     if (!enc) fail_msg("%s", err);
     return enc;
 }
@@ -331,7 +331,7 @@ static void write_small_f32(void)
              "build/whisper-micro.en/*tokens*.json build/whisper-micro.en/vocab.json build/whisper-micro.en/merges.txt "
              SYNTH "/whisperlab.json %s/", SMALL, SMALL, SMALL);
     assert_int_equal(system(cmd), 0);
-    assert_int_equal(wl_write_synthetic(SMALL "/config.json", SMALL "/model.safetensors", NULL, NULL, err, sizeof err),
+    assert_int_equal(gen_write_synthetic(SMALL "/config.json", SMALL "/model.safetensors", NULL, NULL, err, sizeof err),
                      0);
 }
 
@@ -696,8 +696,8 @@ static void write_tiny_model(const char *name, int first, int count, uint32_t bi
     fputs("{\"sampling_rate\": 16000, \"n_fft\": 400, \"hop_length\": 160, \"feature_size\": 80,"
           " \"chunk_length\": 3, \"n_samples\": 48000, \"nb_max_frames\": 300}", f);
     fclose(f);
-    assert_int_equal(wl_write_synthetic("build/tmp/tinyw/config.json", "build/tmp/tinyw/model.safetensors", NULL,
-                                        NULL, err, sizeof err), 0);
+    assert_int_equal(gen_write_synthetic("build/tmp/tinyw/config.json", "build/tmp/tinyw/model.safetensors", NULL,
+                                         NULL, err, sizeof err), 0);
     wl_model *m = NULL;
     if (wl_model_load(dir, wl_default_params(), &m, err, sizeof err)) fail_msg("clean tiny model: %s", err);
     wl_model_free(m);
@@ -739,7 +739,7 @@ static void test_non_finite_logit_after_the_first_row(void **state)
         write_tiny_model("model.decoder.embed_tokens.weight", 5 * 8 + c, 1, bits);
         wl_model *m = NULL;
         if (wl_model_load("build/tmp/tinyw", wl_default_params(), &m, err, sizeof err)) fail_msg("%s", err);
-        float *enc = wl_test_encode(m, CLIP, NULL, err, sizeof err), logits[2 * 64];
+        float *enc = t_encode(m, CLIP, NULL, err, sizeof err), logits[2 * 64];
         assert_non_null(enc);
         wl_decoder *dec = NULL;
         const int32_t toks[2] = {1, 5};
@@ -769,7 +769,7 @@ static void test_overflowing_weights(void **state)
         write_tiny_model(names[k], 0, 8, 0x7F61B1E6u); /* 3.0e38 */
         wl_model *m = NULL;
         if (wl_model_load("build/tmp/tinyw", wl_default_params(), &m, err, sizeof err)) fail_msg("%s", err);
-        float *enc = wl_test_encode(m, CLIP, NULL, err, sizeof err);
+        float *enc = t_encode(m, CLIP, NULL, err, sizeof err);
         wl_decoder *dec = NULL;
         float logits[64];
         int32_t tok = 1;
