@@ -162,11 +162,11 @@ clips: $(BIN)/make_clips $(BIN)/make_edge_clips ## re-speak the lab clips into d
 	cd data/audio/edge && sha256sum *.wav > SHA256SUMS
 
 # Every test, then the golden checks again on the trained local model and its goldens; as many
-# at once as there are cores (JOBS=), the slowest first (by their CPU seconds alone: 24, 19, 12,
-# 10, 8 on two threads, 6, 5), so that no long one starts last. test_decode takes the encoder
-# outputs test_stages has put in the emptied WL_ENCODER_CACHE by then (tests/encode.h).
-SLOW_TESTS := $(addprefix $(BIN)/tests/,test_decode test_stages test_decode_props test_bad_inputs test_threads \
-                test_report test_out_folder test_engine)
+# at once as there are cores (JOBS=), the slowest first (by their CPU seconds alone), so that no
+# long one starts last. test_decode takes the encoder outputs test_stages has put in the emptied
+# WL_ENCODER_CACHE by then (tests/encode.h).
+SLOW_TESTS := $(addprefix $(BIN)/tests/,test_decode test_stages test_decode_props test_bad_models test_bad_inputs \
+                test_threads test_report test_out_folder test_engine test_engine_inputs)
 verify: $(TESTS) $(TOOLS) model micro header-check ## build and run every test (what CI runs; SANITIZE=1: under ASan+UBSan)
 	@rm -rf $(BIN)/tmp/encoder-cache && mkdir -p $(BIN)/tmp/encoder-cache
 	@bash ci/run-tests.sh WL_CLI=$(BIN)/whisperlab WL_BIN=$(BIN) WL_ENCODER_CACHE=$(BIN)/tmp/encoder-cache \

@@ -16,7 +16,7 @@ FUZZ_PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 FUZZ_LDLIBS     = $(shell pkg-config --libs $(PKGS)) -lm
 # The engine's readers and what they call, and the golden reader (with diff.c), instrumented for
 # coverage (fuzzer-no-link). Only these: the compute kernels are not fuzzed.
-FUZZ_ENGINE  := util json_file safetensors config gen_config model_path audio tokenizer strmap \
+FUZZ_ENGINE  := util json_file safetensors config gen_config model_path audio tokenizer bpe detokenize strmap \
                 unicode_classes sha256 strbuf
 FUZZ_LIB_SRC := $(foreach e,$(FUZZ_ENGINE),$(filter %/$(e).c,$(ENGINE_SRC))) tests/golden.c tests/diff.c
 FUZZ_LIB     := $(FUZZ_OUT)/libwhisperlab-fuzz.a

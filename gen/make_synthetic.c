@@ -14,7 +14,7 @@ int main(int argc, char **argv)
     char err[512];
     int n;
     int64_t params;
-    if (wl_write_synthetic(argv[1], argv[2], &n, &params, err, sizeof err)) {
+    if (gen_write_synthetic(argv[1], argv[2], &n, &params, err, sizeof err)) {
         fprintf(stderr, "make_synthetic: %s\n", err);
         return 1;
     }

@@ -15,8 +15,8 @@ static int by_name(const void *a, const void *b)
     return strcmp(((const wl_tensor_spec *)a)->name, ((const wl_tensor_spec *)b)->name);
 }
 
-int wl_write_synthetic(const char *config_path, const char *out_path, int *n_tensors,
-                       int64_t *n_params, char *err, size_t errlen)
+int gen_write_synthetic(const char *config_path, const char *out_path, int *n_tensors,
+                        int64_t *n_params, char *err, size_t errlen)
 {
     wl_config cfg;
     if (wl_config_load(&cfg, config_path, err, errlen)) return -1;
@@ -34,7 +34,7 @@ int wl_write_synthetic(const char *config_path, const char *out_path, int *n_ten
             rc = wl_fail(err, errlen, "%s: out of memory", out_path);
             break;
         }
-        wl_synth_fill(WL_SYNTH_SEED, &specs[i], data);
+        gen_synth_fill(WL_SYNTH_SEED, &specs[i], data);
         ts[i] = (wl_st_tensor){.name = specs[i].name, .dtype = WL_F32, .ndim = specs[i].ndim,
                                .data = data, .nbytes = (size_t)numel * sizeof(float)};
         memcpy(ts[i].shape, specs[i].shape, sizeof specs[i].shape);

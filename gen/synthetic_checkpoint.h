@@ -8,7 +8,7 @@
 
 /* Writes the checkpoint for config_path to out_path, tensors in name order. On success sets
  * *n_tensors and *n_params when non-NULL. */
-int wl_write_synthetic(const char *config_path, const char *out_path, int *n_tensors,
-                       int64_t *n_params, char *err, size_t errlen);
+int gen_write_synthetic(const char *config_path, const char *out_path, int *n_tensors,
+                        int64_t *n_params, char *err, size_t errlen);
 
 #endif

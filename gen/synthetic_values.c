@@ -18,7 +18,7 @@ static uint64_t fnv1a64(const char *s)
 /* sqrt((65536^2 - 1) / 3): the standard deviation of a sum of four uniforms on 0..65535. */
 #define IRWIN_HALL4_SD 37837.22723720648
 
-double wl_synth_unit(uint64_t seed, const char *name, uint64_t index)
+double gen_synth_unit(uint64_t seed, const char *name, uint64_t index)
 {
     uint64_t key = mix64(seed ^ fnv1a64(name));
     uint64_t r = mix64(key + (index + 1) * 0x9E3779B97F4A7C15ULL);
@@ -28,7 +28,7 @@ double wl_synth_unit(uint64_t seed, const char *name, uint64_t index)
 }
 
 /* exp(x) = 2^k * exp(r), x = k*ln2 + r, |r| <= ln2/2; ln2 split so k*LN2_HI is exact. */
-double wl_det_exp(double x)
+double gen_det_exp(double x)
 {
     const double LN2_HI = 6.93147180369123816490e-01, LN2_LO = 1.90821492927058770002e-10;
     double kd = x * 1.44269504088896338700e+00;
@@ -46,7 +46,7 @@ double wl_det_exp(double x)
 
 /* sin and cos of x >= 0 (up to ~1e6): reduce by pi/2 in three parts (each k*part exact for
  * k < 2^20), then Taylor series on |r| <= pi/4. */
-void wl_det_sincos(double x, double *s, double *c)
+void gen_det_sincos(double x, double *s, double *c)
 {
     const double PIO2_1 = 1.57079632673412561417e+00, PIO2_2 = 6.07710050630396597660e-11,
                  PIO2_3 = 2.02226624871116645580e-21;
@@ -76,18 +76,18 @@ static void fill_sinusoids(int64_t length, int64_t channels, float *out)
     int64_t half = channels / 2;
     float neg_incr = (float)(-LN_10000 / (double)(half - 1));
     for (int64_t ch = 0; ch < half; ch++) {
-        float inv = (float)wl_det_exp((double)(float)(neg_incr * (float)ch));
+        float inv = (float)gen_det_exp((double)(float)(neg_incr * (float)ch));
         for (int64_t t = 0; t < length; t++) {
             float x = (float)t * inv;
             double s, co;
-            wl_det_sincos((double)x, &s, &co);
+            gen_det_sincos((double)x, &s, &co);
             out[t * channels + ch] = (float)s;
             out[t * channels + half + ch] = (float)co;
         }
     }
 }
 
-void wl_synth_fill(uint64_t seed, const wl_tensor_spec *spec, float *out)
+void gen_synth_fill(uint64_t seed, const wl_tensor_spec *spec, float *out)
 {
     int64_t n = wl_spec_numel(spec);
     if (spec->kind == WL_KIND_SINUSOIDS) {
@@ -97,5 +97,5 @@ void wl_synth_fill(uint64_t seed, const wl_tensor_spec *spec, float *out)
     double scale = spec->kind == WL_KIND_LN_WEIGHT ? 0.05 : 0.02;
     double offset = spec->kind == WL_KIND_LN_WEIGHT ? 1.0 : 0.0;
     for (int64_t i = 0; i < n; i++)
-        out[i] = (float)(offset + scale * wl_synth_unit(seed, spec->name, (uint64_t)i));
+        out[i] = (float)(offset + scale * gen_synth_unit(seed, spec->name, (uint64_t)i));
 }

@@ -15,7 +15,7 @@
 
 /* A standard-normal-like value (mean 0, variance 1, range +-3.46): the centred sum of four
  * 16-bit uniforms (Irwin-Hall) drawn from one splitmix64 output keyed by (seed, name, index). */
-double wl_synth_unit(uint64_t seed, const char *name, uint64_t index);
+double gen_synth_unit(uint64_t seed, const char *name, uint64_t index);
 
 /* Fills out[numel] for one tensor according to its kind:
  *   WEIGHT     0.02 * unit              (HF's init_std)
@@ -23,10 +23,10 @@ double wl_synth_unit(uint64_t seed, const char *name, uint64_t index);
  *   LN_WEIGHT  1 + 0.05 * unit          (HF starts at 1; varied so a dropped gain is visible)
  *   LN_BIAS    0.02 * unit
  *   SINUSOIDS  the float32 sinusoids HF/openai store: sin block then cos block (see .c). */
-void wl_synth_fill(uint64_t seed, const wl_tensor_spec *spec, float *out);
+void gen_synth_fill(uint64_t seed, const wl_tensor_spec *spec, float *out);
 
 /* Double-precision exp/sin/cos built from +,-,*,/ only; exposed for the property test. */
-double wl_det_exp(double x);
-void wl_det_sincos(double x, double *s, double *c);
+double gen_det_exp(double x);
+void gen_det_sincos(double x, double *s, double *c);
 
 #endif

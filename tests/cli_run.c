@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-const char *wl_cli_path(void)
+const char *t_cli_path(void)
 {
     const char *cli = getenv("WL_CLI");
     return cli && *cli ? cli : "build/whisperlab";
@@ -25,12 +25,12 @@ static void slurp(const char *path, char *buf, size_t len)
     if (f) fclose(f);
 }
 
-int wl_cli_run(const char *args, wl_cli_result *r)
+int t_cli_run(const char *args, wl_cli_result *r)
 {
     char out[64], err[64], cmd[8192];
     snprintf(out, sizeof out, "build/tmp/cli_run.%ld.out", (long)getpid());
     snprintf(err, sizeof err, "build/tmp/cli_run.%ld.err", (long)getpid());
-    snprintf(cmd, sizeof cmd, "mkdir -p build/tmp && timeout 20 %s %s </dev/null >%s 2>%s", wl_cli_path(), args, out, err);
+    snprintf(cmd, sizeof cmd, "mkdir -p build/tmp && timeout 20 %s %s </dev/null >%s 2>%s", t_cli_path(), args, out, err);
     int status = system(cmd);
     r->code = status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     slurp(out, r->out, sizeof r->out);
@@ -39,17 +39,17 @@ int wl_cli_run(const char *args, wl_cli_result *r)
     return r->code;
 }
 
-void wl_first_line(const char *text, char *line, size_t len)
+void t_first_line(const char *text, char *line, size_t len)
 {
     snprintf(line, len, "%.*s", (int)strcspn(text, "\n"), text);
 }
 
-void wl_cli_expect(const char *args, int code, const char *needle)
+void t_cli_expect(const char *args, int code, const char *needle)
 {
     static wl_cli_result r;
     char line[1024];
-    wl_cli_run(args, &r);
-    wl_first_line(r.err, line, sizeof line);
+    t_cli_run(args, &r);
+    t_first_line(r.err, line, sizeof line);
     if (r.code != code || !strstr(line, needle))
         fail_msg("'%s': exit %d '%s'; want exit %d and '%s'", args, r.code, line, code, needle);
     printf("  exit %d  %s\n", r.code, line);

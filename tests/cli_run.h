@@ -13,16 +13,16 @@ typedef struct {
 } wl_cli_result;
 
 /* $WL_CLI, or build/whisperlab. */
-const char *wl_cli_path(void);
+const char *t_cli_path(void);
 
 /* Runs "<cli> args" through sh (args are shell words, quoted as the test needs). Returns r->code. */
-int wl_cli_run(const char *args, wl_cli_result *r);
+int t_cli_run(const char *args, wl_cli_result *r);
 
 /* The first line of text, without its newline, into line. */
-void wl_first_line(const char *text, char *line, size_t len);
+void t_first_line(const char *text, char *line, size_t len);
 
 /* Runs args and fails the current cmocka test unless it exits with code and the first line of
  * stderr contains needle; prints the exit code and that line. */
-void wl_cli_expect(const char *args, int code, const char *needle);
+void t_cli_expect(const char *args, int code, const char *needle);
 
 #endif

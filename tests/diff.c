@@ -2,7 +2,7 @@
 
 #include <math.h>
 
-wl_diff wl_diff_arrays(const float *got, const float *ref, int64_t n, wl_tol tol)
+wl_diff t_diff_arrays(const float *got, const float *ref, int64_t n, wl_tol tol)
 {
     wl_diff d = {.shape_ok = 1, .n = n, .worst = -1};
     double err2 = 0, ref2 = 0, got2 = 0, dot = 0;
@@ -32,7 +32,7 @@ wl_diff wl_diff_arrays(const float *got, const float *ref, int64_t n, wl_tol tol
     return d;
 }
 
-wl_diff wl_diff_views(wl_view got, wl_view ref, wl_tol tol)
+wl_diff t_diff_views(wl_view got, wl_view ref, wl_tol tol)
 {
     int same = got.ndim == ref.ndim;
     int64_t n = 1;
@@ -44,10 +44,10 @@ wl_diff wl_diff_views(wl_view got, wl_view ref, wl_tol tol)
         wl_diff d = {.pass = 0, .shape_ok = 0, .worst = -1, .headroom = INFINITY};
         return d;
     }
-    return wl_diff_arrays(got.data, ref.data, n, tol);
+    return t_diff_arrays(got.data, ref.data, n, tol);
 }
 
-wl_diff wl_diff_merge(wl_diff a, wl_diff b)
+wl_diff t_diff_merge(wl_diff a, wl_diff b)
 {
     wl_diff d = a;
     d.pass = a.pass && b.pass;

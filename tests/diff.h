@@ -31,13 +31,13 @@ typedef struct {
 } wl_diff;
 
 /* Compares got with ref. Shapes must match exactly (else pass = shape_ok = 0). */
-wl_diff wl_diff_views(wl_view got, wl_view ref, wl_tol tol);
+wl_diff t_diff_views(wl_view got, wl_view ref, wl_tol tol);
 
 /* Same for flat arrays of n elements. */
-wl_diff wl_diff_arrays(const float *got, const float *ref, int64_t n, wl_tol tol);
+wl_diff t_diff_arrays(const float *got, const float *ref, int64_t n, wl_tol tol);
 
 
 /* One result covering both comparisons (e.g. kept frames and whole-axis stats). */
-wl_diff wl_diff_merge(wl_diff a, wl_diff b);
+wl_diff t_diff_merge(wl_diff a, wl_diff b);
 
 #endif

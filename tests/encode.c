@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-float *wl_test_encode(wl_state *s, const char *wav, size_t *n_samples, char *err, size_t errlen)
+float *t_encode(wl_state *s, const char *wav, size_t *n_samples, char *err, size_t errlen)
 {
     wl_dims d = wl_model_dims(wl_state_model(s));
     float *samples = NULL, *mel = malloc((size_t)d.n_mels * d.n_frames * sizeof(float));
@@ -43,7 +43,7 @@ static int cache_key(const char *model_dir, const char *wav, int threads, size_t
     return 1;
 }
 
-void wl_test_cache_put(const char *model_dir, const char *wav, int threads, const float *enc, size_t n)
+void t_cache_put(const char *model_dir, const char *wav, int threads, const float *enc, size_t n)
 {
     char key[2600], file[1200], tmp[1300];
     if (!cache_key(model_dir, wav, threads, n, key, sizeof key, file, sizeof file)) return;
@@ -54,7 +54,7 @@ void wl_test_cache_put(const char *model_dir, const char *wav, int threads, cons
     if (!ok || rename(tmp, file)) remove(tmp);
 }
 
-float *wl_test_cache_get(const char *model_dir, const char *wav, int threads, size_t n)
+float *t_cache_get(const char *model_dir, const char *wav, int threads, size_t n)
 {
     char key[2600], file[1200], line[2700];
     if (!cache_key(model_dir, wav, threads, n, key, sizeof key, file, sizeof file)) return NULL;

@@ -6,7 +6,7 @@
 
 /* The encoder output [n_audio_ctx, d_model] (malloc'd) of wav through state s, or NULL with err.
  * *n_samples (if non-NULL) gets the audio's length at 16 kHz. */
-float *wl_test_encode(wl_state *s, const char *wav, size_t *n_samples, char *err, size_t errlen);
+float *t_encode(wl_state *s, const char *wav, size_t *n_samples, char *err, size_t errlen);
 
 /* Encoder outputs shared by the test binaries of one `make verify` run, which points
  * WL_ENCODER_CACHE at a folder it has just emptied: test_stages puts each clip's output as it
@@ -14,8 +14,8 @@ float *wl_test_encode(wl_state *s, const char *wav, size_t *n_samples, char *err
  * engine build, model, audio and thread count give the same bits (test_threads), so this is only
  * time saved. An entry is keyed by the model folder, its weights' size and mtime, the audio's
  * path, size and mtime, the thread count and the length; without the variable nothing is kept. */
-void wl_test_cache_put(const char *model_dir, const char *wav, int threads, const float *enc, size_t n);
+void t_cache_put(const char *model_dir, const char *wav, int threads, const float *enc, size_t n);
 /* The entry (malloc'd), or NULL when there is none for exactly this key. */
-float *wl_test_cache_get(const char *model_dir, const char *wav, int threads, size_t n);
+float *t_cache_get(const char *model_dir, const char *wav, int threads, size_t n);
 
 #endif

@@ -15,10 +15,10 @@ static const char *env_or(const char *name, const char *dflt)
     return v && *v ? v : dflt;
 }
 
-const char *wl_golden_dir_under_test(void) { return env_or("WL_GOLDEN", "golden/whisper-tiny.en-synthetic"); }
-const char *wl_model_dir_under_test(void) { return env_or("WL_MODEL", "build/whisper-tiny.en-synthetic"); }
+const char *t_golden_dir_under_test(void) { return env_or("WL_GOLDEN", "golden/whisper-tiny.en-synthetic"); }
+const char *t_model_dir_under_test(void) { return env_or("WL_MODEL", "build/whisper-tiny.en-synthetic"); }
 
-void wl_golden_tolerance_file(const char *golden_dir, char *out, size_t outlen)
+void t_golden_tolerance_file(const char *golden_dir, char *out, size_t outlen)
 {
     size_t n = strlen(golden_dir);
     while (n > 1 && golden_dir[n - 1] == '/') n--;
@@ -30,7 +30,7 @@ void wl_golden_tolerance_file(const char *golden_dir, char *out, size_t outlen)
     else snprintf(out, outlen, "tests/tolerances.tsv");
 }
 
-int wl_golden_open(wl_golden *g, const char *dir, char *err, size_t errlen)
+int t_golden_open(wl_golden *g, const char *dir, char *err, size_t errlen)
 {
     memset(g, 0, sizeof *g);
     snprintf(g->dir, sizeof g->dir, "%s", dir);
@@ -49,7 +49,7 @@ int wl_golden_open(wl_golden *g, const char *dir, char *err, size_t errlen)
     return 0;
 }
 
-void wl_golden_close(wl_golden *g)
+void t_golden_close(wl_golden *g)
 {
     cJSON_Delete(g->index);
     g->index = NULL;
@@ -83,8 +83,8 @@ static int exporter_version(const char *path)
     return v;
 }
 
-int wl_golden_check_fresh(const wl_golden *g, const char *model_dir, const char *audio_dir,
-                          const char *exporter_path, char *err, size_t errlen)
+int t_golden_check_fresh(const wl_golden *g, const char *model_dir, const char *audio_dir,
+                         const char *exporter_path, char *err, size_t errlen)
 {
     const cJSON *ver = cJSON_GetObjectItem(g->index, "exporter_version");
     int current = exporter_version(exporter_path);
@@ -114,21 +114,21 @@ int wl_golden_check_fresh(const wl_golden *g, const char *model_dir, const char 
     return 0;
 }
 
-const cJSON *wl_golden_clip(const wl_golden *g, const char *id)
+const cJSON *t_golden_clip(const wl_golden *g, const char *id)
 {
     return cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItem(g->index, "clips"), id);
 }
 
-int wl_golden_open_clip(const wl_golden *g, const char *id, wl_st_file *f, char *err, size_t errlen)
+int t_golden_open_clip(const wl_golden *g, const char *id, wl_st_file *f, char *err, size_t errlen)
 {
-    const cJSON *c = wl_golden_clip(g, id);
+    const cJSON *c = t_golden_clip(g, id);
     if (!c) return wl_fail(err, errlen, "%s/index.json: no clip '%s'", g->dir, id);
     char path[2048];
     snprintf(path, sizeof path, "%s/%s", g->dir, str(c, "golden"));
     return wl_st_open(f, path, err, errlen);
 }
 
-wl_view wl_golden_view(const wl_st_file *f, const char *name)
+wl_view t_golden_view(const wl_st_file *f, const char *name)
 {
     wl_view v = {0};
     const wl_st_tensor *t = wl_st_find(f, name);
@@ -147,7 +147,7 @@ static void split(wl_view v, int axis, int64_t *outer, int64_t *inner)
     for (int i = axis + 1; i < v.ndim; i++) *inner *= v.shape[i];
 }
 
-void wl_gather(wl_view full, int axis, const int32_t *index, int64_t n, float *out)
+void t_gather(wl_view full, int axis, const int32_t *index, int64_t n, float *out)
 {
     int64_t outer, inner, len = full.shape[axis];
     split(full, axis, &outer, &inner);
@@ -157,7 +157,7 @@ void wl_gather(wl_view full, int axis, const int32_t *index, int64_t n, float *o
                    (size_t)inner * sizeof(float));
 }
 
-void wl_axis_stats(wl_view full, int axis, float *mean, float *rms)
+void t_axis_stats(wl_view full, int axis, float *mean, float *rms)
 {
     int64_t outer, inner, len = full.shape[axis];
     split(full, axis, &outer, &inner);
@@ -180,34 +180,34 @@ static int64_t numel(wl_view v)
     return n;
 }
 
-wl_diff wl_golden_compare(const wl_st_file *f, const char *name, int axis, wl_view got, wl_tol tol)
+wl_diff t_golden_compare(const wl_st_file *f, const char *name, int axis, wl_view got, wl_tol tol)
 {
     char key[128];
-    wl_view ref = wl_golden_view(f, name);
+    wl_view ref = t_golden_view(f, name);
     snprintf(key, sizeof key, "%s.index", name);
     const wl_st_tensor *ix = wl_st_find(f, key);
-    if (!ix || axis < 0) return wl_diff_views(got, ref, tol);
+    if (!ix || axis < 0) return t_diff_views(got, ref, tol);
     int ok = got.ndim == ref.ndim && axis < ref.ndim && ix->dtype == WL_I32 && ix->ndim == 1;
     for (int64_t i = 0; ok && i < ix->shape[0]; i++) /* a damaged index must not read out of bounds */
         ok = ((const int32_t *)ix->data)[i] >= 0 && ((const int32_t *)ix->data)[i] < got.shape[axis];
-    if (!ok) return wl_diff_views(got, (wl_view){0}, tol);
+    if (!ok) return t_diff_views(got, (wl_view){0}, tol);
     wl_view gathered = got;
     gathered.shape[axis] = ix->shape[0];
     float *buf = malloc((size_t)numel(gathered) * sizeof(float));
-    wl_gather(got, axis, ix->data, ix->shape[0], buf);
+    t_gather(got, axis, ix->data, ix->shape[0], buf);
     gathered.data = buf;
-    wl_diff d = wl_diff_views(gathered, ref, tol);
+    wl_diff d = t_diff_views(gathered, ref, tol);
     free(buf);
     int64_t ns = numel(got) / got.shape[axis];
     float *mean = malloc((size_t)ns * sizeof(float)), *rms = malloc((size_t)ns * sizeof(float));
-    wl_axis_stats(got, axis, mean, rms);
+    t_axis_stats(got, axis, mean, rms);
     snprintf(key, sizeof key, "%s.mean", name);
-    wl_view rm = wl_golden_view(f, key);
+    wl_view rm = t_golden_view(f, key);
     snprintf(key, sizeof key, "%s.rms", name);
-    wl_view rr = wl_golden_view(f, key);
+    wl_view rr = t_golden_view(f, key);
     if (numel(rm) != ns || numel(rr) != ns || !rm.data || !rr.data) d.pass = d.shape_ok = 0;
-    else d = wl_diff_merge(d, wl_diff_merge(wl_diff_arrays(mean, rm.data, ns, tol),
-                                            wl_diff_arrays(rms, rr.data, ns, tol)));
+    else d = t_diff_merge(d, t_diff_merge(t_diff_arrays(mean, rm.data, ns, tol),
+                                          t_diff_arrays(rms, rr.data, ns, tol)));
     free(mean), free(rms);
     return d;
 }

@@ -42,7 +42,7 @@ static const char *isa_name(dnnl_cpu_isa_t isa)
     return strncmp(s, "cpu_isa_", 8) ? s : s + 8;
 }
 
-int wl_kernel_paths(wl_kernel_path *p, int max)
+int t_kernel_paths(wl_kernel_path *p, int max)
 {
     int n = 0;
     const dnnl_cpu_isa_t own = dnnl_get_effective_cpu_isa();
@@ -65,7 +65,7 @@ int wl_kernel_paths(wl_kernel_path *p, int max)
     return n;
 }
 
-void wl_kernel_path_export(const wl_kernel_path *p)
+void t_kernel_path_export(const wl_kernel_path *p)
 {
     setenv("WL_SGEMM_OPENBLAS", p->openblas ? "1" : "0", 1);
     setenv("WL_VMATH_LANES", p->narrow ? "8" : "0", 1);
@@ -75,10 +75,10 @@ void wl_kernel_path_export(const wl_kernel_path *p)
     else unsetenv("OPENBLAS_CORETYPE");
 }
 
-void wl_kernel_paths_list(void)
+void t_kernel_paths_list(void)
 {
     wl_kernel_path p[16];
-    int n = wl_kernel_paths(p, 16);
+    int n = t_kernel_paths(p, 16);
     for (int k = 0; k < n; k++) {
         if (!p[k].dnnl_isa) printf("-u DNNL_MAX_CPU_ISA ");
         if (!p[k].openblas_core) printf("-u OPENBLAS_CORETYPE ");
@@ -89,7 +89,7 @@ void wl_kernel_paths_list(void)
     }
 }
 
-int wl_kernel_path_take(char *err, size_t errlen)
+int t_kernel_path_take(char *err, size_t errlen)
 {
     const char *blas = getenv("WL_SGEMM_OPENBLAS"), *lanes = getenv("WL_VMATH_LANES");
     const char *isa = getenv("DNNL_MAX_CPU_ISA"), *core = getenv("OPENBLAS_CORETYPE");

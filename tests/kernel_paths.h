@@ -2,7 +2,7 @@
  * its own ISA and capped (DNNL_MAX_CPU_ISA) at each lower one, OpenBLAS computing every product
  * at its own core and forced (OPENBLAS_CORETYPE) to each lower one, and the 8-lane vector kernels
  * where the CPU would take 16. The libraries choose their kernels once per process, so a path is
- * a set of environment variables for a new process, which takes it with wl_kernel_path_take. */
+ * a set of environment variables for a new process, which takes it with t_kernel_path_take. */
 #ifndef WL_TEST_KERNEL_PATHS_H
 #define WL_TEST_KERNEL_PATHS_H
 
@@ -15,16 +15,16 @@ typedef struct {
 } wl_kernel_path;
 
 /* The paths this CPU runs, the libraries' own first: n of them into p (at most max). */
-int wl_kernel_paths(wl_kernel_path *p, int max);
+int t_kernel_paths(wl_kernel_path *p, int max);
 
 /* Sets the environment that makes a new process take path p (in a child, before exec). */
-void wl_kernel_path_export(const wl_kernel_path *p);
+void t_kernel_path_export(const wl_kernel_path *p);
 
 /* Prints each path as one line, "-u NAME ... NAME=VALUE ...<TAB>label": env(1)'s arguments. */
-void wl_kernel_paths_list(void);
+void t_kernel_paths_list(void);
 
 /* Takes the path the environment names (WL_SGEMM_OPENBLAS, WL_VMATH_LANES) and checks that the
  * libraries took DNNL_MAX_CPU_ISA and OPENBLAS_CORETYPE: 0, or -1 with err. Prints the path. */
-int wl_kernel_path_take(char *err, size_t errlen);
+int t_kernel_path_take(char *err, size_t errlen);
 
 #endif

@@ -24,14 +24,14 @@ struct wl_suite {
     stage_row *rows;
 };
 
-wl_suite *wl_suite_new(const char *title)
+wl_suite *t_suite_new(const char *title)
 {
     wl_suite *s = calloc(1, sizeof *s);
     snprintf(s->title, sizeof s->title, "%s", title);
     return s;
 }
 
-void wl_suite_free(wl_suite *s)
+void t_suite_free(wl_suite *s)
 {
     for (int i = 0; i < s->n; i++) free(s->rows[i].r);
     free(s->rows);
@@ -50,7 +50,7 @@ static stage_row *row_for(wl_suite *s, const char *stage, wl_tol tol)
     return r;
 }
 
-int wl_suite_add(wl_suite *s, const char *stage, const char *clip, const wl_diff *d, wl_tol tol)
+int t_suite_add(wl_suite *s, const char *stage, const char *clip, const wl_diff *d, wl_tol tol)
 {
     stage_row *row = row_for(s, stage, tol);
     row->r = realloc(row->r, (size_t)(row->n + 1) * sizeof *row->r);
@@ -72,14 +72,14 @@ int wl_suite_add(wl_suite *s, const char *stage, const char *clip, const wl_diff
     return d->pass;
 }
 
-int wl_suite_failures(const wl_suite *s)
+int t_suite_failures(const wl_suite *s)
 {
     int f = 0;
     for (int i = 0; i < s->n; i++) f += s->rows[i].n - s->rows[i].passed;
     return f;
 }
 
-void wl_suite_print(const wl_suite *s)
+void t_suite_print(const wl_suite *s)
 {
     printf("\n%s\n", s->title);
     printf("%-24s %9s %11s %11s %9s %-6s %8s %8s\n", "stage", "passed", "max-abs", "max-rel",
@@ -109,11 +109,11 @@ void wl_suite_print(const wl_suite *s)
 
 static double finite_or_max(double x) { return isfinite(x) ? x : 1e300; }
 
-int wl_suite_write_json(const wl_suite *s, const char *path)
+int t_suite_write_json(const wl_suite *s, const char *path)
 {
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "title", s->title);
-    cJSON_AddNumberToObject(root, "failures", wl_suite_failures(s));
+    cJSON_AddNumberToObject(root, "failures", t_suite_failures(s));
     cJSON *stages = cJSON_AddArrayToObject(root, "stages");
     for (int i = 0; i < s->n; i++) {
         const stage_row *r = &s->rows[i];

@@ -8,19 +8,19 @@
 
 typedef struct wl_suite wl_suite;
 
-wl_suite *wl_suite_new(const char *title);
-void wl_suite_free(wl_suite *s);
+wl_suite *t_suite_new(const char *title);
+void t_suite_free(wl_suite *s);
 
 /* Records one (stage, clip) comparison and prints a FAIL line when it did not pass.
  * Returns d->pass. */
-int wl_suite_add(wl_suite *s, const char *stage, const char *clip, const wl_diff *d, wl_tol tol);
+int t_suite_add(wl_suite *s, const char *stage, const char *clip, const wl_diff *d, wl_tol tol);
 
 /* Prints the table and, if any, the first failing stage with its worst clip. */
-void wl_suite_print(const wl_suite *s);
+void t_suite_print(const wl_suite *s);
 
 /* Writes every result as JSON; returns 0 or -1. */
-int wl_suite_write_json(const wl_suite *s, const char *path);
+int t_suite_write_json(const wl_suite *s, const char *path);
 
-int wl_suite_failures(const wl_suite *s);
+int t_suite_failures(const wl_suite *s);
 
 #endif

@@ -33,21 +33,21 @@ static int setup(void **state)
 static void test_unknown_and_malformed_options(void **state)
 {
     (void)state;
-    wl_cli_expect("info --modle x", 2, "unknown option '--modle'");
-    wl_cli_expect("info --model", 2, "--model needs a value");
-    wl_cli_expect("info --model " MODEL " --threads -1", 2, "--threads '-1'");
-    wl_cli_expect("info --model " MODEL " --threads abc", 2, "--threads 'abc'");
-    wl_cli_expect("info --model " MODEL " --threads 100000", 2, "--threads '100000'");
-    wl_cli_expect("dump --audio " WAV " --out build/tmp/cli.st --model " MODEL " --stages bogus", 2, "'bogus' is not a stage");
-    wl_cli_expect("dump --audio " WAV " --out build/tmp/cli.st --model " MODEL " --stages enc.layer.9", 2, "'enc.layer.9'");
-    wl_cli_expect("dump --audio " WAV " --out build/tmp/cli.st --model " MODEL " --tokens 4294967296", 2, "'4294967296' is not a token id");
-    wl_cli_expect("dump --audio " WAV " --out build/tmp/cli.st --model " MODEL " --tokens 99999999999999999999", 2,
+    t_cli_expect("info --modle x", 2, "unknown option '--modle'");
+    t_cli_expect("info --model", 2, "--model needs a value");
+    t_cli_expect("info --model " MODEL " --threads -1", 2, "--threads '-1'");
+    t_cli_expect("info --model " MODEL " --threads abc", 2, "--threads 'abc'");
+    t_cli_expect("info --model " MODEL " --threads 100000", 2, "--threads '100000'");
+    t_cli_expect("dump --audio " WAV " --out build/tmp/cli.st --model " MODEL " --stages bogus", 2, "'bogus' is not a stage");
+    t_cli_expect("dump --audio " WAV " --out build/tmp/cli.st --model " MODEL " --stages enc.layer.9", 2, "'enc.layer.9'");
+    t_cli_expect("dump --audio " WAV " --out build/tmp/cli.st --model " MODEL " --tokens 4294967296", 2, "'4294967296' is not a token id");
+    t_cli_expect("dump --audio " WAV " --out build/tmp/cli.st --model " MODEL " --tokens 99999999999999999999", 2,
            "'99999999999999999999' is not a token id");
-    wl_cli_expect("dump --audio " WAV " --out build/tmp/cli.st --model " MODEL " --tokens 50257,,1", 2, "is not a token id");
-    wl_cli_expect("transcribe --model " MODEL " --beams 0 " WAV, 2, "--beams '0'");
-    wl_cli_expect("transcribe --model " MODEL " --bems 5 " WAV, 2, "--bems");
+    t_cli_expect("dump --audio " WAV " --out build/tmp/cli.st --model " MODEL " --tokens 50257,,1", 2, "is not a token id");
+    t_cli_expect("transcribe --model " MODEL " --beams 0 " WAV, 2, "--beams '0'");
+    t_cli_expect("transcribe --model " MODEL " --bems 5 " WAV, 2, "--bems");
     /* inspect prints a table only: --json was accepted and ignored */
-    wl_cli_expect("inspect --json --model " MODEL " " WAV, 2, "unknown option '--json'");
+    t_cli_expect("inspect --json --model " MODEL " " WAV, 2, "unknown option '--json'");
     assert_int_equal(file_size("build/tmp/cli.st"), -1); /* no failed call wrote anything */
 }
 
@@ -55,13 +55,13 @@ static void test_never_overwrites_an_input(void **state)
 {
     (void)state;
     long long wav = file_size(WAV), model = file_size(MODEL "/model.safetensors");
-    wl_cli_expect("dump --audio " WAV " --out " WAV " --model " MODEL, 2, "is the input audio");
-    wl_cli_expect("dump --audio " WAV " --out " MODEL "/model.safetensors --model " MODEL, 2, "is the model's model.safetensors");
-    wl_cli_expect("dump --audio " WAV " --out " MODEL "/config.json --model " MODEL, 2, "is the model's config.json");
+    t_cli_expect("dump --audio " WAV " --out " WAV " --model " MODEL, 2, "is the input audio");
+    t_cli_expect("dump --audio " WAV " --out " MODEL "/model.safetensors --model " MODEL, 2, "is the model's model.safetensors");
+    t_cli_expect("dump --audio " WAV " --out " MODEL "/config.json --model " MODEL, 2, "is the model's config.json");
     assert_int_equal(file_size(WAV), wav);
     assert_int_equal(file_size(MODEL "/model.safetensors"), model);
     /* An unwritable destination fails cleanly and leaves no temporary file. */
-    wl_cli_expect("dump --audio " WAV " --out build/tmp/no/such/dir/x.st --model " MODEL, 1, "build/tmp/no/such/dir/x.st");
+    t_cli_expect("dump --audio " WAV " --out build/tmp/no/such/dir/x.st --model " MODEL, 1, "build/tmp/no/such/dir/x.st");
     assert_int_equal(file_size("build/tmp/no"), -1);
 }
 
@@ -82,8 +82,8 @@ static void test_long_path_message(void **state)
     snprintf(want, sizeof want, "%s: model folder lacks merges.txt", dir);
     static wl_cli_result r;
     static char line[sizeof r.err];
-    wl_cli_run(cmd, &r);
-    wl_first_line(r.err, line, sizeof line);
+    t_cli_run(cmd, &r);
+    t_first_line(r.err, line, sizeof line);
     printf("  exit %d, %zu characters ending '%s'\n", r.code, strlen(line), line + (strlen(line) > 40 ? strlen(line) - 40 : 0));
     if (r.code != 1 || !strstr(line, want)) fail_msg("exit %d; the message is not the path and its reason whole", r.code);
     assert_int_equal(system("rm -rf build/tmp/cli_long"), 0);

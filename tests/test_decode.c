@@ -73,16 +73,16 @@ static int setup(void **state)
 {
     (void)state;
     char tol_file[1100];
-    const char *gdir = wl_golden_dir_under_test(), *mdir = wl_model_dir_under_test();
-    wl_golden_tolerance_file(gdir, tol_file, sizeof tol_file);
-    if (wl_kernel_path_take(err, sizeof err)) { /* make verify-kernels */
+    const char *gdir = t_golden_dir_under_test(), *mdir = t_model_dir_under_test();
+    t_golden_tolerance_file(gdir, tol_file, sizeof tol_file);
+    if (t_kernel_path_take(err, sizeof err)) { /* make verify-kernels */
         fprintf(stderr, "%s\n", err);
         return -1;
     }
     wl_params p = wl_default_params();
     p.n_threads = getenv("WL_THREADS") ? atoi(getenv("WL_THREADS")) : 1;
-    if (wl_golden_open(&G, gdir, err, sizeof err) || wl_tol_load(tol_file, err, sizeof err) ||
-        wl_tol_find("decode.tie", &TIE, NULL) || wl_model_load(mdir, p, &M, err, sizeof err) || wl_state_new(M, NULL, NULL, &ST, err, sizeof err) ||
+    if (t_golden_open(&G, gdir, err, sizeof err) || t_tol_load(tol_file, err, sizeof err) ||
+        t_tol_find("decode.tie", &TIE, NULL) || wl_model_load(mdir, p, &M, err, sizeof err) || wl_state_new(M, NULL, NULL, &ST, err, sizeof err) ||
         wl_gen_config_load(mdir, &CFG, err, sizeof err)) {
         fprintf(stderr, "%s\n", *err ? err : "tolerance table lacks decode.tie");
         return -1;
@@ -95,18 +95,18 @@ static int setup(void **state)
     HAS_EARLY = cJSON_IsString(cJSON_GetObjectItem(set, "early_stopping_mode"));
     char title[2400];
     snprintf(title, sizeof title, "decoding vs HF generate() (%s, %s)", gdir, tol_file);
-    SUITE = wl_suite_new(title);
+    SUITE = t_suite_new(title);
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    wl_suite_free(SUITE);
+    t_suite_free(SUITE);
     wl_gen_config_free(&CFG);
     wl_state_free(ST);
     wl_model_free(M);
-    wl_golden_close(&G);
+    t_golden_close(&G);
     for (int i = 0; i < KEEP_MAX; i++) free(KEEP[i].enc);
     return 0;
 }
@@ -123,9 +123,9 @@ static float *encode_clip(const char *id, const char *wav)
             KEEP[i].enc = NULL;
             return enc;
         }
-    float *enc = wl_test_cache_get(wl_model_dir_under_test(), wav, wl_threads(), (size_t)D.n_audio_ctx * D.d_model);
+    float *enc = t_cache_get(t_model_dir_under_test(), wav, wl_threads(), (size_t)D.n_audio_ctx * D.d_model);
     if (enc) return FROM_CACHE++, enc;
-    enc = wl_test_encode(ST, wav, NULL, err, sizeof err);
+    enc = t_encode(ST, wav, NULL, err, sizeof err);
     if (!enc) fail_msg("%s", err);
     return ENCODED++, enc;
 }
@@ -156,9 +156,9 @@ static double tie_eps(double score) { return TIE.atol + TIE.rtol * fabs(score); 
 static void add(const char *row, const char *clip, const float *got, const float *ref, int64_t n)
 {
     wl_tol tol;
-    if (wl_tol_find(row, &tol, NULL)) fail_msg("no tolerance row for %s", row);
-    wl_diff d = wl_diff_arrays(got, ref, n, tol);
-    wl_suite_add(SUITE, row, clip, &d, tol);
+    if (t_tol_find(row, &tol, NULL)) fail_msg("no tolerance row for %s", row);
+    wl_diff d = t_diff_arrays(got, ref, n, tol);
+    t_suite_add(SUITE, row, clip, &d, tol);
 }
 
 /* Per-step log-probs and top-5 of r (steps 0..n) against the golden; top-5 ids are compared
@@ -204,27 +204,27 @@ static void compare_cross_attention(const wl_result *r, const wl_st_file *f, con
             for (int i = 0; i < R; i++)
                 memcpy(full + ((size_t)h * R + i) * S, r->cross_attn + (((size_t)i * r->layers + l) * H + h) * S,
                        (size_t)S * sizeof *full);
-        wl_view v = {full, 3, {H, R, S, 0}}, ref = wl_golden_view(f, name);
+        wl_view v = {full, 3, {H, R, S, 0}}, ref = t_golden_view(f, name);
         snprintf(key, sizeof key, "%s.index", name);
         const wl_st_tensor *ix = wl_st_find(f, key); /* absent when the clip is stored whole */
         if (!ref.data || ref.shape[1] != R) fail_msg("clip %s: golden %s missing or not %d steps", clip, name, R);
         int64_t kept_n = ix ? ix->shape[0] : S;
         float *kept = ix ? malloc((size_t)H * R * kept_n * sizeof *kept) : NULL;
-        if (ix) wl_gather(v, 2, ix->data, kept_n, kept);
+        if (ix) t_gather(v, 2, ix->data, kept_n, kept);
         wl_tol tol;
-        if (wl_tol_find(name, &tol, NULL)) fail_msg("no tolerance for %s", name);
-        wl_diff d = wl_diff_views((wl_view){ix ? kept : full, 3, {H, R, kept_n, 0}}, ref, tol);
+        if (t_tol_find(name, &tol, NULL)) fail_msg("no tolerance for %s", name);
+        wl_diff d = t_diff_views((wl_view){ix ? kept : full, 3, {H, R, kept_n, 0}}, ref, tol);
         float *mean = malloc((size_t)H * R * sizeof *mean), *rms = malloc((size_t)H * R * sizeof *rms);
-        wl_axis_stats(v, 2, mean, rms);
+        t_axis_stats(v, 2, mean, rms);
         snprintf(key, sizeof key, "%s.mean", name);
-        wl_view rm = wl_golden_view(f, key);
+        wl_view rm = t_golden_view(f, key);
         snprintf(key, sizeof key, "%s.rms", name);
-        wl_view rr = wl_golden_view(f, key);
+        wl_view rr = t_golden_view(f, key);
         if (!rm.data || !rr.data) fail_msg("clip %s: golden %s lacks .mean or .rms", clip, name);
-        d = wl_diff_merge(d, wl_diff_merge(wl_diff_arrays(mean, rm.data, (int64_t)H * R, tol),
-                                           wl_diff_arrays(rms, rr.data, (int64_t)H * R, tol)));
+        d = t_diff_merge(d, t_diff_merge(t_diff_arrays(mean, rm.data, (int64_t)H * R, tol),
+                                         t_diff_arrays(rms, rr.data, (int64_t)H * R, tol)));
         snprintf(key, sizeof key, "decode.%s", name);
-        wl_suite_add(SUITE, key, clip, &d, tol);
+        t_suite_add(SUITE, key, clip, &d, tol);
         free(kept), free(mean), free(rms);
     }
     free(full);
@@ -369,7 +369,7 @@ static void test_decoding_matches_hf(void **state)
         char wav[512];
         snprintf(wav, sizeof wav, "data/audio/%s", cJSON_GetObjectItem(c, "wav")->valuestring);
         wl_st_file f;
-        if (wl_golden_open_clip(&G, id, &f, err, sizeof err)) fail_msg("%s", err);
+        if (t_golden_open_clip(&G, id, &f, err, sizeof err)) fail_msg("%s", err);
         float *enc = encode_clip(id, wav);
         int staged = wl_st_find(&f, "cross_attn.0") != NULL; /* lab and edge clips */
         run_modes(enc, &f, id, staged);
@@ -377,7 +377,7 @@ static void test_decoding_matches_hf(void **state)
         wl_st_close(&f);
         clips++;
     }
-    wl_suite_print(SUITE);
+    t_suite_print(SUITE);
     printf("\n%-11s %6s %6s %6s %6s %7s %6s\n", "mode", "clips", "equal", "ties", "failed", "steps", "tie-steps");
     int failed = 0;
     for (int m = 0; m < N_MODES; m++) {
@@ -394,9 +394,9 @@ static void test_decoding_matches_hf(void **state)
     printf("encoder outputs: %d clips encoded here, %d from test_stages' run of this verify (WL_ENCODER_CACHE)\n",
            ENCODED, FROM_CACHE);
     assert_int_equal(system("mkdir -p build/verify"), 0);
-    assert_int_equal(wl_suite_write_json(SUITE, "build/verify/decode.json"), 0);
+    assert_int_equal(t_suite_write_json(SUITE, "build/verify/decode.json"), 0);
     assert_int_equal(failed, 0);
-    assert_int_equal(wl_suite_failures(SUITE), 0);
+    assert_int_equal(t_suite_failures(SUITE), 0);
     assert_int_equal(clips, cJSON_GetArraySize(cJSON_GetObjectItem(G.index, "clips"))); /* 24 + 5 here */
 }
 
@@ -410,7 +410,7 @@ static void check_steps(wl_suite *s, const cJSON *c, int *calls)
     char wav[512];
     snprintf(wav, sizeof wav, "data/audio/%s", cJSON_GetObjectItem(c, "wav")->valuestring);
     wl_st_file f;
-    if (wl_golden_open_clip(&G, id, &f, err, sizeof err)) fail_msg("%s", err);
+    if (t_golden_open_clip(&G, id, &f, err, sizeof err)) fail_msg("%s", err);
     const wl_st_tensor *tok = wl_st_find(&f, "tokens");
     if (!tok || tok->dtype != WL_I32) fail_msg("clip %s: golden lacks tokens", id);
     const int T = (int)tok->shape[0] - 1, V = D.n_vocab, L = D.dec_layers, H = D.dec_heads, S = D.n_audio_ctx;
@@ -434,15 +434,15 @@ static void check_steps(wl_suite *s, const cJSON *c, int *calls)
         pos += n, (*calls)++;
     }
     wl_tol tol;
-    if (wl_tol_find("step.logits", &tol, NULL)) fail_msg("no tolerance row step.logits");
-    wl_diff d = wl_golden_compare(&f, "step.logits", 1, (wl_view){logits, 2, {T, V, 0, 0}}, tol);
-    wl_suite_add(s, "step.logits", id, &d, tol);
+    if (t_tol_find("step.logits", &tol, NULL)) fail_msg("no tolerance row step.logits");
+    wl_diff d = t_golden_compare(&f, "step.logits", 1, (wl_view){logits, 2, {T, V, 0, 0}}, tol);
+    t_suite_add(s, "step.logits", id, &d, tol);
     for (int l = 0; l < L; l++) {
         char name[64];
         snprintf(name, sizeof name, "step.cross_attn.%d", l);
-        if (wl_tol_find(name, &tol, NULL)) fail_msg("no tolerance row %s", name);
-        d = wl_golden_compare(&f, name, 2, (wl_view){cross + (size_t)l * H * T * S, 3, {H, T, S, 0}}, tol);
-        wl_suite_add(s, name, id, &d, tol);
+        if (t_tol_find(name, &tol, NULL)) fail_msg("no tolerance row %s", name);
+        d = t_golden_compare(&f, name, 2, (wl_view){cross + (size_t)l * H * T * S, 3, {H, T, S, 0}}, tol);
+        t_suite_add(s, name, id, &d, tol);
     }
     printf("clip %s: %d-token prompt in one call, then %d single steps through the KV cache\n", id, P, T - P);
     wl_decoder_free(dec);
@@ -453,7 +453,7 @@ static void check_steps(wl_suite *s, const cJSON *c, int *calls)
 static void test_kv_cache_steps_match_hf(void **state)
 {
     (void)state;
-    wl_suite *s = wl_suite_new("decoder through the KV cache vs HF use_cache=True (prompt, then 1 token/call)");
+    wl_suite *s = t_suite_new("decoder through the KV cache vs HF use_cache=True (prompt, then 1 token/call)");
     const cJSON *c;
     int clips = 0, calls = 0;
     cJSON_ArrayForEach(c, cJSON_GetObjectItem(G.index, "clips"))
@@ -462,12 +462,12 @@ static void test_kv_cache_steps_match_hf(void **state)
         check_steps(s, c, &calls);
         clips++;
     }
-    wl_suite_print(s);
+    t_suite_print(s);
     printf("%d clips, %d decoder calls\n", clips, calls);
     assert_int_equal(system("mkdir -p build/verify"), 0);
-    assert_int_equal(wl_suite_write_json(s, "build/verify/decode_steps.json"), 0);
-    int failures = wl_suite_failures(s);
-    wl_suite_free(s);
+    assert_int_equal(t_suite_write_json(s, "build/verify/decode_steps.json"), 0);
+    int failures = t_suite_failures(s);
+    t_suite_free(s);
     assert_true(clips >= 1);
     assert_int_equal(failures, 0);
 }

@@ -44,7 +44,7 @@ static int setup(void **state)
     (void)state;
     wl_params p = wl_default_params();
     p.n_threads = 1;
-    const char *dir = wl_model_dir_under_test();
+    const char *dir = t_model_dir_under_test();
     if (wl_model_load(dir, p, &M, err, sizeof err) || wl_state_new(M, NULL, NULL, &ST, err, sizeof err) || wl_gen_config_load(dir, &CFG, err, sizeof err)) {
         fprintf(stderr, "%s\n", err);
         return -1;
@@ -167,7 +167,7 @@ static void test_token_timestamps_recover_planted_alignment(void **state)
 static float *encode(const char *wav, int *num_frames)
 {
     size_t n;
-    float *enc = wl_test_encode(ST, wav, &n, err, sizeof err);
+    float *enc = t_encode(ST, wav, &n, err, sizeof err);
     if (!enc) fail_msg("%s", err);
     *num_frames = (int)(n / WL_HOP); /* as the feature extractor's num_frames */
     return enc;
@@ -432,7 +432,7 @@ static void write_all_tied_model(const char *dir)
     char config[512];
     snprintf(config, sizeof config, "%s/config.json", dir);
     snprintf(path, sizeof path, "%s/model.safetensors", dir);
-    assert_int_equal(wl_write_synthetic(config, path, NULL, NULL, err, sizeof err), 0);
+    assert_int_equal(gen_write_synthetic(config, path, NULL, NULL, err, sizeof err), 0);
     wl_st_file st;
     assert_int_equal(wl_st_open(&st, path, err, sizeof err), 0);
     const wl_st_tensor *t = wl_st_find(&st, "model.decoder.embed_tokens.weight");

@@ -30,7 +30,7 @@ static const wl_tol TOL = {1e-5, 1e-4};
 static void test_identical_passes(void **state)
 {
     (void)state;
-    wl_diff d = wl_diff_arrays(got, ref, N, TOL);
+    wl_diff d = t_diff_arrays(got, ref, N, TOL);
     assert_true(d.pass);
     assert_int_equal(d.n_bad, 0);
     assert_true(d.max_abs == 0 && d.headroom == 0 && d.nmse == 0);
@@ -41,7 +41,7 @@ static void test_one_perturbed_element_fails(void **state)
 {
     (void)state;
     got[417] += 1e-3f;
-    wl_diff d = wl_diff_arrays(got, ref, N, TOL);
+    wl_diff d = t_diff_arrays(got, ref, N, TOL);
     got[417] = ref[417];
     assert_false(d.pass);
     assert_int_equal(d.n_bad, 1);
@@ -54,7 +54,7 @@ static void test_within_tolerance_passes_with_headroom(void **state)
 {
     (void)state;
     got[0] = ref[0] + 5e-6f; /* ref[0] = 0: half of atol */
-    wl_diff d = wl_diff_arrays(got, ref, N, TOL);
+    wl_diff d = t_diff_arrays(got, ref, N, TOL);
     got[0] = ref[0];
     assert_true(d.pass);
     assert_true(d.headroom > 0.2 && d.headroom < 0.6);
@@ -64,11 +64,11 @@ static void test_nan_and_inf_fail(void **state)
 {
     (void)state;
     got[3] = NAN;
-    wl_diff d = wl_diff_arrays(got, ref, N, TOL);
+    wl_diff d = t_diff_arrays(got, ref, N, TOL);
     assert_false(d.pass);
     assert_int_equal(d.n_nonfinite, 1);
     got[3] = INFINITY;
-    d = wl_diff_arrays(got, ref, N, (wl_tol){1e30, 1e30}); /* no tolerance excuses Inf */
+    d = t_diff_arrays(got, ref, N, (wl_tol){1e30, 1e30}); /* no tolerance excuses Inf */
     assert_false(d.pass);
     got[3] = ref[3];
 }
@@ -77,24 +77,24 @@ static void test_matching_minus_inf_passes(void **state)
 {
     (void)state;
     float r[3] = {-INFINITY, 1, 2}, g[3] = {-INFINITY, 1, 2};
-    assert_true(wl_diff_arrays(g, r, 3, TOL).pass);
+    assert_true(t_diff_arrays(g, r, 3, TOL).pass);
     g[0] = -1e30f; /* a suppressed token that was not suppressed */
-    assert_false(wl_diff_arrays(g, r, 3, TOL).pass);
+    assert_false(t_diff_arrays(g, r, 3, TOL).pass);
     g[0] = NAN;
     r[0] = NAN; /* NaN never equals NaN */
-    assert_false(wl_diff_arrays(g, r, 3, TOL).pass);
+    assert_false(t_diff_arrays(g, r, 3, TOL).pass);
 }
 
 static void test_wrong_shape_fails(void **state)
 {
     (void)state;
     wl_view a = {got, 2, {10, 100}}, b = {ref, 2, {100, 10}}, c = {ref, 1, {1000}};
-    wl_diff d = wl_diff_views(a, b, TOL);
+    wl_diff d = t_diff_views(a, b, TOL);
     assert_false(d.pass);
     assert_false(d.shape_ok);
-    assert_false(wl_diff_views(a, c, TOL).pass);
+    assert_false(t_diff_views(a, c, TOL).pass);
     b.shape[0] = 10, b.shape[1] = 100;
-    assert_true(wl_diff_views(a, b, TOL).pass);
+    assert_true(t_diff_views(a, b, TOL).pass);
 }
 
 static void test_tolerance_table(void **state)
@@ -105,28 +105,28 @@ static void test_tolerance_table(void **state)
     fputs("# comment\nenc.*  1e-3 0   any encoder stage\nenc.layer.*  1e-4 1e-5  layers\n"
           "enc.layer.2  0 0  exact name wins\n", f);
     fclose(f);
-    assert_int_equal(wl_tol_load("build/tmp/tol.tsv", err, sizeof err), 0);
+    assert_int_equal(t_tol_load("build/tmp/tol.tsv", err, sizeof err), 0);
     wl_tol t;
     const char *why;
-    assert_int_equal(wl_tol_find("enc.layer.1", &t, &why), 0); /* longest prefix */
+    assert_int_equal(t_tol_find("enc.layer.1", &t, &why), 0); /* longest prefix */
     assert_true(t.atol == 1e-4 && t.rtol == 1e-5);
     assert_string_equal(why, "layers");
-    assert_int_equal(wl_tol_find("enc.layer.2", &t, NULL), 0);
+    assert_int_equal(t_tol_find("enc.layer.2", &t, NULL), 0);
     assert_true(t.atol == 0);
-    assert_int_equal(wl_tol_find("enc.out", &t, NULL), 0);
+    assert_int_equal(t_tol_find("enc.out", &t, NULL), 0);
     assert_true(t.atol == 1e-3);
-    assert_int_equal(wl_tol_find("mel", &t, NULL), -1); /* unlisted stages are an error */
+    assert_int_equal(t_tol_find("mel", &t, NULL), -1); /* unlisted stages are an error */
     f = fopen("build/tmp/bad_tol.tsv", "w");
     fputs("mel 1e-5\n", f);
     fclose(f);
-    assert_int_equal(wl_tol_load("build/tmp/bad_tol.tsv", err, sizeof err), -1);
+    assert_int_equal(t_tol_load("build/tmp/bad_tol.tsv", err, sizeof err), -1);
     assert_string_equal(err, "build/tmp/bad_tol.tsv:1: expected 'stage atol rtol reason'");
     /* The project's table: every engine stage listed, each with a reason. */
-    assert_int_equal(wl_tol_load("tests/tolerances.tsv", err, sizeof err), 0);
+    assert_int_equal(t_tol_load("tests/tolerances.tsv", err, sizeof err), 0);
     const char *stages[] = {"mel", "conv1", "conv2", "enc.embed", "enc.layer.0", "enc.out", "dec.embed",
                             "dec.layer.3", "dec.out", "logits", "cross_attn.2"};
     for (int i = 0; i < 11; i++) {
-        if (wl_tol_find(stages[i], &t, &why)) fail_msg("tests/tolerances.tsv has no row for %s", stages[i]);
+        if (t_tol_find(stages[i], &t, &why)) fail_msg("tests/tolerances.tsv has no row for %s", stages[i]);
         assert_true(strlen(why) > 20);
     }
 }
@@ -140,32 +140,32 @@ static void test_gather_and_stats(void **state)
         for (int t = 0; t < 8; t++) x[c * 8 + t] = (float)(100 * c + t);
     wl_view v = {x, 2, {3, 8}};
     int32_t idx[3] = {0, 5, 7};
-    wl_gather(v, 1, idx, 3, out);
+    t_gather(v, 1, idx, 3, out);
     float want[9] = {0, 5, 7, 100, 105, 107, 200, 205, 207};
     assert_memory_equal(out, want, sizeof want);
-    wl_axis_stats(v, 1, mean, rms);
+    t_axis_stats(v, 1, mean, rms);
     assert_true(fabsf(mean[1] - 103.5f) < 1e-5f);
     assert_true(fabsf(rms[0] - sqrtf(140.0f / 8)) < 1e-5f);
     /* Axis 0 of the same tensor: per-frame stats over channels. */
     float m0[8], r0[8];
-    wl_axis_stats(v, 0, m0, r0);
+    t_axis_stats(v, 0, m0, r0);
     assert_true(fabsf(m0[2] - 102.0f) < 1e-5f);
 }
 
 static void test_suite_reports_failures(void **state)
 {
     (void)state;
-    wl_suite *s = wl_suite_new("unit");
-    wl_diff ok = wl_diff_arrays(got, ref, N, TOL);
+    wl_suite *s = t_suite_new("unit");
+    wl_diff ok = t_diff_arrays(got, ref, N, TOL);
     got[0] += 1;
-    wl_diff bad = wl_diff_arrays(got, ref, N, TOL);
+    wl_diff bad = t_diff_arrays(got, ref, N, TOL);
     got[0] = ref[0];
-    assert_true(wl_suite_add(s, "stage.a", "01", &ok, TOL));
-    assert_false(wl_suite_add(s, "stage.b", "02", &bad, TOL));
-    assert_int_equal(wl_suite_failures(s), 1);
-    wl_suite_print(s);
-    assert_int_equal(wl_suite_write_json(s, "build/tmp/suite.json"), 0);
-    wl_suite_free(s);
+    assert_true(t_suite_add(s, "stage.a", "01", &ok, TOL));
+    assert_false(t_suite_add(s, "stage.b", "02", &bad, TOL));
+    assert_int_equal(t_suite_failures(s), 1);
+    t_suite_print(s);
+    assert_int_equal(t_suite_write_json(s, "build/tmp/suite.json"), 0);
+    t_suite_free(s);
 }
 
 int main(void)

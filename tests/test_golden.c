@@ -35,14 +35,14 @@ static int setup(void **state)
 {
     (void)state;
     char err[512];
-    golden_dir = wl_golden_dir_under_test();
-    model_dir = wl_model_dir_under_test();
+    golden_dir = t_golden_dir_under_test();
+    model_dir = t_model_dir_under_test();
     char cfg[1100];
     snprintf(cfg, sizeof cfg, "%s/config.json", model_dir);
     char tol_file[1100];
-    wl_golden_tolerance_file(golden_dir, tol_file, sizeof tol_file);
-    if (wl_golden_open(&G, golden_dir, err, sizeof err) || wl_config_load(&CFG, cfg, err, sizeof err) ||
-        wl_tol_load(tol_file, err, sizeof err)) {
+    t_golden_tolerance_file(golden_dir, tol_file, sizeof tol_file);
+    if (t_golden_open(&G, golden_dir, err, sizeof err) || wl_config_load(&CFG, cfg, err, sizeof err) ||
+        t_tol_load(tol_file, err, sizeof err)) {
         fprintf(stderr, "%s\n", err);
         return -1;
     }
@@ -52,7 +52,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    wl_golden_close(&G);
+    t_golden_close(&G);
     return 0;
 }
 
@@ -60,7 +60,7 @@ static void test_goldens_are_fresh(void **state)
 {
     (void)state;
     char err[1024];
-    if (wl_golden_check_fresh(&G, model_dir, "data/audio", "gen/export_golden.py", err, sizeof err))
+    if (t_golden_check_fresh(&G, model_dir, "data/audio", "gen/export_golden.py", err, sizeof err))
         fail_msg("%s", err);
     const cJSON *v = cJSON_GetObjectItem(G.index, "versions");
     printf("  %s: exported with transformers %s, torch %s on %s\n", golden_dir,
@@ -87,9 +87,9 @@ static void expect_stale(const char *field, const char *clip_field, const char *
     cJSON_Delete(copy);
     wl_golden s;
     char err[1024];
-    assert_int_equal(wl_golden_open(&s, "build/tmp/stale", err, sizeof err), 0);
-    assert_int_equal(wl_golden_check_fresh(&s, model_dir, "data/audio", "gen/export_golden.py", err, sizeof err), -1);
-    wl_golden_close(&s);
+    assert_int_equal(t_golden_open(&s, "build/tmp/stale", err, sizeof err), 0);
+    assert_int_equal(t_golden_check_fresh(&s, model_dir, "data/audio", "gen/export_golden.py", err, sizeof err), -1);
+    t_golden_close(&s);
     if (strncmp(err, "goldens are stale: re-run make golden", 37) || !strstr(err, needle))
         fail_msg("changing %s gave '%s'", key, err);
 }
@@ -263,7 +263,7 @@ static int check_edge_clips(stage_name *names, int n_stages)
         cJSON_ArrayForEach(c, cJSON_GetObjectItem(edge, "clips"))
         {
             const char *id = cJSON_GetObjectItem(c, "id")->valuestring;
-            const cJSON *e = wl_golden_clip(&G, id), *why = cJSON_GetObjectItem(skipped, id);
+            const cJSON *e = t_golden_clip(&G, id), *why = cJSON_GetObjectItem(skipped, id);
             if (!e && !cJSON_IsString(why)) fail_msg("edge clip %s (%s) has no goldens", id, list->valuestring);
             if (!e) printf("  edge clip %s skipped by the export: %s\n", id, why->valuestring);
             listed++;
@@ -275,7 +275,7 @@ static int check_edge_clips(stage_name *names, int n_stages)
     {
         if (strcmp(cJSON_GetObjectItem(c, "set")->valuestring, "edge") != 0) continue;
         wl_st_file f;
-        if (wl_golden_open_clip(&G, c->string, &f, err, sizeof err)) fail_msg("%s", err);
+        if (t_golden_open_clip(&G, c->string, &f, err, sizeof err)) fail_msg("%s", err);
         check_decoding(&f, c->string);
         check_stages(&f, c, c->string, names, n_stages);
         wl_st_close(&f);
@@ -303,10 +303,10 @@ static void test_every_stage_of_every_clip(void **state)
         cJSON_ArrayForEach(c, cJSON_GetObjectItem(clips, sets[s]))
         {
             const char *id = cJSON_GetObjectItem(c, "id")->valuestring;
-            const cJSON *entry = wl_golden_clip(&G, id);
+            const cJSON *entry = t_golden_clip(&G, id);
             if (!entry) fail_msg("clip %s has no goldens", id);
             wl_st_file f;
-            if (wl_golden_open_clip(&G, id, &f, err, sizeof err)) fail_msg("%s", err);
+            if (t_golden_open_clip(&G, id, &f, err, sizeof err)) fail_msg("%s", err);
             check_decoding(&f, id);
             if (s == 0) check_stages(&f, entry, id, names, n_stages);
             wl_st_close(&f);
@@ -330,7 +330,7 @@ static void test_every_stage_of_every_clip(void **state)
 static wl_diff compare_golden(const wl_st_file *f, const char *a, const char *b, int axis, wl_tol tol, const char *id)
 {
     char key[128];
-    wl_view va = wl_golden_view(f, a), vb = wl_golden_view(f, b);
+    wl_view va = t_golden_view(f, a), vb = t_golden_view(f, b);
     if (!va.data || !vb.data) fail_msg("clip %s: golden lacks %s or %s", id, a, b);
     snprintf(key, sizeof key, "%s.index", a);
     const wl_st_tensor *ia = wl_st_find(f, key);
@@ -343,22 +343,22 @@ static wl_diff compare_golden(const wl_st_file *f, const char *a, const char *b,
         int64_t n = 1;
         for (int i = 0; i < g.ndim; i++) n *= g.shape[i];
         buf = malloc((size_t)n * sizeof *buf);
-        wl_gather(va, axis, ib->data, ib->shape[0], buf);
+        t_gather(va, axis, ib->data, ib->shape[0], buf);
         g.data = buf;
         va = g;
     } else if (!ia != !ib || (ia && (ia->nbytes != ib->nbytes || memcmp(ia->data, ib->data, ia->nbytes)))) {
         fail_msg("clip %s: %s and %s keep different entries", id, a, b);
     }
-    wl_diff d = wl_diff_views(va, vb, tol);
+    wl_diff d = t_diff_views(va, vb, tol);
     free(buf);
     const char *stats[] = {"mean", "rms"};
     for (int k = 0; k < 2; k++) {
         char ka[128], kb[128];
         snprintf(ka, sizeof ka, "%s.%s", a, stats[k]);
         snprintf(kb, sizeof kb, "%s.%s", b, stats[k]);
-        wl_view sa = wl_golden_view(f, ka), sb = wl_golden_view(f, kb);
+        wl_view sa = t_golden_view(f, ka), sb = t_golden_view(f, kb);
         if (!sa.data || !sb.data) fail_msg("clip %s: golden lacks %s or %s", id, ka, kb);
-        d = wl_diff_merge(d, wl_diff_views(sa, sb, tol));
+        d = t_diff_merge(d, t_diff_views(sa, sb, tol));
     }
     return d;
 }
@@ -367,45 +367,45 @@ static wl_diff compare_golden(const wl_st_file *f, const char *a, const char *b,
 static void test_self_consistency(void **state)
 {
     (void)state;
-    wl_suite *s = wl_suite_new("golden self-consistency (HF's numbers against themselves)");
+    wl_suite *s = t_suite_new("golden self-consistency (HF's numbers against themselves)");
     wl_tol tol_sum, tol_top1, tol_beam, tol_mel, tol_step, tol_step_ca;
-    assert_int_equal(wl_tol_find("golden.mel_vs_mel64", &tol_mel, NULL), 0);
-    assert_int_equal(wl_tol_find("golden.step_logits", &tol_step, NULL), 0);
-    assert_int_equal(wl_tol_find("golden.step_cross_attn", &tol_step_ca, NULL), 0);
-    assert_int_equal(wl_tol_find("golden.cross_attn_sum", &tol_sum, NULL), 0);
-    assert_int_equal(wl_tol_find("golden.greedy_top1", &tol_top1, NULL), 0);
-    assert_int_equal(wl_tol_find("golden.beam_score", &tol_beam, NULL), 0);
+    assert_int_equal(t_tol_find("golden.mel_vs_mel64", &tol_mel, NULL), 0);
+    assert_int_equal(t_tol_find("golden.step_logits", &tol_step, NULL), 0);
+    assert_int_equal(t_tol_find("golden.step_cross_attn", &tol_step_ca, NULL), 0);
+    assert_int_equal(t_tol_find("golden.cross_attn_sum", &tol_sum, NULL), 0);
+    assert_int_equal(t_tol_find("golden.greedy_top1", &tol_top1, NULL), 0);
+    assert_int_equal(t_tol_find("golden.beam_score", &tol_beam, NULL), 0);
     const cJSON *c;
     char err[512];
     cJSON_ArrayForEach(c, cJSON_GetObjectItem(G.index, "clips"))
     {
         const char *id = c->string;
         wl_st_file f;
-        if (wl_golden_open_clip(&G, id, &f, err, sizeof err)) fail_msg("%s", err);
+        if (t_golden_open_clip(&G, id, &f, err, sizeof err)) fail_msg("%s", err);
         if (wl_st_find(&f, "mel64")) { /* HF's float32 STFT against the float64 formula */
             wl_diff d = compare_golden(&f, "mel", "mel64", 1, tol_mel, id);
-            wl_suite_add(s, "golden.mel_vs_mel64", id, &d, tol_mel);
+            t_suite_add(s, "golden.mel_vs_mel64", id, &d, tol_mel);
         }
         if (wl_st_find(&f, "step.logits")) { /* HF through its KV cache against HF teacher-forced */
             wl_diff d = compare_golden(&f, "logits", "step.logits", 1, tol_step, id);
-            wl_suite_add(s, "golden.step_logits", id, &d, tol_step);
+            t_suite_add(s, "golden.step_logits", id, &d, tol_step);
             for (int l = 0; l < CFG.dec_layers; l++) {
                 char a[64], b[64];
                 snprintf(a, sizeof a, "cross_attn.%d", l);
                 snprintf(b, sizeof b, "step.cross_attn.%d", l);
                 d = compare_golden(&f, a, b, 2, tol_step_ca, id);
-                wl_suite_add(s, "golden.step_cross_attn", id, &d, tol_step_ca);
+                t_suite_add(s, "golden.step_cross_attn", id, &d, tol_step_ca);
             }
         }
         for (int l = 0; l < CFG.dec_layers && wl_st_find(&f, "cross_attn.0.mean"); l++) {
             char key[128];
             snprintf(key, sizeof key, "cross_attn.%d.mean", l);
-            wl_view m = wl_golden_view(&f, key);
+            wl_view m = t_golden_view(&f, key);
             int64_t n = m.shape[0] * m.shape[1];
             float *sum = malloc((size_t)n * sizeof *sum), *one = malloc((size_t)n * sizeof *one);
             for (int64_t i = 0; i < n; i++) sum[i] = m.data[i] * (float)CFG.n_audio_ctx, one[i] = 1;
-            wl_diff d = wl_diff_arrays(sum, one, n, tol_sum);
-            wl_suite_add(s, "golden.cross_attn_sum", id, &d, tol_sum);
+            wl_diff d = t_diff_arrays(sum, one, n, tol_sum);
+            t_suite_add(s, "golden.cross_attn_sum", id, &d, tol_sum);
             free(sum), free(one);
         }
         const char *greedy[] = {"greedy", "greedy_ts"};
@@ -413,11 +413,11 @@ static void test_self_consistency(void **state)
             char a[128], b[128];
             snprintf(a, sizeof a, "%s.logprob", greedy[k]);
             snprintf(b, sizeof b, "%s.top5.logprob", greedy[k]);
-            wl_view lp = wl_golden_view(&f, a), top = wl_golden_view(&f, b);
+            wl_view lp = t_golden_view(&f, a), top = t_golden_view(&f, b);
             float *top1 = malloc((size_t)lp.shape[0] * sizeof *top1);
             for (int64_t t = 0; t < lp.shape[0]; t++) top1[t] = top.data[t * 5];
-            wl_diff d = wl_diff_arrays(lp.data, top1, lp.shape[0], tol_top1);
-            wl_suite_add(s, "golden.greedy_top1", id, &d, tol_top1);
+            wl_diff d = t_diff_arrays(lp.data, top1, lp.shape[0], tol_top1);
+            t_suite_add(s, "golden.greedy_top1", id, &d, tol_top1);
             free(top1);
         }
         const char *beams[] = {"beam5", "beam5_ts"};
@@ -425,21 +425,21 @@ static void test_self_consistency(void **state)
             char a[128], b[128];
             snprintf(a, sizeof a, "%s.logprob", beams[k]);
             snprintf(b, sizeof b, "%s.score", beams[k]);
-            wl_view lp = wl_golden_view(&f, a), score = wl_golden_view(&f, b);
+            wl_view lp = t_golden_view(&f, a), score = t_golden_view(&f, b);
             double total = 0;
             for (int64_t t = 0; t < lp.shape[0]; t++) total += lp.data[t];
             /* Length-normalised with the EOS counted when present, as HF does (the cap means none here). */
             float mean = (float)(total / (double)lp.shape[0]);
-            wl_diff d = wl_diff_arrays(&mean, score.data, 1, tol_beam);
-            wl_suite_add(s, "golden.beam_score", id, &d, tol_beam);
+            wl_diff d = t_diff_arrays(&mean, score.data, 1, tol_beam);
+            t_suite_add(s, "golden.beam_score", id, &d, tol_beam);
         }
         wl_st_close(&f);
     }
-    wl_suite_print(s);
+    t_suite_print(s);
     assert_int_equal(system("mkdir -p build/verify"), 0);
-    assert_int_equal(wl_suite_write_json(s, "build/verify/golden_selfcheck.json"), 0);
-    int failures = wl_suite_failures(s);
-    wl_suite_free(s);
+    assert_int_equal(t_suite_write_json(s, "build/verify/golden_selfcheck.json"), 0);
+    int failures = t_suite_failures(s);
+    t_suite_free(s);
     assert_int_equal(failures, 0);
 }
 

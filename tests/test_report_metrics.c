@@ -241,7 +241,7 @@ static int open_tok(void **state)
 {
     (void)state;
     char err[1024];
-    const char *dir = wl_model_dir_under_test();
+    const char *dir = t_model_dir_under_test();
     memset(&S, 0, sizeof S);
     if (wl_tokenizer_load(dir, &S.tok, err, sizeof err) || wl_gen_config_load(dir, &S.cfg, err, sizeof err)) {
         fprintf(stderr, "%s\n", err);
@@ -478,7 +478,7 @@ static void test_grammar_values(void **state)
     (void)state;
     char err[1024];
     if (wl_session_open(&MS, "build/whisper-micro.en", NULL, 1, err, sizeof err)) fail_msg("%s", err);
-    float *enc = wl_test_encode(MS.state, "data/audio/err_01.wav", NULL, err, sizeof err);
+    float *enc = t_encode(MS.state, "data/audio/err_01.wav", NULL, err, sizeof err);
     if (!enc) fail_msg("%s", err);
     static const char *const forms[][2] = {{"work", "works"}, {"work.", "works."}};
     const int P = MS.cfg.n_prompt;

@@ -96,7 +96,7 @@ static void expect_capped(const char *prog, const char *args, const int *caps, i
 static void test_short_memory(void **state)
 {
     (void)state;
-    const char *cli = wl_cli_path();
+    const char *cli = t_cli_path();
     if (sanitized(cli)) skip();
     static const int all[] = {105, 115, 150, 200, 230};
     static const int few[] = {110, 150, 200};
@@ -122,7 +122,7 @@ static void test_lost_stdout(void **state)
         "dump --model " MODEL " --audio " WAV " --out " TMP "/full.st",
         "--help",
     };
-    const char *cli = wl_cli_path();
+    const char *cli = t_cli_path();
     for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++) {
         remove(TMP "/full.st"); /* dump writes its file whole, then its line to stdout */
         int code = run("%s %s >/dev/full", cli, cmds[i]);
@@ -143,7 +143,7 @@ static void test_lost_stdout(void **state)
 static void test_full_disk(void **state)
 {
     (void)state;
-    const char *cli = wl_cli_path();
+    const char *cli = t_cli_path();
     if (run("mkdir -p " TMP "/disk && mount -t tmpfs -o size=64k wl-test " TMP "/disk") != 0) {
         printf("  skipped: cannot mount a tmpfs here (%s)\n", last_line(err_text));
         skip();

@@ -278,7 +278,7 @@ static int setup(void **state)
     snprintf(path, sizeof path, "%s/model.safetensors", dir);
     wl_params p = wl_default_params();
     p.n_threads = 1;
-    if (wl_write_synthetic(config, path, NULL, NULL, err, sizeof err) || wl_model_load(dir, p, &TINY, err, sizeof err) ||
+    if (gen_write_synthetic(config, path, NULL, NULL, err, sizeof err) || wl_model_load(dir, p, &TINY, err, sizeof err) ||
         wl_state_new(TINY, NULL, NULL, &TINY_STATE, err, sizeof err) ||
         wl_gen_config_load(dir, &TCFG, err, sizeof err)) {
         fprintf(stderr, "%s\n", err);

@@ -73,20 +73,20 @@ static const char *engine_stage(const char *golden_stage)
  * the whole-axis mean and RMS. */
 static wl_diff compare_stage(const wl_st_file *f, const char *name, int axis, const captured *got, wl_tol tol)
 {
-    return wl_golden_compare(f, name, axis, got->view, tol);
+    return t_golden_compare(f, name, axis, got->view, tol);
 }
 
 static void test_stages_match_hf(void **state)
 {
     (void)state;
     char err[1024];
-    const char *golden_dir = wl_golden_dir_under_test(), *model_dir = wl_model_dir_under_test();
+    const char *golden_dir = t_golden_dir_under_test(), *model_dir = t_model_dir_under_test();
     wl_golden g;
     char tol_file[1100];
-    wl_golden_tolerance_file(golden_dir, tol_file, sizeof tol_file);
-    if (wl_golden_open(&g, golden_dir, err, sizeof err) || wl_tol_load(tol_file, err, sizeof err))
+    t_golden_tolerance_file(golden_dir, tol_file, sizeof tol_file);
+    if (t_golden_open(&g, golden_dir, err, sizeof err) || t_tol_load(tol_file, err, sizeof err))
         fail_msg("%s", err);
-    if (wl_kernel_path_take(err, sizeof err)) fail_msg("%s", err); /* make verify-kernels */
+    if (t_kernel_path_take(err, sizeof err)) fail_msg("%s", err); /* make verify-kernels */
     wl_params p = wl_default_params();
     p.n_threads = getenv("WL_THREADS") ? atoi(getenv("WL_THREADS")) : 1; /* the table's figures come from one fixed summation order */
     wl_model *m;
@@ -96,9 +96,9 @@ static void test_stages_match_hf(void **state)
     char title[1600];
     snprintf(title, sizeof title, "engine vs HF goldens: stage x clips (%s, %d OpenBLAS thread(s), %s)",
              golden_dir, wl_threads(), tol_file);
-    wl_suite *s = wl_suite_new(title);
+    wl_suite *s = t_suite_new(title);
     snprintf(title, sizeof title, "edge clips: engine vs HF goldens (%s, %s)", golden_dir, tol_file);
-    wl_suite *se = wl_suite_new(title);
+    wl_suite *se = t_suite_new(title);
     float *mel = malloc((size_t)dims.n_mels * dims.n_frames * sizeof(float));
     float *enc = malloc((size_t)dims.n_audio_ctx * dims.d_model * sizeof(float));
     const cJSON *c;
@@ -113,7 +113,7 @@ static void test_stages_match_hf(void **state)
         char wav[512];
         snprintf(wav, sizeof wav, "data/audio/%s", cJSON_GetObjectItem(c, "wav")->valuestring);
         wl_st_file f;
-        if (wl_golden_open_clip(&g, id, &f, err, sizeof err)) fail_msg("%s", err);
+        if (t_golden_open_clip(&g, id, &f, err, sizeof err)) fail_msg("%s", err);
         const wl_st_tensor *tok = wl_st_find(&f, "tokens");
         float *samples, *logits = malloc((size_t)tok->shape[0] * dims.n_vocab * sizeof(float));
         size_t n;
@@ -124,7 +124,7 @@ static void test_stages_match_hf(void **state)
             wl_encode(ms, mel, enc, err, sizeof err) || wl_decoder_new(ms, enc, &dec, err, sizeof err) ||
             wl_decoder_feed(dec, tok->data, (int)tok->shape[0] - 1, logits, err, sizeof err))
             fail_msg("clip %s: %s", id, err);
-        wl_test_cache_put(model_dir, wav, wl_threads(), enc, (size_t)dims.n_audio_ctx * dims.d_model); /* for test_decode */
+        t_cache_put(model_dir, wav, wl_threads(), enc, (size_t)dims.n_audio_ctx * dims.d_model); /* for test_decode */
         if (edge)
             printf("edge clip %s (%s): %zu samples at 16 kHz (%.6f s) accepted\n", id,
                    cJSON_GetObjectItem(c, "wav")->valuestring, n, (double)n / 16000);
@@ -133,12 +133,12 @@ static void test_stages_match_hf(void **state)
         cJSON_ArrayForEach(stage, cJSON_GetObjectItem(c, "stages"))
         {
             wl_tol tol;
-            if (wl_tol_find(stage->string, &tol, NULL)) fail_msg("no tolerance for stage %s", stage->string);
+            if (t_tol_find(stage->string, &tol, NULL)) fail_msg("no tolerance for stage %s", stage->string);
             const captured *got = find_capture(engine_stage(stage->string));
             if (!got) fail_msg("clip %s: the engine produced no stage %s", id, stage->string);
             const cJSON *axis = cJSON_GetObjectItem(stage, "axis");
             wl_diff d = compare_stage(&f, stage->string, cJSON_IsNumber(axis) ? axis->valueint : -1, got, tol);
-            wl_suite_add(edge ? se : s, stage->string, id, &d, tol);
+            t_suite_add(edge ? se : s, stage->string, id, &d, tol);
         }
         clear_captures();
         free(samples), free(logits);
@@ -146,21 +146,21 @@ static void test_stages_match_hf(void **state)
         wl_st_close(&f);
         edge ? edge_clips++ : clips++;
     }
-    wl_suite_print(s);
-    if (edge_clips) wl_suite_print(se);
+    t_suite_print(s);
+    if (edge_clips) t_suite_print(se);
     printf("%d lab clips and %d edge clips, %.2f s of CPU in the engine\n", clips, edge_clips, t_total);
     assert_int_equal(system("mkdir -p build/verify"), 0);
     char json[1200];
     snprintf(json, sizeof json, "build/verify/stages.%s.json", cJSON_GetObjectItem(g.index, "model")->valuestring);
-    assert_int_equal(wl_suite_write_json(s, json), 0);
+    assert_int_equal(t_suite_write_json(s, json), 0);
     snprintf(json, sizeof json, "build/verify/stages_edge.%s.json", cJSON_GetObjectItem(g.index, "model")->valuestring);
-    assert_int_equal(wl_suite_write_json(se, json), 0);
-    int failures = wl_suite_failures(s) + wl_suite_failures(se);
-    wl_suite_free(s), wl_suite_free(se);
+    assert_int_equal(t_suite_write_json(se, json), 0);
+    int failures = t_suite_failures(s) + t_suite_failures(se);
+    t_suite_free(s), t_suite_free(se);
     free(mel), free(enc);
     wl_state_free(ms);
     wl_model_free(m);
-    wl_golden_close(&g);
+    t_golden_close(&g);
     assert_int_equal(clips, 24);
     assert_int_equal(failures, 0);
 }

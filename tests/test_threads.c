@@ -62,7 +62,7 @@ static run_out run(const char *model, int threads, const char *wav)
     if (wl_model_load(model, p, &m, err, sizeof err) || wl_state_new(m, NULL, NULL, &ms, err, sizeof err)) fail_msg("%s", err);
     wl_dims d = wl_model_dims(m);
     run_out r = {.threads_used = wl_threads()};
-    r.enc = wl_test_encode(ms, wav, NULL, err, sizeof err);
+    r.enc = t_encode(ms, wav, NULL, err, sizeof err);
     if (!r.enc) fail_msg("%s", err);
     r.n_enc = (size_t)d.n_audio_ctx * d.d_model;
     wl_decoder *dec;
@@ -177,7 +177,7 @@ static int run_child(const char *self, const wl_kernel_path *p, int first)
     pid_t pid = fork();
     if (pid < 0) return -1;
     if (!pid) {
-        wl_kernel_path_export(p);
+        t_kernel_path_export(p);
         setenv("WL_KERNEL_PATH", p->label, 1);
         setenv("WL_KERNEL_FIRST", first ? "1" : "0", 1);
         setenv("OPENBLAS_NUM_THREADS", "3", 1);
@@ -193,7 +193,7 @@ static void test_every_kernel_path(void **state)
 {
     (void)state;
     wl_kernel_path p[16];
-    int n = wl_kernel_paths(p, 16), failed = 0, rc[16];
+    int n = t_kernel_paths(p, 16), failed = 0, rc[16];
     for (int k = 0; k < n; k++) {
         printf("\n== kernel path %d of %d: %s ==\n", k + 1, n, p[k].label);
         rc[k] = run_child("/proc/self/exe", &p[k], k == 0);
@@ -210,7 +210,7 @@ static void test_path_in_child(void **state)
 {
     (void)state;
     printf("%s\n", getenv("WL_KERNEL_PATH"));
-    if (wl_kernel_path_take(err, sizeof err)) fail_msg("%s", err);
+    if (t_kernel_path_take(err, sizeof err)) fail_msg("%s", err);
     int first = !strcmp(getenv("WL_KERNEL_FIRST"), "1");
     products_agree();
     thread_counts_agree(SYNTH, "data/audio/clip_07.wav", first);
@@ -229,9 +229,9 @@ static void test_commands_agree(void **state)
         for (int k = 0; k < 2; k++) {
             snprintf(file[k], sizeof file[k], "%s/%s.%d", dir, k ? "json" : "st", t);
             if (k) snprintf(cmd, sizeof cmd, "%s transcribe --model " MICRO " --json --timestamps --beams 3 --threads %d "
-                            "data/audio/clip_06.wav > %s 2>/dev/null", wl_cli_path(), t, file[k]);
+                            "data/audio/clip_06.wav > %s 2>/dev/null", t_cli_path(), t, file[k]);
             else snprintf(cmd, sizeof cmd, "%s dump --model " MICRO " --audio data/audio/clip_06.wav --out %s "
-                          "--threads %d > /dev/null 2>&1", wl_cli_path(), file[k], t);
+                          "--threads %d > /dev/null 2>&1", t_cli_path(), file[k], t);
             if (system(cmd)) fail_msg("failed: %s", cmd);
         }
     for (int k = 0; k < 2; k++)
@@ -295,7 +295,7 @@ static void test_cross_cache(void **state)
     for (int i = 0; i < 3; i++) {
         wl_model *fresh;
         wl_state *fresh_s = NULL;
-        if (!(enc[i] = wl_test_encode(ms, wavs[i], NULL, err, sizeof err))) fail_msg("%s", err);
+        if (!(enc[i] = t_encode(ms, wavs[i], NULL, err, sizeof err))) fail_msg("%s", err);
         if (wl_model_load(SYNTH, p, &fresh, err, sizeof err) || wl_state_new(fresh, NULL, NULL, &fresh_s, err, sizeof err)) fail_msg("%s", err);
         ref[i] = prompt_logits(fresh_s, enc[i], NULL);
         wl_state_free(fresh_s);
@@ -326,7 +326,7 @@ static void test_cross_cache(void **state)
         wl_decoder *live = NULL;
         expect_fresh(prompt_logits(ms, a, &live), ref[0], n, "a (before an encode)");
         if (k) wl_decoder_free(live), live = NULL;
-        float *again = wl_test_encode(ms, wavs[1], NULL, err, sizeof err);
+        float *again = t_encode(ms, wavs[1], NULL, err, sizeof err);
         if (!again) fail_msg("%s", err);
         long e = first_diff(again, b, n_enc);
         printf("cross K/V cache: %-30s %s\n", encodes[k], e < 0 ? "the same encoder output" : "DIFFERS");
@@ -355,7 +355,7 @@ static void test_beam_search_threads(void **state)
         wl_gen_config cfg;
         if (wl_model_load(SYNTH, p, &m, err, sizeof err) || wl_state_new(m, NULL, NULL, &ms, err, sizeof err) || wl_gen_config_load(SYNTH, &cfg, err, sizeof err))
             fail_msg("%s", err);
-        float *enc = wl_test_encode(ms, "data/audio/clip_05.wav", NULL, err, sizeof err);
+        float *enc = t_encode(ms, "data/audio/clip_05.wav", NULL, err, sizeof err);
         wl_gen_opts o = {.beams = 5, .max_new_tokens = 8};
         if (!enc || wl_generate(ms, &cfg, enc, &o, &r[i], err, sizeof err)) fail_msg("%s", err);
         free(enc);
@@ -373,7 +373,7 @@ static void test_beam_search_threads(void **state)
 
 int main(int argc, char **argv)
 {
-    if (argc > 1 && !strcmp(argv[1], "--list-paths")) return wl_kernel_paths_list(), 0;
+    if (argc > 1 && !strcmp(argv[1], "--list-paths")) return t_kernel_paths_list(), 0;
     if (getenv("WL_KERNEL_PATH")) {
         const struct CMUnitTest child[] = {cmocka_unit_test(test_path_in_child)};
         return cmocka_run_group_tests(child, NULL, NULL);

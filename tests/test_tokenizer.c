@@ -38,7 +38,7 @@ static int setup(void **state)
         fprintf(stderr, "%s: %s\n", GOLDEN, text ? "not JSON" : err);
         return -1;
     }
-    if (wl_tokenizer_load(wl_model_dir_under_test(), &T, err, sizeof err)) {
+    if (wl_tokenizer_load(t_model_dir_under_test(), &T, err, sizeof err)) {
         fprintf(stderr, "%s\n", err);
         return -1;
     }
@@ -85,14 +85,14 @@ static void test_goldens_are_fresh(void **state)
     char path[2048];
     cJSON_ArrayForEach(f, cJSON_GetObjectItem(G, "tokenizer_sha256"))
     {
-        snprintf(path, sizeof path, "%s/%s", wl_model_dir_under_test(), f->string);
+        snprintf(path, sizeof path, "%s/%s", t_model_dir_under_test(), f->string);
         expect_sha(path, f->valuestring, "tokenizer file");
     }
     const cJSON *in = cJSON_GetObjectItem(G, "inputs_sha256");
     expect_sha("data/clips.json", str(in, "clips"), "clip list");
     expect_sha("tests/data/tokenizer_torture.json", str(in, "torture"), "torture list");
     if (*str(in, "sequences_from")) {
-        snprintf(path, sizeof path, "%s/index.json", wl_golden_dir_under_test());
+        snprintf(path, sizeof path, "%s/index.json", t_golden_dir_under_test());
         expect_sha(path, str(in, "sequences_from"), "decoding goldens");
     }
     printf("  %s: %s from transformers %s, %s\n", GOLDEN, str(G, "tokenizer_class"),

@@ -14,7 +14,7 @@ static struct {
 } rows[MAX_ROWS];
 static int n_rows;
 
-int wl_tol_load(const char *path, char *err, size_t errlen)
+int t_tol_load(const char *path, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "r");
     if (!f) return wl_fail(err, errlen, "%s: cannot open", path);
@@ -40,7 +40,7 @@ int wl_tol_load(const char *path, char *err, size_t errlen)
     return 0;
 }
 
-int wl_tol_find(const char *stage, wl_tol *tol, const char **reason)
+int t_tol_find(const char *stage, wl_tol *tol, const char **reason)
 {
     int best = -1;
     size_t best_len = 0;

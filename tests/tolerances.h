@@ -7,10 +7,10 @@
 #include <stddef.h>
 
 /* Loads the table; returns 0, or -1 with err naming the file and line. */
-int wl_tol_load(const char *path, char *err, size_t errlen);
+int t_tol_load(const char *path, char *err, size_t errlen);
 
 /* The tolerance for a stage (exact name, else the longest "prefix*" match). Returns 0, or -1
  * when the table has no entry: every checked stage must be listed. reason may be NULL. */
-int wl_tol_find(const char *stage, wl_tol *tol, const char **reason);
+int t_tol_find(const char *stage, wl_tol *tol, const char **reason);
 
 #endif

@@ -1,6 +1,6 @@
 /* Fuzzes the golden index reader (tests/golden.c) with the input as golden/<model>/index.json in
- * a scratch folder: wl_golden_open, then per clip wl_golden_clip and wl_golden_open_clip, and
- * wl_golden_check_fresh against a scratch model folder, audio folder and exporter whose files are
+ * a scratch folder: t_golden_open, then per clip t_golden_clip and t_golden_open_clip, and
+ * t_golden_check_fresh against a scratch model folder, audio folder and exporter whose files are
  * small and known (the hashes in tests/fuzz/seeds/golden_index/ match them). */
 #include "../golden.h"
 #include "fuzz.h"
@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fz_write(index_path, data, size);
     wl_golden g;
     char err[1024] = "";
-    if (wl_golden_open(&g, dir, err, sizeof err) != 0) {
+    if (t_golden_open(&g, dir, err, sizeof err) != 0) {
         FZ_CHECK(err[0] && !g.index, "refused without a message, or with the index kept");
         return 0;
     }
@@ -39,15 +39,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FZ_CHECK(cJSON_IsObject(clips), "accepted an index without a clips object");
     cJSON_ArrayForEach(c, clips)
     {
-        const cJSON *found = wl_golden_clip(&g, c->string);
+        const cJSON *found = t_golden_clip(&g, c->string);
         FZ_CHECK(found && !strcmp(found->string, c->string), "clip %s not found by its id", c->string);
         wl_st_file f;
-        if (wl_golden_open_clip(&g, c->string, &f, err, sizeof err) == 0) {
-            wl_golden_view(&f, "mel");
+        if (t_golden_open_clip(&g, c->string, &f, err, sizeof err) == 0) {
+            t_golden_view(&f, "mel");
             wl_st_close(&f);
         }
     }
-    wl_golden_check_fresh(&g, model, audio, exporter, err, sizeof err);
-    wl_golden_close(&g);
+    t_golden_check_fresh(&g, model, audio, exporter, err, sizeof err);
+    t_golden_close(&g);
     return 0;
 }
