@@ -3,7 +3,7 @@
  * compiler, flags and library versions; the decoding settings; the clips with SHA256s and
  * durations; the stage check against HF goldens when there are goldens for the model; and the
  * wall-clock of each stage and of the whole run.
- * Usage: manifest --model ARG --fallback DIR --clips CLIPS.json --audio DIR --out FILE
+ * Usage: manifest --model ARG [--fallback DIR] --clips CLIPS.json --audio DIR --out FILE
  *                 [--run run.json] [--started EPOCH_SECONDS] [--cflags S] [--cc S]
  *                 [--golden DIR --golden-check stages.json --golden-status S --golden-seconds S] */
 #include "tools/clip_list.h"
@@ -159,8 +159,8 @@ int main(int argc, char **argv)
     const char *model_arg = arg(argc, argv, "--model"), *fallback = arg(argc, argv, "--fallback"),
                *clips = arg(argc, argv, "--clips"), *audio = arg(argc, argv, "--audio"),
                *out = arg(argc, argv, "--out");
-    if (!fallback || !clips || !audio || !out) {
-        fprintf(stderr, "usage: manifest --model ARG --fallback DIR --clips CLIPS.json --audio DIR --out FILE\n");
+    if (!clips || !audio || !out) {
+        fprintf(stderr, "usage: manifest --model ARG [--fallback DIR] --clips CLIPS.json --audio DIR --out FILE\n");
         return 2;
     }
     char err[512], dir[4096], path[4200], hex[65];

@@ -8,7 +8,7 @@
 set -euo pipefail
 BIN=${BIN:-build}
 OUT=${OUT:-build/report}
-FALLBACK=${FALLBACK:-build/whisper-micro.en}
+FALLBACK=${FALLBACK:-} # empty: the engine's local model
 
 if [ -z "${WL_STAGE:-}" ]; then
     # this script again, under publish, which gives it the staging folder as WL_STAGE
@@ -21,7 +21,7 @@ start=${WL_REPORT_START:-$(date +%s.%N)}
 new=$WL_STAGE
 
 # shellcheck disable=SC2086
-"$BIN/lab" --model "${MODEL:-}" --fallback "$FALLBACK" --clips data/clips.json --audio data/audio \
+"$BIN/lab" --model "${MODEL:-}" ${FALLBACK:+--fallback "$FALLBACK"} --clips data/clips.json --audio data/audio \
     --out "$new" --staged ${LAB_ARGS:-}
 
 # The stage check against HF goldens, when goldens exist for this model (same weights SHA256).
@@ -47,6 +47,6 @@ if [ -n "$golden" ] && [ "${GOLDEN_CHECK:-1}" = 1 ]; then
 fi
 
 "$BIN/tables" --report "$new" --out "$new/README.md"
-"$BIN/manifest" --model "$model_dir" --fallback "$FALLBACK" --clips data/clips.json --audio data/audio \
+"$BIN/manifest" --model "$model_dir" ${FALLBACK:+--fallback "$FALLBACK"} --clips data/clips.json --audio data/audio \
     --run "$new/run.json" --cflags "${CFLAGS_USED:-}" --cc "${CC_USED:-}" "${golden_args[@]}" \
     --started "$start" --out "$new/manifest.json"

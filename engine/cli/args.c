@@ -70,7 +70,7 @@ int cli_parse_int(const char *name, const char *s, long lo, long hi, int *out)
 wl_model *cli_load_model(int argc, char **argv, wl_params p, char *dir, size_t dirlen)
 {
     char err[WL_MSG_MAX];
-    if (wl_resolve_model(cli_opt(argc, argv, "--model", ""), LOCAL_DEFAULT, dir, dirlen, err, sizeof err)) {
+    if (wl_resolve_model(cli_opt(argc, argv, "--model", ""), NULL, dir, dirlen, err, sizeof err)) {
         cli_eprint("whisperlab: %s", err);
         return NULL;
     }

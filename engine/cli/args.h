@@ -11,10 +11,6 @@
  * so a long path is never cut. */
 #define WL_MSG_MAX (2 * 4096 + 1024)
 
-/* The local model used when the HF cache has no openai/whisper-tiny.en: trained here on espeak-ng
- * speech (not OpenAI's weights; its whisperlab.json says so). */
-#define LOCAL_DEFAULT "build/whisper-micro.en"
-
 /* Prints one line on stderr. Control characters (from a file name or an argument) are escaped,
  * so a message is always exactly one line and never drives the terminal. */
 void cli_eprint(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

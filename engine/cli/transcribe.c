@@ -4,6 +4,7 @@
 
 #include "../base/util.h"
 #include "../session/session.h"
+#include "../session/token_json.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -54,7 +55,7 @@ static int parse_decode_args(int argc, char **argv, decode_args *a)
 static int session_open(const decode_args *a, wl_session *s)
 {
     char err[WL_MSG_MAX];
-    if (wl_session_open(s, a->model, LOCAL_DEFAULT, a->threads, err, sizeof err)) {
+    if (wl_session_open(s, a->model, NULL, a->threads, err, sizeof err)) {
         cli_eprint("whisperlab: %s", err);
         return -1;
     }
@@ -88,8 +89,7 @@ static wl_result *decode_file(wl_session *s, const decode_args *a, const char *p
 
 static cJSON *file_json(const wl_session *s, const char *path, const wl_result *r)
 {
-    cJSON *f = cJSON_CreateObject(), *toks = cJSON_CreateArray(), *prompt = cJSON_CreateArray();
-    char buf[512];
+    cJSON *f = cJSON_CreateObject(), *prompt = cJSON_CreateArray();
     char *text = wl_detokenize(s->tok, r->tokens, r->n_tokens, WL_DECODE_SKIP_SPECIAL);
     if (!text) wl_oom_note();
     cJSON_AddStringToObject(f, "file", path);
@@ -98,28 +98,7 @@ static cJSON *file_json(const wl_session *s, const char *path, const wl_result *
     cJSON_AddNumberToObject(f, "score", r->score);
     for (int i = 0; i < r->n_prompt; i++) cJSON_AddItemToArray(prompt, cJSON_CreateNumber(r->tokens[i]));
     cJSON_AddItemToObject(f, "prompt", prompt);
-    for (int i = 0; i < r->n_steps; i++) {
-        const wl_step *st = &r->steps[i];
-        cJSON *t = cJSON_CreateObject(), *top = cJSON_CreateArray();
-        wl_token_text(s->tok, st->token, buf, sizeof buf, 0);
-        cJSON_AddNumberToObject(t, "id", st->token);
-        cJSON_AddStringToObject(t, "text", buf);
-        cJSON_AddNumberToObject(t, "logprob", st->logprob);
-        cJSON_AddNumberToObject(t, "p", exp(st->logprob));
-        cJSON_AddBoolToObject(t, "timestamp", st->is_timestamp);
-        if (r->token_time) cJSON_AddNumberToObject(t, "time", round(r->token_time[r->n_prompt + i] * 100) / 100);
-        for (int k = 0; k < WL_TOP; k++) {
-            cJSON *alt = cJSON_CreateObject();
-            wl_token_text(s->tok, st->top_id[k], buf, sizeof buf, 0);
-            cJSON_AddNumberToObject(alt, "id", st->top_id[k]);
-            cJSON_AddStringToObject(alt, "text", buf);
-            cJSON_AddNumberToObject(alt, "p", exp(st->top_logprob[k]));
-            cJSON_AddItemToArray(top, alt);
-        }
-        cJSON_AddItemToObject(t, "top5", top);
-        cJSON_AddItemToArray(toks, t);
-    }
-    cJSON_AddItemToObject(f, "tokens", toks);
+    cJSON_AddItemToObject(f, "tokens", wl_steps_json(s->tok, r, 1, 0));
     wl_text_piece *p;
     int np = wl_text_pieces(s->tok, r->tokens, r->n_tokens, &p);
     cJSON *segs = cJSON_CreateArray();

@@ -212,7 +212,7 @@ int wl_resolve_model(const char *arg, const char *fallback, char *out, size_t ou
         }
     } else if (wl_hf_cache_snapshot(WL_DEFAULT_REPO, out, outlen, NULL, 0) != 0 ||
                wl_model_folder_check(out, NULL, 0) != 0) {
-        snprintf(out, outlen, "%s", fallback);
+        snprintf(out, outlen, "%s", fallback ? fallback : WL_LOCAL_MODEL);
     }
     return wl_model_folder_check(out, err, errlen);
 }

@@ -6,6 +6,10 @@
 
 #define WL_DEFAULT_REPO "openai/whisper-tiny.en"
 
+/* The local model used when the HF cache has no WL_DEFAULT_REPO: whisper-micro.en, trained here
+ * on espeak-ng speech (not OpenAI's weights; its whisperlab.json says so), as `make` builds it. */
+#define WL_LOCAL_MODEL "build/whisper-micro.en"
+
 /* Files a HuggingFace Whisper folder must hold for the engine (weights, configs, tokenizer). */
 extern const char *const WL_MODEL_FILES[];
 
@@ -21,8 +25,8 @@ void wl_hf_cache_root(char *out, size_t outlen);
 int wl_hf_cache_snapshot(const char *repo, char *out, size_t outlen, char *err, size_t errlen);
 
 /* Resolves the model to use. arg may be a folder, a repo id in the HF cache, or NULL/"" for
- * the default: openai/whisper-tiny.en from the HF cache if present, else fallback (the
- * local model). The chosen folder is checked with wl_model_folder_check. */
+ * the default: openai/whisper-tiny.en from the HF cache if present, else fallback (NULL:
+ * WL_LOCAL_MODEL). The chosen folder is checked with wl_model_folder_check. */
 int wl_resolve_model(const char *arg, const char *fallback, char *out, size_t outlen, char *err,
                      size_t errlen);
 

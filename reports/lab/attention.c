@@ -25,9 +25,9 @@ static void mean_rows(const wl_result *r, int t0, int t1, const int32_t *pairs, 
 static cJSON *measure_json(monotonicity m)
 {
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddItemToObject(o, "rho_peak", lab_num(m.rho_peak, 4));
-    cJSON_AddItemToObject(o, "rho_centroid", lab_num(m.rho_centroid, 4));
-    cJSON_AddItemToObject(o, "nondecreasing", lab_num(m.nondecreasing, 4));
+    cJSON_AddItemToObject(o, "rho_peak", wl_json_number(m.rho_peak, 4));
+    cJSON_AddItemToObject(o, "rho_centroid", wl_json_number(m.rho_centroid, 4));
+    cJSON_AddItemToObject(o, "nondecreasing", wl_json_number(m.nondecreasing, 4));
     return o;
 }
 
@@ -163,10 +163,10 @@ cJSON *lab_attention(const wl_session *s, const lab_clip *c, const char *out_dir
     /* how far the DTW path (the token timestamps) starts each token from its attention peak */
     double dev = 0;
     for (int i = 0; i < n; i++) {
-        cJSON_AddItemToArray(peaks, lab_num(peak[i] * tpp, 2));
+        cJSON_AddItemToArray(peaks, wl_json_number(peak[i] * tpp, 2));
         if (r->token_time) dev += fabs(r->token_time[text[i]] - peak[i] * tpp) / n;
     }
-    cJSON_AddItemToObject(ah, "dtw_deviation", lab_num(n && r->token_time ? dev : NAN, 3));
+    cJSON_AddItemToObject(ah, "dtw_deviation", wl_json_number(n && r->token_time ? dev : NAN, 3));
     cJSON_AddItemToObject(ah, "peak_times", peaks);
     cJSON_AddItemToObject(e, "alignment_heads", ah);
     char name[64];
@@ -219,7 +219,7 @@ cJSON *lab_monotonicity_summary(const cJSON *clips)
     else cJSON_AddNullToObject(sum, "cleanest");
     if (worst) cJSON_AddStringToObject(sum, "messiest", worst->string);
     else cJSON_AddNullToObject(sum, "messiest");
-    for (int i = 0; i < 64 && layer_n[i]; i++) cJSON_AddItemToArray(layers, lab_num(layer_sum[i] / layer_n[i], 4));
+    for (int i = 0; i < 64 && layer_n[i]; i++) cJSON_AddItemToArray(layers, wl_json_number(layer_sum[i] / layer_n[i], 4));
     cJSON_AddItemToObject(sum, "mean_rho_peak_per_layer", layers);
     return sum;
 }

@@ -21,8 +21,8 @@ static cJSON *side(const wl_session *s, const wl_result *r, const char *score_na
     cJSON_AddStringToObject(o, "text", a);
     free(t);
     cJSON_AddNumberToObject(o, "tokens", r->n_steps);
-    cJSON_AddItemToObject(o, "sum_logprob", lab_num(sum_logprob(r), 6));
-    cJSON_AddItemToObject(o, score_name, lab_num(r->score, 6));
+    cJSON_AddItemToObject(o, "sum_logprob", wl_json_number(sum_logprob(r), 6));
+    cJSON_AddItemToObject(o, score_name, wl_json_number(r->score, 6));
     return o;
 }
 

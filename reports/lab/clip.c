@@ -98,13 +98,6 @@ double lab_time_per_pos(const wl_session *s)
     return (double)s->dims.n_samples / s->dims.n_audio_ctx / WL_SAMPLE_RATE;
 }
 
-cJSON *lab_num(double x, int digits)
-{
-    if (!isfinite(x)) return cJSON_CreateNull();
-    double scale = pow(10, digits);
-    return cJSON_CreateNumber(round(x * scale) / scale);
-}
-
 int lab_forced_logprobs(const wl_session *s, const float *enc, const int32_t *seq, int n, double *logprob,
                         char *err, size_t errlen)
 {

@@ -5,6 +5,7 @@
 #define LAB_CLIP_H
 
 #include "../../engine/session/session.h"
+#include "../../engine/session/token_json.h"
 #include "../tools/speech_span.h"
 
 #include <cjson/cJSON.h>
@@ -54,8 +55,5 @@ int lab_forced_logprobs(const wl_session *s, const float *enc, const int32_t *se
 
 /* Seconds per encoder position (0.02 for Whisper). */
 double lab_time_per_pos(const wl_session *s);
-
-/* A number rounded to `digits` decimals for JSON (keeps files short and diffs readable). */
-cJSON *lab_num(double x, int digits);
 
 #endif

@@ -15,7 +15,7 @@ static cJSON *alternatives(const wl_session *s, const wl_step *st)
         cJSON *a = cJSON_CreateObject();
         wl_token_text(s->tok, st->top_id[k], buf, sizeof buf, 0);
         cJSON_AddStringToObject(a, "text", buf);
-        cJSON_AddItemToObject(a, "p", lab_num(exp(st->top_logprob[k]), 6));
+        cJSON_AddItemToObject(a, "p", wl_json_number(exp(st->top_logprob[k]), 6));
         cJSON_AddItemToArray(top, a);
     }
     return top;
@@ -46,8 +46,8 @@ static cJSON *verb_json(const wl_session *s, const lab_clip *c)
     cJSON_AddBoolToObject(v, "correct", normalise_same_words(w->text, expected));
     cJSON_AddStringToObject(v, "token", tok);
     cJSON_AddNumberToObject(v, "tokens", w->n);
-    cJSON_AddItemToObject(v, "p", lab_num(exp(first->logprob), 6));
-    cJSON_AddItemToObject(v, "p_word", lab_num(exp(lp), 6));
+    cJSON_AddItemToObject(v, "p", wl_json_number(exp(first->logprob), 6));
+    cJSON_AddItemToObject(v, "p_word", wl_json_number(exp(lp), 6));
     cJSON_AddItemToObject(v, "top5", alternatives(s, first));
     return v;
 }
@@ -65,7 +65,7 @@ static cJSON *prefix_json(const wl_session *s, const lab_clip *c, char *err, siz
         char buf[256];
         wl_token_text(s->tok, r->tokens[i], buf, sizeof buf, 0);
         cJSON_AddStringToObject(t, "text", buf);
-        cJSON_AddItemToObject(t, "p", lab_num(exp(lp[i - 1]), 6));
+        cJSON_AddItemToObject(t, "p", wl_json_number(exp(lp[i - 1]), 6));
         cJSON_AddItemToArray(a, t);
     }
     return a;
@@ -88,11 +88,11 @@ cJSON *lab_confidence(const wl_session *s, const lab_clip *c, char *err, size_t 
     char buf[256] = "";
     if (lo_step >= 0) wl_token_text(s->tok, r->steps[lo_step].token, buf, sizeof buf, 0);
     cJSON_AddNumberToObject(e, "text_tokens", n);
-    cJSON_AddItemToObject(e, "mean_p", lab_num(n ? sum / n : NAN, 6));
-    cJSON_AddItemToObject(e, "min_p", lab_num(n ? lo : NAN, 6));
+    cJSON_AddItemToObject(e, "mean_p", wl_json_number(n ? sum / n : NAN, 6));
+    cJSON_AddItemToObject(e, "min_p", wl_json_number(n ? lo : NAN, 6));
     cJSON_AddStringToObject(e, "min_token", buf);
     const wl_step *last = r->n_steps ? &r->steps[r->n_steps - 1] : NULL;
-    cJSON_AddItemToObject(e, "end_p", lab_num(last && last->token == s->cfg.eos ? exp(last->logprob) : NAN, 6));
+    cJSON_AddItemToObject(e, "end_p", wl_json_number(last && last->token == s->cfg.eos ? exp(last->logprob) : NAN, 6));
     cJSON_AddItemToObject(e, "verb", verb_json(s, c));
     cJSON_AddItemToObject(e, "prefix", prefix);
     return e;
@@ -127,7 +127,7 @@ cJSON *lab_confidence_summary(const cJSON *clips)
         if (i < 5) cJSON_AddItemToArray(lowest, list[i]);
         else cJSON_Delete(list[i]);
     }
-    cJSON_AddItemToObject(sum, "mean_p", lab_num(m ? mean / m : NAN, 6));
+    cJSON_AddItemToObject(sum, "mean_p", wl_json_number(m ? mean / m : NAN, 6));
     cJSON_AddItemToObject(sum, "lowest_verbs", lowest);
     return sum;
 }

@@ -83,13 +83,13 @@ cJSON *lab_grammar(const wl_session *s, const lab_clip *c, char *err, size_t err
     cJSON_AddStringToObject(e, "outcome", outcome);
     cJSON_AddStringToObject(e, "prefix", ptext ? ptext : "");
     free(ptext);
-    cJSON_AddItemToObject(e, "p_spoken", lab_num(exp(lp_s), 6));
-    cJSON_AddItemToObject(e, "p_correct", lab_num(exp(lp_c), 6));
-    cJSON_AddItemToObject(e, "p_spoken_first_token", lab_num(exp(f_s), 6));
-    cJSON_AddItemToObject(e, "p_correct_first_token", lab_num(exp(f_c), 6));
+    cJSON_AddItemToObject(e, "p_spoken", wl_json_number(exp(lp_s), 6));
+    cJSON_AddItemToObject(e, "p_correct", wl_json_number(exp(lp_c), 6));
+    cJSON_AddItemToObject(e, "p_spoken_first_token", wl_json_number(exp(f_s), 6));
+    cJSON_AddItemToObject(e, "p_correct_first_token", wl_json_number(exp(f_c), 6));
     cJSON_AddNumberToObject(e, "spoken_tokens", n_s);
     cJSON_AddNumberToObject(e, "correct_tokens", n_c);
-    cJSON_AddItemToObject(e, "log_odds_spoken", lab_num(lp_s - lp_c, 4));
+    cJSON_AddItemToObject(e, "log_odds_spoken", wl_json_number(lp_s - lp_c, 4));
     return e;
 }
 

@@ -76,7 +76,7 @@ static const char USAGE[] = "usage: lab --clips CLIPS.json --audio DIR --out DIR
 /* Returns 0 to run, 1 after --help, -1 on a bad command line (said on stderr). */
 static int parse(int argc, char **argv, options *o)
 {
-    *o = (options){.model = "", .fallback = "build/whisper-micro.en", .beams = 5};
+    *o = (options){.model = "", .fallback = NULL, .beams = 5};
     for (int i = 1; i < argc; i++) {
         const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(k, "--help")) return fputs(USAGE, stdout), 1;
@@ -423,8 +423,8 @@ static int write_report(const wl_session *s, const options *o, out_folder *folde
     cJSON_AddBoolToObject(settings, "token_timestamps", s->cfg.n_alignment_heads > 0);
     cJSON_AddNumberToObject(settings, "clips", done);
     cJSON_AddBoolToObject(settings, "all_clips", o->limit == 0);
-    cJSON_AddItemToObject(stages, "load_model", lab_num(t_load, 3));
-    for (int i = 0; i < T_COUNT; i++) cJSON_AddItemToObject(stages, STAGE_NAMES[i], lab_num(t[i], 3));
+    cJSON_AddItemToObject(stages, "load_model", wl_json_number(t_load, 3));
+    for (int i = 0; i < T_COUNT; i++) cJSON_AddItemToObject(stages, STAGE_NAMES[i], wl_json_number(t[i], 3));
     cJSON *files[] = {
         with_summary("word error rate on normalised text (Whisper's English normaliser)", out->wer, lab_wer_summary),
         with_summary("token probabilities of the greedy transcript: per clip, at the verb, for the forced prefix",
@@ -440,8 +440,8 @@ static int write_report(const wl_session *s, const options *o, out_folder *folde
     out->wer = out->confidence = out->timestamps = out->monotonicity = out->grammar = out->beams = NULL;
     const char *names[] = {"wer.json", "confidence.json", "timestamps.json", "monotonicity.json", "grammar.json",
                            "greedy_vs_beam.json"};
-    cJSON_AddItemToObject(stages, "write", lab_num(now() - t1, 3));
-    cJSON_AddItemToObject(stages, "total", lab_num(now() - start, 3));
+    cJSON_AddItemToObject(stages, "write", wl_json_number(now() - t1, 3));
+    cJSON_AddItemToObject(stages, "total", wl_json_number(now() - start, 3));
     int rc = write_json(o->dir, "transcriptions.json", out->transcriptions) || write_json(o->dir, "tokens.json", out->tokens);
     for (int i = 0; i < 6; i++) {
         if (!rc) rc = write_json(o->dir, names[i], files[i]);

@@ -10,11 +10,11 @@ cJSON *lab_timestamps(const wl_session *s, const lab_clip *c)
     cJSON *e = cJSON_CreateObject(), *speech = cJSON_CreateObject(), *pred = cJSON_CreateObject();
     cJSON *err = cJSON_CreateObject(), *words = cJSON_CreateArray();
     double dur = (double)c->n_samples / WL_SAMPLE_RATE;
-    cJSON_AddItemToObject(e, "duration", lab_num(dur, 3));
+    cJSON_AddItemToObject(e, "duration", wl_json_number(dur, 3));
     cJSON_AddBoolToObject(speech, "found", c->span.found);
-    cJSON_AddItemToObject(speech, "start", lab_num(c->span.found ? c->span.start : NAN, 3));
-    cJSON_AddItemToObject(speech, "end", lab_num(c->span.found ? c->span.end : NAN, 3));
-    cJSON_AddItemToObject(speech, "peak_dbfs", lab_num(c->span.peak_dbfs, 1));
+    cJSON_AddItemToObject(speech, "start", wl_json_number(c->span.found ? c->span.start : NAN, 3));
+    cJSON_AddItemToObject(speech, "end", wl_json_number(c->span.found ? c->span.end : NAN, 3));
+    cJSON_AddItemToObject(speech, "peak_dbfs", wl_json_number(c->span.peak_dbfs, 1));
     cJSON_AddItemToObject(e, "speech", speech);
 
     /* the timestamped decode: its first and last timestamp tokens */
@@ -27,12 +27,12 @@ cJSON *lab_timestamps(const wl_session *s, const lab_clip *c)
         if (isnan(first)) first = sec;
         last = sec;
     }
-    cJSON_AddItemToObject(pred, "start", lab_num(first, 2));
-    cJSON_AddItemToObject(pred, "end", lab_num(last, 2));
+    cJSON_AddItemToObject(pred, "start", wl_json_number(first, 2));
+    cJSON_AddItemToObject(pred, "end", wl_json_number(last, 2));
     cJSON_AddItemToObject(e, "predicted", pred);
     int ok = c->span.found && !isnan(first);
-    cJSON_AddItemToObject(err, "start", lab_num(ok ? first - c->span.start : NAN, 3));
-    cJSON_AddItemToObject(err, "end", lab_num(ok ? last - c->span.end : NAN, 3));
+    cJSON_AddItemToObject(err, "start", wl_json_number(ok ? first - c->span.start : NAN, 3));
+    cJSON_AddItemToObject(err, "end", wl_json_number(ok ? last - c->span.end : NAN, 3));
     cJSON_AddItemToObject(e, "error", err);
 
     /* words of the greedy transcript: a word starts at its first token's DTW time and ends
@@ -44,13 +44,13 @@ cJSON *lab_timestamps(const wl_session *s, const lab_clip *c)
         cJSON *x = cJSON_CreateObject();
         int after = w[i].first + w[i].n;
         cJSON_AddStringToObject(x, "word", w[i].text);
-        cJSON_AddItemToObject(x, "start", lab_num(g->token_time[w[i].first], 2));
-        cJSON_AddItemToObject(x, "end", lab_num(after < g->n_tokens ? g->token_time[after] : NAN, 2));
+        cJSON_AddItemToObject(x, "start", wl_json_number(g->token_time[w[i].first], 2));
+        cJSON_AddItemToObject(x, "end", wl_json_number(after < g->n_tokens ? g->token_time[after] : NAN, 2));
         cJSON_AddItemToArray(words, x);
     }
     cJSON_AddItemToObject(e, "words", words);
     cJSON_AddItemToObject(e, "dtw_start_error",
-                          lab_num(nw && g->token_time && c->span.found ? g->token_time[w[0].first] - c->span.start : NAN, 3));
+                          wl_json_number(nw && g->token_time && c->span.found ? g->token_time[w[0].first] - c->span.start : NAN, 3));
     return e;
 }
 
@@ -69,8 +69,8 @@ cJSON *lab_timestamps_summary(const cJSON *clips)
     }
     cJSON *sum = cJSON_CreateObject();
     cJSON_AddNumberToObject(sum, "clips", n);
-    cJSON_AddItemToObject(sum, "mean_abs_start_error", lab_num(n ? s / n : NAN, 3));
-    cJSON_AddItemToObject(sum, "mean_abs_end_error", lab_num(n ? e / n : NAN, 3));
-    cJSON_AddItemToObject(sum, "mean_abs_dtw_start_error", lab_num(nd ? d / nd : NAN, 3));
+    cJSON_AddItemToObject(sum, "mean_abs_start_error", wl_json_number(n ? s / n : NAN, 3));
+    cJSON_AddItemToObject(sum, "mean_abs_end_error", wl_json_number(n ? e / n : NAN, 3));
+    cJSON_AddItemToObject(sum, "mean_abs_dtw_start_error", wl_json_number(nd ? d / nd : NAN, 3));
     return sum;
 }

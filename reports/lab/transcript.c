@@ -31,7 +31,7 @@ static cJSON *token_ids(const wl_result *r)
 static cJSON *token_probs(const wl_result *r)
 {
     cJSON *a = cJSON_CreateArray();
-    for (int i = 0; i < r->n_steps; i++) cJSON_AddItemToArray(a, lab_num(exp(r->steps[i].logprob), 6));
+    for (int i = 0; i < r->n_steps; i++) cJSON_AddItemToArray(a, wl_json_number(exp(r->steps[i].logprob), 6));
     return a;
 }
 
@@ -49,7 +49,7 @@ static void add_decode(cJSON *o, const wl_session *s, const lab_clip *c, const w
 {
     char *text = plain_text(s, r);
     cJSON_AddStringToObject(o, "predicted", text ? text : "");
-    cJSON_AddItemToObject(o, "wer", lab_num(clip_wer(c->sentence, s, r), 4));
+    cJSON_AddItemToObject(o, "wer", wl_json_number(clip_wer(c->sentence, s, r), 4));
     cJSON_AddItemToObject(o, "tokens", token_ids(r));
     cJSON_AddItemToObject(o, "token_probs", token_probs(r));
     free(text);
@@ -66,47 +66,17 @@ cJSON *lab_transcription(const wl_session *s, const lab_clip *c)
     int np = wl_text_pieces(s->tok, c->stamped->tokens, c->stamped->n_tokens, &p);
     for (int i = 0; i < np; i++) {
         cJSON *g = cJSON_CreateObject();
-        cJSON_AddItemToObject(g, "start", lab_num(p[i].start, 2));
-        cJSON_AddItemToObject(g, "end", lab_num(p[i].end, 2));
+        cJSON_AddItemToObject(g, "start", wl_json_number(p[i].start, 2));
+        cJSON_AddItemToObject(g, "end", wl_json_number(p[i].end, 2));
         cJSON_AddStringToObject(g, "text", p[i].text);
         cJSON_AddItemToArray(ts, g);
     }
     if (np > 0) wl_text_pieces_free(p, np);
     cJSON_AddItemToObject(e, "timestamps", ts);
     add_decode(beam, s, c, c->beam);
-    cJSON_AddItemToObject(beam, "score", lab_num(c->beam->score, 6));
+    cJSON_AddItemToObject(beam, "score", wl_json_number(c->beam->score, 6));
     cJSON_AddItemToObject(e, "beam", beam);
     return e;
-}
-
-static cJSON *steps_json(const wl_session *s, const wl_result *r, int with_time)
-{
-    cJSON *a = cJSON_CreateArray();
-    char buf[512];
-    for (int i = 0; i < r->n_steps; i++) {
-        const wl_step *st = &r->steps[i];
-        cJSON *t = cJSON_CreateObject(), *top = cJSON_CreateArray();
-        wl_token_text(s->tok, st->token, buf, sizeof buf, 0);
-        cJSON_AddNumberToObject(t, "step", i);
-        cJSON_AddNumberToObject(t, "id", st->token);
-        cJSON_AddStringToObject(t, "text", buf);
-        cJSON_AddItemToObject(t, "p", lab_num(exp(st->logprob), 6));
-        cJSON_AddItemToObject(t, "logprob", lab_num(st->logprob, 6));
-        cJSON_AddBoolToObject(t, "timestamp", st->is_timestamp);
-        if (with_time && r->token_time) cJSON_AddItemToObject(t, "time", lab_num(r->token_time[r->n_prompt + i], 2));
-        else cJSON_AddNullToObject(t, "time");
-        for (int k = 0; k < WL_TOP; k++) {
-            cJSON *alt = cJSON_CreateObject();
-            wl_token_text(s->tok, st->top_id[k], buf, sizeof buf, 0);
-            cJSON_AddNumberToObject(alt, "id", st->top_id[k]);
-            cJSON_AddStringToObject(alt, "text", buf);
-            cJSON_AddItemToObject(alt, "p", lab_num(exp(st->top_logprob[k]), 6));
-            cJSON_AddItemToArray(top, alt);
-        }
-        cJSON_AddItemToObject(t, "top5", top);
-        cJSON_AddItemToArray(a, t);
-    }
-    return a;
 }
 
 cJSON *lab_tokens(const wl_session *s, const lab_clip *c)
@@ -114,9 +84,9 @@ cJSON *lab_tokens(const wl_session *s, const lab_clip *c)
     cJSON *e = cJSON_CreateObject(), *prompt = cJSON_CreateArray();
     for (int i = 0; i < c->greedy->n_prompt; i++) cJSON_AddItemToArray(prompt, cJSON_CreateNumber(c->greedy->tokens[i]));
     cJSON_AddItemToObject(e, "prompt", prompt);
-    cJSON_AddItemToObject(e, "greedy", steps_json(s, c->greedy, 1));
-    cJSON_AddItemToObject(e, "timestamped", steps_json(s, c->stamped, 0));
-    cJSON_AddItemToObject(e, "beam", steps_json(s, c->beam, 0));
+    cJSON_AddItemToObject(e, "greedy", wl_steps_json(s->tok, c->greedy, 1, 6));
+    cJSON_AddItemToObject(e, "timestamped", wl_steps_json(s->tok, c->stamped, 0, 6));
+    cJSON_AddItemToObject(e, "beam", wl_steps_json(s->tok, c->beam, 0, 6));
     return e;
 }
 
@@ -127,7 +97,7 @@ static void add_counts(cJSON *e, const wer_counts *w)
     cJSON_AddNumberToObject(e, "substitutions", w->subs);
     cJSON_AddNumberToObject(e, "deletions", w->dels);
     cJSON_AddNumberToObject(e, "insertions", w->ins);
-    cJSON_AddItemToObject(e, "wer", lab_num(wer_rate(w), 4));
+    cJSON_AddItemToObject(e, "wer", wl_json_number(wer_rate(w), 4));
 }
 
 cJSON *lab_wer(const wl_session *s, const lab_clip *c)
@@ -142,7 +112,7 @@ cJSON *lab_wer(const wl_session *s, const lab_clip *c)
         cJSON_AddStringToObject(e, "hypothesis", nh);
         add_counts(e, &w);
         if (c->correct && !wer_text(c->correct, hyp, &w)) /* against the grammatical sentence */
-            cJSON_AddItemToObject(e, "wer_vs_correct", lab_num(wer_rate(&w), 4));
+            cJSON_AddItemToObject(e, "wer_vs_correct", wl_json_number(wer_rate(&w), 4));
     }
     free(hyp), free(nr), free(nh);
     return e;
