@@ -10,13 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-void wl_result_free(wl_result *r)
-{
-    if (!r) return;
-    free(r->tokens), free(r->steps), free(r->token_time), free(r->cross_attn);
-    free(r);
-}
-
 /* Searches in lockstep, and the batch a step feeds: row r goes to decoder decs[r] with token
  * tokens[r] on behalf of search row_job[r] (its row row_k[r]), and gets logits r. */
 typedef struct {

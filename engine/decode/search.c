@@ -251,6 +251,13 @@ static wl_status final_attention(wl_decoder *dec, wl_result *r, char *err, size_
     return st;
 }
 
+void wl_result_free(wl_result *r)
+{
+    if (!r) return;
+    free(r->tokens), free(r->steps), free(r->token_time), free(r->cross_attn);
+    free(r);
+}
+
 /* The finished search as a result: its tokens, steps and score, the cross-attention of its
  * tokens and, if asked, their timestamps. */
 wl_status wl_job_result(job *j, wl_result **out, char *err, size_t errlen)
