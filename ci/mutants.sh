@@ -137,7 +137,8 @@ stage resampler.medium.quality engine/frontend/audio.c 'soxr_quality_spec(SOXR_H
 stage conv.taps.flipped engine/model/model.c 'Wk[((int64_t)o * 3 + k) * C_in + i]' 'Wk[((int64_t)o * 3 + (2 - k)) * C_in + i]' conv1
 stage conv.taps.skip.padding engine/nn/encoder.c 'in_padded + (int64_t)(r0 + r) * stride * C_in' \
   'in_padded + ((int64_t)(r0 + r) * stride + 1) * C_in' conv1
-stage conv1.bias.from.conv2 engine/model/model.c '"model.encoder.conv1.bias"' '"model.encoder.conv2.bias"' conv1
+stage conv1.bias.from.conv2 engine/model/layout.c $'MODEL(conv1.b)},\n    {"model.encoder.conv2.weight", WL_KIND_WEIGHT, {D_MODEL, D_MODEL, TAPS}, MODEL(conv2.w)},\n    {"model.encoder.conv2.bias", WL_KIND_BIAS, {D_MODEL}, MODEL(conv2.b)}' \
+  $'MODEL(conv2.b)},\n    {"model.encoder.conv2.weight", WL_KIND_WEIGHT, {D_MODEL, D_MODEL, TAPS}, MODEL(conv2.w)},\n    {"model.encoder.conv2.bias", WL_KIND_BIAS, {D_MODEL}, MODEL(conv1.b)}' conv1
 stage gelu.erf.times.sqrt2 engine/kernels/vmath_lanes.h 'e = x * SPLATV((float)M_SQRT1_2);' 'e = x * SPLATV((float)M_SQRT2);' conv1
 stage erf.taylor.coefficient engine/kernels/vmath_lanes.h '1.128379167e-1f' '1.128379167e-2f' conv1
 stage exp.ln2.low.sign engine/kernels/vmath_lanes.h 'SPLATV(-2.12194440e-4f)' 'SPLATV(2.12194440e-4f)' conv1
@@ -152,8 +153,9 @@ stage layernorm.var.unbiased engine/nn/ops.c 'sqrt(var[r] / C + 1e-5)' 'sqrt(var
 stage layernorm.mean.not.subtracted engine/nn/ops.c 'y[c] = ((float)(xr[c] - mean[r]) * rstd)' 'y[c] = ((float)xr[c] * rstd)' enc.layer.0
 stage attn.scale.by.d_model engine/nn/ops.c '1.0 / sqrt((double)(C / H))' '1.0 / sqrt((double)C)' enc.layer.0
 stage enc.k.with.q.weights engine/nn/encoder.c 'j->L->attn.k, R, C, C' 'j->L->attn.q, R, C, C' enc.layer.0
-stage v.bias.dropped engine/model/model.c 'a->v.b = get(m, ok, "%s.v_proj.bias", prefix);' \
-  'a->v.b = NULL; (void)get(m, ok, "%s.v_proj.bias", prefix);' enc.layer.0
+# v's bias loaded into k's slot: v has none, and k's shifts each query's scores alike (softmax keeps them)
+stage v.bias.dropped engine/model/layout.c '{"self_attn.v_proj.bias", WL_KIND_BIAS, {D_MODEL}, ENC(attn.v.b)},' \
+  '{"self_attn.v_proj.bias", WL_KIND_BIAS, {D_MODEL}, ENC(attn.k.b)},' enc.layer.0
 stage enc.out.proj.with.v engine/nn/encoder.c 'j->L->attn.o, R, C, C);' 'j->L->attn.v, R, C, C);' enc.layer.0
 stage enc.attention.causal engine/nn/ops.c '{out, probs, q, kt, v, Tq, Tk, C, H, -1, 1, 0}' '{out, probs, q, kt, v, Tq, Tk, C, H, 0, 1, 0}' \
   enc.layer.0
@@ -164,7 +166,7 @@ stage ffn.residual.dropped engine/nn/ops.c 'wl_vadd(h, x, (int64_t)T * C);' 'mem
 # each block's attention over its own keys only: the same wrong bits at every thread count (blocks
 # are fixed), so the stage diff catches it
 stage enc.rows.see.own.keys.only engine/nn/encoder.c 'j->k, j->v, R, T, C' 'j->k + o, j->v + o, R, R, C' enc.layer.0
-stage enc.final.norm.decoders engine/model/model.c '&m->enc_ln, "model.encoder.layer_norm"' '&m->enc_ln, "model.decoder.layer_norm"' enc.out
+stage enc.final.norm.decoders engine/nn/encoder.c 'wl_layernorm(out, j.h, m->enc_ln, T, C);' 'wl_layernorm(out, j.h, m->dec_ln, T, C);' enc.out
 # threads: one thread (the stage table) never splits work, so test_threads (1 vs 2 vs 3 threads,
 # bitwise) must catch these (a dropped row leaves uninitialised values: a difference or a
 # non-finite logit, either way test_thread_counts_agree fails)

@@ -21,11 +21,43 @@ import hashlib
 import json
 import os
 import platform
+import re
 import sys
 import wave
 
 # Bump when what is exported (names, layout, settings) changes: make verify then calls goldens stale.
 EXPORTER_VERSION = 2
+
+def engine_stages():
+    """The engine's stage table, engine/model/stages.c, read with a regular expression (one row per line
+    there) so that the engine, its tests and this exporter share one list: [(name, per)] in data-flow
+    order, per being ONCE, PER_ENC_LAYER or PER_DEC_LAYER."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "engine", "model", "stages.c")
+    with open(path, encoding="utf-8") as f:
+        rows = re.findall(r'^\s*\[WL_STAGE_\w+\] = \{"([\w.]+)", WL_(ONCE|PER_ENC_LAYER|PER_DEC_LAYER),',
+                          f.read(), re.M)
+    if not rows:
+        print(f"export_golden: {path}: no stage table found", file=sys.stderr)
+        sys.exit(1)
+    return rows
+
+
+STAGES = engine_stages()
+
+
+def stage(base, layer=None):
+    """A stage's name as the engine emits it: a name of the table, with .layer for a stage per layer."""
+    per = dict(STAGES).get(base)
+    if per is None or (per == "ONCE") != (layer is None):
+        fail(f"{base} (layer {layer}) is not a stage of engine/model/stages.c")
+    return base if layer is None else f"{base}.{layer}"
+
+
+def stage_names(n_enc, n_dec):
+    """Every stage a model with these layer counts has, in the table's order."""
+    count = {"PER_ENC_LAYER": n_enc, "PER_DEC_LAYER": n_dec}
+    return [name if per == "ONCE" else f"{name}.{i}" for name, per in STAGES for i in range(count.get(per, 1))]
+
 
 # How each stage is reduced: (name prefix, axis, which kept set). dec.* are stored whole.
 REDUCTIONS = [
@@ -179,15 +211,15 @@ class Recorder:
         self.out, self.active, self.handles = {}, False, []
         enc, dec = model.model.encoder, model.model.decoder
         gelu = torch.nn.functional.gelu
-        self._hook(enc.conv1, lambda o: gelu(o), "conv1")  # HF applies GELU outside the module
-        self._hook(enc.conv2, lambda o: gelu(o), "conv2")
-        self._prehook(enc.layers[0], "enc.embed")
+        self._hook(enc.conv1, lambda o: gelu(o), stage("conv1"))  # HF applies GELU outside the module
+        self._hook(enc.conv2, lambda o: gelu(o), stage("conv2"))
+        self._prehook(enc.layers[0], stage("enc.embed"))
         for i, layer in enumerate(enc.layers):
-            self._hook(layer, lambda o: o[0], f"enc.layer.{i}")
-        self._prehook(dec.layers[0], "dec.embed")
+            self._hook(layer, lambda o: o[0], stage("enc.layer", i))
+        self._prehook(dec.layers[0], stage("dec.embed"))
         for i, layer in enumerate(dec.layers):
-            self._hook(layer, lambda o: o[0], f"dec.layer.{i}")
-        self._hook(dec.layer_norm, lambda o: o, "dec.out")
+            self._hook(layer, lambda o: o[0], stage("dec.layer", i))
+        self._hook(dec.layer_norm, lambda o: o, stage("dec.out"))
 
     def _hook(self, module, pick, name):
         def fn(_m, _inp, output):
@@ -303,20 +335,19 @@ def export_clip(clip, args, model, fe, rec, torch, np, full):
         fail(f"clip {clip['id']}: mel64 is {np.abs(hf_np - exact).max():.3g} from HF's numpy mel path")
     print(f"export_golden: {clip['id']}: HF float32 mel vs mel64 max {np.abs(feats[0].numpy() - exact).max():.3g}, "
           f"HF numpy mel vs mel64 max {np.abs(hf_np - exact).max():.3g}", flush=True)
-    st = dict(rec.out)
-    stages = {"mel": feats[0], "mel64": torch.from_numpy(exact), "conv1": st["conv1"][0], "conv2": st["conv2"][0],
-              "enc.embed": st["enc.embed"][0]}
-    n_enc = len(model.model.encoder.layers)
-    for i in range(n_enc):
-        stages[f"enc.layer.{i}"] = st[f"enc.layer.{i}"][0]
-    stages["enc.out"] = out.encoder_last_hidden_state[0]
-    stages["dec.embed"] = st["dec.embed"][0]
-    for i in range(len(model.model.decoder.layers)):
-        stages[f"dec.layer.{i}"] = st[f"dec.layer.{i}"][0]
-    stages["dec.out"] = st["dec.out"][0]
-    stages["logits"] = out.logits[0]
+    hf = {name: x[0] for name, x in rec.out.items()}  # the hooked stages
+    hf[stage("mel")] = feats[0]
+    hf[stage("enc.out")] = out.encoder_last_hidden_state[0]
+    hf[stage("logits")] = out.logits[0]
     for i, a in enumerate(out.cross_attentions):
-        stages[f"cross_attn.{i}"] = a[0]
+        hf[stage("cross_attn", i)] = a[0]
+    stages = {}  # in the engine's order, the exact log-mel after mel
+    for name in stage_names(len(model.model.encoder.layers), len(model.model.decoder.layers)):
+        if name not in hf:
+            fail(f"clip {clip['id']}: HF gave no tensor for stage {name}")
+        stages[name] = hf[name]
+        if name == stage("mel"):
+            stages["mel64"] = torch.from_numpy(exact)
     tensors["tokens"] = seq.to(torch.int32)
     # Frames that hold speech: mel frame t is centred on sample 160 t and spans +-200 samples.
     n_mel, n_pos = stages["mel"].shape[1], stages["enc.out"].shape[0]

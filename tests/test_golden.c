@@ -6,6 +6,7 @@
  * cached decoder's logits against the teacher-forced ones).
  * Paths: WL_GOLDEN (golden/whisper-tiny.en-synthetic), WL_MODEL (the synthetic build). */
 #include "../engine/model/config.h"
+#include "../engine/model/stages.h"
 #include "../engine/base/util.h"
 #include "diff.h"
 #include "golden.h"
@@ -130,27 +131,19 @@ static void test_size_budget(void **state)
     assert_true(all <= BUDGET_BYTES);
 }
 
-/* The stage names, in data-flow order, for this config. */
+/* The golden's stage names, in data-flow order, for this config: the engine's (stages.h), and
+ * after mel the goldens' exact log-mel, mel64. */
 #define MAX_STAGES 128
 typedef char stage_name[32];
-
-static void add_name(stage_name *names, int *n, const char *fmt, int layer)
-{
-    if (*n < MAX_STAGES) snprintf(names[(*n)++], sizeof names[0], fmt, layer);
-}
 
 static int stage_names(stage_name *names)
 {
     int n = 0;
-    const char *head[] = {"mel", "mel64", "conv1", "conv2", "enc.embed"};
-    for (int i = 0; i < 5; i++) add_name(names, &n, head[i], 0);
-    for (int i = 0; i < CFG.enc_layers; i++) add_name(names, &n, "enc.layer.%d", i);
-    add_name(names, &n, "enc.out", 0);
-    add_name(names, &n, "dec.embed", 0);
-    for (int i = 0; i < CFG.dec_layers; i++) add_name(names, &n, "dec.layer.%d", i);
-    add_name(names, &n, "dec.out", 0);
-    add_name(names, &n, "logits", 0);
-    for (int i = 0; i < CFG.dec_layers; i++) add_name(names, &n, "cross_attn.%d", i);
+    for (int s = 0; s < WL_N_STAGES; s++)
+        for (int l = 0; l < wl_stage_count((wl_stage)s, CFG.enc_layers, CFG.dec_layers); l++) {
+            if (n < MAX_STAGES) wl_stage_name((wl_stage)s, l, names[n++], sizeof names[0]);
+            if (s == WL_STAGE_MEL && n < MAX_STAGES) snprintf(names[n++], sizeof names[0], "mel64");
+        }
     return n;
 }
 

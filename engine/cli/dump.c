@@ -3,6 +3,7 @@
 #include "args.h"
 
 #include "../io/safetensors.h"
+#include "../model/stages.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -72,16 +73,9 @@ static int check_stages(const char *list, wl_dims d)
     if (list && !*list) return cli_eprint("whisperlab dump: --stages: no stage names"), 2;
     for (const char *s = list; s && *s; s += strcspn(s, ",") + (s[strcspn(s, ",")] == ',')) {
         char name[40];
-        int len = (int)strcspn(s, ","), layer;
-        char tail;
+        int len = (int)strcspn(s, ",");
         snprintf(name, sizeof name, "%.*s", len < 39 ? len : 39, s);
-        int ok = !strcmp(name, "mel") || !strcmp(name, "conv1") || !strcmp(name, "conv2") ||
-                 !strcmp(name, "enc.embed") || !strcmp(name, "enc.out") || !strcmp(name, "dec.embed") ||
-                 !strcmp(name, "dec.out") || !strcmp(name, "logits") ||
-                 (sscanf(name, "enc.layer.%d%c", &layer, &tail) == 1 && layer >= 0 && layer < d.enc_layers) ||
-                 (sscanf(name, "dec.layer.%d%c", &layer, &tail) == 1 && layer >= 0 && layer < d.dec_layers) ||
-                 (sscanf(name, "cross_attn.%d%c", &layer, &tail) == 1 && layer >= 0 && layer < d.dec_layers);
-        if (!ok || len > 39)
+        if (!wl_is_stage(name, d.enc_layers, d.dec_layers) || len > 39)
             return cli_eprint("whisperlab dump: --stages: '%.*s' is not a stage of this model", len, s), 2;
     }
     return 0;
@@ -140,9 +134,16 @@ int cli_dump(int argc, char **argv)
         printf("usage: whisperlab dump --audio FILE --out FILE.safetensors [--model DIR|REPO]\n"
                "                       [--stages mel,conv1,...] [--tokens 50257,50362,...] [--threads N]\n"
                "  Runs audio -> mel -> encoder -> decoder (teacher-forced on --tokens, default the\n"
-               "  no-timestamps prompt 50257,50362) and writes every stage, or those listed, by its\n"
-               "  stage name: mel conv1 conv2 enc.embed enc.layer.N enc.out dec.embed dec.layer.N\n"
-               "  dec.out logits cross_attn.N.\n");
+               "  no-timestamps prompt 50257,50362) and writes every stage, or those listed, by its\n");
+        /* the stage table's names, N for a layer's, in lines of at most 84 columns */
+        int col = printf("  stage name:");
+        for (int s = 0; s < WL_N_STAGES; s++) {
+            const char *tail = wl_stages[s].per == WL_ONCE ? "" : ".N";
+            int w = 1 + (int)strlen(wl_stages[s].name) + (int)strlen(tail);
+            if (col + w > 84) col = printf("\n ");
+            col += printf(" %s%s", wl_stages[s].name, tail);
+        }
+        printf(".\n");
         return 0;
     }
     int32_t tokens[448];

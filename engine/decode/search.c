@@ -6,6 +6,8 @@
 
 #include "../base/util.h"
 #include "../kernels/vmath.h"
+#include "../model/gen_config.h"
+#include "logits_process.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -196,10 +198,10 @@ wl_status wl_search_prepare(search *s, int beam_search, char *err, size_t errlen
     if (o->token_timestamps && cfg->n_alignment_heads == 0)
         return wl_fail(err, errlen, "generate: token timestamps need alignment_heads in generation_config.json"),
                WL_ERR_INPUT;
-    for (int i = 0; i < cfg->n_alignment_heads; i++)
-        if (cfg->alignment_heads[2 * i] >= c->dec_layers || cfg->alignment_heads[2 * i + 1] >= c->dec_heads)
-            return wl_fail(err, errlen, "generate: alignment head (%d, %d) is outside the decoder",
-                           cfg->alignment_heads[2 * i], cfg->alignment_heads[2 * i + 1]), WL_ERR_INPUT;
+    int head = wl_alignment_head_outside(cfg, c->dec_layers, c->dec_heads);
+    if (head >= 0)
+        return wl_fail(err, errlen, "generate: alignment head (%d, %d) is outside the decoder",
+                       cfg->alignment_heads[2 * head], cfg->alignment_heads[2 * head + 1]), WL_ERR_INPUT;
     if (build_prompt(s)) return wl_fail(err, errlen, "generate: the prompt is too long"), WL_ERR_INPUT;
     for (int i = 0; i < s->n_prompt; i++)
         if (s->prompt[i] < 0 || s->prompt[i] >= s->V)

@@ -9,6 +9,7 @@
 #include "../base/util.h"
 #include "../kernels/parallel.h"
 #include "../nn/state.h"
+#include "../model/stages.h"
 
 #include <fftw3.h>
 #include <math.h>
@@ -184,6 +185,6 @@ wl_status wl_mel(wl_state *s, const float *samples, size_t n, float *mel, char *
     int rc = wl_log_mel(filters, c->n_mels, c->n_samples, c->n_frames, c->padding_value, samples, n, mel, err, errlen);
     free(filters);
     if (rc) return WL_ERR_NOMEM;
-    wl_emit(s, "mel", mel, 2, c->n_mels, c->n_frames, 0);
+    wl_emit(s, WL_STAGE_MEL, 0, mel, 2, c->n_mels, c->n_frames, 0);
     return WL_OK;
 }

@@ -67,6 +67,39 @@ int wl_config_load(wl_config *c, const char *path, char *err, size_t errlen)
     return 0;
 }
 
+int wl_json_int(const cJSON *root, const char *key, long lo, long hi, long dflt, long *out, const char *path,
+                char *err, size_t errlen)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, key);
+    if (cJSON_IsArray(v)) v = cJSON_GetArrayItem(v, 0);
+    if (!v || cJSON_IsNull(v)) return *out = dflt, 0;
+    if (!cJSON_IsNumber(v) || !(v->valuedouble >= lo && v->valuedouble <= hi))
+        return wl_fail(err, errlen, "%s: \"%s\" must be an integer in [%ld, %ld]", path, key, lo, hi);
+    if (!wl_json_is_int(v))
+        return wl_fail(err, errlen, "%s: \"%s\" must be an integer, not a float (%.17g)", path, key,
+                       v->valuedouble);
+    *out = (long)v->valuedouble;
+    return 0;
+}
+
+int wl_config_for_generation(wl_config_gen *g, const char *path, char *err, size_t errlen)
+{
+    cJSON *root = wl_json_read_object(path, err, errlen);
+    long width = 7;
+    int rc = !root || wl_json_int(root, "median_filter_width", 1, 999, 7, &width, path, err, errlen);
+    if (!rc && width % 2 == 0) rc = wl_fail(err, errlen, "%s: median_filter_width must be odd", path);
+    g->median_filter_width = (int)width;
+    g->n_vocab = g->dec_layers = g->dec_heads = g->n_text_ctx = -1; /* each set unless invalid */
+    if (!rc) {
+        wl_json_int(root, "vocab_size", 1, 1 << 22, -1, &g->n_vocab, path, NULL, 0);
+        wl_json_int(root, "decoder_layers", 1, 256, -1, &g->dec_layers, path, NULL, 0);
+        wl_json_int(root, "decoder_attention_heads", 1, 1024, -1, &g->dec_heads, path, NULL, 0);
+        wl_json_int(root, "max_target_positions", 1, 1 << 16, -1, &g->n_text_ctx, path, NULL, 0);
+    }
+    cJSON_Delete(root);
+    return rc ? -1 : 0;
+}
+
 /* padding_value fills the window after the audio (WhisperFeatureExtractor's default 0.0; HF
  * refuses null when it pads, which is always short of 30 s). It is a sample: a value beyond
  * WL_MAX_SAMPLE is refused as audio is. Only right padding: the frames, speech span and token

@@ -1,8 +1,9 @@
 /* generation_config.json: every value the decoding rules use, read from the model folder.
  * Where a key is absent the GenerationConfig default applies (as HF's from_pretrained does). */
+#include "gen_config.h"
+#include "config.h"
 #include "../io/json_file.h"
 #include "../base/util.h"
-#include "../whisperlab.h"
 
 #include <cjson/cJSON.h>
 #include <limits.h>
@@ -10,24 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
-/* An integer value (a token id or a count) within [lo, hi]; dflt when the key is absent or null.
- * A list takes its first element (eos_token_id may be a list). 50256.0 is refused with 50256.5:
- * both are floats to Python, which HF cannot use as an id or a length. */
-static int get_int(const cJSON *root, const char *key, long lo, long hi, long dflt, long *out,
-                   const char *path, char *err, size_t errlen)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, key);
-    if (cJSON_IsArray(v)) v = cJSON_GetArrayItem(v, 0);
-    if (!v || cJSON_IsNull(v)) return *out = dflt, 0;
-    if (!cJSON_IsNumber(v) || !(v->valuedouble >= lo && v->valuedouble <= hi))
-        return wl_fail(err, errlen, "%s: \"%s\" must be an integer in [%ld, %ld]", path, key, lo, hi);
-    if (!wl_json_is_int(v))
-        return wl_fail(err, errlen, "%s: \"%s\" must be an integer, not a float (%.17g)", path, key,
-                       v->valuedouble);
-    *out = (long)v->valuedouble;
-    return 0;
-}
 
 /* A list of integers (or of pairs, width 2) into a malloc'd array. */
 static int get_list(const cJSON *root, const char *key, int width, int32_t **out, int *n, const char *path,
@@ -79,6 +62,13 @@ static int build_prompt(wl_gen_config *c, const int32_t *forced, int n_forced, c
 
 static int outside(long id, long n_vocab) { return n_vocab > 0 && (id < 0 || id >= n_vocab); }
 
+int wl_alignment_head_outside(const wl_gen_config *c, long layers, long heads)
+{
+    for (int i = 0; i < c->n_alignment_heads; i++)
+        if (outside(c->alignment_heads[2 * i], layers) || outside(c->alignment_heads[2 * i + 1], heads)) return i;
+    return -1;
+}
+
 /* SuppressTokens sets a score to -inf at every step, so with end-of-text among them a search can
  * only stop at max_length, and with every id among them each step picks among -inf scores (the
  * first id, "!", at log-prob -inf). HF runs on regardless; here the folder is refused. Returns 1
@@ -110,14 +100,10 @@ static int all_suppressed(const wl_gen_config *c, long vocab, const char *path, 
  * message can name generation_config.json, rather than when the first audio file is decoded (or,
  * for an end-of-text id outside the vocabulary, never: generation would just not stop). A
  * dimension config.json lacks is not checked here (the model load refuses such a config). */
-static int check_against_model(const wl_gen_config *c, const cJSON *cfg, const char *path, char *err,
+static int check_against_model(const wl_gen_config *c, const wl_config_gen *g, const char *path, char *err,
                                size_t errlen)
 {
-    long vocab = -1, layers = -1, heads = -1, positions = -1;
-    get_int(cfg, "vocab_size", 1, 1 << 22, -1, &vocab, path, NULL, 0);
-    get_int(cfg, "decoder_layers", 1, 256, -1, &layers, path, NULL, 0);
-    get_int(cfg, "decoder_attention_heads", 1, 1024, -1, &heads, path, NULL, 0);
-    get_int(cfg, "max_target_positions", 1, 1 << 16, -1, &positions, path, NULL, 0);
+    const long vocab = g->n_vocab, layers = g->dec_layers, heads = g->dec_heads, positions = g->n_text_ctx;
     const struct { const char *key; long id; } ids[] = {
         {"decoder_start_token_id", c->decoder_start}, {"eos_token_id", c->eos}, {"no_timestamps_token_id", c->no_timestamps},
     };
@@ -134,12 +120,11 @@ static int check_against_model(const wl_gen_config *c, const cJSON *cfg, const c
         if (outside(c->prompt[i], vocab))
             return wl_fail(err, errlen, "%s: forced_decoder_ids: token %d is outside the vocabulary (config.json: "
                            "vocab_size %ld)", path, c->prompt[i], vocab);
-    for (int i = 0; i < c->n_alignment_heads; i++) {
-        int l = c->alignment_heads[2 * i], h = c->alignment_heads[2 * i + 1];
-        if (outside(l, layers) || outside(h, heads))
-            return wl_fail(err, errlen, "%s: alignment head (%d, %d) is outside the decoder (config.json: %ld layers "
-                           "of %ld heads)", path, l, h, layers, heads);
-    }
+    int head = wl_alignment_head_outside(c, layers, heads);
+    if (head >= 0)
+        return wl_fail(err, errlen, "%s: alignment head (%d, %d) is outside the decoder (config.json: %ld layers "
+                       "of %ld heads)", path, c->alignment_heads[2 * head], c->alignment_heads[2 * head + 1], layers,
+                       heads);
     /* The search's prompt: this one, with <|notimestamps|> added when timestamps are off (GW). */
     int longest_prompt = c->n_prompt + (c->no_timestamps >= 0 && c->prompt[c->n_prompt - 1] != c->no_timestamps);
     if (c->max_length <= longest_prompt)
@@ -163,14 +148,14 @@ wl_status wl_gen_config_load(const char *dir, wl_gen_config *c, char *err, size_
                WL_ERR_INPUT;
     cJSON *root = wl_json_read_object(path, err, errlen);
     if (!root) return WL_ERR_FORMAT;
-    long start = -1, eos = -1, nots = -1, mit = -1, maxlen = 20; /* each set by get_int unless it failed */
+    long start = -1, eos = -1, nots = -1, mit = -1, maxlen = 20; /* each set by wl_json_int unless it failed */
     int32_t *forced = NULL;
     int n_forced = 0, rc =
-        get_int(root, "decoder_start_token_id", 0, 10000000, -1, &start, path, err, errlen) ||
-        get_int(root, "eos_token_id", 0, 10000000, -1, &eos, path, err, errlen) ||
-        get_int(root, "no_timestamps_token_id", 0, 10000000, -1, &nots, path, err, errlen) ||
-        get_int(root, "max_initial_timestamp_index", 0, 10000000, -1, &mit, path, err, errlen) ||
-        get_int(root, "max_length", 1, 10000000, 20, &maxlen, path, err, errlen) ||
+        wl_json_int(root, "decoder_start_token_id", 0, 10000000, -1, &start, path, err, errlen) ||
+        wl_json_int(root, "eos_token_id", 0, 10000000, -1, &eos, path, err, errlen) ||
+        wl_json_int(root, "no_timestamps_token_id", 0, 10000000, -1, &nots, path, err, errlen) ||
+        wl_json_int(root, "max_initial_timestamp_index", 0, 10000000, -1, &mit, path, err, errlen) ||
+        wl_json_int(root, "max_length", 1, 10000000, 20, &maxlen, path, err, errlen) ||
         get_list(root, "suppress_tokens", 1, &c->suppress, &c->n_suppress, path, err, errlen) ||
         get_list(root, "begin_suppress_tokens", 1, &c->begin_suppress, &c->n_begin_suppress, path, err, errlen) ||
         get_list(root, "alignment_heads", 2, &c->alignment_heads, &c->n_alignment_heads, path, err, errlen) ||
@@ -195,14 +180,12 @@ wl_status wl_gen_config_load(const char *dir, wl_gen_config *c, char *err, size_
     if (!rc) rc = build_prompt(c, forced, n_forced, path, err, errlen);
     free(forced);
     cJSON_Delete(root);
-    /* The median filter width of the token timestamps lives in config.json (WhisperConfig, default 7). */
-    cJSON *cfg = rc ? NULL : wl_json_read_object(cfg_path, err, errlen);
-    long width = 7;
-    if (!rc) rc = !cfg || get_int(cfg, "median_filter_width", 1, 999, 7, &width, cfg_path, err, errlen);
-    if (!rc && width % 2 == 0) rc = wl_fail(err, errlen, "%s: median_filter_width must be odd", cfg_path);
-    c->median_filter_width = (int)width;
-    if (!rc) rc = check_against_model(c, cfg, path, err, errlen);
-    cJSON_Delete(cfg);
+    /* The median filter width of the token timestamps lives in config.json (WhisperConfig), read
+     * there with the dimensions this file is checked against. */
+    wl_config_gen g;
+    if (!rc) rc = wl_config_for_generation(&g, cfg_path, err, errlen);
+    c->median_filter_width = rc ? 0 : g.median_filter_width;
+    if (!rc) rc = check_against_model(c, &g, path, err, errlen);
     if (rc) wl_gen_config_free(c);
     return rc ? WL_ERR_FORMAT : WL_OK;
 }

@@ -1,104 +1,160 @@
 #include "layout.h"
 #include "../base/util.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+/* A dimension of a tensor's shape, as the config names it. */
+typedef enum { NO_DIM, D_MODEL, N_MELS, TAPS, AUDIO_CTX, TEXT_CTX, VOCAB, ENC_FFN, DEC_FFN } dim;
+
+/* One tensor: its key (after its layer's prefix), kind, shape, and where its float pointer goes. */
 typedef struct {
-    wl_tensor_spec *specs;
-    int max, n;
-} builder;
+    const char *key;
+    wl_tensor_kind kind;
+    dim shape[3]; /* as many dimensions as come before NO_DIM */
+    size_t offset;
+} row;
 
-static void add(builder *b, wl_tensor_kind kind, int ndim, int64_t d0, int64_t d1, int64_t d2,
-                const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+#define MODEL(field) offsetof(struct wl_model, field)
+#define ENC(field) offsetof(wl_enc_layer, field)
+#define DEC(field) offsetof(wl_dec_layer, field)
 
-static void add(builder *b, wl_tensor_kind kind, int ndim, int64_t d0, int64_t d1, int64_t d2,
-                const char *fmt, ...)
+/* The rows in the checkpoint's order (HF's: a module's tensors in the order it declares them). An
+ * attention's q, v and out projections have a bias, k has none (HF WhisperAttention). */
+static const row encoder_stem[] = {
+    {"model.encoder.conv1.weight", WL_KIND_WEIGHT, {D_MODEL, N_MELS, TAPS}, MODEL(conv1.w)},
+    {"model.encoder.conv1.bias", WL_KIND_BIAS, {D_MODEL}, MODEL(conv1.b)},
+    {"model.encoder.conv2.weight", WL_KIND_WEIGHT, {D_MODEL, D_MODEL, TAPS}, MODEL(conv2.w)},
+    {"model.encoder.conv2.bias", WL_KIND_BIAS, {D_MODEL}, MODEL(conv2.b)},
+    {"model.encoder.embed_positions.weight", WL_KIND_SINUSOIDS, {AUDIO_CTX, D_MODEL}, MODEL(enc_pos)},
+};
+
+static const row encoder_layer[] = {
+    {"self_attn.k_proj.weight", WL_KIND_WEIGHT, {D_MODEL, D_MODEL}, ENC(attn.k.w)},
+    {"self_attn.v_proj.weight", WL_KIND_WEIGHT, {D_MODEL, D_MODEL}, ENC(attn.v.w)},
+    {"self_attn.v_proj.bias", WL_KIND_BIAS, {D_MODEL}, ENC(attn.v.b)},
+    {"self_attn.q_proj.weight", WL_KIND_WEIGHT, {D_MODEL, D_MODEL}, ENC(attn.q.w)},
+    {"self_attn.q_proj.bias", WL_KIND_BIAS, {D_MODEL}, ENC(attn.q.b)},
+    {"self_attn.out_proj.weight", WL_KIND_WEIGHT, {D_MODEL, D_MODEL}, ENC(attn.o.w)},
+    {"self_attn.out_proj.bias", WL_KIND_BIAS, {D_MODEL}, ENC(attn.o.b)},
+    {"self_attn_layer_norm.weight", WL_KIND_LN_WEIGHT, {D_MODEL}, ENC(attn_ln.w)},
+    {"self_attn_layer_norm.bias", WL_KIND_LN_BIAS, {D_MODEL}, ENC(attn_ln.b)},
+    {"fc1.weight", WL_KIND_WEIGHT, {ENC_FFN, D_MODEL}, ENC(fc1.w)},
+    {"fc1.bias", WL_KIND_BIAS, {ENC_FFN}, ENC(fc1.b)},
+    {"fc2.weight", WL_KIND_WEIGHT, {D_MODEL, ENC_FFN}, ENC(fc2.w)},
+    {"fc2.bias", WL_KIND_BIAS, {D_MODEL}, ENC(fc2.b)},
+    {"final_layer_norm.weight", WL_KIND_LN_WEIGHT, {D_MODEL}, ENC(ffn_ln.w)},
+    {"final_layer_norm.bias", WL_KIND_LN_BIAS, {D_MODEL}, ENC(ffn_ln.b)},
+};
+
+static const row encoder_end[] = {
+    {"model.encoder.layer_norm.weight", WL_KIND_LN_WEIGHT, {D_MODEL}, MODEL(enc_ln.w)},
+    {"model.encoder.layer_norm.bias", WL_KIND_LN_BIAS, {D_MODEL}, MODEL(enc_ln.b)},
+};
+
+static const row decoder_stem[] = {
+    {"model.decoder.embed_tokens.weight", WL_KIND_WEIGHT, {VOCAB, D_MODEL}, MODEL(tok_emb)},
+    {"model.decoder.embed_positions.weight", WL_KIND_WEIGHT, {TEXT_CTX, D_MODEL}, MODEL(dec_pos)},
+};
+
+static const row decoder_layer[] = {
+    {"self_attn.k_proj.weight", WL_KIND_WEIGHT, {D_MODEL, D_MODEL}, DEC(attn.k.w)},
+    {"self_attn.v_proj.weight", WL_KIND_WEIGHT, {D_MODEL, D_MODEL}, DEC(attn.v.w)},
+    {"self_attn.v_proj.bias", WL_KIND_BIAS, {D_MODEL}, DEC(attn.v.b)},
+    {"self_attn.q_proj.weight", WL_KIND_WEIGHT, {D_MODEL, D_MODEL}, DEC(attn.q.w)},
+    {"self_attn.q_proj.bias", WL_KIND_BIAS, {D_MODEL}, DEC(attn.q.b)},
+    {"self_attn.out_proj.weight", WL_KIND_WEIGHT, {D_MODEL, D_MODEL}, DEC(attn.o.w)},
+    {"self_attn.out_proj.bias", WL_KIND_BIAS, {D_MODEL}, DEC(attn.o.b)},
+    {"self_attn_layer_norm.weight", WL_KIND_LN_WEIGHT, {D_MODEL}, DEC(attn_ln.w)},
+    {"self_attn_layer_norm.bias", WL_KIND_LN_BIAS, {D_MODEL}, DEC(attn_ln.b)},
+    {"encoder_attn.k_proj.weight", WL_KIND_WEIGHT, {D_MODEL, D_MODEL}, DEC(cross.k.w)},
+    {"encoder_attn.v_proj.weight", WL_KIND_WEIGHT, {D_MODEL, D_MODEL}, DEC(cross.v.w)},
+    {"encoder_attn.v_proj.bias", WL_KIND_BIAS, {D_MODEL}, DEC(cross.v.b)},
+    {"encoder_attn.q_proj.weight", WL_KIND_WEIGHT, {D_MODEL, D_MODEL}, DEC(cross.q.w)},
+    {"encoder_attn.q_proj.bias", WL_KIND_BIAS, {D_MODEL}, DEC(cross.q.b)},
+    {"encoder_attn.out_proj.weight", WL_KIND_WEIGHT, {D_MODEL, D_MODEL}, DEC(cross.o.w)},
+    {"encoder_attn.out_proj.bias", WL_KIND_BIAS, {D_MODEL}, DEC(cross.o.b)},
+    {"encoder_attn_layer_norm.weight", WL_KIND_LN_WEIGHT, {D_MODEL}, DEC(cross_ln.w)},
+    {"encoder_attn_layer_norm.bias", WL_KIND_LN_BIAS, {D_MODEL}, DEC(cross_ln.b)},
+    {"fc1.weight", WL_KIND_WEIGHT, {DEC_FFN, D_MODEL}, DEC(fc1.w)},
+    {"fc1.bias", WL_KIND_BIAS, {DEC_FFN}, DEC(fc1.b)},
+    {"fc2.weight", WL_KIND_WEIGHT, {D_MODEL, DEC_FFN}, DEC(fc2.w)},
+    {"fc2.bias", WL_KIND_BIAS, {D_MODEL}, DEC(fc2.b)},
+    {"final_layer_norm.weight", WL_KIND_LN_WEIGHT, {D_MODEL}, DEC(ffn_ln.w)},
+    {"final_layer_norm.bias", WL_KIND_LN_BIAS, {D_MODEL}, DEC(ffn_ln.b)},
+};
+
+static const row decoder_end[] = {
+    {"model.decoder.layer_norm.weight", WL_KIND_LN_WEIGHT, {D_MODEL}, MODEL(dec_ln.w)},
+    {"model.decoder.layer_norm.bias", WL_KIND_LN_BIAS, {D_MODEL}, MODEL(dec_ln.b)},
+};
+
+#define ROWS(a) a, (int)(sizeof a / sizeof a[0])
+
+/* The checkpoint: the parts in order, a layer part once per layer with its prefix before each key. */
+static const struct {
+    const row *rows;
+    int n;
+    wl_tensor_home home;
+    const char *prefix; /* printf format of the layer's prefix, given the layer */
+} parts[] = {
+    {ROWS(encoder_stem), WL_IN_MODEL, ""},
+    {ROWS(encoder_layer), WL_IN_ENC_LAYER, "model.encoder.layers.%d."},
+    {ROWS(encoder_end), WL_IN_MODEL, ""},
+    {ROWS(decoder_stem), WL_IN_MODEL, ""},
+    {ROWS(decoder_layer), WL_IN_DEC_LAYER, "model.decoder.layers.%d."},
+    {ROWS(decoder_end), WL_IN_MODEL, ""},
+};
+
+static int64_t dim_size(const wl_config *c, dim d)
 {
-    if (b->n < b->max) {
-        wl_tensor_spec *s = &b->specs[b->n];
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(s->name, sizeof s->name, fmt, ap);
-        va_end(ap);
-        s->ndim = ndim;
-        s->shape[0] = d0;
-        s->shape[1] = d1;
-        s->shape[2] = d2;
-        s->kind = kind;
+    switch (d) {
+    case D_MODEL: return c->d_model;
+    case N_MELS: return c->n_mels;
+    case TAPS: return 3;
+    case AUDIO_CTX: return c->n_audio_ctx;
+    case TEXT_CTX: return c->n_text_ctx;
+    case VOCAB: return c->n_vocab;
+    case ENC_FFN: return c->enc_ffn;
+    case DEC_FFN: return c->dec_ffn;
+    case NO_DIM: break;
     }
-    b->n++;
-}
-
-static void add_ln(builder *b, int d, const char *prefix)
-{
-    add(b, WL_KIND_LN_WEIGHT, 1, d, 0, 0, "%s.weight", prefix);
-    add(b, WL_KIND_LN_BIAS, 1, d, 0, 0, "%s.bias", prefix);
-}
-
-/* q, v, out projections have a bias; k has none (HF WhisperAttention). */
-static void add_attn(builder *b, int d, const char *prefix)
-{
-    add(b, WL_KIND_WEIGHT, 2, d, d, 0, "%s.k_proj.weight", prefix);
-    static const char *biased[] = {"v_proj", "q_proj", "out_proj"};
-    for (int i = 0; i < 3; i++) {
-        add(b, WL_KIND_WEIGHT, 2, d, d, 0, "%s.%s.weight", prefix, biased[i]);
-        add(b, WL_KIND_BIAS, 1, d, 0, 0, "%s.%s.bias", prefix, biased[i]);
-    }
-}
-
-static void add_ffn(builder *b, int d, int ffn, const char *prefix)
-{
-    add(b, WL_KIND_WEIGHT, 2, ffn, d, 0, "%s.fc1.weight", prefix);
-    add(b, WL_KIND_BIAS, 1, ffn, 0, 0, "%s.fc1.bias", prefix);
-    add(b, WL_KIND_WEIGHT, 2, d, ffn, 0, "%s.fc2.weight", prefix);
-    add(b, WL_KIND_BIAS, 1, d, 0, 0, "%s.fc2.bias", prefix);
+    return 0;
 }
 
 int wl_layout(const wl_config *c, wl_tensor_spec *specs, int max)
 {
-    builder b = {specs, max, 0};
-    const int d = c->d_model;
-    char p[64];
-
-    add(&b, WL_KIND_WEIGHT, 3, d, c->n_mels, 3, "model.encoder.conv1.weight");
-    add(&b, WL_KIND_BIAS, 1, d, 0, 0, "model.encoder.conv1.bias");
-    add(&b, WL_KIND_WEIGHT, 3, d, d, 3, "model.encoder.conv2.weight");
-    add(&b, WL_KIND_BIAS, 1, d, 0, 0, "model.encoder.conv2.bias");
-    add(&b, WL_KIND_SINUSOIDS, 2, c->n_audio_ctx, d, 0, "model.encoder.embed_positions.weight");
-    for (int l = 0; l < c->enc_layers; l++) {
-        snprintf(p, sizeof p, "model.encoder.layers.%d", l);
-        char q[96];
-        snprintf(q, sizeof q, "%s.self_attn", p);
-        add_attn(&b, d, q);
-        snprintf(q, sizeof q, "%s.self_attn_layer_norm", p);
-        add_ln(&b, d, q);
-        add_ffn(&b, d, c->enc_ffn, p);
-        snprintf(q, sizeof q, "%s.final_layer_norm", p);
-        add_ln(&b, d, q);
+    int n = 0;
+    for (size_t p = 0; p < sizeof parts / sizeof parts[0]; p++) {
+        int layers = parts[p].home == WL_IN_ENC_LAYER   ? c->enc_layers
+                     : parts[p].home == WL_IN_DEC_LAYER ? c->dec_layers
+                                                        : 1;
+        for (int l = 0; l < layers; l++)
+            for (int r = 0; r < parts[p].n; r++, n++) {
+                if (n >= max) continue; /* counted, not written */
+                const row *w = &parts[p].rows[r];
+                wl_tensor_spec *s = &specs[n];
+                memset(s, 0, sizeof *s);
+                char prefix[32];
+                snprintf(prefix, sizeof prefix, parts[p].prefix, l);
+                snprintf(s->name, sizeof s->name, "%s%s", prefix, w->key);
+                for (s->ndim = 0; s->ndim < 3 && w->shape[s->ndim] != NO_DIM; s->ndim++)
+                    s->shape[s->ndim] = dim_size(c, w->shape[s->ndim]);
+                s->kind = w->kind;
+                s->home = parts[p].home;
+                s->layer = l;
+                s->offset = w->offset;
+            }
     }
-    add_ln(&b, d, "model.encoder.layer_norm");
+    return n <= max ? n : -1;
+}
 
-    add(&b, WL_KIND_WEIGHT, 2, c->n_vocab, d, 0, "model.decoder.embed_tokens.weight");
-    add(&b, WL_KIND_WEIGHT, 2, c->n_text_ctx, d, 0, "model.decoder.embed_positions.weight");
-    for (int l = 0; l < c->dec_layers; l++) {
-        snprintf(p, sizeof p, "model.decoder.layers.%d", l);
-        char q[96];
-        snprintf(q, sizeof q, "%s.self_attn", p);
-        add_attn(&b, d, q);
-        snprintf(q, sizeof q, "%s.self_attn_layer_norm", p);
-        add_ln(&b, d, q);
-        snprintf(q, sizeof q, "%s.encoder_attn", p);
-        add_attn(&b, d, q);
-        snprintf(q, sizeof q, "%s.encoder_attn_layer_norm", p);
-        add_ln(&b, d, q);
-        add_ffn(&b, d, c->dec_ffn, p);
-        snprintf(q, sizeof q, "%s.final_layer_norm", p);
-        add_ln(&b, d, q);
-    }
-    add_ln(&b, d, "model.decoder.layer_norm");
-    return b.n <= max ? b.n : -1;
+const float **wl_spec_slot(struct wl_model *m, const wl_tensor_spec *s)
+{
+    char *base = s->home == WL_IN_ENC_LAYER   ? (char *)&m->enc[s->layer]
+                 : s->home == WL_IN_DEC_LAYER ? (char *)&m->dec[s->layer]
+                                              : (char *)m;
+    return (const float **)(base + s->offset);
 }
 
 int64_t wl_spec_numel(const wl_tensor_spec *s)

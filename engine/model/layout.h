@@ -1,12 +1,15 @@
 /* The tensors a WhisperForConditionalGeneration checkpoint holds, derived from its config.
- * This table is the one place that names checkpoint keys: the loader checks files against it
- * and the synthetic-checkpoint generator writes exactly these. */
+ * This table is the one place that names checkpoint keys: the loader checks files against it and
+ * fills the model's weight pointers from it, and the synthetic-checkpoint generator writes exactly
+ * these. */
 #ifndef WL_LAYOUT_H
 #define WL_LAYOUT_H
 
 #include "config.h"
+#include "model.h"
 #include "../io/safetensors.h"
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* What a tensor is, which decides how the synthetic generator fills it. */
@@ -18,19 +21,32 @@ typedef enum {
     WL_KIND_SINUSOIDS, /* encoder positions: fixed sinusoids */
 } wl_tensor_kind;
 
+/* The struct that holds a tensor's float pointer once loaded. */
+typedef enum {
+    WL_IN_MODEL,     /* struct wl_model (model.h) */
+    WL_IN_ENC_LAYER, /* wl_enc_layer m->enc[layer] (weights.h) */
+    WL_IN_DEC_LAYER, /* wl_dec_layer m->dec[layer] */
+} wl_tensor_home;
+
 typedef struct {
     char name[80];
     int ndim;
     int64_t shape[3];
     wl_tensor_kind kind;
+    wl_tensor_home home;
+    int layer;     /* for a layer's tensor, which layer */
+    size_t offset; /* of its float pointer in its home struct */
 } wl_tensor_spec;
 
-/* Fills specs (room for max) with the checkpoint's tensors; returns how many there are
- * (167 for tiny.en), or -1 if max is too small. */
+/* Fills specs (room for max) with the checkpoint's tensors in the checkpoint's order; returns how
+ * many there are (167 for tiny.en), or -1 if max is too small. */
 int wl_layout(const wl_config *c, wl_tensor_spec *specs, int max);
 
 /* Number of elements of one spec. */
 int64_t wl_spec_numel(const wl_tensor_spec *s);
+
+/* Where the loader stores spec s's float pointer in m (whose layer arrays are allocated). */
+const float **wl_spec_slot(struct wl_model *m, const wl_tensor_spec *s);
 
 /* Checks a checkpoint against the layout: every expected tensor present, with its shape and a
  * float dtype (F32, F16, BF16), and no unknown tensors. err gives got-vs-expected. */

@@ -9,7 +9,7 @@
 #include "../base/util.h"
 
 #include <cblas.h>
-#include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,43 +136,42 @@ static int check_finite(const wl_st_file *f, char *err, size_t errlen)
     return 0;
 }
 
-static const float *get(wl_model *m, int *ok, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static const float *get(wl_model *m, int *ok, const char *fmt, ...)
+/* The loader's order: the order of the fields the tensors fill (model.h's, and weights.h's layer
+ * by layer), so the converted buffer follows the structs. */
+static size_t field_pos(const wl_tensor_spec *s)
 {
-    char name[128];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(name, sizeof name, fmt, ap);
-    va_end(ap);
-    const float *p = tensor_f32(m, name);
-    if (!p) *ok = 0;
-    return p;
+    return s->home == WL_IN_ENC_LAYER   ? offsetof(struct wl_model, enc)
+           : s->home == WL_IN_DEC_LAYER ? offsetof(struct wl_model, dec)
+                                        : s->offset;
 }
 
-static void load_attn(wl_model *m, int *ok, wl_attn_w *a, const char *prefix)
+static int by_field(const void *pa, const void *pb)
 {
-    a->q.w = get(m, ok, "%s.q_proj.weight", prefix);
-    a->q.b = get(m, ok, "%s.q_proj.bias", prefix);
-    a->k.w = get(m, ok, "%s.k_proj.weight", prefix);
-    a->k.b = NULL;
-    a->v.w = get(m, ok, "%s.v_proj.weight", prefix);
-    a->v.b = get(m, ok, "%s.v_proj.bias", prefix);
-    a->o.w = get(m, ok, "%s.out_proj.weight", prefix);
-    a->o.b = get(m, ok, "%s.out_proj.bias", prefix);
+    const wl_tensor_spec *a = pa, *b = pb;
+    size_t fa = field_pos(a), fb = field_pos(b);
+    if (fa != fb) return fa < fb ? -1 : 1;
+    if (a->layer != b->layer) return a->layer < b->layer ? -1 : 1;
+    return (a->offset > b->offset) - (a->offset < b->offset);
 }
 
-static void load_norm(wl_model *m, int *ok, wl_norm_w *n, const char *prefix)
+/* Every weight pointer from the layout. The file passed wl_layout_check: it holds exactly the
+ * layout's tensors, so there are f->n specs. Returns 0, or -1 when out of memory. */
+static int load_weights(wl_model *m)
 {
-    n->w = get(m, ok, "%s.weight", prefix);
-    n->b = get(m, ok, "%s.bias", prefix);
-}
-
-static void load_ffn(wl_model *m, int *ok, wl_linear_w *fc1, wl_linear_w *fc2, const char *prefix)
-{
-    fc1->w = get(m, ok, "%s.fc1.weight", prefix);
-    fc1->b = get(m, ok, "%s.fc1.bias", prefix);
-    fc2->w = get(m, ok, "%s.fc2.weight", prefix);
-    fc2->b = get(m, ok, "%s.fc2.bias", prefix);
+    const wl_config *c = &m->c;
+    int ok = alloc_converted(m) == 0;
+    m->enc = calloc((size_t)c->enc_layers, sizeof *m->enc);
+    m->dec = calloc((size_t)c->dec_layers, sizeof *m->dec);
+    wl_tensor_spec *specs = malloc((size_t)m->file.n * sizeof *specs);
+    int n = specs && m->enc && m->dec ? wl_layout(c, specs, m->file.n) : -1;
+    if (n > 0) qsort(specs, (size_t)n, sizeof *specs, by_field);
+    for (int i = 0; i < n; i++) {
+        const float *p = tensor_f32(m, specs[i].name);
+        if (!p) ok = 0;
+        *wl_spec_slot(m, &specs[i]) = p;
+    }
+    free(specs);
+    return ok && n >= 0 ? 0 : -1;
 }
 
 /* (C_out, C_in, 3) -> (C_out, 3, C_in): a row's taps in the order of the frames they meet. */
@@ -210,48 +209,10 @@ wl_status wl_model_load(const char *dir, wl_params params, wl_model **out, char 
         return WL_ERR_FORMAT;
     }
     const wl_config *c = &m->c;
-    int ok = alloc_converted(m) == 0;
-    char p[96];
-    m->conv1.w = get(m, &ok, "model.encoder.conv1.weight");
-    m->conv1.b = get(m, &ok, "model.encoder.conv1.bias");
-    m->conv2.w = get(m, &ok, "model.encoder.conv2.weight");
-    m->conv2.b = get(m, &ok, "model.encoder.conv2.bias");
-    m->enc_pos = get(m, &ok, "model.encoder.embed_positions.weight");
-    m->enc = calloc((size_t)c->enc_layers, sizeof *m->enc);
-    m->dec = calloc((size_t)c->dec_layers, sizeof *m->dec);
-    for (int l = 0; l < c->enc_layers && m->enc; l++) {
-        wl_enc_layer *L = &m->enc[l];
-        snprintf(p, sizeof p, "model.encoder.layers.%d.self_attn", l);
-        load_attn(m, &ok, &L->attn, p);
-        snprintf(p, sizeof p, "model.encoder.layers.%d.self_attn_layer_norm", l);
-        load_norm(m, &ok, &L->attn_ln, p);
-        snprintf(p, sizeof p, "model.encoder.layers.%d.final_layer_norm", l);
-        load_norm(m, &ok, &L->ffn_ln, p);
-        snprintf(p, sizeof p, "model.encoder.layers.%d", l);
-        load_ffn(m, &ok, &L->fc1, &L->fc2, p);
-    }
-    load_norm(m, &ok, &m->enc_ln, "model.encoder.layer_norm");
-    m->tok_emb = get(m, &ok, "model.decoder.embed_tokens.weight");
-    m->dec_pos = get(m, &ok, "model.decoder.embed_positions.weight");
-    for (int l = 0; l < c->dec_layers && m->dec; l++) {
-        wl_dec_layer *L = &m->dec[l];
-        snprintf(p, sizeof p, "model.decoder.layers.%d.self_attn", l);
-        load_attn(m, &ok, &L->attn, p);
-        snprintf(p, sizeof p, "model.decoder.layers.%d.encoder_attn", l);
-        load_attn(m, &ok, &L->cross, p);
-        snprintf(p, sizeof p, "model.decoder.layers.%d.self_attn_layer_norm", l);
-        load_norm(m, &ok, &L->attn_ln, p);
-        snprintf(p, sizeof p, "model.decoder.layers.%d.encoder_attn_layer_norm", l);
-        load_norm(m, &ok, &L->cross_ln, p);
-        snprintf(p, sizeof p, "model.decoder.layers.%d.final_layer_norm", l);
-        load_norm(m, &ok, &L->ffn_ln, p);
-        snprintf(p, sizeof p, "model.decoder.layers.%d", l);
-        load_ffn(m, &ok, &L->fc1, &L->fc2, p);
-    }
-    load_norm(m, &ok, &m->dec_ln, "model.decoder.layer_norm");
+    int ok = load_weights(m) == 0;
     const int C = c->d_model, NM = c->n_mels;
     m->conv_taps = malloc(((size_t)3 * C * NM + (size_t)3 * C * C) * sizeof(float));
-    if (!ok || !m->enc || !m->dec || !m->conv_taps || wl_sgemm_prepare()) {
+    if (!ok || !m->conv_taps || wl_sgemm_prepare()) {
         wl_model_free(m);
         return wl_fail(err, errlen, "%s: out of memory", dir), WL_ERR_NOMEM;
     }

@@ -1,5 +1,7 @@
 /* The weights of a layer as the network's operations take them (internal): float32 views, shapes
- * (out, in) for linear layers, as in the checkpoint. */
+ * (out, in) for linear layers, as in the checkpoint. The loader converts tensors in the order of
+ * the fields they fill (model.c), so a layer's fields are listed in the order its weights are to
+ * lie in the converted buffer: the attention's projections, then the norms, then the FFN. */
 #ifndef WL_WEIGHTS_H
 #define WL_WEIGHTS_H
 
@@ -17,17 +19,17 @@ typedef struct {
 } wl_attn_w;
 
 typedef struct {
-    wl_norm_w attn_ln;   /* self_attn_layer_norm */
     wl_attn_w attn;      /* self_attn */
+    wl_norm_w attn_ln;   /* self_attn_layer_norm */
     wl_norm_w ffn_ln;    /* final_layer_norm */
     wl_linear_w fc1, fc2;
 } wl_enc_layer;
 
 typedef struct {
-    wl_norm_w attn_ln;   /* self_attn_layer_norm */
     wl_attn_w attn;      /* self_attn */
-    wl_norm_w cross_ln;  /* encoder_attn_layer_norm */
     wl_attn_w cross;     /* encoder_attn */
+    wl_norm_w attn_ln;   /* self_attn_layer_norm */
+    wl_norm_w cross_ln;  /* encoder_attn_layer_norm */
     wl_norm_w ffn_ln;    /* final_layer_norm */
     wl_linear_w fc1, fc2;
 } wl_dec_layer;

@@ -6,6 +6,7 @@
 #include "../kernels/parallel.h"
 #include "../base/util.h"
 #include "../kernels/vmath.h"
+#include "../model/stages.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -336,24 +337,19 @@ static wl_status forward(wl_decoder **decs, const int *count, int runs, const in
     for (int i = 0; i < n; i++)
         for (int e = 0; e < C; e++)
             h[(int64_t)i * C + e] = m->tok_emb[(int64_t)tokens[i] * C + e] + m->dec_pos[(int64_t)r.pos[i] * C + e];
-    if (one) wl_emit(st, "dec.embed", h, 2, n, C, 0);
+    if (one) wl_emit(st, WL_STAGE_DEC_EMBED, 0, h, 2, n, C, 0);
     for (int l = 0; l < c->dec_layers; l++) {
         const wl_dec_layer *L = &m->dec[l];
-        char name[32];
         self_attention(&r, L, l, h, &w, C, H);
         cross_attention(&r, L, l, h, &w, C, H);
-        if (one) {
-            snprintf(name, sizeof name, "cross_attn.%d", l);
-            wl_emit(st, name, w.probs, 3, H, n, S);
-        }
+        if (one) wl_emit(st, WL_STAGE_CROSS_ATTN, l, w.probs, 3, H, n, S);
         wl_ffn_block(h, &L->ffn_ln, L->fc1, L->fc2, n, C, c->dec_ffn, w.ffn);
-        snprintf(name, sizeof name, "dec.layer.%d", l);
-        if (one) wl_emit(st, name, h, 2, n, C, 0);
+        if (one) wl_emit(st, WL_STAGE_DEC_LAYER, l, h, 2, n, C, 0);
     }
     wl_layernorm(out, h, m->dec_ln, n, C);
     if (wl_oom_take()) /* a kernel could not get its buffer */
         return rows_free(&r), wl_fail(err, errlen, "decoder: out of memory"), WL_ERR_NOMEM;
-    if (one) wl_emit(st, "dec.out", out, 2, n, C, 0);
+    if (one) wl_emit(st, WL_STAGE_DEC_OUT, 0, out, 2, n, C, 0);
     for (int i = 0; i < runs; i++) decs[i]->pos += r.cnt[i], decs[i]->xattn_n = r.cnt[i];
     rows_free(&r);
     return WL_OK;
@@ -367,7 +363,7 @@ static wl_status project(const wl_state *st, const float *h, int n, float *logit
     wl_linear_w tied = {m->tok_emb, NULL};
     wl_linear(logits, h, tied, n, m->c.d_model, m->c.n_vocab);
     if (wl_oom_take()) return wl_fail(err, errlen, "decoder: out of memory"), WL_ERR_NOMEM;
-    wl_emit(st, "logits", logits, 2, n, m->c.n_vocab, 0);
+    wl_emit(st, WL_STAGE_LOGITS, 0, logits, 2, n, m->c.n_vocab, 0);
     int64_t bad = wl_first_non_finite(logits, (int64_t)n * m->c.n_vocab);
     if (bad >= 0)
         return wl_fail(err, errlen, "decoder: logit %lld of row %lld is not finite: the weights overflow float32",

@@ -11,6 +11,7 @@
 #include "../kernels/parallel.h"
 #include "../base/util.h"
 #include "../kernels/vmath.h"
+#include "../model/stages.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,13 +108,12 @@ static void attend_ffn_rows(void *p, int t0, int t1)
 }
 
 /* A time-major [T, C] stage passed to the callback as HF's [C, T]. */
-static void emit_channels_first(const wl_state *s, const char *stage, const float *x, int T, int C,
-                                float *scratch)
+static void emit_channels_first(const wl_state *s, wl_stage stage, const float *x, int T, int C, float *scratch)
 {
     if (!s->on_stage) return;
     for (int t = 0; t < T; t++)
         for (int d = 0; d < C; d++) scratch[(int64_t)d * T + t] = x[(int64_t)t * C + d];
-    wl_emit(s, stage, scratch, 2, C, T, 0);
+    wl_emit(s, stage, 0, scratch, 2, C, T, 0);
 }
 
 wl_status wl_encode(wl_state *s, const float *mel, float *out, char *err, size_t errlen)
@@ -150,21 +150,19 @@ wl_status wl_encode(wl_state *s, const float *mel, float *out, char *err, size_t
     for (int f = 0; f < NF; f++) /* mel [NM, NF] -> frames [NF, NM] after one zero frame */
         for (int b = 0; b < NM; b++) j.xm[(int64_t)(f + 1) * NM + b] = mel[(int64_t)b * NF + f];
     wl_parallel_for_aligned(NF, ROW_BLOCK, conv1_rows, &j);
-    emit_channels_first(s, "conv1", j.c1 + C, NF, C, j.q);
+    emit_channels_first(s, WL_STAGE_CONV1, j.c1 + C, NF, C, j.q);
     wl_parallel_for_aligned(T, ROW_BLOCK, conv2_rows, &j);
-    emit_channels_first(s, "conv2", j.x, T, C, j.q);
-    wl_emit(s, "enc.embed", j.h, 2, T, C, 0);
+    emit_channels_first(s, WL_STAGE_CONV2, j.x, T, C, j.q);
+    wl_emit(s, WL_STAGE_ENC_EMBED, 0, j.h, 2, T, C, 0);
     for (int l = 0; l < c->enc_layers; l++) {
         j.L = &m->enc[l];
         wl_parallel_for_aligned(T, ROW_BLOCK, qkv_rows, &j);
         wl_parallel_for_aligned(T, ROW_BLOCK, attend_ffn_rows, &j);
-        char name[32];
-        snprintf(name, sizeof name, "enc.layer.%d", l);
-        wl_emit(s, name, j.h, 2, T, C, 0);
+        wl_emit(s, WL_STAGE_ENC_LAYER, l, j.h, 2, T, C, 0);
     }
     wl_layernorm(out, j.h, m->enc_ln, T, C);
     if (wl_oom_take()) return wl_fail(err, errlen, "encoder: out of memory"), WL_ERR_NOMEM;
-    wl_emit(s, "enc.out", out, 2, T, C, 0);
+    wl_emit(s, WL_STAGE_ENC_OUT, 0, out, 2, T, C, 0);
     int64_t bad = wl_first_non_finite(out, TC);
     if (bad >= 0)
         return wl_fail(err, errlen, "encoder: output at position %lld is not finite: the weights overflow float32",

@@ -25,9 +25,11 @@ void wl_state_free(wl_state *s)
 
 const wl_model *wl_state_model(const wl_state *s) { return s->m; }
 
-void wl_emit(const wl_state *s, const char *stage, const float *data, int ndim, int64_t d0, int64_t d1, int64_t d2)
+void wl_emit(const wl_state *s, wl_stage stage, int layer, const float *data, int ndim, int64_t d0, int64_t d1,
+             int64_t d2)
 {
     if (!s->on_stage) return;
+    char name[32];
     int64_t shape[3] = {d0, d1, d2};
-    s->on_stage(s->user, stage, data, ndim, shape);
+    s->on_stage(s->user, wl_stage_name(stage, layer, name, sizeof name), data, ndim, shape);
 }

@@ -7,6 +7,7 @@
 
 #include "kv_cache.h"
 #include "../model/model.h"
+#include "../model/stages.h"
 
 struct wl_state {
     const wl_model *m;
@@ -23,8 +24,9 @@ struct wl_state {
     wl_kv_cache kv;        /* the last clips' cross K/V and freed decoders' buffers */
 };
 
-/* Passes a stage tensor to the state's callback, if any. */
-void wl_emit(const wl_state *s, const char *stage, const float *data, int ndim, int64_t d0, int64_t d1,
+/* Passes stage tensor `stage` (of layer `layer`, for a stage per layer) to the state's callback, if
+ * any: without one, nothing is formatted or copied. */
+void wl_emit(const wl_state *s, wl_stage stage, int layer, const float *data, int ndim, int64_t d0, int64_t d1,
              int64_t d2);
 
 #endif
