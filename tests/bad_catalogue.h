@@ -333,4 +333,29 @@ static int teardown(void **state)
     return 0;
 }
 
+/* A program's catalogue, in parts (one table each). */
+typedef struct {
+    const bad_case *t;
+    size_t n;
+} catalogue_part;
+
+/* The catalogue promises at least 60 rejected inputs; case names are folder names, so unique. */
+static void expect_catalogue(const catalogue_part *all, size_t parts)
+{
+    size_t rejected = 0, accepted = 0;
+    const bad_case *seen[512];
+    size_t n_seen = 0;
+    for (size_t k = 0; k < parts; k++)
+        for (size_t i = 0; i < all[k].n; i++) {
+            const bad_case *c = &all[k].t[i];
+            if (c->exit) rejected++;
+            else accepted++;
+            for (size_t j = 0; j < n_seen; j++)
+                if (!strcmp(seen[j]->name, c->name)) fail_msg("case name %s appears twice", c->name);
+            if (n_seen < N_OF(seen)) seen[n_seen++] = c;
+        }
+    printf("  catalogue: %zu rejected, %zu accepted\n", rejected, accepted);
+    assert_true(rejected >= 60);
+}
+
 #endif
