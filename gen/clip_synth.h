@@ -1,6 +1,6 @@
 /* Speaking a lab clip: espeak-ng at its native rate, libsoxr to 16 kHz, 16-bit PCM WAV. */
-#ifndef WL_CLIP_SYNTH_H
-#define WL_CLIP_SYNTH_H
+#ifndef GEN_CLIP_SYNTH_H
+#define GEN_CLIP_SYNTH_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -14,8 +14,8 @@
  * libsoxr runs in one thread (its output must not depend on how work is split). The 16 kHz
  * clips depend only on the lab clips' bytes; the resampled ones also on the libsoxr version
  * (recorded in data/audio/edge/SOXR). */
-#ifndef WL_EDGE_CLIPS_H
-#define WL_EDGE_CLIPS_H
+#ifndef GEN_EDGE_CLIPS_H
+#define GEN_EDGE_CLIPS_H
 
 #include <stddef.h>
 

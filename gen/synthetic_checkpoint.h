@@ -1,7 +1,7 @@
 /* The synthetic checkpoint: model.safetensors with every tensor a real checkpoint of the given
  * config holds (HF names, shapes, F32), values from synthetic_values.h. */
-#ifndef WL_SYNTHETIC_CHECKPOINT_H
-#define WL_SYNTHETIC_CHECKPOINT_H
+#ifndef GEN_SYNTHETIC_CHECKPOINT_H
+#define GEN_SYNTHETIC_CHECKPOINT_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -3,8 +3,8 @@
  * Every value is a pure function of (seed, tensor name, element index), computed with integer
  * arithmetic and IEEE double operations only (no libm, no FMA contraction), so the file is
  * bit-identical on any machine and compiler that honours IEEE 754. */
-#ifndef WL_SYNTHETIC_VALUES_H
-#define WL_SYNTHETIC_VALUES_H
+#ifndef GEN_SYNTHETIC_VALUES_H
+#define GEN_SYNTHETIC_VALUES_H
 
 #include "../engine/model/layout.h"
 

@@ -230,7 +230,7 @@ static int run_case(const bad_case *c)
     expand(c->names, dir, names, sizeof names);
     expand(c->msg, dir, msg, sizeof msg);
     uint64_t before = inputs_fingerprint(dir);
-    static wl_cli_result r;
+    static t_cli_result r;
     t_cli_run(args, &r);
 
     /* The error lines: stderr without the model banner of transcribe/inspect. */
@@ -312,7 +312,7 @@ static int setup(void **state)
     sf_close(f);
 
     /* The clip's own text, which every accepted variant must reproduce. */
-    static wl_cli_result r;
+    static t_cli_result r;
     if (t_cli_run("transcribe --model " MODEL " " CLIP, &r) != 0 || strlen(r.out) < 3) {
         fprintf(stderr, "the clean clip does not transcribe: exit %d\n%s", r.code, r.err);
         return -1;

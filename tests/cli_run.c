@@ -25,7 +25,7 @@ static void slurp(const char *path, char *buf, size_t len)
     if (f) fclose(f);
 }
 
-int t_cli_run(const char *args, wl_cli_result *r)
+int t_cli_run(const char *args, t_cli_result *r)
 {
     char out[64], err[64], cmd[8192];
     snprintf(out, sizeof out, "build/tmp/cli_run.%ld.out", (long)getpid());
@@ -46,7 +46,7 @@ void t_first_line(const char *text, char *line, size_t len)
 
 void t_cli_expect(const char *args, int code, const char *needle)
 {
-    static wl_cli_result r;
+    static t_cli_result r;
     char line[1024];
     t_cli_run(args, &r);
     t_first_line(r.err, line, sizeof line);

@@ -2,9 +2,9 @@
 
 #include <math.h>
 
-wl_diff t_diff_arrays(const float *got, const float *ref, int64_t n, wl_tol tol)
+t_diff t_diff_arrays(const float *got, const float *ref, int64_t n, t_tol tol)
 {
-    wl_diff d = {.shape_ok = 1, .n = n, .worst = -1};
+    t_diff d = {.shape_ok = 1, .n = n, .worst = -1};
     double err2 = 0, ref2 = 0, got2 = 0, dot = 0;
     for (int64_t i = 0; i < n; i++) {
         double g = got[i], r = ref[i], h;
@@ -32,7 +32,7 @@ wl_diff t_diff_arrays(const float *got, const float *ref, int64_t n, wl_tol tol)
     return d;
 }
 
-wl_diff t_diff_views(wl_view got, wl_view ref, wl_tol tol)
+t_diff t_diff_views(t_view got, t_view ref, t_tol tol)
 {
     int same = got.ndim == ref.ndim;
     int64_t n = 1;
@@ -41,15 +41,15 @@ wl_diff t_diff_views(wl_view got, wl_view ref, wl_tol tol)
         n *= ref.shape[i];
     }
     if (!same) {
-        wl_diff d = {.pass = 0, .shape_ok = 0, .worst = -1, .headroom = INFINITY};
+        t_diff d = {.pass = 0, .shape_ok = 0, .worst = -1, .headroom = INFINITY};
         return d;
     }
     return t_diff_arrays(got.data, ref.data, n, tol);
 }
 
-wl_diff t_diff_merge(wl_diff a, wl_diff b)
+t_diff t_diff_merge(t_diff a, t_diff b)
 {
-    wl_diff d = a;
+    t_diff d = a;
     d.pass = a.pass && b.pass;
     d.shape_ok = a.shape_ok && b.shape_ok;
     d.n = a.n + b.n;

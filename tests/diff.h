@@ -5,8 +5,8 @@
  * Errors are reported as max-abs, max-rel (max-abs over the reference's RMS, so near-zero
  * elements do not blow it up), NMSE, cosine, and headroom: the largest
  * |got - ref| / (atol + rtol * |ref|); below 1 passes, and 1 - headroom is the margin left. */
-#ifndef WL_DIFF_H
-#define WL_DIFF_H
+#ifndef T_DIFF_H
+#define T_DIFF_H
 
 #include <stdint.h>
 
@@ -14,11 +14,11 @@ typedef struct {
     const float *data;
     int ndim;
     int64_t shape[4];
-} wl_view;
+} t_view;
 
 typedef struct {
     double atol, rtol;
-} wl_tol;
+} t_tol;
 
 typedef struct {
     int pass;          /* shapes equal, every element within tolerance */
@@ -28,16 +28,16 @@ typedef struct {
     int64_t n_nonfinite; /* non-finite values in got where ref is finite */
     int64_t worst;     /* flat index of the element with the largest headroom */
     double max_abs, max_rel, nmse, cosine, headroom;
-} wl_diff;
+} t_diff;
 
 /* Compares got with ref. Shapes must match exactly (else pass = shape_ok = 0). */
-wl_diff t_diff_views(wl_view got, wl_view ref, wl_tol tol);
+t_diff t_diff_views(t_view got, t_view ref, t_tol tol);
 
 /* Same for flat arrays of n elements. */
-wl_diff t_diff_arrays(const float *got, const float *ref, int64_t n, wl_tol tol);
+t_diff t_diff_arrays(const float *got, const float *ref, int64_t n, t_tol tol);
 
 
 /* One result covering both comparisons (e.g. kept frames and whole-axis stats). */
-wl_diff t_diff_merge(wl_diff a, wl_diff b);
+t_diff t_diff_merge(t_diff a, t_diff b);
 
 #endif

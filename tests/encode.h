@@ -1,6 +1,6 @@
 /* The front half of every engine test: an audio file through audio -> mel -> encoder. */
-#ifndef WL_TEST_ENCODE_H
-#define WL_TEST_ENCODE_H
+#ifndef T_ENCODE_H
+#define T_ENCODE_H
 
 #include "../engine/whisperlab.h"
 

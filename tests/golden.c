@@ -30,7 +30,7 @@ void t_golden_tolerance_file(const char *golden_dir, char *out, size_t outlen)
     else snprintf(out, outlen, "tests/tolerances.tsv");
 }
 
-int t_golden_open(wl_golden *g, const char *dir, char *err, size_t errlen)
+int t_golden_open(t_golden *g, const char *dir, char *err, size_t errlen)
 {
     memset(g, 0, sizeof *g);
     snprintf(g->dir, sizeof g->dir, "%s", dir);
@@ -49,7 +49,7 @@ int t_golden_open(wl_golden *g, const char *dir, char *err, size_t errlen)
     return 0;
 }
 
-void t_golden_close(wl_golden *g)
+void t_golden_close(t_golden *g)
 {
     cJSON_Delete(g->index);
     g->index = NULL;
@@ -83,7 +83,7 @@ static int exporter_version(const char *path)
     return v;
 }
 
-int t_golden_check_fresh(const wl_golden *g, const char *model_dir, const char *audio_dir,
+int t_golden_check_fresh(const t_golden *g, const char *model_dir, const char *audio_dir,
                          const char *exporter_path, char *err, size_t errlen)
 {
     const cJSON *ver = cJSON_GetObjectItem(g->index, "exporter_version");
@@ -114,12 +114,12 @@ int t_golden_check_fresh(const wl_golden *g, const char *model_dir, const char *
     return 0;
 }
 
-const cJSON *t_golden_clip(const wl_golden *g, const char *id)
+const cJSON *t_golden_clip(const t_golden *g, const char *id)
 {
     return cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItem(g->index, "clips"), id);
 }
 
-int t_golden_open_clip(const wl_golden *g, const char *id, wl_st_file *f, char *err, size_t errlen)
+int t_golden_open_clip(const t_golden *g, const char *id, wl_st_file *f, char *err, size_t errlen)
 {
     const cJSON *c = t_golden_clip(g, id);
     if (!c) return wl_fail(err, errlen, "%s/index.json: no clip '%s'", g->dir, id);
@@ -128,9 +128,9 @@ int t_golden_open_clip(const wl_golden *g, const char *id, wl_st_file *f, char *
     return wl_st_open(f, path, err, errlen);
 }
 
-wl_view t_golden_view(const wl_st_file *f, const char *name)
+t_view t_golden_view(const wl_st_file *f, const char *name)
 {
-    wl_view v = {0};
+    t_view v = {0};
     const wl_st_tensor *t = wl_st_find(f, name);
     if (!t || t->dtype != WL_F32 || t->ndim > 4) return v;
     v.data = t->data;
@@ -140,14 +140,14 @@ wl_view t_golden_view(const wl_st_file *f, const char *name)
 }
 
 /* Splits a shape around axis: outer x shape[axis] x inner. */
-static void split(wl_view v, int axis, int64_t *outer, int64_t *inner)
+static void split(t_view v, int axis, int64_t *outer, int64_t *inner)
 {
     *outer = *inner = 1;
     for (int i = 0; i < axis; i++) *outer *= v.shape[i];
     for (int i = axis + 1; i < v.ndim; i++) *inner *= v.shape[i];
 }
 
-void t_gather(wl_view full, int axis, const int32_t *index, int64_t n, float *out)
+void t_gather(t_view full, int axis, const int32_t *index, int64_t n, float *out)
 {
     int64_t outer, inner, len = full.shape[axis];
     split(full, axis, &outer, &inner);
@@ -157,7 +157,7 @@ void t_gather(wl_view full, int axis, const int32_t *index, int64_t n, float *ou
                    (size_t)inner * sizeof(float));
 }
 
-void t_axis_stats(wl_view full, int axis, float *mean, float *rms)
+void t_axis_stats(t_view full, int axis, float *mean, float *rms)
 {
     int64_t outer, inner, len = full.shape[axis];
     split(full, axis, &outer, &inner);
@@ -173,38 +173,38 @@ void t_axis_stats(wl_view full, int axis, float *mean, float *rms)
         }
 }
 
-static int64_t numel(wl_view v)
+static int64_t numel(t_view v)
 {
     int64_t n = 1;
     for (int i = 0; i < v.ndim; i++) n *= v.shape[i];
     return n;
 }
 
-wl_diff t_golden_compare(const wl_st_file *f, const char *name, int axis, wl_view got, wl_tol tol)
+t_diff t_golden_compare(const wl_st_file *f, const char *name, int axis, t_view got, t_tol tol)
 {
     char key[128];
-    wl_view ref = t_golden_view(f, name);
+    t_view ref = t_golden_view(f, name);
     snprintf(key, sizeof key, "%s.index", name);
     const wl_st_tensor *ix = wl_st_find(f, key);
     if (!ix || axis < 0) return t_diff_views(got, ref, tol);
     int ok = got.ndim == ref.ndim && axis < ref.ndim && ix->dtype == WL_I32 && ix->ndim == 1;
     for (int64_t i = 0; ok && i < ix->shape[0]; i++) /* a damaged index must not read out of bounds */
         ok = ((const int32_t *)ix->data)[i] >= 0 && ((const int32_t *)ix->data)[i] < got.shape[axis];
-    if (!ok) return t_diff_views(got, (wl_view){0}, tol);
-    wl_view gathered = got;
+    if (!ok) return t_diff_views(got, (t_view){0}, tol);
+    t_view gathered = got;
     gathered.shape[axis] = ix->shape[0];
     float *buf = malloc((size_t)numel(gathered) * sizeof(float));
     t_gather(got, axis, ix->data, ix->shape[0], buf);
     gathered.data = buf;
-    wl_diff d = t_diff_views(gathered, ref, tol);
+    t_diff d = t_diff_views(gathered, ref, tol);
     free(buf);
     int64_t ns = numel(got) / got.shape[axis];
     float *mean = malloc((size_t)ns * sizeof(float)), *rms = malloc((size_t)ns * sizeof(float));
     t_axis_stats(got, axis, mean, rms);
     snprintf(key, sizeof key, "%s.mean", name);
-    wl_view rm = t_golden_view(f, key);
+    t_view rm = t_golden_view(f, key);
     snprintf(key, sizeof key, "%s.rms", name);
-    wl_view rr = t_golden_view(f, key);
+    t_view rr = t_golden_view(f, key);
     if (numel(rm) != ns || numel(rr) != ns || !rm.data || !rr.data) d.pass = d.shape_ok = 0;
     else d = t_diff_merge(d, t_diff_merge(t_diff_arrays(mean, rm.data, ns, tol),
                                           t_diff_arrays(rms, rr.data, ns, tol)));

@@ -42,12 +42,12 @@ static const char *isa_name(dnnl_cpu_isa_t isa)
     return strncmp(s, "cpu_isa_", 8) ? s : s + 8;
 }
 
-int t_kernel_paths(wl_kernel_path *p, int max)
+int t_kernel_paths(t_kernel_path *p, int max)
 {
     int n = 0;
     const dnnl_cpu_isa_t own = dnnl_get_effective_cpu_isa();
-#define ADD(...) (n < max ? (p[n] = (wl_kernel_path){__VA_ARGS__}, &p[n++]) : NULL)
-    wl_kernel_path *k;
+#define ADD(...) (n < max ? (p[n] = (t_kernel_path){__VA_ARGS__}, &p[n++]) : NULL)
+    t_kernel_path *k;
     if ((k = ADD(0))) snprintf(k->label, sizeof k->label, "oneDNN (%s)", isa_name(own));
     for (size_t i = 0; i < sizeof dnnl_caps / sizeof *dnnl_caps; i++)
         if ((dnnl_caps[i].isa & own) == dnnl_caps[i].isa && dnnl_caps[i].isa != own &&
@@ -65,7 +65,7 @@ int t_kernel_paths(wl_kernel_path *p, int max)
     return n;
 }
 
-void t_kernel_path_export(const wl_kernel_path *p)
+void t_kernel_path_export(const t_kernel_path *p)
 {
     setenv("WL_SGEMM_OPENBLAS", p->openblas ? "1" : "0", 1);
     setenv("WL_VMATH_LANES", p->narrow ? "8" : "0", 1);
@@ -77,7 +77,7 @@ void t_kernel_path_export(const wl_kernel_path *p)
 
 void t_kernel_paths_list(void)
 {
-    wl_kernel_path p[16];
+    t_kernel_path p[16];
     int n = t_kernel_paths(p, 16);
     for (int k = 0; k < n; k++) {
         if (!p[k].dnnl_isa) printf("-u DNNL_MAX_CPU_ISA ");

@@ -3,8 +3,8 @@
  * at its own core and forced (OPENBLAS_CORETYPE) to each lower one, and the 8-lane vector kernels
  * where the CPU would take 16. The libraries choose their kernels once per process, so a path is
  * a set of environment variables for a new process, which takes it with t_kernel_path_take. */
-#ifndef WL_TEST_KERNEL_PATHS_H
-#define WL_TEST_KERNEL_PATHS_H
+#ifndef T_KERNEL_PATHS_H
+#define T_KERNEL_PATHS_H
 
 #include <stddef.h>
 
@@ -12,13 +12,13 @@ typedef struct {
     char label[96];
     const char *dnnl_isa, *openblas_core; /* DNNL_MAX_CPU_ISA, OPENBLAS_CORETYPE, or NULL */
     int openblas, narrow;                 /* WL_SGEMM_OPENBLAS=1, WL_VMATH_LANES=8 */
-} wl_kernel_path;
+} t_kernel_path;
 
 /* The paths this CPU runs, the libraries' own first: n of them into p (at most max). */
-int t_kernel_paths(wl_kernel_path *p, int max);
+int t_kernel_paths(t_kernel_path *p, int max);
 
 /* Sets the environment that makes a new process take path p (in a child, before exec). */
-void t_kernel_path_export(const wl_kernel_path *p);
+void t_kernel_path_export(const t_kernel_path *p);
 
 /* Prints each path as one line, "-u NAME ... NAME=VALUE ...<TAB>label": env(1)'s arguments. */
 void t_kernel_paths_list(void);

@@ -8,37 +8,37 @@
 
 typedef struct {
     char clip[32];
-    wl_diff d;
+    t_diff d;
 } result;
 
 typedef struct {
     char stage[64];
-    wl_tol tol;
+    t_tol tol;
     int n, passed, worst; /* worst: index of the result with the largest headroom */
     result *r;
 } stage_row;
 
-struct wl_suite {
+struct t_suite {
     char title[128];
     int n;
     stage_row *rows;
 };
 
-wl_suite *t_suite_new(const char *title)
+t_suite *t_suite_new(const char *title)
 {
-    wl_suite *s = calloc(1, sizeof *s);
+    t_suite *s = calloc(1, sizeof *s);
     snprintf(s->title, sizeof s->title, "%s", title);
     return s;
 }
 
-void t_suite_free(wl_suite *s)
+void t_suite_free(t_suite *s)
 {
     for (int i = 0; i < s->n; i++) free(s->rows[i].r);
     free(s->rows);
     free(s);
 }
 
-static stage_row *row_for(wl_suite *s, const char *stage, wl_tol tol)
+static stage_row *row_for(t_suite *s, const char *stage, t_tol tol)
 {
     for (int i = 0; i < s->n; i++)
         if (strcmp(s->rows[i].stage, stage) == 0) return &s->rows[i];
@@ -50,7 +50,7 @@ static stage_row *row_for(wl_suite *s, const char *stage, wl_tol tol)
     return r;
 }
 
-int t_suite_add(wl_suite *s, const char *stage, const char *clip, const wl_diff *d, wl_tol tol)
+int t_suite_add(t_suite *s, const char *stage, const char *clip, const t_diff *d, t_tol tol)
 {
     stage_row *row = row_for(s, stage, tol);
     row->r = realloc(row->r, (size_t)(row->n + 1) * sizeof *row->r);
@@ -72,14 +72,14 @@ int t_suite_add(wl_suite *s, const char *stage, const char *clip, const wl_diff 
     return d->pass;
 }
 
-int t_suite_failures(const wl_suite *s)
+int t_suite_failures(const t_suite *s)
 {
     int f = 0;
     for (int i = 0; i < s->n; i++) f += s->rows[i].n - s->rows[i].passed;
     return f;
 }
 
-void t_suite_print(const wl_suite *s)
+void t_suite_print(const t_suite *s)
 {
     printf("\n%s\n", s->title);
     printf("%-24s %9s %11s %11s %9s %-6s %8s %8s\n", "stage", "passed", "max-abs", "max-rel",
@@ -109,7 +109,7 @@ void t_suite_print(const wl_suite *s)
 
 static double finite_or_max(double x) { return isfinite(x) ? x : 1e300; }
 
-int t_suite_write_json(const wl_suite *s, const char *path)
+int t_suite_write_json(const t_suite *s, const char *path)
 {
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "title", s->title);
@@ -125,7 +125,7 @@ int t_suite_write_json(const wl_suite *s, const char *path)
         cJSON_AddNumberToObject(st, "passed", r->passed);
         cJSON *res = cJSON_AddArrayToObject(st, "results");
         for (int k = 0; k < r->n; k++) {
-            const wl_diff *d = &r->r[k].d;
+            const t_diff *d = &r->r[k].d;
             cJSON *o = cJSON_CreateObject();
             cJSON_AddStringToObject(o, "clip", r->r[k].clip);
             cJSON_AddBoolToObject(o, "pass", d->pass);

@@ -80,7 +80,7 @@ static void test_long_path_message(void **state)
     snprintf(cmd, sizeof cmd, "info --model %s", dir);
     char want[4200];
     snprintf(want, sizeof want, "%s: model folder lacks merges.txt", dir);
-    static wl_cli_result r;
+    static t_cli_result r;
     static char line[sizeof r.err];
     t_cli_run(cmd, &r);
     t_first_line(r.err, line, sizeof line);

@@ -51,14 +51,14 @@ typedef struct {
     int clips, equal, tie_clips, failed, steps, ties;
 } mode_count;
 
-static wl_golden G;
+static t_golden G;
 static wl_model *M;
 static wl_state *ST; /* over M */
 static wl_gen_config CFG;
 static wl_dims D;
-static wl_suite *SUITE;
+static t_suite *SUITE;
 static mode_count COUNT[N_MODES];
-static wl_tol TIE;
+static t_tol TIE;
 static int MAX_NEW, BEAMS, HAS_EARLY;
 static char err[1024];
 /* The encoder outputs of the clips with a step golden, kept from the decoding test for the KV
@@ -155,9 +155,9 @@ static double tie_eps(double score) { return TIE.atol + TIE.rtol * fabs(score); 
 
 static void add(const char *row, const char *clip, const float *got, const float *ref, int64_t n)
 {
-    wl_tol tol;
+    t_tol tol;
     if (t_tol_find(row, &tol, NULL)) fail_msg("no tolerance row for %s", row);
-    wl_diff d = t_diff_arrays(got, ref, n, tol);
+    t_diff d = t_diff_arrays(got, ref, n, tol);
     t_suite_add(SUITE, row, clip, &d, tol);
 }
 
@@ -204,22 +204,22 @@ static void compare_cross_attention(const wl_result *r, const wl_st_file *f, con
             for (int i = 0; i < R; i++)
                 memcpy(full + ((size_t)h * R + i) * S, r->cross_attn + (((size_t)i * r->layers + l) * H + h) * S,
                        (size_t)S * sizeof *full);
-        wl_view v = {full, 3, {H, R, S, 0}}, ref = t_golden_view(f, name);
+        t_view v = {full, 3, {H, R, S, 0}}, ref = t_golden_view(f, name);
         snprintf(key, sizeof key, "%s.index", name);
         const wl_st_tensor *ix = wl_st_find(f, key); /* absent when the clip is stored whole */
         if (!ref.data || ref.shape[1] != R) fail_msg("clip %s: golden %s missing or not %d steps", clip, name, R);
         int64_t kept_n = ix ? ix->shape[0] : S;
         float *kept = ix ? malloc((size_t)H * R * kept_n * sizeof *kept) : NULL;
         if (ix) t_gather(v, 2, ix->data, kept_n, kept);
-        wl_tol tol;
+        t_tol tol;
         if (t_tol_find(name, &tol, NULL)) fail_msg("no tolerance for %s", name);
-        wl_diff d = t_diff_views((wl_view){ix ? kept : full, 3, {H, R, kept_n, 0}}, ref, tol);
+        t_diff d = t_diff_views((t_view){ix ? kept : full, 3, {H, R, kept_n, 0}}, ref, tol);
         float *mean = malloc((size_t)H * R * sizeof *mean), *rms = malloc((size_t)H * R * sizeof *rms);
         t_axis_stats(v, 2, mean, rms);
         snprintf(key, sizeof key, "%s.mean", name);
-        wl_view rm = t_golden_view(f, key);
+        t_view rm = t_golden_view(f, key);
         snprintf(key, sizeof key, "%s.rms", name);
-        wl_view rr = t_golden_view(f, key);
+        t_view rr = t_golden_view(f, key);
         if (!rm.data || !rr.data) fail_msg("clip %s: golden %s lacks .mean or .rms", clip, name);
         d = t_diff_merge(d, t_diff_merge(t_diff_arrays(mean, rm.data, (int64_t)H * R, tol),
                                          t_diff_arrays(rms, rr.data, (int64_t)H * R, tol)));
@@ -402,7 +402,7 @@ static void test_decoding_matches_hf(void **state)
 
 /* One clip's step golden: the prompt in one call, then single steps, each call's logits and
  * cross-attention placed at its rows; compared per row with HF's cached run. */
-static void check_steps(wl_suite *s, const cJSON *c, int *calls)
+static void check_steps(t_suite *s, const cJSON *c, int *calls)
 {
     const char *id = c->string;
     const cJSON *step = cJSON_GetObjectItem(c, "step");
@@ -433,15 +433,15 @@ static void check_steps(wl_suite *s, const cJSON *c, int *calls)
                        (size_t)n * S * sizeof *cross);
         pos += n, (*calls)++;
     }
-    wl_tol tol;
+    t_tol tol;
     if (t_tol_find("step.logits", &tol, NULL)) fail_msg("no tolerance row step.logits");
-    wl_diff d = t_golden_compare(&f, "step.logits", 1, (wl_view){logits, 2, {T, V, 0, 0}}, tol);
+    t_diff d = t_golden_compare(&f, "step.logits", 1, (t_view){logits, 2, {T, V, 0, 0}}, tol);
     t_suite_add(s, "step.logits", id, &d, tol);
     for (int l = 0; l < L; l++) {
         char name[64];
         snprintf(name, sizeof name, "step.cross_attn.%d", l);
         if (t_tol_find(name, &tol, NULL)) fail_msg("no tolerance row %s", name);
-        d = t_golden_compare(&f, name, 2, (wl_view){cross + (size_t)l * H * T * S, 3, {H, T, S, 0}}, tol);
+        d = t_golden_compare(&f, name, 2, (t_view){cross + (size_t)l * H * T * S, 3, {H, T, S, 0}}, tol);
         t_suite_add(s, name, id, &d, tol);
     }
     printf("clip %s: %d-token prompt in one call, then %d single steps through the KV cache\n", id, P, T - P);
@@ -453,7 +453,7 @@ static void check_steps(wl_suite *s, const cJSON *c, int *calls)
 static void test_kv_cache_steps_match_hf(void **state)
 {
     (void)state;
-    wl_suite *s = t_suite_new("decoder through the KV cache vs HF use_cache=True (prompt, then 1 token/call)");
+    t_suite *s = t_suite_new("decoder through the KV cache vs HF use_cache=True (prompt, then 1 token/call)");
     const cJSON *c;
     int clips = 0, calls = 0;
     cJSON_ArrayForEach(c, cJSON_GetObjectItem(G.index, "clips"))

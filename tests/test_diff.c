@@ -26,12 +26,12 @@ static int fill(void **state)
     return 0;
 }
 
-static const wl_tol TOL = {1e-5, 1e-4};
+static const t_tol TOL = {1e-5, 1e-4};
 
 static void test_identical_passes(void **state)
 {
     (void)state;
-    wl_diff d = t_diff_arrays(got, ref, N, TOL);
+    t_diff d = t_diff_arrays(got, ref, N, TOL);
     assert_true(d.pass);
     assert_int_equal(d.n_bad, 0);
     assert_true(d.max_abs == 0 && d.headroom == 0 && d.nmse == 0);
@@ -42,7 +42,7 @@ static void test_one_perturbed_element_fails(void **state)
 {
     (void)state;
     got[417] += 1e-3f;
-    wl_diff d = t_diff_arrays(got, ref, N, TOL);
+    t_diff d = t_diff_arrays(got, ref, N, TOL);
     got[417] = ref[417];
     assert_false(d.pass);
     assert_int_equal(d.n_bad, 1);
@@ -55,7 +55,7 @@ static void test_within_tolerance_passes_with_headroom(void **state)
 {
     (void)state;
     got[0] = ref[0] + 5e-6f; /* ref[0] = 0: half of atol */
-    wl_diff d = t_diff_arrays(got, ref, N, TOL);
+    t_diff d = t_diff_arrays(got, ref, N, TOL);
     got[0] = ref[0];
     assert_true(d.pass);
     assert_true(d.headroom > 0.2 && d.headroom < 0.6);
@@ -65,11 +65,11 @@ static void test_nan_and_inf_fail(void **state)
 {
     (void)state;
     got[3] = NAN;
-    wl_diff d = t_diff_arrays(got, ref, N, TOL);
+    t_diff d = t_diff_arrays(got, ref, N, TOL);
     assert_false(d.pass);
     assert_int_equal(d.n_nonfinite, 1);
     got[3] = INFINITY;
-    d = t_diff_arrays(got, ref, N, (wl_tol){1e30, 1e30}); /* no tolerance excuses Inf */
+    d = t_diff_arrays(got, ref, N, (t_tol){1e30, 1e30}); /* no tolerance excuses Inf */
     assert_false(d.pass);
     got[3] = ref[3];
 }
@@ -89,8 +89,8 @@ static void test_matching_minus_inf_passes(void **state)
 static void test_wrong_shape_fails(void **state)
 {
     (void)state;
-    wl_view a = {got, 2, {10, 100}}, b = {ref, 2, {100, 10}}, c = {ref, 1, {1000}};
-    wl_diff d = t_diff_views(a, b, TOL);
+    t_view a = {got, 2, {10, 100}}, b = {ref, 2, {100, 10}}, c = {ref, 1, {1000}};
+    t_diff d = t_diff_views(a, b, TOL);
     assert_false(d.pass);
     assert_false(d.shape_ok);
     assert_false(t_diff_views(a, c, TOL).pass);
@@ -107,7 +107,7 @@ static void test_tolerance_table(void **state)
           "enc.layer.2  0 0  exact name wins\n", f);
     fclose(f);
     assert_int_equal(t_tol_load("build/tmp/tol.tsv", err, sizeof err), 0);
-    wl_tol t;
+    t_tol t;
     const char *why;
     assert_int_equal(t_tol_find("enc.layer.1", &t, &why), 0); /* longest prefix */
     assert_true(t.atol == 1e-4 && t.rtol == 1e-5);
@@ -139,7 +139,7 @@ static void test_gather_and_stats(void **state)
     float x[24], out[9], mean[3], rms[3];
     for (int c = 0; c < 3; c++)
         for (int t = 0; t < 8; t++) x[c * 8 + t] = (float)(100 * c + t);
-    wl_view v = {x, 2, {3, 8}};
+    t_view v = {x, 2, {3, 8}};
     int32_t idx[3] = {0, 5, 7};
     t_gather(v, 1, idx, 3, out);
     float want[9] = {0, 5, 7, 100, 105, 107, 200, 205, 207};
@@ -156,10 +156,10 @@ static void test_gather_and_stats(void **state)
 static void test_suite_reports_failures(void **state)
 {
     (void)state;
-    wl_suite *s = t_suite_new("unit");
-    wl_diff ok = t_diff_arrays(got, ref, N, TOL);
+    t_suite *s = t_suite_new("unit");
+    t_diff ok = t_diff_arrays(got, ref, N, TOL);
     got[0] += 1;
-    wl_diff bad = t_diff_arrays(got, ref, N, TOL);
+    t_diff bad = t_diff_arrays(got, ref, N, TOL);
     got[0] = ref[0];
     assert_true(t_suite_add(s, "stage.a", "01", &ok, TOL));
     assert_false(t_suite_add(s, "stage.b", "02", &bad, TOL));

@@ -29,7 +29,7 @@
 #define BUDGET_BYTES (64.0 * 1024 * 1024)
 
 static const char *golden_dir, *model_dir;
-static wl_golden G;
+static t_golden G;
 static wl_config CFG;
 
 static int setup(void **state)
@@ -86,7 +86,7 @@ static void expect_stale(const char *field, const char *clip_field, const char *
     fclose(f);
     free(text);
     cJSON_Delete(copy);
-    wl_golden s;
+    t_golden s;
     char err[1024];
     assert_int_equal(t_golden_open(&s, "build/tmp/stale", err, sizeof err), 0);
     assert_int_equal(t_golden_check_fresh(&s, model_dir, "data/audio", "gen/export_golden.py", err, sizeof err), -1);
@@ -320,10 +320,10 @@ static void test_every_stage_of_every_clip(void **state)
 /* HF's tensor a against HF's tensor b of the same stage shape in one golden file: at the entries
  * b keeps along axis (a is gathered there when stored whole; when both are reduced they must
  * keep the same entries), then their whole-axis mean and RMS. */
-static wl_diff compare_golden(const wl_st_file *f, const char *a, const char *b, int axis, wl_tol tol, const char *id)
+static t_diff compare_golden(const wl_st_file *f, const char *a, const char *b, int axis, t_tol tol, const char *id)
 {
     char key[128];
-    wl_view va = t_golden_view(f, a), vb = t_golden_view(f, b);
+    t_view va = t_golden_view(f, a), vb = t_golden_view(f, b);
     if (!va.data || !vb.data) fail_msg("clip %s: golden lacks %s or %s", id, a, b);
     snprintf(key, sizeof key, "%s.index", a);
     const wl_st_tensor *ia = wl_st_find(f, key);
@@ -331,7 +331,7 @@ static wl_diff compare_golden(const wl_st_file *f, const char *a, const char *b,
     const wl_st_tensor *ib = wl_st_find(f, key);
     float *buf = NULL;
     if (ib && !ia) { /* a stored whole: gather it where b keeps entries */
-        wl_view g = va;
+        t_view g = va;
         g.shape[axis] = ib->shape[0];
         int64_t n = 1;
         for (int i = 0; i < g.ndim; i++) n *= g.shape[i];
@@ -342,14 +342,14 @@ static wl_diff compare_golden(const wl_st_file *f, const char *a, const char *b,
     } else if (!ia != !ib || (ia && (ia->nbytes != ib->nbytes || memcmp(ia->data, ib->data, ia->nbytes)))) {
         fail_msg("clip %s: %s and %s keep different entries", id, a, b);
     }
-    wl_diff d = t_diff_views(va, vb, tol);
+    t_diff d = t_diff_views(va, vb, tol);
     free(buf);
     const char *stats[] = {"mean", "rms"};
     for (int k = 0; k < 2; k++) {
         char ka[128], kb[128];
         snprintf(ka, sizeof ka, "%s.%s", a, stats[k]);
         snprintf(kb, sizeof kb, "%s.%s", b, stats[k]);
-        wl_view sa = t_golden_view(f, ka), sb = t_golden_view(f, kb);
+        t_view sa = t_golden_view(f, ka), sb = t_golden_view(f, kb);
         if (!sa.data || !sb.data) fail_msg("clip %s: golden lacks %s or %s", id, ka, kb);
         d = t_diff_merge(d, t_diff_views(sa, sb, tol));
     }
@@ -360,8 +360,8 @@ static wl_diff compare_golden(const wl_st_file *f, const char *a, const char *b,
 static void test_self_consistency(void **state)
 {
     (void)state;
-    wl_suite *s = t_suite_new("golden self-consistency (HF's numbers against themselves)");
-    wl_tol tol_sum, tol_top1, tol_beam, tol_mel, tol_step, tol_step_ca;
+    t_suite *s = t_suite_new("golden self-consistency (HF's numbers against themselves)");
+    t_tol tol_sum, tol_top1, tol_beam, tol_mel, tol_step, tol_step_ca;
     assert_int_equal(t_tol_find("golden.mel_vs_mel64", &tol_mel, NULL), 0);
     assert_int_equal(t_tol_find("golden.step_logits", &tol_step, NULL), 0);
     assert_int_equal(t_tol_find("golden.step_cross_attn", &tol_step_ca, NULL), 0);
@@ -376,11 +376,11 @@ static void test_self_consistency(void **state)
         wl_st_file f;
         if (t_golden_open_clip(&G, id, &f, err, sizeof err)) fail_msg("%s", err);
         if (wl_st_find(&f, "mel64")) { /* HF's float32 STFT against the float64 formula */
-            wl_diff d = compare_golden(&f, "mel", "mel64", 1, tol_mel, id);
+            t_diff d = compare_golden(&f, "mel", "mel64", 1, tol_mel, id);
             t_suite_add(s, "golden.mel_vs_mel64", id, &d, tol_mel);
         }
         if (wl_st_find(&f, "step.logits")) { /* HF through its KV cache against HF teacher-forced */
-            wl_diff d = compare_golden(&f, "logits", "step.logits", 1, tol_step, id);
+            t_diff d = compare_golden(&f, "logits", "step.logits", 1, tol_step, id);
             t_suite_add(s, "golden.step_logits", id, &d, tol_step);
             for (int l = 0; l < CFG.dec_layers; l++) {
                 char a[64], b[64];
@@ -393,11 +393,11 @@ static void test_self_consistency(void **state)
         for (int l = 0; l < CFG.dec_layers && wl_st_find(&f, "cross_attn.0.mean"); l++) {
             char key[128];
             snprintf(key, sizeof key, "cross_attn.%d.mean", l);
-            wl_view m = t_golden_view(&f, key);
+            t_view m = t_golden_view(&f, key);
             int64_t n = m.shape[0] * m.shape[1];
             float *sum = malloc((size_t)n * sizeof *sum), *one = malloc((size_t)n * sizeof *one);
             for (int64_t i = 0; i < n; i++) sum[i] = m.data[i] * (float)CFG.n_audio_ctx, one[i] = 1;
-            wl_diff d = t_diff_arrays(sum, one, n, tol_sum);
+            t_diff d = t_diff_arrays(sum, one, n, tol_sum);
             t_suite_add(s, "golden.cross_attn_sum", id, &d, tol_sum);
             free(sum), free(one);
         }
@@ -406,10 +406,10 @@ static void test_self_consistency(void **state)
             char a[128], b[128];
             snprintf(a, sizeof a, "%s.logprob", greedy[k]);
             snprintf(b, sizeof b, "%s.top5.logprob", greedy[k]);
-            wl_view lp = t_golden_view(&f, a), top = t_golden_view(&f, b);
+            t_view lp = t_golden_view(&f, a), top = t_golden_view(&f, b);
             float *top1 = malloc((size_t)lp.shape[0] * sizeof *top1);
             for (int64_t t = 0; t < lp.shape[0]; t++) top1[t] = top.data[t * 5];
-            wl_diff d = t_diff_arrays(lp.data, top1, lp.shape[0], tol_top1);
+            t_diff d = t_diff_arrays(lp.data, top1, lp.shape[0], tol_top1);
             t_suite_add(s, "golden.greedy_top1", id, &d, tol_top1);
             free(top1);
         }
@@ -418,12 +418,12 @@ static void test_self_consistency(void **state)
             char a[128], b[128];
             snprintf(a, sizeof a, "%s.logprob", beams[k]);
             snprintf(b, sizeof b, "%s.score", beams[k]);
-            wl_view lp = t_golden_view(&f, a), score = t_golden_view(&f, b);
+            t_view lp = t_golden_view(&f, a), score = t_golden_view(&f, b);
             double total = 0;
             for (int64_t t = 0; t < lp.shape[0]; t++) total += lp.data[t];
             /* Length-normalised with the EOS counted when present, as HF does (the cap means none here). */
             float mean = (float)(total / (double)lp.shape[0]);
-            wl_diff d = t_diff_arrays(&mean, score.data, 1, tol_beam);
+            t_diff d = t_diff_arrays(&mean, score.data, 1, tol_beam);
             t_suite_add(s, "golden.beam_score", id, &d, tol_beam);
         }
         wl_st_close(&f);

@@ -31,7 +31,7 @@
 typedef struct {
     char name[32];
     float *data;
-    wl_view view;
+    t_view view;
 } captured;
 
 static captured cap[MAX_CAPTURE];
@@ -47,7 +47,7 @@ static void on_stage(void *user, const char *stage, const float *data, int ndim,
     snprintf(c->name, sizeof c->name, "%s", stage);
     c->data = malloc((size_t)n * sizeof(float));
     memcpy(c->data, data, (size_t)n * sizeof(float));
-    c->view = (wl_view){c->data, ndim, {shape[0], shape[1], ndim > 2 ? shape[2] : 0, 0}};
+    c->view = (t_view){c->data, ndim, {shape[0], shape[1], ndim > 2 ? shape[2] : 0, 0}};
 }
 
 static void clear_captures(void)
@@ -71,7 +71,7 @@ static const char *engine_stage(const char *golden_stage)
 
 /* Compares one engine stage with its golden: kept entries along axis (from index.json), then
  * the whole-axis mean and RMS. */
-static wl_diff compare_stage(const wl_st_file *f, const char *name, int axis, const captured *got, wl_tol tol)
+static t_diff compare_stage(const wl_st_file *f, const char *name, int axis, const captured *got, t_tol tol)
 {
     return t_golden_compare(f, name, axis, got->view, tol);
 }
@@ -81,7 +81,7 @@ static void test_stages_match_hf(void **state)
     (void)state;
     char err[1024];
     const char *golden_dir = t_golden_dir_under_test(), *model_dir = t_model_dir_under_test();
-    wl_golden g;
+    t_golden g;
     char tol_file[1100];
     t_golden_tolerance_file(golden_dir, tol_file, sizeof tol_file);
     if (t_golden_open(&g, golden_dir, err, sizeof err) || t_tol_load(tol_file, err, sizeof err))
@@ -96,9 +96,9 @@ static void test_stages_match_hf(void **state)
     char title[1600];
     snprintf(title, sizeof title, "engine vs HF goldens: stage x clips (%s, %d OpenBLAS thread(s), %s)",
              golden_dir, wl_threads(), tol_file);
-    wl_suite *s = t_suite_new(title);
+    t_suite *s = t_suite_new(title);
     snprintf(title, sizeof title, "edge clips: engine vs HF goldens (%s, %s)", golden_dir, tol_file);
-    wl_suite *se = t_suite_new(title);
+    t_suite *se = t_suite_new(title);
     float *mel = malloc((size_t)dims.n_mels * dims.n_frames * sizeof(float));
     float *enc = malloc((size_t)dims.n_audio_ctx * dims.d_model * sizeof(float));
     const cJSON *c;
@@ -132,12 +132,12 @@ static void test_stages_match_hf(void **state)
         const cJSON *stage;
         cJSON_ArrayForEach(stage, cJSON_GetObjectItem(c, "stages"))
         {
-            wl_tol tol;
+            t_tol tol;
             if (t_tol_find(stage->string, &tol, NULL)) fail_msg("no tolerance for stage %s", stage->string);
             const captured *got = find_capture(engine_stage(stage->string));
             if (!got) fail_msg("clip %s: the engine produced no stage %s", id, stage->string);
             const cJSON *axis = cJSON_GetObjectItem(stage, "axis");
-            wl_diff d = compare_stage(&f, stage->string, cJSON_IsNumber(axis) ? axis->valueint : -1, got, tol);
+            t_diff d = compare_stage(&f, stage->string, cJSON_IsNumber(axis) ? axis->valueint : -1, got, tol);
             t_suite_add(edge ? se : s, stage->string, id, &d, tol);
         }
         clear_captures();

@@ -171,7 +171,7 @@ static void products_agree(void)
 /* --- the kernel paths: one child process each --- */
 
 /* Runs this binary again as a child on path p: its exit status. */
-static int run_child(const char *self, const wl_kernel_path *p, int first)
+static int run_child(const char *self, const t_kernel_path *p, int first)
 {
     fflush(stdout);
     pid_t pid = fork();
@@ -192,7 +192,7 @@ static int run_child(const char *self, const wl_kernel_path *p, int first)
 static void test_every_kernel_path(void **state)
 {
     (void)state;
-    wl_kernel_path p[16];
+    t_kernel_path p[16];
     int n = t_kernel_paths(p, 16), failed = 0, rc[16];
     for (int k = 0; k < n; k++) {
         printf("\n== kernel path %d of %d: %s ==\n", k + 1, n, p[k].label);

@@ -9,7 +9,7 @@
 
 static struct {
     char stage[64];
-    wl_tol tol;
+    t_tol tol;
     char reason[256];
 } rows[MAX_ROWS];
 static int n_rows;
@@ -40,7 +40,7 @@ int t_tol_load(const char *path, char *err, size_t errlen)
     return 0;
 }
 
-int t_tol_find(const char *stage, wl_tol *tol, const char **reason)
+int t_tol_find(const char *stage, t_tol *tol, const char **reason)
 {
     int best = -1;
     size_t best_len = 0;

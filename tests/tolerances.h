@@ -1,6 +1,6 @@
 /* The per-stage tolerance table (tests/tolerances.tsv): one place for every atol/rtol and why. */
-#ifndef WL_TOLERANCES_H
-#define WL_TOLERANCES_H
+#ifndef T_TOLERANCES_H
+#define T_TOLERANCES_H
 
 #include "diff.h"
 
@@ -11,6 +11,6 @@ int t_tol_load(const char *path, char *err, size_t errlen);
 
 /* The tolerance for a stage (exact name, else the longest "prefix*" match). Returns 0, or -1
  * when the table has no entry: every checked stage must be listed. reason may be NULL. */
-int t_tol_find(const char *stage, wl_tol *tol, const char **reason);
+int t_tol_find(const char *stage, t_tol *tol, const char **reason);
 
 #endif

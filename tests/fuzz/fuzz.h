@@ -2,8 +2,8 @@
  * (a memfd, for readers that take a path), a per-process scratch folder removed at exit, whole
  * file reads and writes, a UTF-8 check, and the small tokenizer folder the loader target edits.
  * Targets run from the repository root (make does); repo files are named relative to it. */
-#ifndef WL_FUZZ_H
-#define WL_FUZZ_H
+#ifndef T_FUZZ_H
+#define T_FUZZ_H
 
 #include <cjson/cJSON.h>
 #include <ftw.h>

@@ -29,7 +29,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     fz_write(index_path, data, size);
-    wl_golden g;
+    t_golden g;
     char err[1024] = "";
     if (t_golden_open(&g, dir, err, sizeof err) != 0) {
         FZ_CHECK(err[0] && !g.index, "refused without a message, or with the index kept");
