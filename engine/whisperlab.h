@@ -12,8 +12,9 @@
  * bits it gives alone.
  *
  * Every function returns WL_OK or an error status with a one-line message in err; nothing here
- * exits the process. Stage tensors (named as in golden/README.md: "mel", "conv1", "enc.layer.2",
- * "cross_attn.3", ...) are passed to an optional callback as they are computed. */
+ * exits the process. Stage tensors (named by the table in model/stages.c: "mel", "conv1",
+ * "enc.layer.2", "cross_attn.3", ...) are passed to a state's optional callback as they are
+ * computed. */
 #ifndef WHISPERLAB_H
 #define WHISPERLAB_H
 
