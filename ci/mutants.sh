@@ -145,8 +145,8 @@ stage exp.ln2.low.sign engine/kernels/vmath_lanes.h 'SPLATV(-2.12194440e-4f)' 'S
 # an exp clamp no stage reaches (|scores| stay far below 87): the kernel test against libm
 fails exp.overflow.clamp.low engine/kernels/vmath_lanes.h 'const VF hi = SPLATV(88.7f)' 'const VF hi = SPLATV(87.3f)' test_vmath 'FAILED.*test_exp'
 # positions
-stage enc.positions.first.row engine/nn/encoder.c 'j->x[i] + j->m->enc_pos[i]' 'j->x[i] + j->m->enc_pos[i % C]' enc.embed
-stage dec.positions.off.by.one engine/nn/decoder.c 'm->dec_pos[(int64_t)r.pos[i] * C + e]' 'm->dec_pos[(int64_t)(r.pos[i] + 1) * C + e]' dec.embed
+stage enc.positions.first.row engine/nn/encoder.c 'j->x[i] + j->m->w.enc_pos[i]' 'j->x[i] + j->m->w.enc_pos[i % C]' enc.embed
+stage dec.positions.off.by.one engine/nn/decoder.c 'm->w.dec_pos[(int64_t)r.pos[i] * C + e]' 'm->w.dec_pos[(int64_t)(r.pos[i] + 1) * C + e]' dec.embed
 # encoder layers (LayerNorm, attention, softmax and FFN code is shared: first met in encoder layer 0)
 stage layernorm.eps.1e-6 engine/nn/ops.c 'var[r] / C + 1e-5' 'var[r] / C + 1e-6' enc.layer.0
 stage layernorm.var.unbiased engine/nn/ops.c 'sqrt(var[r] / C + 1e-5)' 'sqrt(var[r] / (C - 1) + 1e-5)' enc.layer.0
@@ -166,7 +166,7 @@ stage ffn.residual.dropped engine/nn/ops.c 'wl_vadd(h, x, (int64_t)T * C);' 'mem
 # each block's attention over its own keys only: the same wrong bits at every thread count (blocks
 # are fixed), so the stage diff catches it
 stage enc.rows.see.own.keys.only engine/nn/encoder.c 'j->k, j->v, R, T, C' 'j->k + o, j->v + o, R, R, C' enc.layer.0
-stage enc.final.norm.decoders engine/nn/encoder.c 'wl_layernorm(out, j.h, m->enc_ln, T, C);' 'wl_layernorm(out, j.h, m->dec_ln, T, C);' enc.out
+stage enc.final.norm.decoders engine/nn/encoder.c 'wl_layernorm(out, j.h, m->w.enc_ln, T, C);' 'wl_layernorm(out, j.h, m->w.dec_ln, T, C);' enc.out
 # threads: one thread (the stage table) never splits work, so test_threads (1 vs 2 vs 3 threads,
 # bitwise) must catch these (a dropped row leaves uninitialised values: a difference or a
 # non-finite logit, either way test_thread_counts_agree fails)
@@ -211,7 +211,7 @@ fails pair.tail.dropped engine/kernels/vmath_lanes.h 'for (int k = i; k < n; k++
   test_vmath 'wl_vmatmul: 16 and 8 lanes differ'
 fails pair.second.row.is.first engine/kernels/vmath_lanes.h 'memcpy(&w1, W + ldw + i, sizeof w1);' 'memcpy(&w1, W + i, sizeof w1);' \
   test_vmath 'wl_vmatmul: 16 and 8 lanes differ'
-fails reduce8.first.pairs.wrong.lanes engine/kernels/vmath.c '(s[2 * k], s[2 * k + 1], 0, 2, 4, 6, 8, 10, 12, 14) +' \
+fails reduce8.first.pairs.wrong.lanes engine/kernels/vmath_eight.h '(s[2 * k], s[2 * k + 1], 0, 2, 4, 6, 8, 10, 12, 14) +' \
   '(s[2 * k], s[2 * k + 1], 0, 1, 4, 5, 8, 9, 12, 13) +' test_vmath 'wl_vmatmul: 16 and 8 lanes differ'
 # work split over threads (test_threads: 1, 2 and 3 threads give the same bits)
 fails mel.frames.split.offset engine/frontend/mel.c 'j->power + (size_t)t * WL_N_BINS' 'j->power + (size_t)(t - t0) * WL_N_BINS' \
@@ -235,10 +235,10 @@ fails enc.block.loop.per.slice engine/nn/encoder.c $'    for (int b = t0; b < t1
   $'    for (int b = t0; b < t1; b += t1 - t0) {\n        const int R = t1 - b;\n        const int64_t o = (int64_t)b * C;\n        wl_attention_kt' \
   test_threads 'encoder output element'
 # decoder
-stage dec.token.embedding.scaled engine/nn/decoder.c 'm->tok_emb[(int64_t)tokens[i] * C + e] + m->dec_pos' \
-  'm->tok_emb[(int64_t)tokens[i] * C + e] * __builtin_sqrtf((float)C) + m->dec_pos' dec.embed
+stage dec.token.embedding.scaled engine/nn/decoder.c 'm->w.tok_emb[(int64_t)tokens[i] * C + e] + m->w.dec_pos' \
+  'm->w.tok_emb[(int64_t)tokens[i] * C + e] * __builtin_sqrtf((float)C) + m->w.dec_pos' dec.embed
 stage causal.mask.shows.next engine/nn/ops.c 'j->causal + r0 + i + 1; c < Tk' 'j->causal + r0 + i + 2; c < Tk' dec.layer.0
-stage cross.v.with.k.weights engine/nn/kv_cache.c 'j->m->dec[l].cross.v, n, C, C);' 'j->m->dec[l].cross.k, n, C, C);' \
+stage cross.v.with.k.weights engine/nn/kv_cache.c 'j->m->w.dec[l].cross.v, n, C, C);' 'j->m->w.dec[l].cross.k, n, C, C);' \
   dec.layer.0
 # channel-major keys: the decoder's cross K and, since the encoder keeps its K so too, the encoder's (met first)
 stage keys.cm.wrong.head engine/nn/ops.c 'const float *kt = j->k + (int64_t)h * D * Tk;' 'const float *kt = j->k + (int64_t)h * D;' \
@@ -247,8 +247,8 @@ stage cross.v.bias.dropped engine/nn/ops.c 'for (int o = 0; W.b && o < OUT; o++)
 fails step.scores.short.dot engine/nn/ops.c 'wl_vvecmat(S, Tk, q, C, R, kt, Tk, D, Tk);' 'wl_vvecmat(S, Tk, q, C, R, kt, Tk, D - 1, Tk);' \
   test_decode 'step.cross_attn.0 .*FAIL'
 stage cross.query.unscaled engine/nn/decoder.c 'wl_query(w->q, w->x, L->cross.q, n, C, H);' 'wl_linear(w->q, w->x, L->cross.q, n, C, C);' dec.layer.0
-stage dec.final.norm.encoders engine/nn/decoder.c 'wl_layernorm(out, h, m->dec_ln, n, C);' 'wl_layernorm(out, h, m->enc_ln, n, C);' dec.out
-stage logits.tied.with.bias engine/nn/decoder.c 'wl_linear_w tied = {m->tok_emb, NULL};' 'wl_linear_w tied = {m->tok_emb, m->dec_pos};' logits
+stage dec.final.norm.encoders engine/nn/decoder.c 'wl_layernorm(out, h, m->w.dec_ln, n, C);' 'wl_layernorm(out, h, m->w.enc_ln, n, C);' dec.out
+stage logits.tied.with.bias engine/nn/decoder.c 'wl_linear_w tied = {m->w.tok_emb, NULL};' 'wl_linear_w tied = {m->w.tok_emb, m->w.dec_pos};' logits
 fails kv.cache.pos.one.per.feed engine/nn/decoder.c 'decs[i]->pos += r.cnt[i], decs[i]->xattn_n' 'decs[i]->pos += 1, decs[i]->xattn_n' \
   test_decode 'FAILED.*test_kv_cache_steps_match_hf'
 fails attn.block.mask.offset engine/nn/ops.c 'j->causal + r0 + i + 1; c < Tk' 'j->causal + i + 1; c < Tk' \

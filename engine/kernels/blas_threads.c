@@ -3,7 +3,7 @@
  * then hangs at exit waiting for it. The engine never runs OpenBLAS's threads (its products run
  * on its own pool, parallel.h), so before any library is initialised OpenBLAS is told to start
  * none (getenv below), and the count it would have chosen is the engine's default. */
-#include "parallel.h"
+#include "blas_threads.h"
 #include "../base/util.h"
 
 #include <sched.h>

@@ -4,6 +4,7 @@
 #include "parallel.h"
 
 #include "../base/util.h"
+#include "blas_threads.h"
 
 #include <cblas.h>
 #include <pthread.h>

@@ -31,8 +31,4 @@ int wl_parallel_threads(void);
  * the cores). OpenBLAS itself is held to one thread from then on. */
 void wl_parallel_set_threads(int n);
 
-/* OpenBLAS's choice (OPENBLAS_NUM_THREADS, or the cores) as the process started: OpenBLAS itself
- * is then held to one thread before it is loaded (blas_threads.c says why). */
-int wl_blas_default_threads(void);
-
 #endif

@@ -4,6 +4,7 @@
  * Every width computes the same bits: elementwise
  * work is the same operations in each lane, and sums are kept as eight partial sums in the order
  * of 8-float steps, whatever the width. */
+#include "vmath_eight.h"
 
 typedef float NAME(vf) __attribute__((vector_size(4 * LANES)));
 typedef int32_t NAME(vi) __attribute__((vector_size(4 * LANES)));

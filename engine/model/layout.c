@@ -15,7 +15,7 @@ typedef struct {
     size_t offset;
 } row;
 
-#define MODEL(field) offsetof(struct wl_model, field)
+#define MODEL(field) offsetof(wl_weights, field)
 #define ENC(field) offsetof(wl_enc_layer, field)
 #define DEC(field) offsetof(wl_dec_layer, field)
 
@@ -149,11 +149,11 @@ int wl_layout(const wl_config *c, wl_tensor_spec *specs, int max)
     return n <= max ? n : -1;
 }
 
-const float **wl_spec_slot(struct wl_model *m, const wl_tensor_spec *s)
+const float **wl_spec_slot(wl_weights *w, const wl_tensor_spec *s)
 {
-    char *base = s->home == WL_IN_ENC_LAYER   ? (char *)&m->enc[s->layer]
-                 : s->home == WL_IN_DEC_LAYER ? (char *)&m->dec[s->layer]
-                                              : (char *)m;
+    char *base = s->home == WL_IN_ENC_LAYER   ? (char *)&w->enc[s->layer]
+                 : s->home == WL_IN_DEC_LAYER ? (char *)&w->dec[s->layer]
+                                              : (char *)w;
     return (const float **)(base + s->offset);
 }
 

@@ -6,7 +6,7 @@
 #define WL_LAYOUT_H
 
 #include "config.h"
-#include "model.h"
+#include "weights.h"
 #include "../io/safetensors.h"
 
 #include <stddef.h>
@@ -23,9 +23,9 @@ typedef enum {
 
 /* The struct that holds a tensor's float pointer once loaded. */
 typedef enum {
-    WL_IN_MODEL,     /* struct wl_model (model.h) */
-    WL_IN_ENC_LAYER, /* wl_enc_layer m->enc[layer] (weights.h) */
-    WL_IN_DEC_LAYER, /* wl_dec_layer m->dec[layer] */
+    WL_IN_MODEL,     /* wl_weights (weights.h) */
+    WL_IN_ENC_LAYER, /* wl_enc_layer enc[layer] */
+    WL_IN_DEC_LAYER, /* wl_dec_layer dec[layer] */
 } wl_tensor_home;
 
 typedef struct {
@@ -45,8 +45,8 @@ int wl_layout(const wl_config *c, wl_tensor_spec *specs, int max);
 /* Number of elements of one spec. */
 int64_t wl_spec_numel(const wl_tensor_spec *s);
 
-/* Where the loader stores spec s's float pointer in m (whose layer arrays are allocated). */
-const float **wl_spec_slot(struct wl_model *m, const wl_tensor_spec *s);
+/* Where the loader stores spec s's float pointer in w (whose layer arrays are allocated). */
+const float **wl_spec_slot(wl_weights *w, const wl_tensor_spec *s);
 
 /* Checks a checkpoint against the layout: every expected tensor present, with its shape and a
  * float dtype (F32, F16, BF16), and no unknown tensors. err gives got-vs-expected. */

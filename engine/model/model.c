@@ -140,8 +140,8 @@ static int check_finite(const wl_st_file *f, char *err, size_t errlen)
  * by layer), so the converted buffer follows the structs. */
 static size_t field_pos(const wl_tensor_spec *s)
 {
-    return s->home == WL_IN_ENC_LAYER   ? offsetof(struct wl_model, enc)
-           : s->home == WL_IN_DEC_LAYER ? offsetof(struct wl_model, dec)
+    return s->home == WL_IN_ENC_LAYER   ? offsetof(wl_weights, enc)
+           : s->home == WL_IN_DEC_LAYER ? offsetof(wl_weights, dec)
                                         : s->offset;
 }
 
@@ -160,15 +160,15 @@ static int load_weights(wl_model *m)
 {
     const wl_config *c = &m->c;
     int ok = alloc_converted(m) == 0;
-    m->enc = calloc((size_t)c->enc_layers, sizeof *m->enc);
-    m->dec = calloc((size_t)c->dec_layers, sizeof *m->dec);
+    m->w.enc = calloc((size_t)c->enc_layers, sizeof *m->w.enc);
+    m->w.dec = calloc((size_t)c->dec_layers, sizeof *m->w.dec);
     wl_tensor_spec *specs = malloc((size_t)m->file.n * sizeof *specs);
-    int n = specs && m->enc && m->dec ? wl_layout(c, specs, m->file.n) : -1;
+    int n = specs && m->w.enc && m->w.dec ? wl_layout(c, specs, m->file.n) : -1;
     if (n > 0) qsort(specs, (size_t)n, sizeof *specs, by_field);
     for (int i = 0; i < n; i++) {
         const float *p = tensor_f32(m, specs[i].name);
         if (!p) ok = 0;
-        *wl_spec_slot(m, &specs[i]) = p;
+        *wl_spec_slot(&m->w, &specs[i]) = p;
     }
     free(specs);
     return ok && n >= 0 ? 0 : -1;
@@ -216,8 +216,8 @@ wl_status wl_model_load(const char *dir, wl_params params, wl_model **out, char 
         wl_model_free(m);
         return wl_fail(err, errlen, "%s: out of memory", dir), WL_ERR_NOMEM;
     }
-    split_taps(m->conv_taps, m->conv1.w, NM, C);
-    split_taps(m->conv_taps + (size_t)3 * C * NM, m->conv2.w, C, C);
+    split_taps(m->conv_taps, m->w.conv1.w, NM, C);
+    split_taps(m->conv_taps + (size_t)3 * C * NM, m->w.conv2.w, C, C);
     wl_parallel_set_threads(params.n_threads);
     *out = m;
     return WL_OK;
@@ -227,8 +227,8 @@ void wl_model_free(wl_model *m)
 {
     if (!m) return;
     free(m->converted);
-    free(m->enc);
-    free(m->dec);
+    free(m->w.enc);
+    free(m->w.dec);
     free(m->conv_taps);
     wl_st_close(&m->file);
     free(m);

@@ -18,15 +18,7 @@ struct wl_model {
     size_t n_converted, cap_converted; /* floats of it handed out, and in all */
     float *conv_taps;      /* conv1's and conv2's weights as (C_out, 3, C_in): a row's taps in the
                               order of the frames they meet (encoder.c) */
-    wl_linear_w conv1;     /* weight (d, n_mels, 3) */
-    wl_linear_w conv2;     /* weight (d, d, 3) */
-    const float *enc_pos;  /* (n_audio_ctx, d) */
-    wl_enc_layer *enc;     /* (enc_layers) */
-    wl_norm_w enc_ln;
-    const float *tok_emb;  /* (n_vocab, d); also the output projection (tied) */
-    const float *dec_pos;  /* (n_text_ctx, d) */
-    wl_dec_layer *dec;     /* (dec_layers) */
-    wl_norm_w dec_ln;
+    wl_weights w;
 };
 
 #endif

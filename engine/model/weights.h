@@ -34,4 +34,18 @@ typedef struct {
     wl_linear_w fc1, fc2;
 } wl_dec_layer;
 
+/* Every weight of the model, each filled by the loader from its row of the checkpoint's tensor
+ * table (layout.c). */
+typedef struct {
+    wl_linear_w conv1;     /* weight (d, n_mels, 3) */
+    wl_linear_w conv2;     /* weight (d, d, 3) */
+    const float *enc_pos;  /* (n_audio_ctx, d) */
+    wl_enc_layer *enc;     /* (enc_layers) */
+    wl_norm_w enc_ln;
+    const float *tok_emb;  /* (n_vocab, d); also the output projection (tied) */
+    const float *dec_pos;  /* (n_text_ctx, d) */
+    wl_dec_layer *dec;     /* (dec_layers) */
+    wl_norm_w dec_ln;
+} wl_weights;
+
 #endif

@@ -336,17 +336,17 @@ static wl_status forward(wl_decoder **decs, const int *count, int runs, const in
     w.ffn = w.probs + (int64_t)H * n * keys;
     for (int i = 0; i < n; i++)
         for (int e = 0; e < C; e++)
-            h[(int64_t)i * C + e] = m->tok_emb[(int64_t)tokens[i] * C + e] + m->dec_pos[(int64_t)r.pos[i] * C + e];
+            h[(int64_t)i * C + e] = m->w.tok_emb[(int64_t)tokens[i] * C + e] + m->w.dec_pos[(int64_t)r.pos[i] * C + e];
     if (one) wl_emit(st, WL_STAGE_DEC_EMBED, 0, h, 2, n, C, 0);
     for (int l = 0; l < c->dec_layers; l++) {
-        const wl_dec_layer *L = &m->dec[l];
+        const wl_dec_layer *L = &m->w.dec[l];
         self_attention(&r, L, l, h, &w, C, H);
         cross_attention(&r, L, l, h, &w, C, H);
         if (one) wl_emit(st, WL_STAGE_CROSS_ATTN, l, w.probs, 3, H, n, S);
         wl_ffn_block(h, &L->ffn_ln, L->fc1, L->fc2, n, C, c->dec_ffn, w.ffn);
         if (one) wl_emit(st, WL_STAGE_DEC_LAYER, l, h, 2, n, C, 0);
     }
-    wl_layernorm(out, h, m->dec_ln, n, C);
+    wl_layernorm(out, h, m->w.dec_ln, n, C);
     if (wl_oom_take()) /* a kernel could not get its buffer */
         return rows_free(&r), wl_fail(err, errlen, "decoder: out of memory"), WL_ERR_NOMEM;
     if (one) wl_emit(st, WL_STAGE_DEC_OUT, 0, out, 2, n, C, 0);
@@ -360,7 +360,7 @@ static wl_status forward(wl_decoder **decs, const int *count, int runs, const in
 static wl_status project(const wl_state *st, const float *h, int n, float *logits, char *err, size_t errlen)
 {
     const wl_model *m = st->m;
-    wl_linear_w tied = {m->tok_emb, NULL};
+    wl_linear_w tied = {m->w.tok_emb, NULL};
     wl_linear(logits, h, tied, n, m->c.d_model, m->c.n_vocab);
     if (wl_oom_take()) return wl_fail(err, errlen, "decoder: out of memory"), WL_ERR_NOMEM;
     wl_emit(st, WL_STAGE_LOGITS, 0, logits, 2, n, m->c.n_vocab, 0);

@@ -61,7 +61,7 @@ static void conv1_rows(void *p, int t0, int t1)
 {
     const enc_job *j = p;
     const wl_config *c = &j->m->c;
-    conv_rows(j->c1 + c->d_model, j->xm, j->w1, j->m->conv1.b, c->n_mels, c->d_model, 1, t0, t1, slot_scratch(j));
+    conv_rows(j->c1 + c->d_model, j->xm, j->w1, j->m->w.conv1.b, c->n_mels, c->d_model, 1, t0, t1, slot_scratch(j));
 }
 
 /* conv2 with stride 2 (into x), then the stored positions: the layers' input h. */
@@ -69,8 +69,8 @@ static void conv2_rows(void *p, int t0, int t1)
 {
     const enc_job *j = p;
     const int C = j->m->c.d_model;
-    conv_rows(j->x, j->c1, j->w2, j->m->conv2.b, C, C, 2, t0, t1, slot_scratch(j));
-    for (int64_t i = (int64_t)t0 * C; i < (int64_t)t1 * C; i++) j->h[i] = j->x[i] + j->m->enc_pos[i];
+    conv_rows(j->x, j->c1, j->w2, j->m->w.conv2.b, C, C, 2, t0, t1, slot_scratch(j));
+    for (int64_t i = (int64_t)t0 * C; i < (int64_t)t1 * C; i++) j->h[i] = j->x[i] + j->m->w.enc_pos[i];
 }
 
 /* Self-attention's input side for the rows of each block in [t0, t1): LayerNorm, then Q
@@ -155,12 +155,12 @@ wl_status wl_encode(wl_state *s, const float *mel, float *out, char *err, size_t
     emit_channels_first(s, WL_STAGE_CONV2, j.x, T, C, j.q);
     wl_emit(s, WL_STAGE_ENC_EMBED, 0, j.h, 2, T, C, 0);
     for (int l = 0; l < c->enc_layers; l++) {
-        j.L = &m->enc[l];
+        j.L = &m->w.enc[l];
         wl_parallel_for_aligned(T, ROW_BLOCK, qkv_rows, &j);
         wl_parallel_for_aligned(T, ROW_BLOCK, attend_ffn_rows, &j);
         wl_emit(s, WL_STAGE_ENC_LAYER, l, j.h, 2, T, C, 0);
     }
-    wl_layernorm(out, j.h, m->enc_ln, T, C);
+    wl_layernorm(out, j.h, m->w.enc_ln, T, C);
     if (wl_oom_take()) return wl_fail(err, errlen, "encoder: out of memory"), WL_ERR_NOMEM;
     wl_emit(s, WL_STAGE_ENC_OUT, 0, out, 2, T, C, 0);
     int64_t bad = wl_first_non_finite(out, TC);

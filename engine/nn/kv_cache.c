@@ -45,8 +45,8 @@ static void cross_rows(void *p, int s0, int s1)
         int n = s1 - b < CROSS_BLOCK ? s1 - b : CROSS_BLOCK;
         const float *in = j->enc_out + (int64_t)b * C;
         for (int l = 0; l < j->m->c.dec_layers; l++) {
-            wl_linear_cm(j->k[l] + b, S, in, j->m->dec[l].cross.k, n, C, C);
-            wl_linear_cm(j->v[l] + b, S, in, j->m->dec[l].cross.v, n, C, C);
+            wl_linear_cm(j->k[l] + b, S, in, j->m->w.dec[l].cross.k, n, C, C);
+            wl_linear_cm(j->v[l] + b, S, in, j->m->w.dec[l].cross.v, n, C, C);
         }
     }
 }

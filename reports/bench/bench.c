@@ -207,7 +207,7 @@ static int bench_model(const char *dir, int threads, int n_clips, table *t, doub
         }
         wl_decoder_free(dec);
         double a = now(); /* the tied output projection alone, one row */
-        wl_linear(logits, hidden, (wl_linear_w){m->tok_emb, NULL}, 1, d.d_model, d.n_vocab);
+        wl_linear(logits, hidden, (wl_linear_w){m->w.tok_emb, NULL}, 1, d.d_model, d.n_vocab);
         add(t, "logits projection", 2.0 * d.n_vocab * d.d_model, now() - a);
         for (int beams = 1; beams <= 5; beams += 4) {
             wl_gen_opts o = {.beams = beams, .max_new_tokens = 24, .token_timestamps = cfg.n_alignment_heads > 0,
