@@ -7,6 +7,7 @@
  * pool serves one job at a time: a state whose job finds it busy runs that job on its own thread,
  * which gives the same bits (every product's shape is fixed by where its block lies, whatever the
  * thread count). Expected difference from the run alone: none. */
+#include "encode.h"
 #include "../engine/session/session.h"
 #include "../engine/whisperlab.h"
 
@@ -54,17 +55,13 @@ static int transcribe(job *j)
     transcript *t = &j->out;
     wl_dims d = wl_model_dims(j->model);
     wl_state *s = NULL;
-    float *samples = NULL, *mel = malloc((size_t)d.n_mels * d.n_frames * sizeof(float));
     t->n_enc = (size_t)d.n_audio_ctx * d.d_model;
-    t->enc = malloc(t->n_enc * sizeof(float));
-    size_t n = 0;
-    int rc = !mel || !t->enc || wl_state_new(j->model, NULL, NULL, &s, t->err, sizeof t->err) ? -1 : 0;
+    int rc = wl_state_new(j->model, NULL, NULL, &s, t->err, sizeof t->err);
     for (int r = 0; !rc && r < j->rounds; r++) {
-        wl_result_free(t->greedy), wl_result_free(t->beam), free(t->text);
+        wl_result_free(t->greedy), wl_result_free(t->beam), free(t->text), free(t->enc);
         t->greedy = t->beam = NULL, t->text = NULL;
-        free(samples), samples = NULL;
-        rc = wl_audio_load(j->wav, (size_t)d.n_samples, &samples, &n, t->err, sizeof t->err) ||
-             wl_mel(s, samples, n, mel, t->err, sizeof t->err) || wl_encode(s, mel, t->enc, t->err, sizeof t->err);
+        size_t n = 0;
+        if (!(t->enc = t_encode(s, j->wav, &n, t->err, sizeof t->err))) rc = -1;
         if (rc || !j->tok) continue;
         wl_gen_opts g = {.beams = 1, .timestamps = 1, .token_timestamps = 1, .num_frames = (int)(n / WL_HOP)};
         wl_gen_opts b = {.beams = 3, .timestamps = 1, .num_frames = (int)(n / WL_HOP)};
@@ -75,7 +72,6 @@ static int transcribe(job *j)
             rc = -1;
         }
     }
-    free(samples), free(mel);
     wl_state_free(s);
     return rc ? -1 : 0;
 }

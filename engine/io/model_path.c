@@ -31,13 +31,22 @@ static int access_fail(const char *path, int e, const char *missing, char *err, 
     return wl_fail(err, errlen, "%s: cannot access: %s", path, strerror(e));
 }
 
+/* path must be a folder: else -1 with err saying `missing` when nothing is there, "LABEL: not a
+ * folder" when something else is, or why it cannot be reached. */
+static int need_folder(const char *path, const char *missing, const char *label, char *err, size_t errlen)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) return access_fail(path, errno, missing, err, errlen);
+    if (!S_ISDIR(st.st_mode)) return wl_fail(err, errlen, "%s: not a folder", label);
+    return 0;
+}
+
 int wl_model_folder_check(const char *dir, char *err, size_t errlen)
 {
     struct stat st;
     char missing[64 + 4096];
     snprintf(missing, sizeof missing, "%s: model folder not found", dir);
-    if (stat(dir, &st) != 0) return access_fail(dir, errno, missing, err, errlen);
-    if (!S_ISDIR(st.st_mode)) return wl_fail(err, errlen, "%s: not a folder", dir);
+    if (need_folder(dir, missing, dir, err, errlen)) return -1;
     for (int i = 0; WL_MODEL_FILES[i]; i++) {
         char p[4096 + 64];
         if (snprintf(p, sizeof p, "%s/%s", dir, WL_MODEL_FILES[i]) >= 4096)
@@ -122,26 +131,12 @@ int wl_hf_cache_snapshot(const char *repo, char *out, size_t outlen, char *err, 
         goto done;
     }
     /* Each level by its own reason: a cache root that is a file, a folder that is a symlink loop. */
-    if (stat(root, &st) != 0) {
-        char missing[4200];
-        snprintf(missing, sizeof missing, "%s (the HF cache, from %s): not found", root, from);
-        access_fail(root, errno, missing, err, errlen);
-        goto done;
-    }
-    if (!S_ISDIR(st.st_mode)) {
-        wl_fail(err, errlen, "%s (the HF cache, from %s): not a folder", root, from);
-        goto done;
-    }
-    if (stat(base, &st) != 0) {
-        char missing[4200];
-        snprintf(missing, sizeof missing, "%s: %s is not in the HF cache", base, repo);
-        access_fail(base, errno, missing, err, errlen);
-        goto done;
-    }
-    if (!S_ISDIR(st.st_mode)) {
-        wl_fail(err, errlen, "%s: not a folder", base);
-        goto done;
-    }
+    char label[4200], missing[4300];
+    snprintf(label, sizeof label, "%s (the HF cache, from %s)", root, from);
+    snprintf(missing, sizeof missing, "%s: not found", label);
+    if (need_folder(root, missing, label, err, errlen)) goto done;
+    snprintf(missing, sizeof missing, "%s: %s is not in the HF cache", base, repo);
+    if (need_folder(base, missing, base, err, errlen)) goto done;
     size_t len;
     char why[64 + 4096];
     text = wl_read_file(ref, &len, why, sizeof why);
