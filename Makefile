@@ -56,7 +56,7 @@ DEPS_STAMP := $(BUILD)/.deps-ok
 
 obj = $(patsubst %.c,$(BIN)/obj/%.o,$(1))
 
-.PHONY: all help deps model micro fixture clips verify verify-kernels report tables golden golden-micro clean bench header-check mutants valgrind profile
+.PHONY: all help deps model micro fixture clips verify verify-kernels baseline report tables golden golden-micro clean bench header-check mutants valgrind profile
 
 help: ## this list
 	@echo "whisperlab targets (MODEL=<folder or repo id> picks a model; default: the HF cache's"
@@ -110,6 +110,8 @@ $(BIN)/lab: $(call obj,reports/lab/lab.c) $(LIBS)
 $(BIN)/tables: $(call obj,reports/tables.c) $(LIBS)
 	$(CC) $^ $(LDLIBS) -o $@
 $(BIN)/publish: $(call obj,reports/publish.c) $(LIBS)
+	$(CC) $^ $(LDLIBS) -o $@
+$(BIN)/accept_baseline: $(call obj,tests/tools/accept_baseline.c) $(BIN)/libwltest.a $(LIBS)
 	$(CC) $^ $(LDLIBS) -o $@
 $(BIN)/tests/%: $(call obj,tests/%.c) $(BIN)/libwltest.a $(LIBS)
 	@mkdir -p $(dir $@)
@@ -173,6 +175,12 @@ verify: $(TESTS) $(TOOLS) model micro header-check ## build and run every test (
 		$(SLOW_TESTS) $(filter-out $(SLOW_TESTS),$(TESTS)) \
 		WL_MODEL=$(MICRO) WL_GOLDEN=golden/whisper-micro.en \
 		$(BIN)/tests/test_golden $(BIN)/tests/test_stages $(BIN)/tests/test_decode
+
+# The golden tests with their drift recorded, not failing; each golden folder's records are then
+# accepted into tests/baselines/<folder>.tsv with the commit and REASON (KERNELS=all: every kernel
+# path this CPU runs).
+baseline: $(BIN)/tests/test_stages $(BIN)/tests/test_decode $(BIN)/tests/test_threads $(BIN)/accept_baseline model micro ## accept this build's errors and bits as the baseline: make baseline REASON="why" [KERNELS=all]
+	@bash ci/baseline.sh $(BIN) $(call q,$(REASON)) $(call q,$(KERNELS))
 
 # The golden checks again on every kernel path the CPU runs (test_threads checks the thread
 # counts on each inside make verify; this checks HF's tolerances on each: a few minutes).

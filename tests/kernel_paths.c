@@ -107,3 +107,10 @@ int t_kernel_path_take(char *err, size_t errlen)
     printf("kernel path: products by %s; vector kernels at %d lanes\n", wl_sgemm_library(), wl_vmath_lanes());
     return 0;
 }
+
+const char *t_kernel_path_label(void)
+{
+    static char s[160];
+    snprintf(s, sizeof s, "%s, %d lanes", wl_sgemm_library(), wl_vmath_lanes());
+    return s;
+}

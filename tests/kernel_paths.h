@@ -27,4 +27,7 @@ void t_kernel_paths_list(void);
  * libraries took DNNL_MAX_CPU_ISA and OPENBLAS_CORETYPE: 0, or -1 with err. Prints the path. */
 int t_kernel_path_take(char *err, size_t errlen);
 
+/* The path taken, as baselines name it: "oneDNN 2.6.3 (avx2 kernels), 8 lanes". */
+const char *t_kernel_path_label(void);
+
 #endif

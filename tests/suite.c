@@ -2,6 +2,7 @@
 
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 typedef struct {
     char clip[32];
     t_diff d;
+    unsigned char bits[T_BITS_BYTES]; /* SHA-256 (truncated) of the engine's output; all 0: none given */
 } result;
 
 typedef struct {
@@ -16,10 +18,13 @@ typedef struct {
     t_tol tol;
     int n, passed, worst; /* worst: index of the result with the largest headroom */
     result *r;
+    char drift[256];      /* the row's standing against the baseline ("" when not judged) */
+    int drift_fail;
 } stage_row;
 
 struct t_suite {
     char title[128];
+    char key[32], kernel_path[128];
     int n;
     stage_row *rows;
 };
@@ -30,6 +35,15 @@ t_suite *t_suite_new(const char *title)
     snprintf(s->title, sizeof s->title, "%s", title);
     return s;
 }
+
+void t_suite_describe(t_suite *s, const char *key, const char *kernel_path)
+{
+    snprintf(s->key, sizeof s->key, "%s", key);
+    snprintf(s->kernel_path, sizeof s->kernel_path, "%s", kernel_path);
+}
+
+const char *t_suite_key(const t_suite *s) { return s->key; }
+const char *t_suite_kernel_path(const t_suite *s) { return s->kernel_path; }
 
 void t_suite_free(t_suite *s)
 {
@@ -55,6 +69,7 @@ int t_suite_add(t_suite *s, const char *stage, const char *clip, const t_diff *d
     stage_row *row = row_for(s, stage, tol);
     row->r = realloc(row->r, (size_t)(row->n + 1) * sizeof *row->r);
     result *r = &row->r[row->n];
+    memset(r, 0, sizeof *r);
     snprintf(r->clip, sizeof r->clip, "%s", clip);
     r->d = *d;
     if (row->n == 0 || d->headroom > row->r[row->worst].d.headroom) row->worst = row->n;
@@ -79,6 +94,71 @@ int t_suite_failures(const t_suite *s)
     return f;
 }
 
+static result *find_result(t_suite *s, const char *stage, const char *clip)
+{
+    for (int i = 0; i < s->n; i++)
+        if (strcmp(s->rows[i].stage, stage) == 0)
+            for (int k = 0; k < s->rows[i].n; k++)
+                if (strcmp(s->rows[i].r[k].clip, clip) == 0) return &s->rows[i].r[k];
+    return NULL;
+}
+
+int t_suite_fingerprint(t_suite *s, const char *stage, const char *clip, const void *data, size_t bytes)
+{
+    result *r = find_result(s, stage, clip);
+    if (!r) return -1;
+    /* chained: the digest of (the fingerprint so far, data), so several arrays fold into one */
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) && EVP_DigestUpdate(ctx, r->bits, sizeof r->bits) &&
+             EVP_DigestUpdate(ctx, data, bytes) && EVP_DigestFinal_ex(ctx, md, &len);
+    EVP_MD_CTX_free(ctx);
+    if (!ok) return -1;
+    memcpy(r->bits, md, sizeof r->bits);
+    return 0;
+}
+
+int t_suite_rows(const t_suite *s) { return s->n; }
+
+t_row_stats t_suite_row_stats(const t_suite *s, int row)
+{
+    const stage_row *r = &s->rows[row];
+    t_row_stats st = {r->stage, r->n, 0, 0};
+    for (int k = 0; k < r->n; k++) {
+        st.max_abs = fmax(st.max_abs, r->r[k].d.max_abs);
+        st.nmse += r->r[k].d.nmse / r->n;
+    }
+    return st;
+}
+
+static void bits_hex(const unsigned char *bits, char hex[2 * T_BITS_BYTES + 1])
+{
+    static const unsigned char none[T_BITS_BYTES];
+    hex[0] = 0;
+    if (memcmp(bits, none, T_BITS_BYTES) == 0) return;
+    for (int i = 0; i < T_BITS_BYTES; i++) sprintf(hex + 2 * i, "%02x", bits[i]);
+}
+
+const char *t_suite_row_clip(const t_suite *s, int row, int k, char hex[2 * T_BITS_BYTES + 1])
+{
+    bits_hex(s->rows[row].r[k].bits, hex);
+    return s->rows[row].r[k].clip;
+}
+
+void t_suite_set_drift(t_suite *s, int row, const char *text, int fail)
+{
+    snprintf(s->rows[row].drift, sizeof s->rows[row].drift, "%s", text);
+    s->rows[row].drift_fail = fail;
+}
+
+int t_suite_drift_failures(const t_suite *s)
+{
+    int f = 0;
+    for (int i = 0; i < s->n; i++) f += s->rows[i].drift_fail;
+    return f;
+}
+
 void t_suite_print(const t_suite *s)
 {
     printf("\n%s\n", s->title);
@@ -93,15 +173,20 @@ void t_suite_print(const t_suite *s)
         }
         char passed[24];
         snprintf(passed, sizeof passed, "%d/%d", r->passed, r->n);
-        printf("%-24s %9s %11.3e %11.3e %9.3f %-6s %8.1e %8.1e%s\n", r->stage, passed, ma, mr,
+        printf("%-24s %9s %11.3e %11.3e %9.3f %-6s %8.1e %8.1e%s%s%s\n", r->stage, passed, ma, mr,
                r->r[r->worst].d.headroom, r->r[r->worst].clip, r->tol.atol, r->tol.rtol,
-               r->passed < r->n ? "  FAIL" : "");
+               r->passed < r->n ? "  FAIL" : "", r->drift[0] ? "  " : "", r->drift);
     }
     for (int i = 0; i < s->n; i++)
         if (s->rows[i].passed < s->rows[i].n) {
             const result *w = &s->rows[i].r[s->rows[i].worst];
             printf("first failing stage: %s (worst clip %s: max-abs %.3g, headroom %.3g)\n",
                    s->rows[i].stage, w->clip, w->d.max_abs, w->d.headroom);
+            break;
+        }
+    for (int i = 0; i < s->n; i++)
+        if (s->rows[i].drift_fail) {
+            printf("first stage over its drift budget: %s (%s)\n", s->rows[i].stage, s->rows[i].drift);
             break;
         }
     printf("(headroom = worst |got-ref| / (atol + rtol*|ref|); below 1 passes)\n");
@@ -114,6 +199,10 @@ int t_suite_write_json(const t_suite *s, const char *path)
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "title", s->title);
     cJSON_AddNumberToObject(root, "failures", t_suite_failures(s));
+    if (s->key[0]) {
+        cJSON_AddStringToObject(root, "suite", s->key);
+        cJSON_AddStringToObject(root, "kernel_path", s->kernel_path);
+    }
     cJSON *stages = cJSON_AddArrayToObject(root, "stages");
     for (int i = 0; i < s->n; i++) {
         const stage_row *r = &s->rows[i];
@@ -123,6 +212,11 @@ int t_suite_write_json(const t_suite *s, const char *path)
         cJSON_AddNumberToObject(st, "rtol", r->tol.rtol);
         cJSON_AddNumberToObject(st, "clips", r->n);
         cJSON_AddNumberToObject(st, "passed", r->passed);
+        if (r->drift[0]) {
+            cJSON *dr = cJSON_AddObjectToObject(st, "drift");
+            cJSON_AddBoolToObject(dr, "fail", r->drift_fail);
+            cJSON_AddStringToObject(dr, "message", r->drift);
+        }
         cJSON *res = cJSON_AddArrayToObject(st, "results");
         for (int k = 0; k < r->n; k++) {
             const t_diff *d = &r->r[k].d;
@@ -136,6 +230,9 @@ int t_suite_write_json(const t_suite *s, const char *path)
             cJSON_AddNumberToObject(o, "nmse", d->nmse);
             cJSON_AddNumberToObject(o, "cosine", d->cosine);
             cJSON_AddNumberToObject(o, "headroom", finite_or_max(d->headroom));
+            char hex[2 * T_BITS_BYTES + 1];
+            bits_hex(r->r[k].bits, hex);
+            if (hex[0]) cJSON_AddStringToObject(o, "bits", hex);
             cJSON_AddItemToArray(res, o);
         }
         cJSON_AddItemToArray(stages, st);

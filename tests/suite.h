@@ -6,6 +6,11 @@
 
 #include "diff.h"
 
+#include <stddef.h>
+
+/* Bytes kept of a result's fingerprint (SHA-256 truncated: 64 bits tell a change apart). */
+#define T_BITS_BYTES 8
+
 typedef struct t_suite t_suite;
 
 t_suite *t_suite_new(const char *title);
@@ -22,5 +27,32 @@ void t_suite_print(const t_suite *s);
 int t_suite_write_json(const t_suite *s, const char *path);
 
 int t_suite_failures(const t_suite *s);
+
+/* Names the suite for its baseline (key: "stages", "decode", ...) and the kernel path it ran on;
+ * both are written to the JSON. */
+void t_suite_describe(t_suite *s, const char *key, const char *kernel_path);
+const char *t_suite_key(const t_suite *s);
+const char *t_suite_kernel_path(const t_suite *s);
+
+/* Folds the engine's own output for (stage, clip) into that result's fingerprint, after
+ * t_suite_add: a chained SHA-256, so several arrays may be given in turn. -1 if no such result. */
+int t_suite_fingerprint(t_suite *s, const char *stage, const char *clip, const void *data, size_t bytes);
+
+/* Per row, what a baseline judges: the worst max-abs and the mean NMSE over the clips. */
+typedef struct {
+    const char *stage;
+    int clips;
+    double max_abs, nmse;
+} t_row_stats;
+
+int t_suite_rows(const t_suite *s);
+t_row_stats t_suite_row_stats(const t_suite *s, int row);
+
+/* Clip k of a row: returns its id; hex gets its fingerprint ("" when none was given). */
+const char *t_suite_row_clip(const t_suite *s, int row, int k, char hex[2 * T_BITS_BYTES + 1]);
+
+/* The row's standing against the baseline, printed beside it; fail: drifted over its budget. */
+void t_suite_set_drift(t_suite *s, int row, const char *text, int fail);
+int t_suite_drift_failures(const t_suite *s);
 
 #endif

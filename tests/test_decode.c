@@ -22,6 +22,7 @@
  * WL_GOLDEN and WL_MODEL choose another golden folder and model. */
 #include "encode.h"
 #include "../engine/whisperlab.h"
+#include "baseline.h"
 #include "diff.h"
 #include "golden.h"
 #include "kernel_paths.h"
@@ -159,6 +160,7 @@ static void add(const char *row, const char *clip, const float *got, const float
     if (t_tol_find(row, &tol, NULL)) fail_msg("no tolerance row for %s", row);
     t_diff d = t_diff_arrays(got, ref, n, tol);
     t_suite_add(SUITE, row, clip, &d, tol);
+    t_suite_fingerprint(SUITE, row, clip, got, (size_t)n * sizeof *got);
 }
 
 /* Per-step log-probs and top-5 of r (steps 0..n) against the golden; top-5 ids are compared
@@ -225,6 +227,7 @@ static void compare_cross_attention(const wl_result *r, const wl_st_file *f, con
                                          t_diff_arrays(rms, rr.data, (int64_t)H * R, tol)));
         snprintf(key, sizeof key, "decode.%s", name);
         t_suite_add(SUITE, key, clip, &d, tol);
+        t_suite_fingerprint(SUITE, key, clip, full, (size_t)H * R * S * sizeof *full);
         free(kept), free(mean), free(rms);
     }
     free(full);
@@ -312,8 +315,10 @@ static void run_mode(int mi, mode_run *r, const wl_st_file *f, const char *clip,
     }
     /* Numbers along HF's sequence (forced), and along the engine's own when they agree. */
     int bad_ids = compare_steps(forced, f, mode, clip, n_steps);
+    char row[64]; /* the engine's own sequence is part of its bits */
+    snprintf(row, sizeof row, "%s.logprob", mode);
+    t_suite_fingerprint(SUITE, row, clip, free_run->tokens, (size_t)free_run->n_tokens * sizeof *free_run->tokens);
     if (MODES[mi].beam) {
-        char row[64];
         snprintf(row, sizeof row, "%s.score", mode);
         float got = (float)forced->score;
         add(row, clip, &got, tensor(f, mode, "score")->data, 1);
@@ -377,6 +382,9 @@ static void test_decoding_matches_hf(void **state)
         wl_st_close(&f);
         clips++;
     }
+    t_suite_describe(SUITE, "decode", t_kernel_path_label());
+    int drifted = t_baseline_check(SUITE, t_golden_dir_under_test(), err, sizeof err);
+    if (drifted < 0) fail_msg("%s", err);
     t_suite_print(SUITE);
     printf("\n%-11s %6s %6s %6s %6s %7s %6s\n", "mode", "clips", "equal", "ties", "failed", "steps", "tie-steps");
     int failed = 0;
@@ -398,6 +406,8 @@ static void test_decoding_matches_hf(void **state)
     assert_int_equal(failed, 0);
     assert_int_equal(t_suite_failures(SUITE), 0);
     assert_int_equal(clips, cJSON_GetArraySize(cJSON_GetObjectItem(G.index, "clips"))); /* 24 + 5 here */
+    if (drifted) fail_msg("%d decode row(s) drifted over their budget from the baseline (tests/drift.tsv): the first "
+                          "is named above; make baseline REASON=... accepts the change", drifted);
 }
 
 /* One clip's step golden: the prompt in one call, then single steps, each call's logits and
@@ -437,12 +447,14 @@ static void check_steps(t_suite *s, const cJSON *c, int *calls)
     if (t_tol_find("step.logits", &tol, NULL)) fail_msg("no tolerance row step.logits");
     t_diff d = t_golden_compare(&f, "step.logits", 1, (t_view){logits, 2, {T, V, 0, 0}}, tol);
     t_suite_add(s, "step.logits", id, &d, tol);
+    t_suite_fingerprint(s, "step.logits", id, logits, (size_t)T * V * sizeof *logits);
     for (int l = 0; l < L; l++) {
         char name[64];
         snprintf(name, sizeof name, "step.cross_attn.%d", l);
         if (t_tol_find(name, &tol, NULL)) fail_msg("no tolerance row %s", name);
         d = t_golden_compare(&f, name, 2, (t_view){cross + (size_t)l * H * T * S, 3, {H, T, S, 0}}, tol);
         t_suite_add(s, name, id, &d, tol);
+        t_suite_fingerprint(s, name, id, cross + (size_t)l * H * T * S, (size_t)H * T * S * sizeof *cross);
     }
     printf("clip %s: %d-token prompt in one call, then %d single steps through the KV cache\n", id, P, T - P);
     wl_decoder_free(dec);
@@ -462,6 +474,9 @@ static void test_kv_cache_steps_match_hf(void **state)
         check_steps(s, c, &calls);
         clips++;
     }
+    t_suite_describe(s, "decode_steps", t_kernel_path_label());
+    int drifted = t_baseline_check(s, t_golden_dir_under_test(), err, sizeof err);
+    if (drifted < 0) fail_msg("%s", err);
     t_suite_print(s);
     printf("%d clips, %d decoder calls\n", clips, calls);
     assert_int_equal(system("mkdir -p build/verify"), 0);
@@ -470,6 +485,7 @@ static void test_kv_cache_steps_match_hf(void **state)
     t_suite_free(s);
     assert_true(clips >= 1);
     assert_int_equal(failures, 0);
+    if (drifted) fail_msg("%d KV-cache row(s) drifted over their budget from the baseline (tests/drift.tsv)", drifted);
 }
 
 int main(void)

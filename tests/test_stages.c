@@ -9,6 +9,7 @@
  * WL_MODEL choose another golden folder and model. Each clip's encoder output goes to
  * WL_ENCODER_CACHE (when make verify sets it) for test_decode. */
 #include "../engine/whisperlab.h"
+#include "baseline.h"
 #include "diff.h"
 #include "encode.h"
 #include "golden.h"
@@ -139,6 +140,9 @@ static void test_stages_match_hf(void **state)
             const cJSON *axis = cJSON_GetObjectItem(stage, "axis");
             t_diff d = compare_stage(&f, stage->string, cJSON_IsNumber(axis) ? axis->valueint : -1, got, tol);
             t_suite_add(edge ? se : s, stage->string, id, &d, tol);
+            int64_t n_got = 1;
+            for (int k = 0; k < got->view.ndim; k++) n_got *= got->view.shape[k];
+            t_suite_fingerprint(edge ? se : s, stage->string, id, got->data, (size_t)n_got * sizeof(float));
         }
         clear_captures();
         free(samples), free(logits);
@@ -146,6 +150,11 @@ static void test_stages_match_hf(void **state)
         wl_st_close(&f);
         edge ? edge_clips++ : clips++;
     }
+    t_suite_describe(s, "stages", t_kernel_path_label());
+    t_suite_describe(se, "stages_edge", t_kernel_path_label());
+    int drifted = t_baseline_check(s, golden_dir, err, sizeof err);
+    int drifted_edge = edge_clips ? t_baseline_check(se, golden_dir, err, sizeof err) : 0;
+    if (drifted < 0 || drifted_edge < 0) fail_msg("%s", err);
     t_suite_print(s);
     if (edge_clips) t_suite_print(se);
     printf("%d lab clips and %d edge clips, %.2f s of CPU in the engine\n", clips, edge_clips, t_total);
@@ -163,6 +172,8 @@ static void test_stages_match_hf(void **state)
     t_golden_close(&g);
     assert_int_equal(clips, 24);
     assert_int_equal(failures, 0);
+    if (drifted + drifted_edge) fail_msg("%d stage(s) drifted over their budget from the baseline (tests/drift.tsv): "
+                                         "the first is named above; make baseline REASON=... accepts the change", drifted + drifted_edge);
 }
 
 int main(void)

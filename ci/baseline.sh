@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# make baseline: runs the golden tests with their drift recorded but not failing, then accepts each
+# golden folder's records into tests/baselines/<folder>.tsv with the commit and the reason.
+# usage: ci/baseline.sh BIN REASON [all]   (all: every kernel path this CPU runs, as verify-kernels)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bin=$1 reason=$2 paths=${3:-}
+[ -n "$reason" ] || { echo "make baseline: say why in one line: make baseline REASON='...'" >&2; exit 2; }
+export WL_DRIFT=record
+rm -rf build/verify/baseline "$bin/tmp/encoder-cache" && mkdir -p "$bin/tmp/encoder-cache" build/logs
+if [ "$paths" = all ]; then
+  bash ci/kernel-paths.sh > build/logs/baseline.log 2>&1
+else
+  bash ci/run-tests.sh WL_ENCODER_CACHE="$bin/tmp/encoder-cache" "$bin/tests/test_stages" "$bin/tests/test_decode" \
+    WL_MODEL=build/whisper-micro.en WL_GOLDEN=golden/whisper-micro.en "$bin/tests/test_stages" "$bin/tests/test_decode" \
+    > build/logs/baseline.log 2>&1
+fi || { echo "make baseline: a golden test failed; a baseline is taken from a passing run only (build/logs/baseline.log)" >&2; exit 1; }
+dirty=$(git status --porcelain -- engine tests ':!tests/baselines' | grep -q . && echo " + uncommitted changes")
+measured="$(git rev-parse --short HEAD)$dirty $(date -u +%F): $(printf '%s' "$reason" | tr '\t\n' '  ')"
+for dir in golden/*/; do
+  g=$(basename "$dir")
+  records=(build/verify/baseline/"$g".*.tsv)
+  [ -e "${records[0]}" ] || continue
+  "$bin/accept_baseline" --measured "$measured" "tests/baselines/$g.tsv" "${records[@]}" || exit 1
+done
