@@ -215,6 +215,8 @@ int t_suite_write_json(const t_suite *s, const char *path)
         if (r->drift[0]) {
             cJSON *dr = cJSON_AddObjectToObject(st, "drift");
             cJSON_AddBoolToObject(dr, "fail", r->drift_fail);
+            cJSON_AddStringToObject(dr, "verdict", r->drift_fail ? "over budget" : !strcmp(r->drift, "same bits") ? "same bits"
+                                                   : !strncmp(r->drift, "no ", 3) ? "no baseline" : "within budget");
             cJSON_AddStringToObject(dr, "message", r->drift);
         }
         cJSON *res = cJSON_AddArrayToObject(st, "results");
