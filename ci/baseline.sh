@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 bin=$1 reason=$2 paths=${3:-}
 [ -n "$reason" ] || { echo "make baseline: say why in one line: make baseline REASON='...'" >&2; exit 2; }
 export WL_DRIFT=record
-rm -rf build/verify/baseline "$bin/tmp/encoder-cache" && mkdir -p "$bin/tmp/encoder-cache" build/logs
+rm -rf build/verify/baseline "$bin/tmp/encoder-cache" && mkdir -p "$bin/tmp/encoder-cache" build/logs tests/baselines
 if [ "$paths" = all ]; then
   bash ci/kernel-paths.sh > build/logs/baseline.log 2>&1
 else
