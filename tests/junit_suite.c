@@ -68,22 +68,18 @@ static void put_headroom(FILE *f, double h)
     else fprintf(f, "%.3g", h);
 }
 
-/* One stage's case: its numbers, failing clips and drift verdict. */
-static int stage_case(reader *r, t_junit_suite *s, const char *classname, const cJSON *st, int index)
+typedef struct {
+    double max_abs, max_rel, headroom; /* the worst over the clips */
+    const char *worst;                 /* the clip with that headroom */
+    int failing;
+} stage_stats;
+
+/* The worst numbers over a stage's clips; a line per failing clip to detail. */
+static stage_stats scan_results(reader *r, const cJSON *results, const char *where, FILE *detail)
 {
-    char where[64];
-    snprintf(where, sizeof where, "stages[%d]", index);
-    const char *name = string(r, st, where, "stage");
-    double atol = number(r, st, where, "atol"), rtol = number(r, st, where, "rtol");
-    int clips = (int)number(r, st, where, "clips"), passed = (int)number(r, st, where, "passed");
-    const cJSON *results = field(r, st, where, "results", cJSON_IsArray), *res;
-    if (r->bad) return -1;
-    double max_abs = 0, max_rel = 0, worst_h = -1;
-    const char *worst = "-";
-    char *detail = NULL, *summary = NULL;
-    size_t dn = 0, sn = 0;
-    FILE *d = open_memstream(&detail, &dn);
-    int k = 0, failing = 0;
+    stage_stats t = {0, 0, -1, "-", 0};
+    const cJSON *res;
+    int k = 0;
     cJSON_ArrayForEach(res, results)
     {
         char w[96];
@@ -94,25 +90,46 @@ static int stage_case(reader *r, t_junit_suite *s, const char *classname, const 
                mr = number(r, res, w, "max_rel"), nmse = number(r, res, w, "nmse"), cos = number(r, res, w, "cosine"),
                h = number(r, res, w, "headroom");
         if (r->bad) break;
-        if (ma > max_abs) max_abs = ma;
-        if (mr > max_rel) max_rel = mr;
-        if (h > worst_h) worst_h = h, worst = clip;
-        if (cJSON_IsTrue(pass) || !d) continue;
-        failing++;
-        fprintf(d, "clip %s: %.0f of %.0f elements out of tolerance; max-abs %.3g, max-rel %.3g, nmse %.3g, cosine %.7f, headroom ",
-                clip, bad, el, ma, mr, nmse, cos);
-        put_headroom(d, h);
-        fputc('\n', d);
+        if (ma > t.max_abs) t.max_abs = ma;
+        if (mr > t.max_rel) t.max_rel = mr;
+        if (h > t.headroom) t.headroom = h, t.worst = clip;
+        if (cJSON_IsTrue(pass)) continue;
+        t.failing++;
+        fprintf(detail, "clip %s: %.0f of %.0f elements out of tolerance; max-abs %.3g, max-rel %.3g, nmse %.3g, "
+                        "cosine %.7f, headroom ", clip, bad, el, ma, mr, nmse, cos);
+        put_headroom(detail, h);
+        fputc('\n', detail);
     }
-    FILE *m = open_memstream(&summary, &sn);
-    if (m) {
-        fprintf(m, "%d/%d clips passed; worst max-abs %.3g, max-rel %.3g; headroom ", passed, clips, max_abs, max_rel);
-        put_headroom(m, worst_h < 0 ? 0 : worst_h);
-        fprintf(m, " at clip %s (atol %g, rtol %g)", worst, atol, rtol);
+    if (t.headroom < 0) t.headroom = 0;
+    return t;
+}
+
+/* One stage's case: failed when a clip is out of tolerance or its drift check says so. */
+static int stage_case(reader *r, t_junit_suite *s, const char *classname, const cJSON *st, int index)
+{
+    char where[64];
+    snprintf(where, sizeof where, "stages[%d]", index);
+    const char *name = string(r, st, where, "stage");
+    double atol = number(r, st, where, "atol"), rtol = number(r, st, where, "rtol");
+    int clips = (int)number(r, st, where, "clips"), passed = (int)number(r, st, where, "passed");
+    const cJSON *results = field(r, st, where, "results", cJSON_IsArray);
+    if (r->bad) return -1;
+    char *detail = NULL, *numbers = NULL;
+    size_t dn = 0, nn = 0;
+    FILE *d = open_memstream(&detail, &dn), *m = open_memstream(&numbers, &nn);
+    stage_stats t = {0};
+    if (d && m) {
+        t = scan_results(r, results, where, d);
+        fprintf(m, "%d/%d clips passed; worst max-abs %.3g, max-rel %.3g; headroom ", passed, clips, t.max_abs, t.max_rel);
+        put_headroom(m, t.headroom);
+        fprintf(m, " at clip %s (atol %g, rtol %g)", t.worst, atol, rtol);
     }
+    int oom = !d || !m;
+    if (d && fclose(d)) oom = 1;
+    if (m && fclose(m)) oom = 1;
     /* the drift check against a committed baseline, where the table has it */
     const cJSON *drift = cJSON_GetObjectItemCaseSensitive(st, "drift");
-    const char *drift_msg = NULL, *verdict = NULL;
+    const char *drift_msg = "", *verdict = NULL;
     int drift_fail = 0;
     if (!r->bad && drift) {
         char w[96];
@@ -120,24 +137,23 @@ static int stage_case(reader *r, t_junit_suite *s, const char *classname, const 
         drift_fail = cJSON_IsTrue(field(r, drift, w, "fail", cJSON_IsBool));
         verdict = string(r, drift, w, "verdict");
         drift_msg = string(r, drift, w, "message");
-        if (m && !r->bad) fprintf(m, "; drift: %s", verdict);
     }
-    int out_of_tol = failing || passed < clips;
-    int oom = !d || fclose(d) != 0 || !m || fclose(m) != 0;
+    int out_of_tol = t.failing || passed < clips;
     t_junit_case *c = oom || r->bad ? NULL : t_junit_add_case(s, name, classname);
     if (c) {
-        c->out = summary, summary = NULL;
+        c->out = verdict ? format("%s; drift: %s", numbers, verdict) : strdup(numbers);
         if (out_of_tol || drift_fail) {
             c->status = T_JUNIT_FAIL;
             c->type = strdup(out_of_tol && drift_fail ? "tolerance, drift" : out_of_tol ? "tolerance" : "drift");
-            c->message = out_of_tol && drift_fail ? format("%s; drift: %s", c->out, drift_msg)
-                       : out_of_tol ? strdup(c->out)
+            c->message = !drift_fail ? strdup(numbers)
+                       : out_of_tol ? format("%s; drift (%s): %s", numbers, verdict, drift_msg)
                                     : format("drift (%s): %s", verdict, drift_msg);
             c->detail = detail, detail = NULL;
-            if (!c->type || !c->message) oom = 1;
+            oom = !c->type || !c->message;
         }
+        oom |= !c->out;
     }
-    free(detail), free(summary);
+    free(detail), free(numbers);
     return r->bad ? -1 : oom || !c ? out_of_memory(r) : 0;
 }
 

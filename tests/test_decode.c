@@ -19,6 +19,7 @@
  * golden, the first P tokens of HF's greedy sequence in one wl_decoder_feed call, then one token
  * per call, against HF run the same way (use_cache=True, past_key_values): every row's logits and
  * every layer's cross-attention (tolerance rows step.logits, step.cross_attn.N).
+ * The tables go to build/verify/decode[_steps].<model>.json, decode's with the per-mode counts.
  * WL_GOLDEN and WL_MODEL choose another golden folder and model. */
 #include "encode.h"
 #include "../engine/whisperlab.h"

@@ -88,7 +88,8 @@ static const char LOG_NESTED[] = "[==========] Running 1 test(s).\n"
     "{\"clip\": \"" clip "\", \"pass\": " pass ", \"elements\": 100, \"bad\": " bad ", \"max_abs\": " max_abs \
     ", \"max_rel\": " max_rel ", \"nmse\": 0.01, \"cosine\": 0.99, \"headroom\": " headroom "}"
 
-/* mel passes; encoder fails on clip 02; logits passes but has drifted; decoder has not */
+/* mel passes; encoder fails on clip 02; logits passes but has drifted; decoder has not;
+ * decoder.ln fails both ways */
 static const char STAGES[] =
     "{\"title\": \"stages vs HF\", \"failures\": 1, \"stages\": ["
     "{\"stage\": \"mel\", \"atol\": 0.001, \"rtol\": 0.01, \"clips\": 2, \"passed\": 2, \"results\": ["
@@ -100,7 +101,10 @@ static const char STAGES[] =
     "\"message\": \"max-abs 2e-4 is 4x the baseline's 5e-5\"}},"
     "{\"stage\": \"decoder\", \"atol\": 0.001, \"rtol\": 0.01, \"clips\": 1, \"passed\": 1, \"results\": ["
     RESULT("01", "true", "0", "0.0002", "0.0001", "0.2") "], \"drift\": {\"fail\": false, \"verdict\": \"same\", "
-    "\"message\": \"within the baseline\"}}]}";
+    "\"message\": \"within the baseline\"}},"
+    "{\"stage\": \"decoder.ln\", \"atol\": 0.001, \"rtol\": 0.01, \"clips\": 1, \"passed\": 0, \"results\": ["
+    RESULT("01", "false", "100", "1.5", "0.75", "150") "], \"drift\": {\"fail\": true, \"verdict\": \"worse\", "
+    "\"message\": \"10x the baseline\"}}]}";
 
 static const char DECODE[] =
     "{\"title\": \"decoding\", \"failures\": 0, \"stages\": [], \"modes\": ["
@@ -117,7 +121,7 @@ static const struct {
 } SUITES[] = {
     {"test_unit", 3, 1, 0, 1},          {"model-x.test_crash", 2, 0, 1, 0}, {"test_exit", 2, 0, 1, 0},
     {"test_setup", 1, 1, 0, 0},         {"test_nested", 3, 0, 0, 0},        {"test_missing", 1, 0, 1, 0},
-    {"model-x.decode", 0, 0, 0, 0},     {"model-x.decode_modes", 3, 1, 0, 1}, {"model-x.stages", 4, 2, 0, 0},
+    {"model-x.decode", 0, 0, 0, 0},     {"model-x.decode_modes", 3, 1, 0, 1}, {"model-x.stages", 5, 3, 0, 0},
 };
 #define N_SUITES (int)(sizeof SUITES / sizeof *SUITES)
 
@@ -256,7 +260,7 @@ static void test_report_validates_with_its_counts(void **state)
         snprintf(e, sizeof e, "string(/testsuites/testsuite[%d]/@name)", i + 1);
         expect_text(e, SUITES[i].name);
     }
-    assert_int_equal(all[0], 19);
+    assert_int_equal(all[0], 20);
     assert_int_equal(number(DOC, "number(/testsuites/@tests)"), all[0]);
     assert_int_equal(number(DOC, "number(/testsuites/@failures)"), all[1]);
     assert_int_equal(number(DOC, "number(/testsuites/@errors)"), all[2]);
@@ -304,9 +308,15 @@ static void test_failures_carry_the_numbers(void **state)
                 "drift (worse): max-abs 2e-4 is 4x the baseline's 5e-5");
     expect_text("string(//testcase[@name='logits']/failure/@type)", "drift");
     expect_text("count(//testcase[@name='decoder']/failure)", "0");
-    expect_contains("string(//testcase[@name='decoder']/system-out)", "drift: same");
+    expect_text("string(//testcase[@name='decoder']/system-out)",
+                "1/1 clips passed; worst max-abs 0.0002, max-rel 0.0001; headroom 0.2 at clip 01 (atol 0.001, rtol 0.01); "
+                "drift: same");
     expect_text("string(//testcase[@name='mel']/system-out)",
                 "2/2 clips passed; worst max-abs 0.0002, max-rel 0.0002; headroom 0.2 at clip 02 (atol 0.001, rtol 0.01)");
+    expect_text("string(//testcase[@name='decoder.ln']/failure/@message)",
+                "0/1 clips passed; worst max-abs 1.5, max-rel 0.75; headroom 150 at clip 01 (atol 0.001, rtol 0.01); "
+                "drift (worse): 10x the baseline");
+    expect_text("string(//testcase[@name='decoder.ln']/failure/@type)", "tolerance, drift");
     expect_text("string(//testcase[@name='beam5']/@classname)", "model-x.decode_modes");
     expect_text("string(//testcase[@name='beam5']/failure/@message)",
                 "1 of 3 clips failed; 1 equal to HF's sequence, 1 different only at ties; 30 steps, 2 at ties; "
@@ -424,7 +434,7 @@ static void test_command(void **state)
     xmlDocPtr d = xmlReadFile(DIR "/cmd.xml", NULL, XML_PARSE_NONET);
     assert_non_null(d);
     assert_int_equal(validate(d), 0);
-    assert_int_equal(number(d, "number(/testsuites/@tests)"), 3 + 2 + 0 + 3 + 4);
+    assert_int_equal(number(d, "number(/testsuites/@tests)"), 3 + 2 + 0 + 3 + 5);
     assert_int_equal(number(d, "number(/testsuites/@errors)"), 1);
     xmlFreeDoc(d);
 }
