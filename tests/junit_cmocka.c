@@ -137,6 +137,19 @@ static int close_case(t_junit_case *c, t_junit_status status, const char *type, 
     return 0;
 }
 
+/* Whether cmocka's own signal handler ended the case (a SIGSEGV, SIGFPE, ... in the test):
+ * then it is an error, not a failed check. */
+static int caught_signal(const char *from, const char *to)
+{
+    static const char mark[] = CM_ERROR "Test failed with exception: ";
+    for (const char *p = from; p < to;) {
+        const char *nl = memchr(p, '\n', (size_t)(to - p));
+        if (starts(p, mark)) return 1;
+        p = nl ? nl + 1 : to;
+    }
+    return 0;
+}
+
 typedef enum { OTHER, IS_RUN, IS_OK, IS_FAILED, IS_SKIPPED } line_kind;
 
 static line_kind kind_of(const char *line)
@@ -205,7 +218,10 @@ static int add_cases(t_junit_suite *s, const char *classname, const t_junit_run 
             }
             t_junit_status st = kind == IS_OK ? T_JUNIT_PASS : kind == IS_FAILED ? T_JUNIT_FAIL : T_JUNIT_SKIP;
             depth--;
-            if (close_case(&s->cases[stack[depth].index], st, "assertion", NULL, from[depth], line, run->log)) return -1;
+            int signal = st == T_JUNIT_FAIL && caught_signal(from[depth], line);
+            if (close_case(&s->cases[stack[depth].index], signal ? T_JUNIT_ERROR : st, signal ? "crash" : "assertion",
+                           NULL, from[depth], line, run->log))
+                return -1;
             broken |= st == T_JUNIT_FAIL;
         } else if (kind == IS_FAILED && (!strcmp(name, "GROUP SETUP") || !strcmp(name, "GROUP TEARDOWN"))) {
             t_junit_case *c = add_named(s, classname, parent, strcmp(name, "GROUP SETUP") ? "group teardown" : "group setup");

@@ -51,10 +51,12 @@ static const char LOG_UNIT[] =
 static const char UNIT_MESSAGE[] = "FAIL stage x clip 07: max-abs 0.25 <limit & \"quoted\"> caf\xc3\xa9 "
                                    "\xef\xbf\xbd\xef\xbf\xbd[0m\n0x1 != 0\ntests/test_unit.c:42: error: Failure!";
 
-/* killed by SIGSEGV (exit 139) inside its second case */
+/* a SIGFPE that cmocka's handler caught in the first case, then killed by SIGSEGV (exit 139)
+ * inside the second */
 static const char LOG_CRASH[] = "[==========] Running 2 test(s).\n"
                                 "[ RUN      ] test_first\n"
-                                "[       OK ] test_first\n"
+                                "[  ERROR   ] --- Test failed with exception: Floating point exception(8)\n"
+                                "[  FAILED  ] test_first\n"
                                 "[ RUN      ] test_dies\n"
                                 "about to read past the end\n";
 
@@ -119,7 +121,7 @@ static const struct {
     const char *name;
     int tests, failures, errors, skipped;
 } SUITES[] = {
-    {"test_unit", 3, 1, 0, 1},          {"model-x.test_crash", 2, 0, 1, 0}, {"test_exit", 2, 0, 1, 0},
+    {"test_unit", 3, 1, 0, 1},          {"model-x.test_crash", 2, 0, 2, 0}, {"test_exit", 2, 0, 1, 0},
     {"test_setup", 1, 1, 0, 0},         {"test_nested", 3, 0, 0, 0},        {"test_missing", 1, 0, 1, 0},
     {"model-x.decode", 0, 0, 0, 0},     {"model-x.decode_modes", 3, 1, 0, 1}, {"model-x.stages", 5, 3, 0, 0},
 };
@@ -276,6 +278,8 @@ static void test_cmocka_cases(void **state)
     expect_text("string(//testcase[@classname='test_unit'][1]/@name)", "test_passes");
     expect_text("string(//testcase[@name='test_fails']/failure/@message)", UNIT_MESSAGE);
     expect_contains("string(//testcase[@name='test_fails']/failure)", "[   LINE   ] --- tests/test_unit.c:42");
+    expect_text("string(//testcase[@name='test_first']/error/@message)", "Test failed with exception: Floating point exception(8)");
+    expect_text("string(//testcase[@name='test_first']/error/@type)", "crash");
     expect_text("string(//testcase[@name='test_dies']/@classname)", "model-x.test_crash");
     expect_text("string(//testcase[@name='test_dies']/error/@message)",
                 "the binary ended during this case: killed by signal 11 (SIGSEGV); last output: about to read past the end");
@@ -435,7 +439,7 @@ static void test_command(void **state)
     assert_non_null(d);
     assert_int_equal(validate(d), 0);
     assert_int_equal(number(d, "number(/testsuites/@tests)"), 3 + 2 + 0 + 3 + 5);
-    assert_int_equal(number(d, "number(/testsuites/@errors)"), 1);
+    assert_int_equal(number(d, "number(/testsuites/@errors)"), 2);
     xmlFreeDoc(d);
 }
 
