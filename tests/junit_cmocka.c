@@ -19,7 +19,9 @@
 #define CM_LINE "[   LINE   ] --- "
 
 /* A case's output kept as its failure text: the first and the last part of a long one. */
-enum { DETAIL_HEAD = 16 << 10, DETAIL_TAIL = 48 << 10, REASONS_MAX = 6 };
+enum { DETAIL_HEAD = 16 << 10, DETAIL_TAIL = 48 << 10 };
+/* A failure's message: at most this many lines of this many bytes (the text has the rest). */
+enum { REASONS_MAX = 6, REASON_WIDTH = 400 };
 
 static int starts(const char *line, const char *prefix) { return !strncmp(line, prefix, strlen(prefix)); }
 
@@ -83,7 +85,9 @@ static char *reasons_of(const char *from, const char *to)
                 continue;
             }
             while (starts(line, CM_ERROR) || starts(line, CM_LINE)) line += strlen(CM_ERROR);
-            fprintf(f, "%s%.*s", shown++ ? "\n" : "", (int)(e - line), line);
+            int len = (int)(e - line);
+            fprintf(f, "%s%.*s%s", shown++ ? "\n" : "", len > REASON_WIDTH ? REASON_WIDTH : len, line,
+                    len > REASON_WIDTH ? " ..." : "");
         }
     if (more) fprintf(f, "\n(%d more such lines in the output)", more);
     int n;
