@@ -15,7 +15,7 @@ PYTHON   ?= python3
 JOBS     ?= $(shell nproc 2>/dev/null || echo 1)
 MAKEFLAGS += -j$(JOBS)
 # Library flags are looked up when a recipe runs, after `deps` has installed the packages.
-PKGS     := libcjson sndfile soxr espeak-ng fftw3 openblas cmocka libcrypto cairo libpng
+PKGS     := libcjson sndfile soxr espeak-ng fftw3 openblas cmocka libcrypto cairo libpng libxml-2.0
 # Never -ffast-math; no FMA contraction, so float results do not depend on the compiler's choices.
 CFLAGS   := -std=c11 -O2 -g -Wall -Wextra -ffp-contract=off -D_GNU_SOURCE
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
@@ -111,7 +111,9 @@ $(BIN)/tables: $(call obj,reports/tables.c) $(LIBS)
 	$(CC) $^ $(LDLIBS) -o $@
 $(BIN)/publish: $(call obj,reports/publish.c) $(LIBS)
 	$(CC) $^ $(LDLIBS) -o $@
-$(BIN)/accept_baseline: $(call obj,tests/tools/accept_baseline.c) $(BIN)/libwltest.a $(LIBS)
+$(BIN)/accept_baseline: $(call obj,ci/accept_baseline.c) $(BIN)/libwltest.a $(LIBS)
+	$(CC) $^ $(LDLIBS) -o $@
+$(BIN)/junit_report: $(call obj,ci/junit_report.c) $(BIN)/libwltest.a $(LIBS)
 	$(CC) $^ $(LDLIBS) -o $@
 $(BIN)/tests/%: $(call obj,tests/%.c) $(BIN)/libwltest.a $(LIBS)
 	@mkdir -p $(dir $@)
@@ -169,12 +171,15 @@ clips: $(BIN)/make_clips $(BIN)/make_edge_clips ## re-speak the lab clips into d
 # WL_ENCODER_CACHE by then (tests/encode.h).
 SLOW_TESTS := $(addprefix $(BIN)/tests/,test_decode test_stages test_decode_props test_bad_models test_bad_inputs \
                 test_threads test_report test_out_folder test_engine test_engine_inputs)
-verify: $(TESTS) $(TOOLS) model micro header-check ## build and run every test (what CI runs; SANITIZE=1: under ASan+UBSan)
-	@rm -rf $(BIN)/tmp/encoder-cache && mkdir -p $(BIN)/tmp/encoder-cache
+# Then, whatever the tests gave, build/verify/junit.xml (ci/junit.sh): emptied first, so only
+# this run's tables go into it.
+verify: $(TESTS) $(TOOLS) $(BIN)/junit_report model micro header-check ## build and run every test (what CI runs; SANITIZE=1: under ASan+UBSan); JUnit XML in build/verify/junit.xml
+	@rm -rf $(BIN)/tmp/encoder-cache $(BUILD)/verify && mkdir -p $(BIN)/tmp/encoder-cache $(BUILD)/verify
 	@bash ci/run-tests.sh WL_CLI=$(BIN)/whisperlab WL_BIN=$(BIN) WL_ENCODER_CACHE=$(BIN)/tmp/encoder-cache \
 		$(SLOW_TESTS) $(filter-out $(SLOW_TESTS),$(TESTS)) \
 		WL_MODEL=$(MICRO) WL_GOLDEN=golden/whisper-micro.en \
-		$(BIN)/tests/test_golden $(BIN)/tests/test_stages $(BIN)/tests/test_decode
+		$(BIN)/tests/test_golden $(BIN)/tests/test_stages $(BIN)/tests/test_decode; \
+		rc=$$?; bash ci/junit.sh $(BIN) && exit $$rc
 
 # The golden tests with their drift recorded, not failing; each golden folder's records are then
 # accepted into tests/baselines/<folder>.tsv with the commit and REASON (KERNELS=all: every kernel

@@ -14,6 +14,8 @@ PACKAGES=(
   libcairo2-dev fonts-dejavu-core  # the report's heatmaps (cairo draws, DejaVu Sans labels)
   libpng-dev        # the heatmaps written as PNG (libpng: filter and zlib level chosen)
   libcmocka-dev     # unit tests
+  libxml2-dev       # make verify's JUnit XML: written with xmlTextWriter, checked by test_junit
+  libxml2-utils     # xmllint: make verify checks its JUnit XML against tests/junit.xsd
   libssl-dev        # SHA256 of models, clips and goldens
   espeak-ng libespeak-ng-dev  # speaking the lab clips
   valgrind          # make valgrind: memcheck of the command

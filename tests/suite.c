@@ -1,5 +1,7 @@
 #include "suite.h"
 
+#include "../reports/tools/replace_file.h"
+
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <openssl/evp.h>
@@ -194,7 +196,7 @@ void t_suite_print(const t_suite *s)
 
 static double finite_or_max(double x) { return isfinite(x) ? x : 1e300; }
 
-int t_suite_write_json(const t_suite *s, const char *path)
+cJSON *t_suite_json(const t_suite *s)
 {
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "title", s->title);
@@ -239,11 +241,35 @@ int t_suite_write_json(const t_suite *s, const char *path)
         }
         cJSON_AddItemToArray(stages, st);
     }
-    char *text = cJSON_Print(root);
+    return root;
+}
+
+int t_json_write_file(const cJSON *root, const char *path)
+{
+    char *text = cJSON_Print(root), err[1200];
+    size_t len = text ? strlen(text) : 0;
+    char *line = text ? realloc(text, len + 2) : NULL; /* room for the closing newline */
+    if (!line) {
+        free(text);
+        fprintf(stderr, "%s: out of memory\n", path);
+        return -1;
+    }
+    line[len] = '\n', line[len + 1] = 0;
+    int rc = replace_file(path, line, len + 1, err, sizeof err);
+    if (rc) fprintf(stderr, "%s\n", err);
+    free(line);
+    return rc;
+}
+
+int t_suite_write_json(const t_suite *s, const char *path)
+{
+    cJSON *root = t_suite_json(s);
+    int rc = t_json_write_file(root, path);
     cJSON_Delete(root);
-    FILE *f = fopen(path, "w");
-    int ok = f && fputs(text, f) >= 0 && fputc('\n', f) != EOF;
-    if (f && fclose(f)) ok = 0;
-    free(text);
-    return ok ? 0 : -1;
+    return rc;
+}
+
+void t_suite_json_path(char *buf, size_t n, const char *kind, const char *model)
+{
+    snprintf(buf, n, "build/verify/%s.%s.json", kind, model);
 }

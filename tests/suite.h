@@ -6,6 +6,7 @@
 
 #include "diff.h"
 
+#include <cjson/cJSON.h>
 #include <stddef.h>
 
 /* Bytes kept of a result's fingerprint (SHA-256 truncated: 64 bits tell a change apart). */
@@ -23,8 +24,21 @@ int t_suite_add(t_suite *s, const char *stage, const char *clip, const t_diff *d
 /* Prints the table and, if any, the first failing stage with its worst clip. */
 void t_suite_print(const t_suite *s);
 
-/* Writes every result as JSON; returns 0 or -1. */
+/* Every result as JSON: {title, failures, stages: [{stage, atol, rtol, clips, passed,
+ * results: [{clip, pass, elements, bad, max_abs, max_rel, nmse, cosine, headroom}]}]}
+ * (a non-finite headroom as 1e300). The caller frees it. */
+cJSON *t_suite_json(const t_suite *s);
+
+/* Writes root to path whole or not at all (a temporary file renamed over it); 0, or -1 with a
+ * line on stderr naming the file. */
+int t_json_write_file(const cJSON *root, const char *path);
+
+/* t_suite_json(s) written to path. */
 int t_suite_write_json(const t_suite *s, const char *path);
+
+/* Where make verify's tables go: build/verify/<kind>.<model>.json, model being the golden
+ * index's "model", so the pass on another model keeps the first pass's tables beside it. */
+void t_suite_json_path(char *buf, size_t n, const char *kind, const char *model);
 
 int t_suite_failures(const t_suite *s);
 

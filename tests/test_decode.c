@@ -19,6 +19,7 @@
  * golden, the first P tokens of HF's greedy sequence in one wl_decoder_feed call, then one token
  * per call, against HF run the same way (use_cache=True, past_key_values): every row's logits and
  * every layer's cross-attention (tolerance rows step.logits, step.cross_attn.N).
+ * The tables go to build/verify/decode[_steps].<model>.json, decode's with the per-mode counts.
  * WL_GOLDEN and WL_MODEL choose another golden folder and model. */
 #include "encode.h"
 #include "../engine/whisperlab.h"
@@ -59,6 +60,7 @@ static wl_gen_config CFG;
 static wl_dims D;
 static t_suite *SUITE;
 static mode_count COUNT[N_MODES];
+static cJSON *FAILED_CLIPS[N_MODES]; /* per mode, the ids of the clips it failed on */
 static t_tol TIE;
 static int MAX_NEW, BEAMS, HAS_EARLY;
 static char err[1024];
@@ -109,6 +111,7 @@ static int teardown(void **state)
     wl_model_free(M);
     t_golden_close(&G);
     for (int i = 0; i < KEEP_MAX; i++) free(KEEP[i].enc);
+    for (int m = 0; m < N_MODES; m++) cJSON_Delete(FAILED_CLIPS[m]);
     return 0;
 }
 
@@ -329,6 +332,10 @@ static void run_mode(int mi, mode_run *r, const wl_st_file *f, const char *clip,
     }
     ok &= bad_ids == 0;
     c->equal += equal, c->tie_clips += !equal && ok, c->failed += !ok;
+    if (!ok) {
+        if (!FAILED_CLIPS[mi]) FAILED_CLIPS[mi] = cJSON_CreateArray();
+        cJSON_AddItemToArray(FAILED_CLIPS[mi], cJSON_CreateString(clip));
+    }
     if (forced != free_run) wl_result_free(forced);
     wl_result_free(free_run);
 }
@@ -359,6 +366,31 @@ static void run_modes(const float *enc, const wl_st_file *f, const char *clip, i
     for (int early = 0; early < 2; early++) run_group(runs, enc, clip, early, 1);
     for (int m = 0; m < N_MODES; m++)
         if (runs[m].on) run_mode(m, &runs[m], f, clip, lab_clip);
+}
+
+/* The per-mode table as JSON (a mode is a test case of its own in make verify's JUnit XML). */
+static cJSON *modes_json(void)
+{
+    cJSON *modes = cJSON_CreateArray();
+    for (int m = 0; m < N_MODES; m++) {
+        const mode_count *k = &COUNT[m];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "mode", MODES[m].name);
+        cJSON_AddItemToArray(modes, o);
+        if (MODES[m].early_stopping && !HAS_EARLY) {
+            cJSON_AddStringToObject(o, "skipped", "not in this golden (exported before early_stopping_mode)");
+            continue;
+        }
+        cJSON_AddNumberToObject(o, "clips", k->clips);
+        cJSON_AddNumberToObject(o, "equal", k->equal);
+        cJSON_AddNumberToObject(o, "tie_clips", k->tie_clips);
+        cJSON_AddNumberToObject(o, "failed", k->failed);
+        cJSON_AddNumberToObject(o, "steps", k->steps);
+        cJSON_AddNumberToObject(o, "tie_steps", k->ties);
+        cJSON_AddItemToObject(o, "failed_clips",
+                              FAILED_CLIPS[m] ? cJSON_Duplicate(FAILED_CLIPS[m], 1) : cJSON_CreateArray());
+    }
+    return modes;
 }
 
 static void test_decoding_matches_hf(void **state)
@@ -402,7 +434,12 @@ static void test_decoding_matches_hf(void **state)
     printf("encoder outputs: %d clips encoded here, %d from test_stages' run of this verify (WL_ENCODER_CACHE)\n",
            ENCODED, FROM_CACHE);
     assert_int_equal(system("mkdir -p build/verify"), 0);
-    assert_int_equal(t_suite_write_json(SUITE, "build/verify/decode.json"), 0);
+    char json[1200];
+    t_suite_json_path(json, sizeof json, "decode", cJSON_GetObjectItem(G.index, "model")->valuestring);
+    cJSON *root = t_suite_json(SUITE);
+    cJSON_AddItemToObject(root, "modes", modes_json());
+    assert_int_equal(t_json_write_file(root, json), 0);
+    cJSON_Delete(root);
     assert_int_equal(failed, 0);
     assert_int_equal(t_suite_failures(SUITE), 0);
     assert_int_equal(clips, cJSON_GetArraySize(cJSON_GetObjectItem(G.index, "clips"))); /* 24 + 5 here */
@@ -480,7 +517,9 @@ static void test_kv_cache_steps_match_hf(void **state)
     t_suite_print(s);
     printf("%d clips, %d decoder calls\n", clips, calls);
     assert_int_equal(system("mkdir -p build/verify"), 0);
-    assert_int_equal(t_suite_write_json(s, "build/verify/decode_steps.json"), 0);
+    char json[1200];
+    t_suite_json_path(json, sizeof json, "decode_steps", cJSON_GetObjectItem(G.index, "model")->valuestring);
+    assert_int_equal(t_suite_write_json(s, json), 0);
     int failures = t_suite_failures(s);
     t_suite_free(s);
     assert_true(clips >= 1);

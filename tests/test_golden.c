@@ -430,7 +430,9 @@ static void test_self_consistency(void **state)
     }
     t_suite_print(s);
     assert_int_equal(system("mkdir -p build/verify"), 0);
-    assert_int_equal(t_suite_write_json(s, "build/verify/golden_selfcheck.json"), 0);
+    char json[1200];
+    t_suite_json_path(json, sizeof json, "golden_selfcheck", cJSON_GetObjectItem(G.index, "model")->valuestring);
+    assert_int_equal(t_suite_write_json(s, json), 0);
     int failures = t_suite_failures(s);
     t_suite_free(s);
     assert_int_equal(failures, 0);

@@ -160,9 +160,9 @@ static void test_stages_match_hf(void **state)
     printf("%d lab clips and %d edge clips, %.2f s of CPU in the engine\n", clips, edge_clips, t_total);
     assert_int_equal(system("mkdir -p build/verify"), 0);
     char json[1200];
-    snprintf(json, sizeof json, "build/verify/stages.%s.json", cJSON_GetObjectItem(g.index, "model")->valuestring);
+    t_suite_json_path(json, sizeof json, "stages", cJSON_GetObjectItem(g.index, "model")->valuestring);
     assert_int_equal(t_suite_write_json(s, json), 0);
-    snprintf(json, sizeof json, "build/verify/stages_edge.%s.json", cJSON_GetObjectItem(g.index, "model")->valuestring);
+    t_suite_json_path(json, sizeof json, "stages_edge", cJSON_GetObjectItem(g.index, "model")->valuestring);
     assert_int_equal(t_suite_write_json(se, json), 0);
     int failures = t_suite_failures(s) + t_suite_failures(se);
     t_suite_free(s), t_suite_free(se);

@@ -3,7 +3,7 @@
  *
  * usage: accept_baseline --measured "COMMIT DATE: REASON" BASELINE RECORD...
  * Groups (suite, kernel path) the records hold replace the baseline's; others are kept. */
-#include "../baseline.h"
+#include "../tests/baseline.h"
 
 #include <stdio.h>
 #include <string.h>
