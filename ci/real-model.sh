@@ -19,7 +19,7 @@ case "$asked$golden" in *$'\n'*) echo "make verify: MODEL and the golden folder 
 out=$("$cli" which --model "$asked" 2>&1)
 rc=$?
 if [ $rc -eq 3 ] && [ -z "$model" ]; then
-  echo "real model: not checked: ${out#whisperlab: } (MODEL= names another folder or repo id)"
+  echo "real model: not checked: ${out#whisperlab: } (MODEL= can name another folder or repo id)"
   exit 0
 fi
 [ $rc -eq 0 ] || { echo "make verify: MODEL=$asked: ${out#whisperlab: }" >&2; exit 1; }

@@ -6,7 +6,7 @@
 # goldens are HF's numbers for those very files, golden/whisper-tiny.en-synthetic, copied
 # untouched under the real model's name: the freshness check must accept them on its own
 # (same weights, configs and clips). Then: no goldens, not in the cache, one weight changed, a
-# marked stand-in in the cache, MODEL= as a folder and as a repo id.
+# config changed, a marked stand-in in the cache, MODEL= as a folder and as a repo id.
 #   bash ci/verify-real-offline.sh BIN     (BIN: where whisperlab and tests/ are, e.g. build)
 # Ends with "verify-real-offline: N passed, N failed"; exits non-zero on any failure.
 set -uo pipefail
@@ -89,8 +89,9 @@ else
   bad "not in the cache: expected exit 0 and no checks:" && cat "$work/absent.step"
 fi
 
-# 4. One weight changed (a valid file, other numbers): the goldens are stale, and test_golden
-# says which file. Only test_golden runs here: the stage checks would fail too, at length.
+# 4. One weight changed (a valid file, other numbers), then one config: the goldens are stale, and
+# test_golden says which file. Only test_golden runs here: the stage checks would fail too, at
+# length.
 cache "$work/hub-changed" || exit 1
 blob=$(readlink -f "$work/hub-changed/models--openai--whisper-tiny.en/snapshots/$rev/model.safetensors")
 size=$(stat -c %s "$blob")
@@ -103,6 +104,18 @@ if HF_HUB_CACHE=$work/hub-changed step changed "" "$work/golden/whisper-tiny.en"
     "goldens are stale: re-run make golden \\(model .*/snapshots/$rev/model\\.safetensors has SHA256" "$work/changed.log"
 else
   bad "a changed weight file: expected test_golden to fail (log: $work/changed.log)"
+fi
+
+# The same for a config: one more newline in generation_config.json (still the same JSON).
+cache "$work/hub-config" || exit 1
+cfg=$(readlink -f "$work/hub-config/models--openai--whisper-tiny.en/snapshots/$rev/generation_config.json")
+echo >> "$cfg"
+if HF_HUB_CACHE=$work/hub-config step config "" "$work/golden/whisper-tiny.en" &&
+  ! bash ci/run-tests.sh "${step_args[@]:0:2}" "$bin/tests/test_golden" > "$work/config.log" 2>&1; then
+  expect "a changed config fails as stale, naming the file" \
+    "goldens are stale: re-run make golden \\(config .*/snapshots/$rev/generation_config\\.json has SHA256" "$work/config.log"
+else
+  bad "a changed config: expected test_golden to fail (log: $work/config.log)"
 fi
 
 # 5. A marked stand-in in the cache under the real model's name: refused, and a failure.

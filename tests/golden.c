@@ -18,13 +18,20 @@ static const char *env_or(const char *name, const char *dflt)
 const char *t_golden_dir_under_test(void) { return env_or("WL_GOLDEN", "golden/whisper-tiny.en-synthetic"); }
 const char *t_model_dir_under_test(void) { return env_or("WL_MODEL", "build/whisper-tiny.en-synthetic"); }
 
-void t_golden_tolerance_file(const char *golden_dir, char *out, size_t outlen)
+void t_golden_name(const char *golden_dir, char *out, size_t outlen)
 {
     size_t n = strlen(golden_dir);
     while (n > 1 && golden_dir[n - 1] == '/') n--;
     size_t start = n;
     while (start > 0 && golden_dir[start - 1] != '/') start--;
-    snprintf(out, outlen, "tests/tolerances.%.*s.tsv", (int)(n - start), golden_dir + start);
+    snprintf(out, outlen, "%.*s", (int)(n - start), golden_dir + start);
+}
+
+void t_golden_tolerance_file(const char *golden_dir, char *out, size_t outlen)
+{
+    char name[1024];
+    t_golden_name(golden_dir, name, sizeof name);
+    snprintf(out, outlen, "tests/tolerances.%s.tsv", name);
     FILE *f = fopen(out, "r");
     if (f) fclose(f);
     else snprintf(out, outlen, "tests/tolerances.tsv");

@@ -19,6 +19,10 @@ typedef struct {
 const char *t_golden_dir_under_test(void);
 const char *t_model_dir_under_test(void);
 
+/* A golden folder's name, its last path component (golden/whisper-micro.en/ -> whisper-micro.en):
+ * what its tolerance table and make verify's JSON tables are named by. */
+void t_golden_name(const char *golden_dir, char *out, size_t outlen);
+
 /* The tolerance table for a golden folder: tests/tolerances.<folder name>.tsv when the model needs
  * its own limits, else tests/tolerances.tsv. */
 void t_golden_tolerance_file(const char *golden_dir, char *out, size_t outlen);
