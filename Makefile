@@ -56,7 +56,7 @@ DEPS_STAMP := $(BUILD)/.deps-ok
 
 obj = $(patsubst %.c,$(BIN)/obj/%.o,$(1))
 
-.PHONY: all help deps model micro fixture clips verify verify-kernels baseline report tables golden golden-micro clean bench header-check mutants valgrind profile
+.PHONY: all help deps model micro fixture clips verify verify-kernels baseline verify-real-offline report tables golden golden-micro clean bench header-check mutants valgrind profile
 
 help: ## this list
 	@echo "whisperlab targets (MODEL=<folder or repo id> picks a model; default: the HF cache's"
@@ -165,27 +165,40 @@ clips: $(BIN)/make_clips $(BIN)/make_edge_clips ## re-speak the lab clips into d
 	$(BIN)/make_edge_clips data/audio data/audio/edge
 	cd data/audio/edge && sha256sum *.wav > SHA256SUMS
 
-# Every test, then the golden checks again on the trained local model and its goldens; as many
+# Every test, then the golden checks again on the trained local model and its goldens, and on the
+# real tiny.en (MODEL=, else openai/whisper-tiny.en in the HF cache) when golden/whisper-tiny.en/
+# has its goldens (ci/real-model.sh decides and says why not); as many
 # at once as there are cores (JOBS=), the slowest first (by their CPU seconds alone), so that no
 # long one starts last. test_decode takes the encoder outputs test_stages has put in the emptied
 # WL_ENCODER_CACHE by then (tests/encode.h).
 SLOW_TESTS := $(addprefix $(BIN)/tests/,test_decode test_stages test_decode_props test_bad_models test_bad_inputs \
                 test_threads test_report test_out_folder test_engine test_engine_inputs)
 # Then, whatever the tests gave, build/verify/junit.xml (ci/junit.sh): emptied first, so only
-# this run's tables go into it.
-verify: $(TESTS) $(TOOLS) $(BIN)/junit_report model micro header-check ## build and run every test (what CI runs; SANITIZE=1: under ASan+UBSan); JUnit XML in build/verify/junit.xml
+# this run's tables go into it. The real tiny.en is checked too when MODEL= or the HF cache has it
+# and golden/whisper-tiny.en/ exists (ci/real-model.sh says which models were checked).
+GOLDEN_CHECKS := $(addprefix $(BIN)/tests/,test_golden test_stages test_decode)
+verify: $(TESTS) $(TOOLS) $(BIN)/junit_report model micro header-check ## build and run every test (what CI runs; SANITIZE=1: under ASan+UBSan; MODEL=: the real model); JUnit XML in build/verify/junit.xml
 	@rm -rf $(BIN)/tmp/encoder-cache $(BUILD)/verify && mkdir -p $(BIN)/tmp/encoder-cache $(BUILD)/verify
-	@bash ci/run-tests.sh WL_CLI=$(BIN)/whisperlab WL_BIN=$(BIN) WL_ENCODER_CACHE=$(BIN)/tmp/encoder-cache \
+	@real=$$(bash ci/real-model.sh $(BIN)/whisperlab $(call q,$(MODEL)) golden/whisper-tiny.en $(GOLDEN_CHECKS)) && \
+	mapfile -t real <<< "$$real" && echo "$${real[0]}" && \
+	VERIFY_MODELS="models: whisper-tiny.en-synthetic with golden/whisper-tiny.en-synthetic; \
+	whisper-micro.en with golden/whisper-micro.en; $${real[0]}" \
+	bash ci/run-tests.sh WL_CLI=$(BIN)/whisperlab WL_BIN=$(BIN) WL_ENCODER_CACHE=$(BIN)/tmp/encoder-cache \
 		$(SLOW_TESTS) $(filter-out $(SLOW_TESTS),$(TESTS)) \
 		WL_MODEL=$(MICRO) WL_GOLDEN=golden/whisper-micro.en \
-		$(BIN)/tests/test_golden $(BIN)/tests/test_stages $(BIN)/tests/test_decode; \
+		$(GOLDEN_CHECKS) "$${real[@]:1}"; \
 		rc=$$?; bash ci/junit.sh $(BIN) && exit $$rc
 
 # The golden tests with their drift recorded, not failing; each golden folder's records are then
 # accepted into tests/baselines/<folder>.tsv with the commit and REASON (KERNELS=all: every kernel
 # path this CPU runs).
-baseline: $(BIN)/tests/test_stages $(BIN)/tests/test_decode $(BIN)/tests/test_threads $(BIN)/accept_baseline model micro ## accept this build's errors and bits as the baseline: make baseline REASON="why" [KERNELS=all]
-	@bash ci/baseline.sh $(BIN) $(call q,$(REASON)) $(call q,$(KERNELS))
+baseline: $(BIN)/tests/test_stages $(BIN)/tests/test_decode $(BIN)/tests/test_threads $(BIN)/accept_baseline $(BIN)/whisperlab model micro ## accept this build's errors and bits as the baseline: make baseline REASON="why" [KERNELS=all]
+	@bash ci/baseline.sh $(BIN) $(call q,$(REASON)) $(call q,$(KERNELS)) $(call q,$(MODEL))
+
+# make verify's real-model step offline: a HF cache holding the synthetic weights unmarked as
+# openai/whisper-tiny.en, checked against its own HF goldens under the real model's name (~1 min).
+verify-real-offline: $(BIN)/whisperlab $(GOLDEN_CHECKS) model ## make verify's real-model step against a HF cache built here (no network, no Python)
+	@bash ci/verify-real-offline.sh $(BIN)
 
 # The golden checks again on every kernel path the CPU runs (test_threads checks the thread
 # counts on each inside make verify; this checks HF's tolerances on each: a few minutes).
@@ -223,18 +236,21 @@ tables: $(BIN)/tables ## put the report's tables into FILE= between its marker c
 	@test -n $(call q,$(FILE)) || { echo "make tables: say which file: make tables FILE=x.md" >&2; exit 2; }
 	$(BIN)/tables --report $(call q,$(or $(REPORT),$(BUILD)/report)) --splice $(call q,$(FILE))
 
-# Goldens come from HF transformers only. MODEL must be a model folder here; the synthetic one
+# Goldens come from HF transformers only. MODEL (a folder or a repo id) is resolved as the engine
+# resolves it (`whisperlab which`: a repo id from the HF cache, offline); the synthetic model
 # never emits end-of-text, so its generation is capped.
 GOLDEN_MODEL = $(if $(MODEL),$(MODEL),$(SYNTH))
 GOLDEN_NAME ?= $(if $(MODEL),whisper-tiny.en,whisper-tiny.en-synthetic)
 GOLDEN_FLAGS ?=
 # The edge clips (data/audio/edge/): quiet, 30 s, 44.1 kHz stereo, 8 kHz; not for whisper-micro.en.
 GOLDEN_EDGE ?= --edge-clips data/audio/edge/clips.json
-golden: model ## export HF goldens for MODEL into golden/GOLDEN_NAME (needs torch + transformers)
+golden: model $(BIN)/whisperlab ## export HF goldens for MODEL (folder or repo id) into golden/GOLDEN_NAME (needs torch + transformers)
 	@$(PYTHON) -c "import torch, transformers" 2>/dev/null || { echo "make golden: $(PYTHON)" \
 		"cannot import torch and transformers (>= 4.40): pip install torch transformers," \
 		"or set PYTHON=" >&2; exit 1; }
-	$(PYTHON) gen/export_golden.py --model $(GOLDEN_MODEL) --clips data/clips.json \
+	@dir=$$($(BIN)/whisperlab which --model $(call q,$(GOLDEN_MODEL)) | sed -n 's/^folder  //p') && \
+	test -n "$$dir" && echo "make golden: model folder $$dir" && \
+	$(PYTHON) gen/export_golden.py --model "$$dir" --clips data/clips.json \
 		--audio data/audio --out golden/$(GOLDEN_NAME) $(if $(MODEL),,--max-new-tokens 24) $(GOLDEN_FLAGS) \
 		$(GOLDEN_EDGE)
 

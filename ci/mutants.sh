@@ -53,11 +53,11 @@ run() {
   esac
 }
 test_label() { [ "$1" = test_decode ] && echo "test_decode (micro)" || echo "$1"; }
-# targets TEST: what to build for it (test_bad_inputs and test_bad_models run the whisperlab
-# command, test_clip_list the lab, which hold the mutant)
+# targets TEST: what to build for it (test_bad_inputs, test_bad_models and test_cli run the
+# whisperlab command, test_clip_list the lab, which hold the mutant)
 targets() {
   echo "build/tests/$1"
-  case "$1" in test_bad_inputs | test_bad_models) echo build/whisperlab ;; test_clip_list) echo build/lab ;; esac
+  case "$1" in test_bad_inputs | test_bad_models | test_cli) echo build/whisperlab ;; test_clip_list) echo build/lab ;; esac
 }
 
 # plant FILE FROM TO: replaces the one occurrence of the literal text FROM; prints how many
@@ -368,6 +368,11 @@ fails added.token.remap.allowed engine/text/tokenizer.c 'if (in_vocab >= 0 && in
 fails suppress.everything.allowed engine/model/gen_config.c 'all = !left;' 'all = 0;' test_bad_models 'FAIL gen_suppress_everything'
 fails huge.samples.accepted engine/frontend/audio.c 'if (fabsf(v) > WL_MAX_SAMPLE) {' 'if (fabsf(v) > 1e38f) {' \
   test_bad_inputs 'FAIL audio_huge_sample'
+# the real model: a broken HF cache entry is reported, never skipped as "not downloaded"
+fails cache.broken.entry.as.absent engine/io/model_path.c 'int there = lstat(base, &st) == 0 || errno != ENOENT;' \
+  'int there = lstat(base, &st) == 0;' test_model_path 'FAILED.*test_cache_has_repo'
+fails which.absent.as.broken engine/cli/which.c 'int absent = *arg && stat(arg, &st) != 0' 'int absent = 0 && stat(arg, &st) != 0' \
+  test_cli 'FAILED.*test_which'
 fails empty.clip.list.accepted reports/tools/clip_list.c 'else if (cJSON_GetArraySize(g[0]) == 0)' 'else if (0)' \
   test_clip_list 'FAILED.*test_bad_lists_refused'
 # invalid UTF-8 in byte tokens (no golden holds any): Python's replacement, by hand-worked cases

@@ -4,11 +4,12 @@
 # build/logs/, its exit code, and one summary row. A NAME=VALUE argument sets that environment
 # variable for the binaries after it (e.g. WL_GOLDEN=golden/whisper-micro.en); while WL_GOLDEN is
 # set, logs and rows carry its folder name. Each test's output is printed whole when it ends (in
-# the order they end: give the slowest first); the summary keeps the order given. Ends with the
-# line "verify: N passed, N failed" counting cmocka test cases, and exits non-zero if any binary
-# failed. The run list, build/logs/runs.tsv (a line per binary: log name, binary, WL_GOLDEN's
-# folder name, exit code, wall seconds), is written last: make verify's JUnit XML is built from
-# it (ci/junit_report.c).
+# the order they end: give the slowest first); the summary keeps the order given. Ends with
+# VERIFY_MODELS (when set: which models were checked against which goldens), then the line
+# "verify: N passed, N failed" counting cmocka test cases, and exits non-zero if any binary failed.
+# The run list, build/logs/runs.tsv (a line per binary: log name, binary, WL_GOLDEN's folder name,
+# exit code, wall seconds), is written last: make verify's JUnit XML is built from it
+# (ci/junit_report.c).
 set -uo pipefail
 # The engine's threads are its own pool's (each test chooses its count); OpenBLAS's idle threads
 # would only spin at every test process's start, taking a core from the test beside it.
@@ -78,6 +79,7 @@ echo
 echo "== verify summary =="
 printf '%s\n' "${summary[@]}"
 [ ${#broken[@]} -gt 0 ] && echo "failing: ${broken[*]} (logs in build/logs/)"
+[ -n "${VERIFY_MODELS:-}" ] && printf '%s\n' "$VERIFY_MODELS"
 echo "verify: $passed passed, $failed failed"
 mv build/logs/runs.tsv.tmp build/logs/runs.tsv
 [ ${#broken[@]} -eq 0 ]

@@ -29,7 +29,7 @@ void t_golden_name(const char *golden_dir, char *out, size_t outlen)
 
 void t_golden_tolerance_file(const char *golden_dir, char *out, size_t outlen)
 {
-    char name[256];
+    char name[1024];
     t_golden_name(golden_dir, name, sizeof name);
     snprintf(out, outlen, "tests/tolerances.%s.tsv", name);
     FILE *f = fopen(out, "r");

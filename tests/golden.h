@@ -19,7 +19,8 @@ typedef struct {
 const char *t_golden_dir_under_test(void);
 const char *t_model_dir_under_test(void);
 
-/* A golden folder's name (its last path component): whisper-tiny.en-synthetic, ... */
+/* A golden folder's name, its last path component (golden/whisper-micro.en/ -> whisper-micro.en):
+ * what its tolerance table and make verify's JSON tables are named by. */
 void t_golden_name(const char *golden_dir, char *out, size_t outlen);
 
 /* The tolerance table for a golden folder: tests/tolerances.<folder name>.tsv when the model needs

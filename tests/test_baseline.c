@@ -210,7 +210,8 @@ static void test_malformed_baseline_refused(void **state)
     }
 }
 
-/* Every committed golden folder has a committed baseline with records of its stage suites. */
+/* Every committed golden folder has a committed baseline. golden/whisper-tiny.en/ is a user's own
+ * export of the real model (not committed): its baseline is theirs to take with make baseline. */
 static void test_every_golden_folder_has_a_baseline(void **state)
 {
     (void)state;
@@ -221,7 +222,7 @@ static void test_every_golden_folder_has_a_baseline(void **state)
     while ((e = readdir(d))) {
         char index[600], file[1200];
         snprintf(index, sizeof index, "golden/%s/index.json", e->d_name);
-        FILE *f = e->d_name[0] != '.' ? fopen(index, "r") : NULL;
+        FILE *f = e->d_name[0] != '.' && strcmp(e->d_name, "whisper-tiny.en") ? fopen(index, "r") : NULL;
         if (!f) continue;
         fclose(f);
         snprintf(file, sizeof file, "golden/%s", e->d_name);

@@ -89,12 +89,32 @@ static void test_long_path_message(void **state)
     assert_int_equal(system("rm -rf build/tmp/cli_long"), 0);
 }
 
+/* which: the folder, where from and kind on stdout; a repo id the cache lacks exits 3, anything
+ * else wrong 1, and a bad option 2. */
+static void test_which(void **state)
+{
+    (void)state;
+    t_cli_result r;
+    assert_int_equal(t_cli_run("which --model " MODEL, &r), 0);
+    assert_string_equal(r.out, "folder  " MODEL "\nfrom    the folder given\nkind    trained-here\n");
+    assert_int_equal(system("rm -rf build/tmp/cli_hub && mkdir -p build/tmp/cli_hub/models--o--broken"), 0);
+    setenv("HF_HUB_CACHE", "build/tmp/cli_hub", 1);
+    assert_int_equal(t_cli_run("which --model o/m", &r), 3);
+    assert_string_equal(r.err, "whisperlab: o/m is not in the HF cache (build/tmp/cli_hub)\n");
+    assert_string_equal(r.out, "");
+    t_cli_expect("which --model o/broken", 1, "models--o--broken/snapshots: no snapshots of o/broken");
+    unsetenv("HF_HUB_CACHE");
+    t_cli_expect("which --model build/tmp/cli_nowhere", 1, "build/tmp/cli_nowhere: no such model folder");
+    t_cli_expect("which --modle x", 2, "unknown option '--modle'");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_unknown_and_malformed_options),
         cmocka_unit_test(test_never_overwrites_an_input),
         cmocka_unit_test(test_long_path_message),
+        cmocka_unit_test(test_which),
     };
     return cmocka_run_group_tests_name("whisperlab command line", tests, setup, NULL);
 }

@@ -434,8 +434,9 @@ static void test_decoding_matches_hf(void **state)
     printf("encoder outputs: %d clips encoded here, %d from test_stages' run of this verify (WL_ENCODER_CACHE)\n",
            ENCODED, FROM_CACHE);
     assert_int_equal(system("mkdir -p build/verify"), 0);
-    char json[1200];
-    t_suite_json_path(json, sizeof json, "decode", cJSON_GetObjectItem(G.index, "model")->valuestring);
+    char json[1200], name[1024]; /* by the golden folder, as test_stages names its tables */
+    t_golden_name(G.dir, name, sizeof name);
+    t_suite_json_path(json, sizeof json, "decode", name);
     cJSON *root = t_suite_json(SUITE);
     cJSON_AddItemToObject(root, "modes", modes_json());
     assert_int_equal(t_json_write_file(root, json), 0);
@@ -517,8 +518,9 @@ static void test_kv_cache_steps_match_hf(void **state)
     t_suite_print(s);
     printf("%d clips, %d decoder calls\n", clips, calls);
     assert_int_equal(system("mkdir -p build/verify"), 0);
-    char json[1200];
-    t_suite_json_path(json, sizeof json, "decode_steps", cJSON_GetObjectItem(G.index, "model")->valuestring);
+    char json[1200], name[1024]; /* by the golden folder, as test_stages names its tables */
+    t_golden_name(G.dir, name, sizeof name);
+    t_suite_json_path(json, sizeof json, "decode_steps", name);
     assert_int_equal(t_suite_write_json(s, json), 0);
     int failures = t_suite_failures(s);
     t_suite_free(s);

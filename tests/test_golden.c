@@ -27,6 +27,9 @@
 
 /* golden/ as a whole (every model's goldens) stays within the repository's budget. */
 #define BUDGET_BYTES (64.0 * 1024 * 1024)
+/* The real checkpoint's goldens: each user exports them (make golden MODEL=openai/whisper-tiny.en)
+ * and git ignores them, so they are outside the repository's budget; they alone must fit it. */
+#define LOCAL_GOLDEN "whisper-tiny.en"
 
 static const char *golden_dir, *model_dir;
 static t_golden G;
@@ -123,11 +126,15 @@ static double folder_bytes(const char *dir)
 static void test_size_budget(void **state)
 {
     (void)state;
-    char parent[1100];
+    char parent[1100], local[1200];
+    struct stat st;
     snprintf(parent, sizeof parent, "%s/..", golden_dir);
+    snprintf(local, sizeof local, "%s/" LOCAL_GOLDEN, parent);
     double mine = folder_bytes(golden_dir), all = folder_bytes(parent);
-    printf("  %s: %.2f MiB; all goldens: %.2f MiB of the 64 MiB budget\n", golden_dir, mine / 1048576,
-           all / 1048576);
+    if (stat(local, &st) == 0 && S_ISDIR(st.st_mode)) all -= folder_bytes(local);
+    printf("  %s: %.2f MiB; the repository's goldens (all but " LOCAL_GOLDEN "/): %.2f MiB of the 64 MiB budget\n",
+           golden_dir, mine / 1048576, all / 1048576);
+    assert_true(mine <= BUDGET_BYTES);
     assert_true(all <= BUDGET_BYTES);
 }
 
@@ -430,8 +437,9 @@ static void test_self_consistency(void **state)
     }
     t_suite_print(s);
     assert_int_equal(system("mkdir -p build/verify"), 0);
-    char json[1200];
-    t_suite_json_path(json, sizeof json, "golden_selfcheck", cJSON_GetObjectItem(G.index, "model")->valuestring);
+    char json[1200], name[1024]; /* by the golden folder, as test_stages names its tables */
+    t_golden_name(G.dir, name, sizeof name);
+    t_suite_json_path(json, sizeof json, "golden_selfcheck", name);
     assert_int_equal(t_suite_write_json(s, json), 0);
     int failures = t_suite_failures(s);
     t_suite_free(s);

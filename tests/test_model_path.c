@@ -157,6 +157,27 @@ static void test_hostile_names(void **state)
     assert_non_null(strstr(err, "not a folder"));
 }
 
+/* "Not downloaded" (nothing of the repo in the cache) told apart from an entry that is there but
+ * unusable, which make verify reports instead of skipping. */
+static void test_cache_has_repo(void **state)
+{
+    (void)state;
+    char out[1024], err[512];
+    assert_int_equal(system("rm -rf build/tmp/has && mkdir -p build/tmp/has/models--o--broken/snapshots && "
+                            "touch build/tmp/has/file"), 0);
+    setenv("HF_HUB_CACHE", "build/tmp/has/none", 1); /* no cache at all */
+    assert_int_equal(wl_hf_cache_has_repo("o/m"), 0);
+    setenv("HF_HUB_CACHE", "build/tmp/has", 1);
+    assert_int_equal(wl_hf_cache_has_repo("o/m"), 0);
+    assert_int_equal(wl_hf_cache_has_repo("o/broken"), 1);
+    assert_int_equal(wl_hf_cache_snapshot("o/broken", out, sizeof out, err, sizeof err), -1); /* there, unusable */
+    assert_int_equal(wl_hf_cache_has_repo("../x"), -1);
+    assert_int_equal(wl_hf_cache_has_repo("nope"), -1);
+    setenv("HF_HUB_CACHE", "build/tmp/has/file", 1); /* a cache root that is a file: broken, not absent */
+    assert_int_equal(wl_hf_cache_has_repo("o/m"), 1);
+    unsetenv("HF_HUB_CACHE");
+}
+
 /* A review's misleading messages: a symlink loop at the repo folder, the snapshot or refs/main,
  * a dangling blob link and a cache root that is a file were "not found" / "no unique snapshot". */
 static void test_broken_cache_said_as_such(void **state)
@@ -226,6 +247,7 @@ int main(void)
         cmocka_unit_test(test_hf_cache),
         cmocka_unit_test(test_model_card),
         cmocka_unit_test(test_hostile_names),
+        cmocka_unit_test(test_cache_has_repo),
         cmocka_unit_test(test_broken_cache_said_as_such),
         cmocka_unit_test(test_long_paths),
     };

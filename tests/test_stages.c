@@ -3,8 +3,8 @@
  * decoder teacher-forced on HF's greedy tokens. Each stage is compared where the golden keeps
  * values (kept frames) and through its whole-axis mean/RMS, with the tolerance table's limits;
  * mel64 (HF's log-mel formula in float64) checks the engine's mel tightly. One table for the lab
- * clips, one for the edge clips; they and build/verify/stages[_edge].<model>.json say which stage
- * broke first and by how much.
+ * clips, one for the edge clips; they and build/verify/stages[_edge].<golden folder>.json say
+ * which stage broke first and by how much.
  * WL_THREADS sets OpenBLAS threads (default 1, one fixed summation order); WL_GOLDEN and
  * WL_MODEL choose another golden folder and model. Each clip's encoder output goes to
  * WL_ENCODER_CACHE (when make verify sets it) for test_decode. */
@@ -159,10 +159,13 @@ static void test_stages_match_hf(void **state)
     if (edge_clips) t_suite_print(se);
     printf("%d lab clips and %d edge clips, %.2f s of CPU in the engine\n", clips, edge_clips, t_total);
     assert_int_equal(system("mkdir -p build/verify"), 0);
-    char json[1200];
-    t_suite_json_path(json, sizeof json, "stages", cJSON_GetObjectItem(g.index, "model")->valuestring);
+    /* Named by the golden folder, not the index's model: a copy of one model's goldens checked
+     * under another name (make verify-real-offline) never overwrites the original's tables. */
+    char json[1200], name[1024];
+    t_golden_name(golden_dir, name, sizeof name);
+    t_suite_json_path(json, sizeof json, "stages", name);
     assert_int_equal(t_suite_write_json(s, json), 0);
-    t_suite_json_path(json, sizeof json, "stages_edge", cJSON_GetObjectItem(g.index, "model")->valuestring);
+    t_suite_json_path(json, sizeof json, "stages_edge", name);
     assert_int_equal(t_suite_write_json(se, json), 0);
     int failures = t_suite_failures(s) + t_suite_failures(se);
     t_suite_free(s), t_suite_free(se);

@@ -34,5 +34,6 @@ int cli_info(int argc, char **argv);
 int cli_dump(int argc, char **argv);
 int cli_transcribe(int argc, char **argv);
 int cli_inspect(int argc, char **argv);
+int cli_which(int argc, char **argv);
 
 #endif

@@ -3,7 +3,8 @@
  *   dump        write the engine's stage tensors for a clip to safetensors (stage names as tensor
  *               names), to diff against HF yourself
  *   transcribe  text of audio files (greedy or beam search, timestamps, JSON with every token)
- *   inspect     a per-token table: probabilities, alternatives, where the decoder listens */
+ *   inspect     a per-token table: probabilities, alternatives, where the decoder listens
+ *   which       the model folder --model resolves to, where it came from and what it is */
 #include "args.h"
 
 #include "../io/json_file.h"
@@ -19,7 +20,8 @@ static int usage(FILE *to, int code)
                 "  info   print the model's dimensions and checkpoint\n"
                 "  dump   write the engine's stage tensors for an audio file to safetensors\n"
                 "  transcribe  the text of audio files (--json: every token, probability, timestamp)\n"
-                "  inspect     a per-token table of one audio file\n");
+                "  inspect     a per-token table of one audio file\n"
+                "  which       the model folder --model resolves to and what it is (no loading)\n");
     return code;
 }
 
@@ -45,6 +47,7 @@ static int run(int argc, char **argv)
     if (strcmp(argv[1], "dump") == 0) return cli_dump(argc, argv);
     if (strcmp(argv[1], "transcribe") == 0) return cli_transcribe(argc, argv);
     if (strcmp(argv[1], "inspect") == 0) return cli_inspect(argc, argv);
+    if (strcmp(argv[1], "which") == 0) return cli_which(argc, argv);
     return cli_eprint("whisperlab: unknown command '%s' (see whisperlab --help)", argv[1]), 2;
 }
 

@@ -190,6 +190,21 @@ done:
     return rc;
 }
 
+int wl_hf_cache_has_repo(const char *repo)
+{
+    if (!valid_repo_id(repo)) return -1;
+    char *root = cache_root(NULL), *base = NULL;
+    const char *slash = strchr(repo, '/');
+    if (!root || asprintf(&base, "%s/models--%.*s--%s", root, (int)(slash - repo), repo, slash + 1) < 0) {
+        free(root);
+        return 1; /* out of memory: say it is there, so the caller reports the resolver's error */
+    }
+    struct stat st;
+    int there = lstat(base, &st) == 0 || errno != ENOENT;
+    free(root), free(base);
+    return there;
+}
+
 int wl_resolve_model(const char *arg, const char *fallback, char *out, size_t outlen, char *err,
                      size_t errlen)
 {

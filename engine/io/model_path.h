@@ -24,6 +24,11 @@ void wl_hf_cache_root(char *out, size_t outlen);
  * to, else the only snapshot. Returns 0 and out, or -1 with err saying what was looked for. */
 int wl_hf_cache_snapshot(const char *repo, char *out, size_t outlen, char *err, size_t errlen);
 
+/* Whether the HF cache holds anything of repo ("owner/name"): 1 when its models--owner--name
+ * folder is there (usable or not), 0 when it is not, -1 when repo is not a repo id. Tells "not
+ * downloaded" apart from a cache entry that is broken. */
+int wl_hf_cache_has_repo(const char *repo);
+
 /* Resolves the model to use. arg may be a folder, a repo id in the HF cache, or NULL/"" for
  * the default: openai/whisper-tiny.en from the HF cache if present, else fallback (NULL:
  * WL_LOCAL_MODEL). The chosen folder is checked with wl_model_folder_check. */
