@@ -114,6 +114,11 @@ $(BIN)/publish: $(call obj,reports/publish.c) $(LIBS)
 $(BIN)/tests/%: $(call obj,tests/%.c) $(BIN)/libwltest.a $(LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $^ $(LDLIBS) -o $@
+# compare_builds: two whisperlab commands against each other and HF (tests/compare/, over libwltest's
+# golden, diff and tolerance readers); test_compare runs it end to end.
+$(BIN)/compare_builds: $(call obj,$(wildcard tests/compare/*.c)) $(BIN)/libwltest.a $(LIBS)
+	$(CC) $^ $(LDLIBS) -o $@
+$(BIN)/tests/test_compare: | $(BIN)/compare_builds
 
 # The synthetic checkpoint: real tiny.en configs and GPT-2 tokenizer, generated weights.
 model: $(SYNTH)/model.safetensors ## build the synthetic tiny.en checkpoint folder
@@ -173,6 +178,14 @@ verify: $(TESTS) $(TOOLS) model micro header-check ## build and run every test (
 		$(SLOW_TESTS) $(filter-out $(SLOW_TESTS),$(TESTS)) \
 		WL_MODEL=$(MICRO) WL_GOLDEN=golden/whisper-micro.en \
 		$(BIN)/tests/test_golden $(BIN)/tests/test_stages $(BIN)/tests/test_decode
+
+# Two builds on the same clips, stage by stage and decoding by decoding (ci/compare.sh): REV= builds
+# that revision in a detached worktree under build/compare/; without it both sides are this build.
+.PHONY: compare
+compare: $(BIN)/whisperlab $(BIN)/compare_builds model micro ## two builds against each other and HF: REV=, THREADS=, A_ENV=/B_ENV=, MODEL=, CLIPS=, ONLY=, NAME=
+	@BIN=$(BIN) REV=$(call q,$(REV)) THREADS=$(call q,$(THREADS)) A_THREADS=$(call q,$(A_THREADS)) \
+		A_ENV=$(call q,$(A_ENV)) B_ENV=$(call q,$(B_ENV)) MODEL=$(call q,$(MODEL)) CLIPS=$(call q,$(CLIPS)) \
+		ONLY=$(call q,$(ONLY)) NAME=$(call q,$(NAME)) bash ci/compare.sh
 
 # The golden checks again on every kernel path the CPU runs (test_threads checks the thread
 # counts on each inside make verify; this checks HF's tolerances on each: a few minutes).
