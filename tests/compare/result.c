@@ -85,13 +85,13 @@ static void print_flip(const mode_rec *m, const flip_rec *x, double eps)
     }
     printf("first differ at step %d:", f->step);
     for (int i = 0; i < 2; i++) {
-        if (f->tok[i] < 0) printf(" %s ended;", w[i]);
-        else printf(" %s chose %d (top-1/top-2 margin %.3g),", w[i], f->tok[i], f->margin[i]);
+        if (f->tok[i] < 0) printf("%s %s ended", i ? "," : "", w[i]);
+        else printf("%s %s chose %d (top-1/top-2 margin %.3g)", i ? "," : "", w[i], f->tok[i], f->margin[i]);
     }
-    if (m->beam) printf(" scores %.7g vs %.7g (gap %.3g)", f->score[0], f->score[1], f->score_gap);
-    else if (isfinite(f->gap[0]) || isfinite(f->gap[1]))
-        printf(" each side's own token over the other's: %.3g, %.3g", f->gap[0], f->gap[1]);
-    printf(": %s (%s; epsilon %.3g)\n", f->kind == CMP_TIE ? "NEAR-TIE" : "DIVERGENCE", f->why, eps);
+    if (m->beam) printf("; scores %.7g vs %.7g (gap %.3g)", f->score[0], f->score[1], f->score_gap);
+    else if (f->gap[0] != f->margin[0] || f->gap[1] != f->margin[1]) /* the other's token is not the runner-up */
+        printf("; each side's own token over the other's: %.3g, %.3g", f->gap[0], f->gap[1]);
+    printf("\n    -> %s: %s (epsilon %.3g)\n", f->kind == CMP_TIE ? "NEAR-TIE" : "DIVERGENCE", f->why, eps);
 }
 
 static void print_decoding(const cmp_result *r)
