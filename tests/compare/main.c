@@ -383,6 +383,7 @@ static int run(ctx *c, cmp_result *r)
                       .tie_atol = tie.atol};
     /* Two builds each within the logits tolerance of HF's scores may be twice it apart. */
     r->eps[PAIR_AB] = 2 * tie.atol, r->eps[PAIR_A_HF] = r->eps[PAIR_B_HF] = tie.atol;
+    side_catch_interrupts(); /* from here on, a stop goes through remove_tmp */
     rc = check_kernels(c);
     if (!rc && (!c->only || strcmp(c->only, "decoding"))) rc = compare_stages(c, r);
     if (!rc && (!c->only || strcmp(c->only, "stages"))) rc = compare_decoding(c, r);

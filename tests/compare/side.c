@@ -3,6 +3,7 @@
 #include "../../engine/base/util.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -48,6 +49,18 @@ static void last_line(const char *path, char *line, size_t len)
     line[strcspn(line, "\r\n")] = 0;
 }
 
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int sig) { interrupted = sig; }
+
+void side_catch_interrupts(void)
+{
+    struct sigaction sa = {.sa_handler = on_interrupt}; /* a handler, not SIG_IGN: exec resets it */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
 int side_run(const side *s, const char *const *argv, const char *out_path, const char *err_path,
              const char *what, char *err, size_t errlen)
 {
@@ -57,6 +70,7 @@ int side_run(const side *s, const char *const *argv, const char *out_path, const
     if (!args) return wl_fail(err, errlen, "side %c: out of memory", s->name);
     args[0] = s->cli;
     memcpy(args + 1, argv, (size_t)n * sizeof *args);
+    if (interrupted) return free(args), wl_fail(err, errlen, "interrupted (signal %d)", (int)interrupted);
     fflush(NULL);
     pid_t pid = fork();
     if (pid > 0) free(args);
@@ -73,7 +87,8 @@ int side_run(const side *s, const char *const *argv, const char *out_path, const
     }
     int status;
     while (waitpid(pid, &status, 0) < 0)
-        ;
+        if (errno != EINTR) return wl_fail(err, errlen, "side %c: lost %s: %s", s->name, s->cli, strerror(errno));
+    if (interrupted) return wl_fail(err, errlen, "interrupted (signal %d)", (int)interrupted);
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return 0;
     char line[1024];
     last_line(err_path, line, sizeof line);

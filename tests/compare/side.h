@@ -23,9 +23,14 @@ typedef struct {
 int side_parse_env(side *s, const char *text, char *err, size_t errlen);
 void side_free(side *s);
 
+/* From now on SIGINT and SIGTERM stop the comparison between two steps rather than at once:
+ * the side's command they interrupt fails, and the caller cleans up (its scratch files). */
+void side_catch_interrupts(void);
+
 /* Runs "cli argv..." (argv NULL-terminated, without the command itself) in the side's
  * environment, stdout to out_path (or /dev/null), stderr to err_path. 0 when it exited 0; else
- * -1 with err: the side, the subcommand, how it ended and the last line it wrote on stderr. */
+ * -1 with err: the side, the subcommand, how it ended and the last line it wrote on stderr (or
+ * that the comparison was interrupted). */
 int side_run(const side *s, const char *const *argv, const char *out_path, const char *err_path,
              const char *what, char *err, size_t errlen);
 
