@@ -39,7 +39,7 @@ static int usage_error(const char *fmt, const char *what)
 {
     fprintf(stderr, "compare: ");
     fprintf(stderr, fmt, what);
-    fprintf(stderr, " (compare --help)\n");
+    fprintf(stderr, "\n");
     return 2;
 }
 
@@ -87,7 +87,7 @@ static int parse_args(int argc, char **argv, ctx *c)
         else if (!strcmp(k, "--tmp")) c->tmp_root = v;
         else if (!strcmp(k, "--clips")) c->clips = v;
         else if (!strcmp(k, "--only")) c->only = v;
-        else return usage_error("unknown option %s", k);
+        else return usage_error("unknown option %s (see --help)", k);
     }
     if (!c->s[0].cli || !c->s[1].cli || !c->model || !c->golden)
         return usage_error("%s", "--a-cli, --b-cli, --model and --golden are needed");
