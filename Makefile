@@ -118,6 +118,11 @@ $(BIN)/junit_report: $(call obj,ci/junit_report.c) $(BIN)/libwltest.a $(LIBS)
 $(BIN)/tests/%: $(call obj,tests/%.c) $(BIN)/libwltest.a $(LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $^ $(LDLIBS) -o $@
+# compare_builds: two whisperlab commands against each other and HF (tests/compare/, over libwltest's
+# golden, diff and tolerance readers); test_compare runs it end to end.
+$(BIN)/compare_builds: $(call obj,$(wildcard tests/compare/*.c)) $(BIN)/libwltest.a $(LIBS)
+	$(CC) $^ $(LDLIBS) -o $@
+$(BIN)/tests/test_compare: | $(BIN)/compare_builds
 
 # The synthetic checkpoint: real tiny.en configs and GPT-2 tokenizer, generated weights.
 model: $(SYNTH)/model.safetensors ## build the synthetic tiny.en checkpoint folder
@@ -199,6 +204,14 @@ baseline: $(BIN)/tests/test_stages $(BIN)/tests/test_decode $(BIN)/tests/test_th
 # openai/whisper-tiny.en, checked against its own HF goldens under the real model's name (~1 min).
 verify-real-offline: $(BIN)/whisperlab $(GOLDEN_CHECKS) model ## make verify's real-model step against a HF cache built here (no network, no Python)
 	@bash ci/verify-real-offline.sh $(BIN)
+
+# Two builds on the same clips, stage by stage and decoding by decoding (ci/compare.sh): REV= builds
+# that revision in a detached worktree under build/compare/; without it both sides are this build.
+.PHONY: compare
+compare: $(BIN)/whisperlab $(BIN)/compare_builds model micro ## two builds against each other and HF: REV=, THREADS=, A_ENV=/B_ENV=, MODEL=, CLIPS=, ONLY=, NAME=
+	@BIN=$(BIN) REV=$(call q,$(REV)) THREADS=$(call q,$(THREADS)) A_THREADS=$(call q,$(A_THREADS)) \
+		A_ENV=$(call q,$(A_ENV)) B_ENV=$(call q,$(B_ENV)) MODEL=$(call q,$(MODEL)) CLIPS=$(call q,$(CLIPS)) \
+		ONLY=$(call q,$(ONLY)) NAME=$(call q,$(NAME)) bash ci/compare.sh
 
 # The golden checks again on every kernel path the CPU runs (test_threads checks the thread
 # counts on each inside make verify; this checks HF's tolerances on each: a few minutes).

@@ -51,6 +51,26 @@ static void test_unknown_and_malformed_options(void **state)
     assert_int_equal(file_size("build/tmp/cli.st"), -1); /* no failed call wrote anything */
 }
 
+/* The kernel path variables the command takes (WL_SGEMM_OPENBLAS, WL_VMATH_LANES, as the tests
+ * do): a bad value is a usage error naming it; a good one shows in info's kernels line. */
+static void test_kernel_path_variables(void **state)
+{
+    (void)state;
+    setenv("WL_SGEMM_OPENBLAS", "yes", 1);
+    t_cli_expect("info --model " MODEL, 2, "WL_SGEMM_OPENBLAS='yes': expected 0 or 1");
+    setenv("WL_SGEMM_OPENBLAS", "1", 1);
+    setenv("WL_VMATH_LANES", "4", 1);
+    t_cli_expect("info --model " MODEL, 2, "WL_VMATH_LANES='4': expected 0, 8 or 16");
+    setenv("WL_VMATH_LANES", "16", 1);
+    static t_cli_result r;
+    t_cli_run("info --model " MODEL, &r);
+    unsetenv("WL_SGEMM_OPENBLAS"), unsetenv("WL_VMATH_LANES");
+    printf("  exit %d: %s", r.code, strstr(r.out, "kernels") ? strstr(r.out, "kernels") : r.out);
+    assert_int_equal(r.code, 0);
+    assert_non_null(strstr(r.out, "kernels  products by OpenBLAS"));
+    assert_non_null(strstr(r.out, "vector kernels at 16 lanes\n"));
+}
+
 static void test_never_overwrites_an_input(void **state)
 {
     (void)state;
@@ -112,6 +132,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_unknown_and_malformed_options),
+        cmocka_unit_test(test_kernel_path_variables),
         cmocka_unit_test(test_never_overwrites_an_input),
         cmocka_unit_test(test_long_path_message),
         cmocka_unit_test(test_which),

@@ -37,6 +37,8 @@ int cli_info(int argc, char **argv)
     printf("encoder  %d layers, %d heads, %d positions\n", d.enc_layers, d.enc_heads, d.n_audio_ctx);
     printf("decoder  %d layers, %d heads, %d positions\n", d.dec_layers, d.dec_heads, d.n_text_ctx);
     printf("threads  %d\n", wl_threads());
+    char kernels[256];
+    printf("kernels  %s\n", cli_kernel_path(kernels, sizeof kernels));
     wl_model_free(m);
     return 0;
 }

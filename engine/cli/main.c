@@ -43,6 +43,8 @@ static int run(int argc, char **argv)
 {
     if (argc < 2) return usage(stderr, 2);
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) return usage(stdout, 0);
+    int rc = cli_take_kernel_env();
+    if (rc) return rc;
     if (strcmp(argv[1], "info") == 0) return cli_info(argc, argv);
     if (strcmp(argv[1], "dump") == 0) return cli_dump(argc, argv);
     if (strcmp(argv[1], "transcribe") == 0) return cli_transcribe(argc, argv);
