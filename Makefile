@@ -47,16 +47,19 @@ GEN_LIB_SRC := gen/synthetic_values.c gen/synthetic_checkpoint.c gen/clip_synth.
 # with lab_; wl_ is the engine's API alone.
 REPORT_MAINS := reports/lab/lab.c reports/manifest.c reports/tables.c reports/publish.c reports/bench/bench.c
 REPORT_LIB_SRC := $(wildcard reports/tools/*.c) $(filter-out $(REPORT_MAINS),$(wildcard reports/lab/*.c))
+REPORT_LIB_SRC += reports/bench/bench_record.c
 TEST_SRC   := $(wildcard tests/test_*.c)
 TEST_LIB_SRC := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
 TESTS      := $(TEST_SRC:tests/%.c=$(BIN)/tests/%)
 TOOLS      := $(BIN)/whisperlab $(BIN)/make_synthetic $(BIN)/make_clips $(BIN)/manifest \
               $(BIN)/bench $(BIN)/make_corpus $(BIN)/lab $(BIN)/tables $(BIN)/publish
+TOOLS      += $(BIN)/bench_compare
 DEPS_STAMP := $(BUILD)/.deps-ok
 
 obj = $(patsubst %.c,$(BIN)/obj/%.o,$(1))
 
 .PHONY: all help deps model micro fixture clips verify verify-kernels report tables golden golden-micro clean bench header-check mutants valgrind profile
+.PHONY: bench-compare
 
 help: ## this list
 	@echo "whisperlab targets (MODEL=<folder or repo id> picks a model; default: the HF cache's"
@@ -104,6 +107,8 @@ $(BIN)/make_corpus: $(call obj,gen/make_corpus.c) $(LIBS)
 $(BIN)/manifest: $(call obj,reports/manifest.c) $(LIBS)
 	$(CC) $^ $(LDLIBS) -o $@
 $(BIN)/bench: $(call obj,reports/bench/bench.c) $(LIBS)
+	$(CC) $^ $(LDLIBS) -o $@
+$(BIN)/bench_compare: $(call obj,reports/bench/bench_compare.c) $(LIBS)
 	$(CC) $^ $(LDLIBS) -o $@
 $(BIN)/lab: $(call obj,reports/lab/lab.c) $(LIBS)
 	$(CC) $^ $(LDLIBS) -o $@
@@ -200,7 +205,17 @@ profile: all ## perf profile of the engine (1 thread, 4 clips): build/profile.tx
 HF_PYTHON ?= $(PYTHON)
 bench: all ## time every stage against the sgemm peak and HF (if importable), 1 and 2 threads; build/bench.json
 	$(BIN)/bench --model $(SYNTH) --model $(MICRO) --threads $(or $(THREADS),1$(comma)2) --lab $(BIN)/lab \
-		--hf "$(HF_PYTHON)" --json $(BUILD)/bench.json
+		--hf "$(HF_PYTHON)" --json $(BUILD)/bench.json --history $(BENCH_HISTORY)
+
+# The benchmark history of this machine: make bench and make bench-compare append a record a run.
+BENCH_HISTORY ?= $(BUILD)/bench-history.jsonl
+# REV= a commit built in build/bench-rev/, RUN= a stored run, or neither: this build against
+# itself. THREADS= one count (1), ROUNDS= (9), CLIPS= a round (5); QUICK=1: 7 rounds of 3 clips.
+bench-compare: $(BIN)/bench $(BIN)/bench_compare model ## this build's bench against REV=, RUN= or itself, in interleaved rounds: per stage slower/faster/no change
+	@BIN=$(BIN) BUILD=$(BUILD) MODEL=$(call q,$(or $(MODEL),$(SYNTH))) REV=$(call q,$(REV)) RUN=$(call q,$(RUN)) \
+		THREADS=$(call q,$(or $(THREADS),1)) CLIPS=$(call q,$(or $(CLIPS),$(if $(QUICK),3,5))) \
+		ROUNDS=$(call q,$(or $(ROUNDS),$(if $(QUICK),7,9))) MIN_EFFECT=$(call q,$(or $(MIN_EFFECT),3)) \
+		HISTORY=$(call q,$(BENCH_HISTORY)) JOBS=$(JOBS) bash reports/bench/compare.sh
 
 report: all $(BIN)/tests/test_stages ## run the whole lab with the default model (MODEL=, OUT=build/report)
 	@BIN=$(BIN) MODEL=$(call q,$(MODEL)) OUT=$(call q,$(OUT)) FALLBACK=$(MICRO) CFLAGS_USED=$(call q,$(CFLAGS)) \

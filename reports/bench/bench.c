@@ -9,13 +9,18 @@
  * run and the ratios are printed.
  * Figures, not a test. Usage:
  *   bench --model DIR [--model DIR ...] [--threads 1,2] [--clips N] [--json FILE] [--hf PYTHON]
- *         [--lab PATH] */
+ *         [--lab PATH] [--history FILE]
+ * --history appends the run's record (bench_record.h) to FILE. WL_SGEMM_OPENBLAS=1 and
+ * WL_VMATH_LANES=8 (or 16) choose the kernel paths as in the tests; the report names them. */
 #include "../../engine/kernels/gemm.h"
 #include "../../engine/io/json_file.h"
 #include "../../engine/model/model.h"
 #include "../../engine/nn/ops.h"
 #include "../../engine/base/util.h"
+#include "../../engine/kernels/vmath.h"
 #include "../../engine/whisperlab.h"
+#include "../tools/jsonl_file.h"
+#include "bench_record.h"
 
 #include <cblas.h>
 #include <cjson/cJSON.h>
@@ -287,6 +292,8 @@ static cJSON *table_json(table *t, double peak, int print)
             cJSON_AddNumberToObject(o, "gflops", gf);
             cJSON_AddNumberToObject(o, "fraction_of_sgemm_peak", gf / peak);
         }
+        cJSON *samples = cJSON_AddArrayToObject(o, "samples_s");
+        for (int k = 0; k < r->n; k++) cJSON_AddItemToArray(samples, bench_record_seconds(r->s[k]));
         cJSON_AddItemToArray(a, o);
     }
     return a;
@@ -418,14 +425,21 @@ static void machine(cJSON *root)
     cJSON_AddNumberToObject(m, "cores", (double)sysconf(_SC_NPROCESSORS_ONLN));
     cJSON_AddStringToObject(m, "openblas", openblas_get_config());
     cJSON_AddStringToObject(m, "sgemm", wl_sgemm_library());
+    cJSON_AddNumberToObject(m, "vector_lanes", wl_vmath_lanes());
     FILE *p = popen("git rev-parse HEAD 2>/dev/null", "r");
     snprintf(cmd, sizeof cmd, "%s", "");
     if (p && fgets(cmd, sizeof cmd, p)) cmd[strcspn(cmd, "\n")] = 0;
     if (p) pclose(p);
     cJSON_AddStringToObject(root, "git_commit", cmd);
+    /* Changes to tracked files make the commit an incomplete name of what was measured. */
+    p = popen("git status --porcelain --untracked-files=no 2>/dev/null", "r");
+    int dirty = p && fgets(line, sizeof line, p) != NULL;
+    if (p) pclose(p);
+    cJSON_AddBoolToObject(root, "git_dirty", dirty);
     cJSON_AddStringToObject(root, "engine_version", WL_VERSION);
-    printf("whisperlab bench %s (%s): %s, %ld cores, %s, %s\n", WL_VERSION, cmd, cpu, sysconf(_SC_NPROCESSORS_ONLN),
-           wl_sgemm_library(), openblas_get_config());
+    printf("whisperlab bench %s (%s%s): %s, %ld cores, %s, %s, vector kernels at %d lanes\n", WL_VERSION, cmd,
+           dirty ? ", with uncommitted changes" : "", cpu, sysconf(_SC_NPROCESSORS_ONLN), wl_sgemm_library(),
+           openblas_get_config(), wl_vmath_lanes());
     /* The kernels OpenBLAS runs decide the peak: the environment may pin older ones than the CPU's. */
     const char *core = getenv("OPENBLAS_CORETYPE");
     cJSON_AddStringToObject(m, "openblas_core", openblas_get_corename());
@@ -437,11 +451,11 @@ static void machine(cJSON *root)
 }
 
 static const char USAGE[] = "usage: bench --model DIR [--model DIR ...] [--threads 1,2] [--clips N] [--json FILE] "
-                            "[--hf PYTHON] [--lab PATH]\n";
+                            "[--hf PYTHON] [--lab PATH] [--history FILE]\n";
 
 static int is_option(const char *k)
 {
-    static const char *const names[] = {"--model", "--json", "--hf", "--lab", "--clips", "--threads"};
+    static const char *const names[] = {"--model", "--json", "--hf", "--lab", "--clips", "--threads", "--history"};
     for (size_t i = 0; i < sizeof names / sizeof *names; i++)
         if (!strcmp(k, names[i])) return 1;
     return 0;
@@ -449,7 +463,7 @@ static int is_option(const char *k)
 
 int main(int argc, char **argv)
 {
-    const char *models[8], *json = "build/bench.json", *python = NULL, *lab = NULL;
+    const char *models[8], *json = "build/bench.json", *python = NULL, *lab = NULL, *history = NULL;
     int n_models = 0, threads[8] = {1, 2}, n_threads = 2, n_clips = 24;
     wl_tune_malloc();
     for (int i = 1; i < argc; i += 2) {
@@ -464,6 +478,7 @@ int main(int argc, char **argv)
         } else if (!strcmp(k, "--json")) json = v;
         else if (!strcmp(k, "--hf")) python = v;
         else if (!strcmp(k, "--lab")) lab = v;
+        else if (!strcmp(k, "--history")) history = v;
         else if (!strcmp(k, "--clips")) {
             if (!wl_parse_whole(v, 1, MAX_SAMPLES / 24 * 24, &n_clips))
                 return fprintf(stderr, "bench: --clips '%s': not a whole number from 1 to %d\n", v,
@@ -480,6 +495,9 @@ int main(int argc, char **argv)
         }
     }
     if (!n_models) models[n_models++] = "build/whisper-tiny.en-synthetic";
+    const char *blas = getenv("WL_SGEMM_OPENBLAS"), *lanes = getenv("WL_VMATH_LANES");
+    wl_sgemm_use_openblas(blas && atoi(blas));
+    wl_vmath_force(lanes ? atoi(lanes) : 0);
     cJSON *root = cJSON_CreateObject(), *all = cJSON_CreateArray();
     machine(root);
     fflush(stdout);
@@ -518,6 +536,14 @@ int main(int argc, char **argv)
     if (!f || fputs(s, f) < 0 || fclose(f)) return fprintf(stderr, "bench: %s: cannot write\n", json), 1;
     printf("\nbench: %s\n", json);
     free(s);
+    if (history) {
+        char err[1024];
+        cJSON *record = bench_record_of_bench(root, n_clips, err, sizeof err);
+        if (!record || jsonl_append(history, record, err, sizeof err))
+            return fprintf(stderr, "bench: %s\n", err), cJSON_Delete(record), cJSON_Delete(root), 1;
+        printf("bench: its record appended to %s\n", history);
+        cJSON_Delete(record);
+    }
     cJSON_Delete(root);
     return 0;
 }
