@@ -66,6 +66,7 @@ static int run_bench(side *s, const setup *u, const char *json, const char *errf
     snprintf(clips, sizeof clips, "%d", u->clips);
     char *const argv[] = {(char *)s->bench, "--model", (char *)u->model, "--threads", threads, "--clips", clips,
                           "--json", (char *)json, NULL};
+    unlink(json); /* a bench that ignores --json must not pass off the last round's report */
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0) return wl_fail(err, errlen, "fork: %s", strerror(errno));
@@ -95,8 +96,11 @@ static int run_bench(side *s, const setup *u, const char *json, const char *errf
 static int take_round(side *s, const char *json, char *err, size_t errlen)
 {
     char why[1024];
+    if (access(json, F_OK))
+        return wl_fail(err, errlen, "%s's bench (%s) ran but wrote no report to --json: it predates the --json "
+                                    "report the comparison needs", s->label, s->bench);
     cJSON *report = wl_json_read_object(json, why, sizeof why);
-    if (!report) return wl_fail(err, errlen, "%s's bench wrote no report: %s", s->label, why);
+    if (!report) return wl_fail(err, errlen, "%s's bench wrote no usable report: %s", s->label, why);
     const cJSON *model = cJSON_GetArrayItem(cJSON_GetObjectItem(report, "models"), 0);
     const cJSON *run = cJSON_GetArrayItem(cJSON_GetObjectItem(model, "runs"), 0);
     const cJSON *stages = cJSON_GetObjectItem(run, "stages"), *st;
@@ -153,9 +157,10 @@ static int load_stored(side *a, const char *spec, const setup *u, char *err, siz
         if (line && !(cJSON_IsNumber(ln) && ln->valueint == line)) continue;
         const cJSON *x = bench_record_run(r, u->model, u->threads, u->clips, why, sizeof why);
         const cJSON *rounds = x ? cJSON_GetObjectItem(x, "rounds") : NULL;
-        if (x && !(cJSON_IsNumber(rounds) && rounds->valueint >= 3)) {
-            snprintf(why, sizeof why, "has %d round(s) of stage figures; a comparison needs at least 3 (records "
-                                      "of make bench-compare carry them)", cJSON_IsNumber(rounds) ? rounds->valueint : 0);
+        if (x && !(cJSON_IsNumber(rounds) && rounds->valueint >= BENCH_STATS_MIN_PAIRED)) {
+            snprintf(why, sizeof why, "has %d round(s) of stage figures; a comparison needs at least %d (records "
+                                      "of make bench-compare carry them)", cJSON_IsNumber(rounds) ? rounds->valueint : 0,
+                     BENCH_STATS_MIN_PAIRED);
             x = NULL;
         }
         if (x) pick = r, run = x;
