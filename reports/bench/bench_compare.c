@@ -9,7 +9,7 @@
  * Usage:
  *   bench_compare --b BENCH (--a BENCH | --run FILE[:LINE]) --model DIR [--threads N] [--clips N]
  *                 [--rounds N] [--min-effect PERCENT] [--a-label S] [--b-label S] [--a-commit SHA]
- *                 [--history FILE] [--out FILE] */
+ *                 [--clock wall|cpu] [--history FILE] [--out FILE] */
 #include "../../engine/base/util.h"
 #include "../../engine/io/json_file.h"
 #include "../tools/bench_stats.h"
@@ -40,6 +40,7 @@ typedef struct {
     const char *model;
     int threads, clips, rounds;
     double min_effect;
+    int cpu_clock; /* the stages in CPU seconds (bench --clock cpu), else elapsed */
 } setup;
 
 static double wall(void)
@@ -64,8 +65,9 @@ static int run_bench(side *s, const setup *u, const char *json, const char *errf
     char threads[16], clips[16];
     snprintf(threads, sizeof threads, "%d", u->threads);
     snprintf(clips, sizeof clips, "%d", u->clips);
+    /* --clock only when asked for: an older bench lacks it, and times elapsed seconds anyway */
     char *const argv[] = {(char *)s->bench, "--model", (char *)u->model, "--threads", threads, "--clips", clips,
-                          "--json", (char *)json, NULL};
+                          "--json", (char *)json, u->cpu_clock ? "--clock" : NULL, "cpu", NULL};
     unlink(json); /* a bench that ignores --json must not pass off the last round's report */
     fflush(NULL);
     pid_t pid = fork();
@@ -82,6 +84,9 @@ static int run_bench(side *s, const setup *u, const char *json, const char *errf
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return 0;
     char why[512];
     first_line(errfile, why, sizeof why);
+    if (strstr(why, "unknown option") && strstr(why, "--clock"))
+        return wl_fail(err, errlen, "%s's bench (%s) lacks --clock (it predates CPU-second figures): CLOCK=wall "
+                                    "compares elapsed time, which every bench reports", s->label, s->bench);
     if (strstr(why, "unknown option"))
         return wl_fail(err, errlen, "%s's bench (%s) lacks an option the comparison needs (--model, --threads, "
                                     "--clips, --json): it says \"%s\"", s->label, s->bench, why);
@@ -93,7 +98,7 @@ static int run_bench(side *s, const setup *u, const char *json, const char *errf
 }
 
 /* Takes one round's report: each stage's median over the clips into s->rounds. */
-static int take_round(side *s, const char *json, char *err, size_t errlen)
+static int take_round(side *s, const setup *u, const char *json, char *err, size_t errlen)
 {
     char why[1024];
     if (access(json, F_OK))
@@ -101,6 +106,12 @@ static int take_round(side *s, const char *json, char *err, size_t errlen)
                                     "report the comparison needs", s->label, s->bench);
     cJSON *report = wl_json_read_object(json, why, sizeof why);
     if (!report) return wl_fail(err, errlen, "%s's bench wrote no usable report: %s", s->label, why);
+    const char *clock = cJSON_GetStringValue(cJSON_GetObjectItem(report, "stage_clock"));
+    if (u->cpu_clock && !(clock && !strcmp(clock, "cpu"))) {
+        cJSON_Delete(report);
+        return wl_fail(err, errlen, "%s's bench (%s) did not time its stages in CPU seconds as asked (--clock cpu): "
+                                    "CLOCK=wall compares elapsed time", s->label, s->bench);
+    }
     const cJSON *model = cJSON_GetArrayItem(cJSON_GetObjectItem(report, "models"), 0);
     const cJSON *run = cJSON_GetArrayItem(cJSON_GetObjectItem(model, "runs"), 0);
     const cJSON *stages = cJSON_GetObjectItem(run, "stages"), *st;
@@ -155,7 +166,7 @@ static int load_stored(side *a, const char *spec, const setup *u, char *err, siz
     cJSON_ArrayForEach(r, records) {
         const cJSON *ln = cJSON_GetObjectItem(r, "line");
         if (line && !(cJSON_IsNumber(ln) && ln->valueint == line)) continue;
-        const cJSON *x = bench_record_run(r, u->model, u->threads, u->clips, why, sizeof why);
+        const cJSON *x = bench_record_run(r, u->model, u->threads, u->clips, u->cpu_clock, why, sizeof why);
         const cJSON *rounds = x ? cJSON_GetObjectItem(x, "rounds") : NULL;
         if (x && !(cJSON_IsNumber(rounds) && rounds->valueint >= BENCH_STATS_MIN_PAIRED)) {
             snprintf(why, sizeof why, "has %d round(s) of stage figures; a comparison needs at least %d (records "
@@ -206,6 +217,7 @@ static cJSON *record_of(const side *s, const char *which, const setup *u)
     cJSON_AddNumberToObject(run, "threads", u->threads);
     cJSON_AddNumberToObject(run, "clips", u->clips);
     cJSON_AddNumberToObject(run, "rounds", u->rounds);
+    cJSON_AddStringToObject(run, "clock", u->cpu_clock ? "cpu" : "wall");
     const cJSON *list;
     double x[BENCH_STATS_MAX_SAMPLES];
     cJSON_ArrayForEach(list, s->rounds) {
@@ -239,7 +251,7 @@ static cJSON *compare_stages(const side *a, const side *b, const setup *u)
         int na = values(la, x), nb = lb ? values(lb, y) : 0;
         bench_comparison c;
         if (!lb || bench_stats_compare(x, na, y, nb, !a->stored, u->min_effect, &c)) {
-            printf("  %-28s %s\n", la->string, lb ? "not comparable (a time that is not positive)" : "only in A");
+            printf("  %-28s %s\n", la->string, lb ? "no verdict: a round timed it at 0 s (too short for the clock)" : "only in A");
             continue;
         }
         counts[c.verdict + 1]++;
@@ -265,12 +277,12 @@ static cJSON *compare_stages(const side *a, const side *b, const setup *u)
 static const char USAGE[] =
     "usage: bench_compare --b BENCH (--a BENCH | --run FILE[:LINE]) --model DIR [--threads N] [--clips N]\n"
     "                     [--rounds N] [--min-effect PERCENT] [--a-label S] [--b-label S] [--a-commit SHA]\n"
-    "                     [--history FILE] [--out FILE]\n";
+    "                     [--clock wall|cpu] [--history FILE] [--out FILE]\n";
 
 int main(int argc, char **argv)
 {
     side a = {.label = "A"}, b = {.label = "B"};
-    setup u = {NULL, 1, 5, 9, BENCH_STATS_MIN_EFFECT};
+    setup u = {NULL, 1, 5, 9, BENCH_STATS_MIN_EFFECT, 0};
     const char *run = NULL, *history = NULL, *out = NULL;
     for (int i = 1; i < argc; i += 2) {
         const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -285,6 +297,11 @@ int main(int argc, char **argv)
         else if (!strcmp(k, "--a-commit")) a.commit = v;
         else if (!strcmp(k, "--history")) history = v;
         else if (!strcmp(k, "--out")) out = v;
+        else if (!strcmp(k, "--clock")) {
+            if (strcmp(v, "wall") && strcmp(v, "cpu"))
+                return fprintf(stderr, "bench_compare: --clock '%s': wall or cpu\n", v), 2;
+            u.cpu_clock = !strcmp(v, "cpu");
+        }
         else if (!strcmp(k, "--threads") || !strcmp(k, "--clips") || !strcmp(k, "--rounds")) {
             int *dst = k[2] == 't' ? &u.threads : k[2] == 'c' ? &u.clips : &u.rounds;
             int lo = k[2] == 'r' ? BENCH_STATS_MIN_PAIRED : 1, hi = k[2] == 't' ? 64 : k[2] == 'c' ? 240 : 100;
@@ -306,8 +323,8 @@ int main(int argc, char **argv)
     if (!mkdtemp(dir)) return fprintf(stderr, "bench_compare: cannot make a folder in /tmp: %s\n", strerror(errno)), 1;
     snprintf(json, sizeof json, "%s/bench.json", dir);
     snprintf(errfile, sizeof errfile, "%s/stderr", dir);
-    printf("bench-compare: A = %s, B = %s\n  %s, %d thread(s), %d clip(s) a round, %d rounds %s\n", a.label, b.label,
-           u.model, u.threads, u.clips, u.rounds,
+    printf("bench-compare: A = %s, B = %s\n  %s, %d thread(s), %d clip(s) a round, %s, %d rounds %s\n", a.label,
+           b.label, u.model, u.threads, u.clips, u.cpu_clock ? "CPU seconds" : "elapsed seconds", u.rounds,
            a.stored ? "of B against A's stored rounds" : "each, interleaved (A B, B A, A B, ...)");
     fflush(stdout);
     int rc = 0;
@@ -316,7 +333,7 @@ int main(int argc, char **argv)
         for (int k = 0; k < 2 && !rc; k++) {
             if (order[k]->stored) continue;
             double t0 = wall();
-            rc = run_bench(order[k], &u, json, errfile, err, sizeof err) || take_round(order[k], json, err, sizeof err);
+            rc = run_bench(order[k], &u, json, errfile, err, sizeof err) || take_round(order[k], &u, json, err, sizeof err);
             if (!rc) fprintf(stderr, "  round %d/%d: %s in %.0f s\n", r + 1, u.rounds, order[k]->label, wall() - t0);
         }
     }

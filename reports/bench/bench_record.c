@@ -61,6 +61,8 @@ cJSON *bench_record_of_bench(const cJSON *report, int clips, char *err, size_t e
             cJSON_AddNumberToObject(o, "threads", number(run, "threads"));
             cJSON_AddNumberToObject(o, "clips", clips);
             cJSON_AddNumberToObject(o, "rounds", 1);
+            const char *clock = cJSON_GetStringValue(cJSON_GetObjectItem(report, "stage_clock"));
+            cJSON_AddStringToObject(o, "clock", clock ? clock : "wall");
             cJSON *stages = cJSON_AddObjectToObject(o, "stages");
             cJSON_ArrayForEach(st, cJSON_GetObjectItem(run, "stages")) {
                 const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(st, "stage"));
@@ -88,21 +90,27 @@ static int same_folder_name(const char *a, const char *b)
     return nx == ny && !strncmp(x, y, nx);
 }
 
-const cJSON *bench_record_run(const cJSON *record, const char *model, int threads, int clips, char *err,
-                              size_t errlen)
+const cJSON *bench_record_run(const cJSON *record, const char *model, int threads, int clips, int cpu_clock,
+                              char *err, size_t errlen)
 {
     const cJSON *run;
-    int model_seen = 0, threads_seen = 0;
+    int model_seen = 0, threads_seen = 0, clips_seen = 0;
     cJSON_ArrayForEach(run, cJSON_GetObjectItem(record, "runs")) {
         const char *m = cJSON_GetStringValue(cJSON_GetObjectItem(run, "model"));
         if (!m || !same_folder_name(m, model)) continue;
         model_seen = 1;
         if (number(run, "threads") != threads) continue;
         threads_seen = 1;
-        if (number(run, "clips") == clips) return run;
+        if (number(run, "clips") != clips) continue;
+        clips_seen = 1;
+        const char *clock = cJSON_GetStringValue(cJSON_GetObjectItem(run, "clock"));
+        if (!strcmp(clock ? clock : "wall", cpu_clock ? "cpu" : "wall")) return run;
     }
     if (!model_seen) wl_fail(err, errlen, "has no run of model %s", last_name(model));
     else if (!threads_seen) wl_fail(err, errlen, "has no run of %s at %d thread(s)", last_name(model), threads);
-    else wl_fail(err, errlen, "has no run of %s at %d thread(s) over %d clip(s)", last_name(model), threads, clips);
+    else if (!clips_seen)
+        wl_fail(err, errlen, "has no run of %s at %d thread(s) over %d clip(s)", last_name(model), threads, clips);
+    else wl_fail(err, errlen, "has no run of %s timed in %s seconds (CLOCK=%s)", last_name(model),
+                 cpu_clock ? "CPU" : "elapsed", cpu_clock ? "cpu" : "wall");
     return NULL;
 }

@@ -3,7 +3,7 @@
  * side of a comparison), "date" (UTC), "commit" and "dirty" (uncommitted changes to tracked
  * files), "machine" (the CPU, its cores, the products' library and its kernels, OpenBLAS's core,
  * the vector width) and "runs": per model and thread count {"model", "threads", "clips",
- * "rounds", "stages": {name: {"median_s", "min_s", "max_s", and "samples_s" (a bench run: each
+ * "rounds", "clock" ("wall" or "cpu": bench --clock), "stages": {name: {"median_s", "min_s", "max_s", and "samples_s" (a bench run: each
  * clip's seconds) or "rounds_s" (a comparison: each round's median over the clips)}}}. */
 #ifndef BENCH_RECORD_H
 #define BENCH_RECORD_H
@@ -18,10 +18,11 @@ cJSON *bench_record_new(const char *kind, const char *commit, int dirty, const c
  * err when the report lacks what a record needs. */
 cJSON *bench_record_of_bench(const cJSON *report, int clips, char *err, size_t errlen);
 
-/* The run of record for model (compared by its folder's last name) at threads and clips, or
- * NULL with err saying which of them the record lacks. */
-const cJSON *bench_record_run(const cJSON *record, const char *model, int threads, int clips, char *err,
-                              size_t errlen);
+/* The run of record for model (compared by its folder's last name) at threads and clips, its
+ * stages timed by the same clock (cpu_clock 1: CPU seconds; a run without "clock" is elapsed
+ * time), or NULL with err saying which of them the record lacks. */
+const cJSON *bench_record_run(const cJSON *record, const char *model, int threads, int clips, int cpu_clock,
+                              char *err, size_t errlen);
 
 /* A number rounded to the microsecond, so the history's lines stay short. */
 cJSON *bench_record_seconds(double s);

@@ -7,7 +7,7 @@ die() { echo "make bench-compare: $*" >&2; exit 1; }
 [[ -n $REV && -n $RUN ]] && die "REV=$REV and RUN=$RUN: give one of them (or neither: this build against itself)"
 [[ $THREADS =~ ^[0-9]+$ ]] || die "THREADS=$THREADS: one thread count (a comparison runs at one)"
 args=(--b "$BIN/bench" --b-label "this build" --model "$MODEL" --threads "$THREADS" --clips "$CLIPS"
-      --rounds "$ROUNDS" --min-effect "$MIN_EFFECT" --history "$HISTORY" --out "$BUILD/bench-compare.json")
+      --rounds "$ROUNDS" --min-effect "$MIN_EFFECT" --clock "$CLOCK" --history "$HISTORY" --out "$BUILD/bench-compare.json")
 if [[ -n $REV ]]; then
     sha=$(git rev-parse --verify --quiet "$REV^{commit}") || die "REV=$REV: not a commit of this repository"
     tree=$BUILD/bench-rev/$sha
