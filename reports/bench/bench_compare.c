@@ -140,8 +140,9 @@ static int take_round(side *s, const setup *u, const char *json, char *err, size
     return 0;
 }
 
-/* The stored run named by spec (FILE:LINE, a history FILE: its last usable record, or a
- * comparison's --out FILE: its B) into a. 0, or -1 and err naming the file. */
+/* The stored run named by spec (FILE:LINE; a history FILE: its last record that fits, which is
+ * the B side of the latest comparison of the same setup; or a comparison's --out FILE: its B)
+ * into a. 0, or -1 and err naming the file. */
 static int load_stored(side *a, const char *spec, const setup *u, char *err, size_t errlen)
 {
     char path[4096], why[1024];
@@ -216,7 +217,7 @@ static cJSON *record_of(const side *s, const char *which, const setup *u)
     cJSON_AddStringToObject(run, "model", u->model);
     cJSON_AddNumberToObject(run, "threads", u->threads);
     cJSON_AddNumberToObject(run, "clips", u->clips);
-    cJSON_AddNumberToObject(run, "rounds", u->rounds);
+    cJSON_AddNumberToObject(run, "rounds", cJSON_GetArraySize(s->rounds->child)); /* a stored run's own count */
     cJSON_AddStringToObject(run, "clock", u->cpu_clock ? "cpu" : "wall");
     const cJSON *list;
     double x[BENCH_STATS_MAX_SAMPLES];
