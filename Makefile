@@ -203,7 +203,7 @@ profile: all ## perf profile of the engine (1 thread, 4 clips): build/profile.tx
 	perf report -q -i $(BUILD)/perf.data --stdio --sort dso,symbol 2>/dev/null | head -40 | tee $(BUILD)/profile.txt
 
 HF_PYTHON ?= $(PYTHON)
-bench: all ## time every stage against the sgemm peak and HF (if importable), 1 and 2 threads; build/bench.json
+bench: all ## time every stage against the sgemm peak and HF (if importable), 1 and 2 threads; build/bench.json, a record in the history
 	$(BIN)/bench --model $(SYNTH) --model $(MICRO) --threads $(or $(THREADS),1$(comma)2) --lab $(BIN)/lab \
 		--hf "$(HF_PYTHON)" --json $(BUILD)/bench.json --history $(BENCH_HISTORY)
 
