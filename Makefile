@@ -53,13 +53,13 @@ TEST_LIB_SRC := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
 TESTS      := $(TEST_SRC:tests/%.c=$(BIN)/tests/%)
 TOOLS      := $(BIN)/whisperlab $(BIN)/make_synthetic $(BIN)/make_clips $(BIN)/manifest \
               $(BIN)/bench $(BIN)/make_corpus $(BIN)/lab $(BIN)/tables $(BIN)/publish
-TOOLS      += $(BIN)/bench_compare
+TOOLS      += $(BIN)/bench_compare $(BIN)/bench_publish
 DEPS_STAMP := $(BUILD)/.deps-ok
 
 obj = $(patsubst %.c,$(BIN)/obj/%.o,$(1))
 
 .PHONY: all help deps model micro fixture clips verify verify-kernels report tables golden golden-micro clean bench header-check mutants valgrind profile
-.PHONY: bench-compare
+.PHONY: bench-compare bench-publish
 
 help: ## this list
 	@echo "whisperlab targets (MODEL=<folder or repo id> picks a model; default: the HF cache's"
@@ -109,6 +109,8 @@ $(BIN)/manifest: $(call obj,reports/manifest.c) $(LIBS)
 $(BIN)/bench: $(call obj,reports/bench/bench.c) $(LIBS)
 	$(CC) $^ $(LDLIBS) -o $@
 $(BIN)/bench_compare: $(call obj,reports/bench/bench_compare.c) $(LIBS)
+	$(CC) $^ $(LDLIBS) -o $@
+$(BIN)/bench_publish: $(call obj,reports/bench/bench_publish.c) $(LIBS)
 	$(CC) $^ $(LDLIBS) -o $@
 $(BIN)/lab: $(call obj,reports/lab/lab.c) $(LIBS)
 	$(CC) $^ $(LDLIBS) -o $@
@@ -217,6 +219,10 @@ bench-compare: $(BIN)/bench $(BIN)/bench_compare model ## this build's bench aga
 		THREADS=$(call q,$(or $(THREADS),1)) CLIPS=$(call q,$(or $(CLIPS),$(if $(QUICK),3,5))) \
 		ROUNDS=$(call q,$(or $(ROUNDS),$(if $(QUICK),7,9))) MIN_EFFECT=$(call q,$(or $(MIN_EFFECT),3)) CLOCK=$(call q,$(or $(CLOCK),cpu)) \
 		HISTORY=$(call q,$(BENCH_HISTORY)) JOBS=$(JOBS) bash reports/bench/compare.sh
+
+# Figures for readers: the committed history holds make bench records with their machine named.
+bench-publish: $(BIN)/bench_publish ## append this machine's newest make bench record to docs/bench-history.jsonl (NOTE="CPU, cores, quiet or shared")
+	@$(BIN)/bench_publish --from $(BENCH_HISTORY) --to docs/bench-history.jsonl --note $(call q,$(NOTE))
 
 report: all $(BIN)/tests/test_stages ## run the whole lab with the default model (MODEL=, OUT=build/report)
 	@BIN=$(BIN) MODEL=$(call q,$(MODEL)) OUT=$(call q,$(OUT)) FALLBACK=$(MICRO) CFLAGS_USED=$(call q,$(CFLAGS)) \
