@@ -212,12 +212,12 @@ bench: all ## time every stage against the sgemm peak and HF (if importable), 1 
 # The benchmark history of this machine: make bench and make bench-compare append a record a run.
 BENCH_HISTORY ?= $(BUILD)/bench-history.jsonl
 # REV= a commit built in build/bench-rev/, RUN= a stored run, or neither: this build against
-# itself. THREADS= one count (1), ROUNDS= (9), CLIPS= a round (5); QUICK=1: 7 rounds of 3 clips.
+# itself. THREADS= one count (1), ROUNDS= (12), CLIPS= a round (3); QUICK=1: 8 rounds of 1 clip.
 # CLOCK=cpu (the default) times the stages in the bench's CPU seconds, CLOCK=wall in elapsed time.
 bench-compare: $(BIN)/bench $(BIN)/bench_compare model ## this build's bench against REV=, RUN= or itself, in interleaved rounds: per stage slower/faster/no change
 	@BIN=$(BIN) BUILD=$(BUILD) MODEL=$(call q,$(or $(MODEL),$(SYNTH))) REV=$(call q,$(REV)) RUN=$(call q,$(RUN)) \
-		THREADS=$(call q,$(or $(THREADS),1)) CLIPS=$(call q,$(or $(CLIPS),$(if $(QUICK),3,5))) \
-		ROUNDS=$(call q,$(or $(ROUNDS),$(if $(QUICK),7,9))) MIN_EFFECT=$(call q,$(or $(MIN_EFFECT),3)) CLOCK=$(call q,$(or $(CLOCK),cpu)) \
+		THREADS=$(call q,$(or $(THREADS),1)) CLIPS=$(call q,$(or $(CLIPS),$(if $(QUICK),1,3))) \
+		ROUNDS=$(call q,$(or $(ROUNDS),$(if $(QUICK),8,12))) MIN_EFFECT=$(call q,$(or $(MIN_EFFECT),3)) CLOCK=$(call q,$(or $(CLOCK),cpu)) \
 		HISTORY=$(call q,$(BENCH_HISTORY)) JOBS=$(JOBS) bash reports/bench/compare.sh
 
 # Figures for readers: the committed history holds make bench records with their machine named.

@@ -79,7 +79,7 @@ static void test_interleaved_verdicts_and_history(void **state)
     static char out[16384];
     write_fake("A", 1.0, "");
     write_fake("B", 1.1, "");
-    int rc = compare("--a " DIR "/bench_A --b " DIR "/bench_B --clock cpu --rounds 6 --history " DIR "/h.jsonl", out,
+    int rc = compare("--a " DIR "/bench_A --b " DIR "/bench_B --clock cpu --rounds 8 --history " DIR "/h.jsonl", out,
                      sizeof out);
     printf("%s", out);
     assert_int_equal(rc, 0);
@@ -91,7 +91,7 @@ static void test_interleaved_verdicts_and_history(void **state)
     assert_non_null(f);
     assert_non_null(fgets(order, sizeof order, f));
     fclose(f);
-    assert_string_equal(order, "ABBAABBAABBA");
+    assert_string_equal(order, "ABBAABBAABBAABBA");
 
     /* The history: A's record, then B's; B's 6 rounds are the stored run now, against A again,
      * after a line that is not a record. */
@@ -99,7 +99,7 @@ static void test_interleaved_verdicts_and_history(void **state)
                             "grep -c '\"side\":\"B\"' " DIR "/h.jsonl > /dev/null && "
                             "test $(wc -l < " DIR "/h.jsonl) -eq 2"), 0);
     assert_int_equal(system("echo '{\"cut short' >> " DIR "/h.jsonl"), 0);
-    rc = compare("--run " DIR "/h.jsonl:2 --b " DIR "/bench_A --clock cpu --rounds 6", out, sizeof out);
+    rc = compare("--run " DIR "/h.jsonl:2 --b " DIR "/bench_A --clock cpu --rounds 8", out, sizeof out);
     printf("%s", out);
     assert_int_equal(rc, 0);
     assert_non_null(strstr(out, DIR "/h.jsonl:3: not a JSON record; skipped"));
@@ -107,7 +107,7 @@ static void test_interleaved_verdicts_and_history(void **state)
     assert_non_null(strstr(row(out, "planted"), "faster"));
     assert_non_null(strstr(row(out, "steady"), "no change"));
     /* elapsed-time rounds are not these */
-    rc = compare("--run " DIR "/h.jsonl --b " DIR "/bench_A --clock wall --rounds 6", out, sizeof out);
+    rc = compare("--run " DIR "/h.jsonl --b " DIR "/bench_A --clock wall --rounds 8", out, sizeof out);
     assert_int_equal(rc, 1);
     assert_non_null(strstr(out, "timed in elapsed seconds"));
 }
@@ -119,14 +119,14 @@ static void test_a_bench_that_cannot_take_part_is_named(void **state)
     write_fake("B", 1.0, "");
     write_fake("old", 1.0, "case \"$*\" in *--clock*) echo \"bench: unknown option '--clock'\" >&2; exit 2;; esac");
     write_fake("silent", 1.0, "exit 0");
-    int rc = compare("--a " DIR "/bench_old --a-label REV=old --b " DIR "/bench_B --clock cpu --rounds 6", out,
+    int rc = compare("--a " DIR "/bench_old --a-label REV=old --b " DIR "/bench_B --clock cpu --rounds 8", out,
                      sizeof out);
     assert_int_equal(rc, 1);
     assert_non_null(strstr(out, "REV=old's bench (" DIR "/bench_old) lacks --clock"));
-    rc = compare("--a " DIR "/bench_silent --a-label REV=older --b " DIR "/bench_B --rounds 6", out, sizeof out);
+    rc = compare("--a " DIR "/bench_silent --a-label REV=older --b " DIR "/bench_B --rounds 8", out, sizeof out);
     assert_int_equal(rc, 1);
     assert_non_null(strstr(out, "REV=older's bench (" DIR "/bench_silent) ran but wrote no report"));
-    rc = compare("--a " DIR "/bench_B --b " DIR "/bench_B --rounds 5", out, sizeof out);
+    rc = compare("--a " DIR "/bench_B --b " DIR "/bench_B --rounds 7", out, sizeof out);
     assert_int_equal(rc, 2);
     printf("%s", out);
 }

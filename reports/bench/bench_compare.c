@@ -242,7 +242,7 @@ static cJSON *compare_stages(const side *a, const side *b, const setup *u)
 {
     cJSON *out = cJSON_CreateArray();
     int counts[3] = {0, 0, 0};
-    double coverage = 0.95;
+    double coverage = BENCH_STATS_LEVEL;
     if (!a->stored) bench_stats_sign_rank(u->rounds, &coverage);
     printf("  %-28s %10s %10s %7s   %5.1f%% interval  %s\n", "stage", "A ms", "B ms", "B/A", 100 * coverage, "verdict");
     const cJSON *la;
@@ -252,7 +252,7 @@ static cJSON *compare_stages(const side *a, const side *b, const setup *u)
         int na = values(la, x), nb = lb ? values(lb, y) : 0;
         bench_comparison c;
         if (!lb || bench_stats_compare(x, na, y, nb, !a->stored, u->min_effect, &c)) {
-            printf("  %-28s %s\n", la->string, lb ? "no verdict: a round timed it at 0 s (too short for the clock)" : "only in A");
+            printf("  %-28s %s\n", la->string, lb ? "no verdict: a round lacks it, or timed it at 0 s (too short for the clock)" : "only in A");
             continue;
         }
         counts[c.verdict + 1]++;
@@ -283,7 +283,7 @@ static const char USAGE[] =
 int main(int argc, char **argv)
 {
     side a = {.label = "A"}, b = {.label = "B"};
-    setup u = {NULL, 1, 5, 9, BENCH_STATS_MIN_EFFECT, 0};
+    setup u = {NULL, 1, 3, 12, BENCH_STATS_MIN_EFFECT, 0};
     const char *run = NULL, *history = NULL, *out = NULL;
     for (int i = 1; i < argc; i += 2) {
         const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -342,8 +342,8 @@ int main(int argc, char **argv)
     if (rc) return fprintf(stderr, "bench_compare: %s\n", err), 1;
     if (a.stored)
         printf("statistic: per round, each stage's median over the clips; B/A = the median of B's rounds over the "
-               "median of A's;\n  its 95%% interval: bootstrap percentiles (%d resamples, each side on its own, "
-               "fixed seed);\n", BENCH_STATS_RESAMPLES);
+               "median of A's;\n  its %.0f%% interval: bootstrap percentiles (%d resamples, each side on its own, "
+               "fixed seed);\n", 100 * BENCH_STATS_LEVEL, BENCH_STATS_RESAMPLES);
     else
         printf("statistic: per round, each stage's median over the clips; B/A = the median over the rounds of B's "
                "over A's (paired\n  by round); its interval: the sign test's for a median (ratios ranked; exact "

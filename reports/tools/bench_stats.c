@@ -33,7 +33,7 @@ int bench_stats_sign_rank(int n, double *coverage)
     int k = 0;
     for (int j = 0; j < n; j++) {
         double term = exp(lgamma(n + 1.0) - lgamma(j + 1.0) - lgamma(n - j + 1.0) - n * log(2.0));
-        if (2 * (below + term) > 0.05) break;
+        if (2 * (below + term) > 1 - BENCH_STATS_LEVEL) break;
         below += term;
         k = j + 1;
     }
@@ -89,11 +89,11 @@ int bench_stats_compare(const double *a, int na, const double *b, int nb, int pa
             ratios[r] = median_sorting(y, nb) / median_sorting(x, na);
         }
         qsort(ratios, BENCH_STATS_RESAMPLES, sizeof *ratios, cmp_double);
-        int tail = (int)(0.025 * BENCH_STATS_RESAMPLES);
+        int tail = (int)((1 - BENCH_STATS_LEVEL) / 2 * BENCH_STATS_RESAMPLES);
         out->ratio = out->median_b / out->median_a;
         out->lo = ratios[tail];
         out->hi = ratios[BENCH_STATS_RESAMPLES - 1 - tail];
-        out->coverage = 0.95;
+        out->coverage = BENCH_STATS_LEVEL;
     }
     out->verdict = BENCH_NO_CHANGE;
     if (out->lo > 1 && out->ratio >= 1 + min_effect) out->verdict = BENCH_SLOWER;

@@ -21,17 +21,26 @@ static char *old_contents(const char *path, size_t *len, char *err, size_t errle
     return wl_read_file(path, len, err, errlen);
 }
 
+/* The folder holding path, opened to be locked: every appender to a file of that folder waits
+ * on it (the file itself cannot be the lock, since each append renames a new file over it). */
+static int open_folder(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char dir[4096];
+    if (!slash) return open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if ((size_t)(slash - path) >= sizeof dir) return errno = ENAMETOOLONG, -1;
+    snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+    return open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
 int jsonl_append(const char *path, const cJSON *record, char *err, size_t errlen)
 {
-    char lock[4096];
-    if ((size_t)snprintf(lock, sizeof lock, "%s.lock", path) >= sizeof lock)
-        return wl_fail(err, errlen, "%s: path too long", path);
-    int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-    if (fd < 0) return wl_fail(err, errlen, "%s: cannot open its lock file %s: %s", path, lock, strerror(errno));
+    int fd = open_folder(path);
+    if (fd < 0) return wl_fail(err, errlen, "%s: cannot open its folder: %s", path, strerror(errno));
     while (flock(fd, LOCK_EX))
         if (errno != EINTR) {
             close(fd);
-            return wl_fail(err, errlen, "%s: cannot lock %s: %s", path, lock, strerror(errno));
+            return wl_fail(err, errlen, "%s: cannot lock its folder: %s", path, strerror(errno));
         }
     char *line = cJSON_PrintUnformatted(record);
     size_t len = 0;

@@ -8,7 +8,7 @@
 #include <stdio.h>
 
 /* Appends record, printed on one line, to path (made if missing). Concurrent appenders wait for
- * each other on an flock of path.lock; the new contents (the old lines, then the new one) are
+ * each other on an flock of the file's folder; the new contents (the old lines, then the new one) are
  * written to a temporary file and renamed over path, so a reader or a crash never sees half a
  * line. 0, or -1 and a one-line err naming the file, the file unchanged. */
 int jsonl_append(const char *path, const cJSON *record, char *err, size_t errlen);
