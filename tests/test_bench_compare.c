@@ -2,8 +2,9 @@
  * reports hold chosen times, so the verdicts are known without timing anything: a stage 10 %
  * slower in B is called slower and a steady one no change; the runs go A B, B A, ...; both sides'
  * rounds go to the history, and a stored run from there is compared (and called weaker
- * evidence), a corrupt history line reported and skipped; a bench lacking an option the
- * comparison needs, or writing no report, stops it with that bench named. */
+ * evidence), a corrupt history line reported and skipped; noise wider than the minimum effect
+ * is said; a bench lacking an option the comparison needs, or writing no report, stops it with
+ * that bench named. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,8 +19,8 @@
 static char tool[512];
 
 /* A stand-in bench: each run appends `name` to DIR/order and writes a report whose "steady"
- * stage takes 0.100 s and "planted" 0.100 s x factor, both within +-1 % from run to run. */
-static void write_fake(const char *name, double factor, const char *extra)
+ * stage takes 0.100 s and "planted" 0.100 s x factor, both within +-2 x wobble from run to run. */
+static void write_fake_wobbling(const char *name, double factor, double wobble, const char *extra)
 {
     char path[256];
     snprintf(path, sizeof path, DIR "/bench_%s", name);
@@ -28,16 +29,21 @@ static void write_fake(const char *name, double factor, const char *extra)
     fprintf(f, "#!/bin/sh\n%s\n"
                "n=$(cat " DIR "/count_%s 2>/dev/null || echo 0); n=$((n + 1)); echo $n > " DIR "/count_%s\n"
                "printf %s >> " DIR "/order\n"
-               "awk -v n=$n -v f=%g 'BEGIN { w = 1 + 0.005 * ((n * 7) %% 5 - 2);\n"
+               "awk -v n=$n -v f=%g 'BEGIN { w = 1 + %g * ((n * 7) %% 5 - 2);\n"
                "  printf \"{\\\"git_commit\\\": \\\"c%s\\\", \\\"stage_clock\\\": \\\"cpu\\\", \\\"machine\\\": {}, "
                "\\\"models\\\": [{\\\"runs\\\": [{\\\"stages\\\": [\", \"\";\n"
                "  printf \"{\\\"stage\\\": \\\"steady\\\", \\\"median_s\\\": %%.6f}, \", 0.1 * w;\n"
                "  printf \"{\\\"stage\\\": \\\"planted\\\", \\\"median_s\\\": %%.6f}]}]}]}\", 0.1 * f * w }' > \"$8\"\n",
-            extra, name, name, name, factor, name);
+            extra, name, name, name, factor, wobble, name);
     fclose(f);
     char cmd[512];
     snprintf(cmd, sizeof cmd, "chmod +x %s", path);
     assert_int_equal(system(cmd), 0);
+}
+
+static void write_fake(const char *name, double factor, const char *extra)
+{
+    write_fake_wobbling(name, factor, 0.005, extra);
 }
 
 /* Runs bench_compare with args; its output (both streams) into out; its exit status. */
@@ -112,6 +118,21 @@ static void test_interleaved_verdicts_and_history(void **state)
     assert_non_null(strstr(out, "timed in elapsed seconds"));
 }
 
+/* B's times wobble by up to 10 % where A's by 1 %, in step: the rounds' ratios run from
+ * 0.90 / 0.99 = 0.909 to 1.10 / 1.01 = 1.089, so no change, but a change of up to 9 % (1 - 0.909)
+ * is not ruled out, which is said. */
+static void test_noise_wider_than_the_minimum_effect_is_said(void **state)
+{
+    (void)state;
+    static char out[16384];
+    write_fake("A", 1.0, "");
+    write_fake_wobbling("B", 1.0, 0.05, "");
+    int rc = compare("--a " DIR "/bench_A --b " DIR "/bench_B --rounds 8", out, sizeof out);
+    assert_int_equal(rc, 0);
+    if (!strstr(row(out, "steady"), "no change (noisy: up to 9% not ruled out)")) fail_msg("%s", row(out, "steady"));
+    assert_non_null(strstr(out, "2 of the no-change stages were too noisy to rule out a 3% change"));
+}
+
 static void test_a_bench_that_cannot_take_part_is_named(void **state)
 {
     (void)state;
@@ -135,6 +156,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_interleaved_verdicts_and_history, setup),
+        cmocka_unit_test_setup(test_noise_wider_than_the_minimum_effect_is_said, setup),
         cmocka_unit_test_setup(test_a_bench_that_cannot_take_part_is_named, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -241,7 +241,7 @@ static cJSON *record_of(const side *s, const char *which, const setup *u)
 static cJSON *compare_stages(const side *a, const side *b, const setup *u)
 {
     cJSON *out = cJSON_CreateArray();
-    int counts[3] = {0, 0, 0};
+    int counts[3] = {0, 0, 0}, noisy = 0;
     double coverage = BENCH_STATS_LEVEL;
     if (!a->stored) bench_stats_sign_rank(u->rounds, &coverage);
     printf("  %-28s %10s %10s %7s   %5.1f%% interval  %s\n", "stage", "A ms", "B ms", "B/A", 100 * coverage, "verdict");
@@ -256,8 +256,15 @@ static cJSON *compare_stages(const side *a, const side *b, const setup *u)
             continue;
         }
         counts[c.verdict + 1]++;
-        printf("  %-28s %10.2f %10.2f %7.3f   [%6.3f, %6.3f]  %s\n", la->string, 1e3 * c.median_a, 1e3 * c.median_b,
+        /* "no change" with an interval wider than the minimum effect cannot rule out a change of
+         * that size: said, so that the noise is not read as evidence of no change */
+        double reach = fmax(c.hi - 1, 1 - c.lo);
+        int wide = c.verdict == BENCH_NO_CHANGE && (c.hi > 1 + u->min_effect || c.lo < 1 / (1 + u->min_effect));
+        noisy += wide;
+        printf("  %-28s %10.2f %10.2f %7.3f   [%6.3f, %6.3f]  %s", la->string, 1e3 * c.median_a, 1e3 * c.median_b,
                c.ratio, c.lo, c.hi, bench_verdict_name(c.verdict));
+        if (wide) printf(" (noisy: up to %.0f%% not ruled out)", 100 * reach);
+        printf("\n");
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "stage", la->string);
         cJSON_AddNumberToObject(o, "median_a_s", c.median_a);
@@ -266,12 +273,16 @@ static cJSON *compare_stages(const side *a, const side *b, const setup *u)
         cJSON_AddNumberToObject(o, "interval_lo", c.lo);
         cJSON_AddNumberToObject(o, "interval_hi", c.hi);
         cJSON_AddStringToObject(o, "verdict", bench_verdict_name(c.verdict));
+        cJSON_AddBoolToObject(o, "noisy", wide);
         cJSON_AddItemToArray(out, o);
     }
     const cJSON *lb;
     cJSON_ArrayForEach(lb, b->rounds) if (!cJSON_GetObjectItem(a->rounds, lb->string))
         printf("  %-28s only in B\n", lb->string);
     printf("bench-compare: %d slower, %d faster, %d no change\n", counts[2], counts[0], counts[1]);
+    if (noisy)
+        printf("bench-compare: %d of the no-change stages were too noisy to rule out a %.0f%% change: more ROUNDS=, "
+               "or a quieter machine\n", noisy, 100 * u->min_effect);
     return out;
 }
 
