@@ -329,10 +329,12 @@ int main(int argc, char **argv)
     }
     if (!b.bench || !u.model || !a.bench == !run)
         return fprintf(stderr, "bench_compare: needs --b, --model and one of --a or --run (--help)\n"), 2;
-    char err[2048], dir[] = "/tmp/wl_bench_compare_XXXXXX", json[64], errfile[64];
+    char err[2048], dir[256], json[300], errfile[300];
+    snprintf(dir, sizeof dir, "%s/wl_bench_compare_XXXXXX", P_tmpdir);
     a.rounds = cJSON_CreateObject(), b.rounds = cJSON_CreateObject();
     if (run && load_stored(&a, run, &u, err, sizeof err)) return fprintf(stderr, "bench_compare: %s\n", err), 1;
-    if (!mkdtemp(dir)) return fprintf(stderr, "bench_compare: cannot make a folder in /tmp: %s\n", strerror(errno)), 1;
+    if (!mkdtemp(dir))
+        return fprintf(stderr, "bench_compare: cannot make a folder in %s: %s\n", P_tmpdir, strerror(errno)), 1;
     snprintf(json, sizeof json, "%s/bench.json", dir);
     snprintf(errfile, sizeof errfile, "%s/stderr", dir);
     printf("bench-compare: A = %s, B = %s\n  %s, %d thread(s), %d clip(s) a round, %s, %d rounds %s\n", a.label,
