@@ -47,16 +47,19 @@ GEN_LIB_SRC := gen/synthetic_values.c gen/synthetic_checkpoint.c gen/clip_synth.
 # with lab_; wl_ is the engine's API alone.
 REPORT_MAINS := reports/lab/lab.c reports/manifest.c reports/tables.c reports/publish.c reports/bench/bench.c
 REPORT_LIB_SRC := $(wildcard reports/tools/*.c) $(filter-out $(REPORT_MAINS),$(wildcard reports/lab/*.c))
+REPORT_LIB_SRC += reports/bench/bench_record.c
 TEST_SRC   := $(wildcard tests/test_*.c)
 TEST_LIB_SRC := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
 TESTS      := $(TEST_SRC:tests/%.c=$(BIN)/tests/%)
 TOOLS      := $(BIN)/whisperlab $(BIN)/make_synthetic $(BIN)/make_clips $(BIN)/manifest \
               $(BIN)/bench $(BIN)/make_corpus $(BIN)/lab $(BIN)/tables $(BIN)/publish
+TOOLS      += $(BIN)/bench_compare $(BIN)/bench_publish
 DEPS_STAMP := $(BUILD)/.deps-ok
 
 obj = $(patsubst %.c,$(BIN)/obj/%.o,$(1))
 
 .PHONY: all help deps model micro fixture clips verify verify-kernels baseline verify-real-offline report tables golden golden-micro clean bench header-check mutants valgrind profile
+.PHONY: bench-compare bench-publish
 
 help: ## this list
 	@echo "whisperlab targets (MODEL=<folder or repo id> picks a model; default: the HF cache's"
@@ -104,6 +107,10 @@ $(BIN)/make_corpus: $(call obj,gen/make_corpus.c) $(LIBS)
 $(BIN)/manifest: $(call obj,reports/manifest.c) $(LIBS)
 	$(CC) $^ $(LDLIBS) -o $@
 $(BIN)/bench: $(call obj,reports/bench/bench.c) $(LIBS)
+	$(CC) $^ $(LDLIBS) -o $@
+$(BIN)/bench_compare: $(call obj,reports/bench/bench_compare.c) $(LIBS)
+	$(CC) $^ $(LDLIBS) -o $@
+$(BIN)/bench_publish: $(call obj,reports/bench/bench_publish.c) $(LIBS)
 	$(CC) $^ $(LDLIBS) -o $@
 $(BIN)/lab: $(call obj,reports/lab/lab.c) $(LIBS)
 	$(CC) $^ $(LDLIBS) -o $@
@@ -237,9 +244,24 @@ profile: all ## perf profile of the engine (1 thread, 4 clips): build/profile.tx
 	perf report -q -i $(BUILD)/perf.data --stdio --sort dso,symbol 2>/dev/null | head -40 | tee $(BUILD)/profile.txt
 
 HF_PYTHON ?= $(PYTHON)
-bench: all ## time every stage against the sgemm peak and HF (if importable), 1 and 2 threads; build/bench.json
+bench: all ## time every stage against the sgemm peak and HF (if importable), 1 and 2 threads; build/bench.json, a record in the history
 	$(BIN)/bench --model $(SYNTH) --model $(MICRO) --threads $(or $(THREADS),1$(comma)2) --lab $(BIN)/lab \
-		--hf "$(HF_PYTHON)" --json $(BUILD)/bench.json
+		--hf "$(HF_PYTHON)" --json $(BUILD)/bench.json --history $(BENCH_HISTORY)
+
+# The benchmark history of this machine: make bench and make bench-compare append a record a run.
+BENCH_HISTORY ?= $(BUILD)/bench-history.jsonl
+# REV= a commit built in build/bench-rev/, RUN= a stored run, or neither: this build against
+# itself. THREADS= one count (1), ROUNDS= (12), CLIPS= a round (3); QUICK=1: 8 rounds of 1 clip.
+# CLOCK=cpu (the default) times the stages in the bench's CPU seconds, CLOCK=wall in elapsed time.
+bench-compare: $(BIN)/bench $(BIN)/bench_compare model ## this build's bench against REV=, RUN= or itself, in interleaved rounds: per stage slower/faster/no change
+	@BIN=$(BIN) BUILD=$(BUILD) MODEL=$(call q,$(or $(MODEL),$(SYNTH))) REV=$(call q,$(REV)) RUN=$(call q,$(RUN)) \
+		THREADS=$(call q,$(or $(THREADS),1)) CLIPS=$(call q,$(or $(CLIPS),$(if $(QUICK),1,3))) \
+		ROUNDS=$(call q,$(or $(ROUNDS),$(if $(QUICK),8,12))) MIN_EFFECT=$(call q,$(or $(MIN_EFFECT),3)) CLOCK=$(call q,$(or $(CLOCK),cpu)) \
+		HISTORY=$(call q,$(BENCH_HISTORY)) JOBS=$(JOBS) bash reports/bench/compare.sh
+
+# Figures for readers: the committed history holds make bench records with their machine named.
+bench-publish: $(BIN)/bench_publish ## append this machine's newest make bench record to docs/bench-history.jsonl (NOTE="CPU, cores, quiet or shared")
+	@$(BIN)/bench_publish --from $(BENCH_HISTORY) --to docs/bench-history.jsonl --note $(call q,$(NOTE))
 
 report: all $(BIN)/tests/test_stages ## run the whole lab with the default model (MODEL=, OUT=build/report)
 	@BIN=$(BIN) MODEL=$(call q,$(MODEL)) OUT=$(call q,$(OUT)) FALLBACK=$(MICRO) CFLAGS_USED=$(call q,$(CFLAGS)) \

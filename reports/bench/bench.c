@@ -9,13 +9,18 @@
  * run and the ratios are printed.
  * Figures, not a test. Usage:
  *   bench --model DIR [--model DIR ...] [--threads 1,2] [--clips N] [--json FILE] [--hf PYTHON]
- *         [--lab PATH] */
+ *         [--lab PATH] [--history FILE] [--clock wall|cpu]
+ * --history appends the run's record (bench_record.h) to FILE. WL_SGEMM_OPENBLAS=1 and
+ * WL_VMATH_LANES=8 (or 16) choose the kernel paths as in the tests; the report names them. */
 #include "../../engine/kernels/gemm.h"
 #include "../../engine/io/json_file.h"
 #include "../../engine/model/model.h"
 #include "../../engine/nn/ops.h"
 #include "../../engine/base/util.h"
+#include "../../engine/kernels/vmath.h"
 #include "../../engine/whisperlab.h"
+#include "../tools/jsonl_file.h"
+#include "bench_record.h"
 
 #include <cblas.h>
 #include <cjson/cJSON.h>
@@ -34,6 +39,19 @@ static double now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* The stages' clock: elapsed time (the default), or with --clock cpu the CPU seconds of the
+ * process, all its threads: on a machine shared with other jobs, time spent waiting for a core
+ * is then left out (a cache or memory bus shared with them still shows). At more than one
+ * thread the pool's waiting counts too. The peaks and the lab run are always elapsed time. */
+static clockid_t stage_clock_id = CLOCK_MONOTONIC;
+
+static double stage_now(void)
+{
+    struct timespec ts;
+    clock_gettime(stage_clock_id, &ts);
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
@@ -138,7 +156,7 @@ static void on_stage(void *user, const char *stage, const float *data, int ndim,
     (void)data, (void)ndim, (void)shape;
     stage_clock *k = user;
     if (!k->on) return;
-    double t = now(), dt = t - k->last;
+    double t = stage_now(), dt = t - k->last;
     const wl_config *c = k->c;
     double T = c->n_audio_ctx, C = c->d_model, F = c->enc_ffn, NF = c->n_frames;
     if (!strcmp(stage, "conv1")) add(k->t, "conv1", 2 * C * NF * c->n_mels * 3, dt);
@@ -184,38 +202,38 @@ static int bench_model(const char *dir, int threads, int n_clips, table *t, doub
         float *s;
         size_t n;
         if (wl_audio_load(wav, (size_t)d.n_samples, &s, &n, err, errlen)) return -1;
-        double t0 = now();
+        double t0 = stage_now();
         wl_mel(ms, s, n, mel, err, errlen);
-        double t1 = now();
+        double t1 = stage_now();
         clock.on = 1, clock.last = t1;
         wl_encode(ms, mel, enc, err, errlen);
         clock.on = 0;
-        double t2 = now();
+        double t2 = stage_now();
         add(t, "mel", 0, t1 - t0);
         add(t, "encoder", encoder_flop(c), t2 - t1);
         wl_decoder *dec;
         wl_decoder_new(ms, enc, &dec, err, errlen);
-        double t3 = now();
+        double t3 = stage_now();
         add(t, "cross K/V", c->dec_layers * 2 * 2.0 * d.n_audio_ctx * d.d_model * d.d_model, t3 - t2);
         /* the prompt, then 24 single-token steps (KV cache, cross-attention kept) */
         wl_decoder_feed(dec, cfg.prompt, cfg.n_prompt, NULL, err, errlen);
         for (int i = 0; i < 24 && wl_decoder_pos(dec) < d.n_text_ctx; i++) {
             int32_t tok = 200 + 37 * i;
-            double a = now();
+            double a = stage_now();
             wl_decoder_feed(dec, &tok, 1, logits, err, errlen);
-            add(t, "decoder step", 0, now() - a);
+            add(t, "decoder step", 0, stage_now() - a);
         }
         wl_decoder_free(dec);
-        double a = now(); /* the tied output projection alone, one row */
+        double a = stage_now(); /* the tied output projection alone, one row */
         wl_linear(logits, hidden, (wl_linear_w){m->w.tok_emb, NULL}, 1, d.d_model, d.n_vocab);
-        add(t, "logits projection", 2.0 * d.n_vocab * d.d_model, now() - a);
+        add(t, "logits projection", 2.0 * d.n_vocab * d.d_model, stage_now() - a);
         for (int beams = 1; beams <= 5; beams += 4) {
             wl_gen_opts o = {.beams = beams, .max_new_tokens = 24, .token_timestamps = cfg.n_alignment_heads > 0,
                              .num_frames = (int)(n / WL_HOP)};
             wl_result *r;
-            a = now();
+            a = stage_now();
             if (wl_generate(ms, &cfg, enc, &o, &r, err, errlen)) return -1;
-            add(t, beams == 1 ? "greedy decode (<=24 tokens)" : "beam-5 decode (<=24 tokens)", 0, now() - a);
+            add(t, beams == 1 ? "greedy decode (<=24 tokens)" : "beam-5 decode (<=24 tokens)", 0, stage_now() - a);
             wl_result_free(r);
         }
         free(s);
@@ -287,6 +305,8 @@ static cJSON *table_json(table *t, double peak, int print)
             cJSON_AddNumberToObject(o, "gflops", gf);
             cJSON_AddNumberToObject(o, "fraction_of_sgemm_peak", gf / peak);
         }
+        cJSON *samples = cJSON_AddArrayToObject(o, "samples_s");
+        for (int k = 0; k < r->n; k++) cJSON_AddItemToArray(samples, bench_record_seconds(r->s[k]));
         cJSON_AddItemToArray(a, o);
     }
     return a;
@@ -418,14 +438,21 @@ static void machine(cJSON *root)
     cJSON_AddNumberToObject(m, "cores", (double)sysconf(_SC_NPROCESSORS_ONLN));
     cJSON_AddStringToObject(m, "openblas", openblas_get_config());
     cJSON_AddStringToObject(m, "sgemm", wl_sgemm_library());
+    cJSON_AddNumberToObject(m, "vector_lanes", wl_vmath_lanes());
     FILE *p = popen("git rev-parse HEAD 2>/dev/null", "r");
     snprintf(cmd, sizeof cmd, "%s", "");
     if (p && fgets(cmd, sizeof cmd, p)) cmd[strcspn(cmd, "\n")] = 0;
     if (p) pclose(p);
     cJSON_AddStringToObject(root, "git_commit", cmd);
+    /* Changes to tracked files make the commit an incomplete name of what was measured. */
+    p = popen("git status --porcelain --untracked-files=no 2>/dev/null", "r");
+    int dirty = p && fgets(line, sizeof line, p) != NULL;
+    if (p) pclose(p);
+    cJSON_AddBoolToObject(root, "git_dirty", dirty);
     cJSON_AddStringToObject(root, "engine_version", WL_VERSION);
-    printf("whisperlab bench %s (%s): %s, %ld cores, %s, %s\n", WL_VERSION, cmd, cpu, sysconf(_SC_NPROCESSORS_ONLN),
-           wl_sgemm_library(), openblas_get_config());
+    printf("whisperlab bench %s (%s%s): %s, %ld cores, %s, %s, vector kernels at %d lanes\n", WL_VERSION, cmd,
+           dirty ? ", with uncommitted changes" : "", cpu, sysconf(_SC_NPROCESSORS_ONLN), wl_sgemm_library(),
+           openblas_get_config(), wl_vmath_lanes());
     /* The kernels OpenBLAS runs decide the peak: the environment may pin older ones than the CPU's. */
     const char *core = getenv("OPENBLAS_CORETYPE");
     cJSON_AddStringToObject(m, "openblas_core", openblas_get_corename());
@@ -437,11 +464,11 @@ static void machine(cJSON *root)
 }
 
 static const char USAGE[] = "usage: bench --model DIR [--model DIR ...] [--threads 1,2] [--clips N] [--json FILE] "
-                            "[--hf PYTHON] [--lab PATH]\n";
+                            "[--hf PYTHON] [--lab PATH] [--history FILE] [--clock wall|cpu]\n";
 
 static int is_option(const char *k)
 {
-    static const char *const names[] = {"--model", "--json", "--hf", "--lab", "--clips", "--threads"};
+    static const char *const names[] = {"--model", "--json", "--hf", "--lab", "--clips", "--threads", "--history", "--clock"};
     for (size_t i = 0; i < sizeof names / sizeof *names; i++)
         if (!strcmp(k, names[i])) return 1;
     return 0;
@@ -449,7 +476,7 @@ static int is_option(const char *k)
 
 int main(int argc, char **argv)
 {
-    const char *models[8], *json = "build/bench.json", *python = NULL, *lab = NULL;
+    const char *models[8], *json = "build/bench.json", *python = NULL, *lab = NULL, *history = NULL;
     int n_models = 0, threads[8] = {1, 2}, n_threads = 2, n_clips = 24;
     wl_tune_malloc();
     for (int i = 1; i < argc; i += 2) {
@@ -464,6 +491,12 @@ int main(int argc, char **argv)
         } else if (!strcmp(k, "--json")) json = v;
         else if (!strcmp(k, "--hf")) python = v;
         else if (!strcmp(k, "--lab")) lab = v;
+        else if (!strcmp(k, "--history")) history = v;
+        else if (!strcmp(k, "--clock")) {
+            if (strcmp(v, "wall") && strcmp(v, "cpu"))
+                return fprintf(stderr, "bench: --clock '%s': wall or cpu\n", v), 2;
+            stage_clock_id = strcmp(v, "cpu") ? CLOCK_MONOTONIC : CLOCK_PROCESS_CPUTIME_ID;
+        }
         else if (!strcmp(k, "--clips")) {
             if (!wl_parse_whole(v, 1, MAX_SAMPLES / 24 * 24, &n_clips))
                 return fprintf(stderr, "bench: --clips '%s': not a whole number from 1 to %d\n", v,
@@ -480,8 +513,13 @@ int main(int argc, char **argv)
         }
     }
     if (!n_models) models[n_models++] = "build/whisper-tiny.en-synthetic";
+    const char *blas = getenv("WL_SGEMM_OPENBLAS"), *lanes = getenv("WL_VMATH_LANES");
+    wl_sgemm_use_openblas(blas && atoi(blas));
+    wl_vmath_force(lanes ? atoi(lanes) : 0);
     cJSON *root = cJSON_CreateObject(), *all = cJSON_CreateArray();
     machine(root);
+    cJSON_AddStringToObject(root, "stage_clock", stage_clock_id == CLOCK_MONOTONIC ? "wall" : "cpu");
+    if (stage_clock_id != CLOCK_MONOTONIC) printf("stages timed in CPU seconds of the process (--clock cpu)\n");
     fflush(stdout);
     for (int i = 0; i < n_models; i++) {
         char part[64];
@@ -518,6 +556,14 @@ int main(int argc, char **argv)
     if (!f || fputs(s, f) < 0 || fclose(f)) return fprintf(stderr, "bench: %s: cannot write\n", json), 1;
     printf("\nbench: %s\n", json);
     free(s);
+    if (history) {
+        char err[1024];
+        cJSON *record = bench_record_of_bench(root, n_clips, err, sizeof err);
+        if (!record || jsonl_append(history, record, err, sizeof err))
+            return fprintf(stderr, "bench: %s\n", err), cJSON_Delete(record), cJSON_Delete(root), 1;
+        printf("bench: its record appended to %s\n", history);
+        cJSON_Delete(record);
+    }
     cJSON_Delete(root);
     return 0;
 }
