@@ -91,15 +91,20 @@ INLINE void NAME(exp_any)(VF *xp, const int may_overflow)
 
 INLINE void NAME(exp)(VF *xp) { NAME(exp_any)(xp, 1); }
 
-/* erf: erfc(z) = t exp(-z^2 + P(t)), t = 1 / (1 + z/2), for z = |x| */
-INLINE void NAME(erf)(VF *xp)
+/* 1 when every lane of the mask m is set, -1 when none is, 0 when some are */
+INLINE int NAME(mask_all_none)(const VI *m)
 {
-    VF x = *xp;
-    const VF zero = SPLATV(0.0f), half = SPLATV(0.5f);
-    VI neg, small;
-    NAME(less)(&neg, &x, &zero);
-    VF z = (VF)((VI)x & ~(VI)SPLATV(-0.0f)); /* |x| */
-    VF t = SPLATV(1.0f) / (SPLATV(1.0f) + half * z);
+    uint64_t u[LANES / 2], all = ~(uint64_t)0, any = 0;
+    memcpy(u, m, sizeof u);
+    for (int k = 0; k < LANES / 2; k++) all &= u[k], any |= u[k];
+    return all == ~(uint64_t)0 ? 1 : any ? 0 : -1;
+}
+
+/* erf for z = |x| >= 0.5: 1 - erfc(z), erfc(z) = t exp(-z^2 + P(t)), t = 1 / (1 + z/2) */
+INLINE void NAME(erf_large)(VF *y, const VF *zp)
+{
+    const VF z = *zp;
+    VF t = SPLATV(1.0f) / (SPLATV(1.0f) + SPLATV(0.5f) * z);
     static const float C[] = {0.17087277f,  -0.82215223f, 1.48851587f, -1.13520398f, 0.27886807f,
                               -0.18628806f, 0.09678418f,  0.37409196f, 1.00002368f,  -1.26551223f};
     VF p = SPLATV(C[0]);
@@ -107,15 +112,39 @@ INLINE void NAME(erf)(VF *xp)
     VF e = p - z * z;
     NAME(exp)(&e);
     VF erfc = t * e;
-    VF y = SPLATV(1.0f) - erfc;
-    /* below 0.5, 1 - erfc loses the relative accuracy: the Taylor series instead (to z^15) */
+    *y = SPLATV(1.0f) - erfc;
+}
+
+/* erf for z = |x| < 0.5, where 1 - erfc loses the relative accuracy: the Taylor series (to z^15) */
+INLINE void NAME(erf_small)(VF *y, const VF *zp)
+{
+    const VF z = *zp;
     static const float T[] = {-1.49271e-5f, 1.205533e-4f, -8.548327e-4f, 5.2239776e-3f, -2.68661706e-2f,
                               1.128379167e-1f, -3.76126389e-1f, 1.128379167f};
     VF z2 = z * z, s = SPLATV(T[0]);
     for (int i = 1; i < 8; i++) s = s * z2 + SPLATV(T[i]);
-    s = s * z;
+    *y = s * z;
+}
+
+/* erf(x), odd: each lane takes erf_small or erf_large by |x|. A vector whose lanes all fall on
+ * one side computes that side alone (the other's polynomial, division and exp are most of the
+ * cost); a mixed one computes both and picks per lane, the same bits either way. */
+INLINE void NAME(erf)(VF *xp)
+{
+    VF x = *xp;
+    const VF zero = SPLATV(0.0f), half = SPLATV(0.5f);
+    VI neg, small;
+    NAME(less)(&neg, &x, &zero);
+    VF z = (VF)((VI)x & ~(VI)SPLATV(-0.0f)); /* |x| */
     NAME(less)(&small, &z, &half);
-    y = (VF)(((VI)s & small) | ((VI)y & ~small));
+    const int side = NAME(mask_all_none)(&small);
+    VF y, s;
+    if (side > 0) NAME(erf_small)(&y, &z);
+    else if (side < 0) NAME(erf_large)(&y, &z);
+    else {
+        NAME(erf_large)(&y, &z), NAME(erf_small)(&s, &z);
+        y = (VF)(((VI)s & small) | ((VI)y & ~small));
+    }
     *xp = (VF)((VI)y ^ ((VI)SPLATV(-0.0f) & neg)); /* odd */
 }
 
