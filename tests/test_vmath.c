@@ -291,10 +291,33 @@ static void test_widths_agree(void **state)
     wl_vmath_force(0);
 }
 
+/* wl_softmax_rows takes rows a few at a time with their exponentials interleaved: each row must
+ * get wl_softmax_row's bits, for every row count (whole groups and the rows after them), lengths
+ * with and without a tail, rows wider apart than their length, and a row with -inf and NaN. */
+static void test_softmax_rows(void **state)
+{
+    (void)state;
+    enum { ROWS = 11, LD = 141 };
+    static float in[ROWS * LD], one[ROWS * LD], many[ROWS * LD];
+    uint32_t seed = 5;
+    for (int i = 0; i < ROWS * LD; i++) in[i] = 40.0f * rnd(&seed) - 20.0f;
+    in[LD + 3] = -INFINITY, in[2 * LD + 7] = NAN, in[5 * LD] = 1e30f;
+    int differ = 0;
+    for (int rows = 0; rows <= ROWS; rows++)
+        for (int n = 1; n <= LD; n += 7) {
+            memcpy(one, in, sizeof in), memcpy(many, in, sizeof in);
+            for (int r = 0; r < rows; r++) wl_softmax_row(one + r * LD, n);
+            wl_softmax_rows(many, LD, rows, n);
+            differ += memcmp(one, many, sizeof one) != 0;
+        }
+    printf("  softmax of several rows: %d of %d cases differ from row by row\n", differ, (ROWS + 1) * ((LD + 6) / 7));
+    assert_int_equal(differ, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_exp), cmocka_unit_test(test_erf), cmocka_unit_test(test_erf_sides),
-                                       cmocka_unit_test(test_softmax),
+                                       cmocka_unit_test(test_softmax), cmocka_unit_test(test_softmax_rows),
                                        cmocka_unit_test(test_max_and_sum_exp), cmocka_unit_test(test_few_row_products), cmocka_unit_test(test_first_above),
                                        cmocka_unit_test(test_widths_agree)};
     return cmocka_run_group_tests_name("vectorised exp, erf, softmax", tests, NULL, NULL);

@@ -213,12 +213,10 @@ static void attention_heads(void *p, int h0, int h1)
                 return;
             }
             head_scores(j, h, j->q + (int64_t)r0 * C + h * D, R, S);
-            for (int i = 0; i < R; i++) {
-                float *row = S + (int64_t)i * Tk;
-                if (j->causal >= 0)
-                    for (int c = j->causal + r0 + i + 1; c < Tk; c++) row[c] = -INFINITY;
-                wl_softmax_row(row, Tk);
-            }
+            if (j->causal >= 0)
+                for (int i = 0; i < R; i++)
+                    for (int c = j->causal + r0 + i + 1; c < Tk; c++) S[(int64_t)i * Tk + c] = -INFINITY;
+            wl_softmax_rows(S, Tk, R, Tk);
             head_values(j, h, S, R, j->out + (int64_t)r0 * C + h * D);
         }
     free(buf);
