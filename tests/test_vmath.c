@@ -1,7 +1,8 @@
 /* The engine's vector exp, erf and softmax against libm in double: exp within 2 ulp (Cephes'
  * polynomial is within 1), erf within 2e-7 absolute and 1e-6 relative (measured 1.4e-7 and
- * 2.6e-7), exp(-inf) = 0 exactly (the causal mask), a softmax row sums to 1 and keeps the order
- * of its inputs; lengths that are not multiples of eight take the same path. The 16-lane builds
+ * 2.6e-7) and the same bits whichever of its two formulas a vector's other lanes need,
+ * exp(-inf) = 0 exactly (the causal mask), a softmax row sums to 1 and keeps the order of its
+ * inputs; lengths that are not multiples of eight take the same path. The 16-lane builds
  * (AVX-512) give the same bits as the eight-lane ones.
  * The few-row products (wl_vmatmul, wl_vvecmat) against double sums for every length 0..100 and
  * strides wider than the row: float32 accumulation of n terms stays within n * 2^-24 of the sum
@@ -65,6 +66,25 @@ static void test_erf(void **state)
     wl_verf(z, z, 4);
     assert_true(z[0] == 0.0f && z[1] == 0.0f && fabsf(z[2] - 1.1283792e-30f) < 1e-36f && z[3] < 0);
     free(x), free(y);
+}
+
+/* erf takes one side's formula alone when a vector's lanes all lie on it (|x| below 0.5, or not):
+ * each value alone in its vector (every lane a copy) must give the bits it gets beside a value
+ * of the other side, where both formulas run and each lane picks its own. */
+static void test_erf_sides(void **state)
+{
+    (void)state;
+    enum { N = 4001, L = 16 }; /* L: the widest vector */
+    int mismatches = 0;
+    for (int i = 0; i < N; i++) {
+        float x = -4.0f + 8.0f * (float)i / (N - 1), other = fabsf(x) < 0.5f ? 2.0f : 0.25f;
+        float alone[L], mixed[L];
+        for (int k = 0; k < L; k++) alone[k] = x, mixed[k] = k % 2 ? other : x;
+        wl_verf(alone, alone, L), wl_verf(mixed, mixed, L);
+        for (int k = 0; k < L; k += 2) mismatches += memcmp(&alone[k], &mixed[k], sizeof(float)) != 0;
+    }
+    printf("  erf: %d of %d values differ between a one-sided and a mixed vector\n", mismatches, N * L / 2);
+    assert_int_equal(mismatches, 0);
 }
 
 static void test_softmax(void **state)
@@ -271,9 +291,33 @@ static void test_widths_agree(void **state)
     wl_vmath_force(0);
 }
 
+/* wl_softmax_rows takes rows a few at a time with their exponentials interleaved: each row must
+ * get wl_softmax_row's bits, for every row count (whole groups and the rows after them), lengths
+ * with and without a tail, rows wider apart than their length, and a row with -inf and NaN. */
+static void test_softmax_rows(void **state)
+{
+    (void)state;
+    enum { ROWS = 11, LD = 141 };
+    static float in[ROWS * LD], one[ROWS * LD], many[ROWS * LD];
+    uint32_t seed = 5;
+    for (int i = 0; i < ROWS * LD; i++) in[i] = 40.0f * rnd(&seed) - 20.0f;
+    in[LD + 3] = -INFINITY, in[2 * LD + 7] = NAN, in[5 * LD] = 1e30f;
+    int differ = 0;
+    for (int rows = 0; rows <= ROWS; rows++)
+        for (int n = 1; n <= LD; n += 7) {
+            memcpy(one, in, sizeof in), memcpy(many, in, sizeof in);
+            for (int r = 0; r < rows; r++) wl_softmax_row(one + r * LD, n);
+            wl_softmax_rows(many, LD, rows, n);
+            differ += memcmp(one, many, sizeof one) != 0;
+        }
+    printf("  softmax of several rows: %d of %d cases differ from row by row\n", differ, (ROWS + 1) * ((LD + 6) / 7));
+    assert_int_equal(differ, 0);
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_exp), cmocka_unit_test(test_erf), cmocka_unit_test(test_softmax),
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_exp), cmocka_unit_test(test_erf), cmocka_unit_test(test_erf_sides),
+                                       cmocka_unit_test(test_softmax), cmocka_unit_test(test_softmax_rows),
                                        cmocka_unit_test(test_max_and_sum_exp), cmocka_unit_test(test_few_row_products), cmocka_unit_test(test_first_above),
                                        cmocka_unit_test(test_widths_agree)};
     return cmocka_run_group_tests_name("vectorised exp, erf, softmax", tests, NULL, NULL);

@@ -66,6 +66,7 @@ void wl_verf(float *y, const float *x, int64_t n) { DISPATCH(verf, y, x, n); }
 void wl_vgelu(float *x, int64_t n) { DISPATCH(vgelu, x, n); }
 double wl_vsum_exp(const float *x, int n, float shift) { return DISPATCH(vsum_exp, x, n, shift); }
 void wl_softmax_row(float *x, int n) { DISPATCH(softmax_row, x, n); }
+void wl_softmax_rows(float *x, int64_t ld, int rows, int n) { DISPATCH(softmax_rows, x, ld, rows, n); }
 void wl_vmatmul(float *out, int64_t ldo, const float *W, int64_t ldw, const float *x, int64_t ldx, int T, int rows,
                 int n)
 {

@@ -24,6 +24,9 @@ double wl_vsum_exp(const float *x, int n, float shift);
 
 /* In-place softmax of one row: max, then exp and sum in one pass, then the scale. */
 void wl_softmax_row(float *x, int n);
+/* wl_softmax_row of each of `rows` rows of n, ld apart, with the same bits: a few rows at a time,
+ * their exponentials interleaved, which keeps more of the processor busy than one row's chain. */
+void wl_softmax_rows(float *x, int64_t ld, int rows, int n);
 
 /* out[t * ldo + r] = W[r] . x[t] for rows r of W (row r at W + r * ldw) and T vectors x[t] (at
  * x + t * ldx), each over n: the few-row matrix products of generation steps and beams, where W

@@ -43,6 +43,8 @@ INLINE float max_of(const float *x, int n)
     return m;
 }
 
+enum { SOFTMAX_ROWS = 4 }; /* rows whose exponentials interleave (softmax_rows, at every width) */
+
 typedef float v4f __attribute__((vector_size(16)));
 typedef double v4d __attribute__((vector_size(32)));
 

@@ -61,45 +61,65 @@ INLINE void NAME(add_steps_double)(v4d *acc, const VF *v)
 #endif
 }
 
-/* exp: x = n ln2 + r, |r| <= ln2 / 2, exp(x) = 2^n (1 + r + r^2/2 + r^3 p(r)). may_overflow 0
- * (x <= 0 or NaN: a softmax's shifted scores) skips the overflow clamp, which for those x
- * changes nothing: the same bits, fewer operations. */
-INLINE void NAME(exp_any)(VF *xp, const int may_overflow)
+/* Each statement of exp_many for every one of its `count` vectors in turn (count is a constant
+ * where it is inlined, so the loop unrolls): their chains interleave in the instruction stream. */
+#define FOR_EACH_VECTOR(k, count) _Pragma("GCC unroll 4") for (int k = 0; k < (count); k++)
+
+/* exp: x = n ln2 + r, |r| <= ln2 / 2, exp(x) = 2^n (1 + r + r^2/2 + r^3 p(r)), of count (<= 4)
+ * vectors, each with the same operations as alone. One exp is a long chain of dependent
+ * operations, which fills the processor's scheduler; several independent chains interleaved keep
+ * more of its units busy. may_overflow 0 (x <= 0 or NaN: a softmax's shifted scores) skips the
+ * overflow clamp, which for those x changes nothing: the same bits, fewer operations. */
+INLINE void NAME(exp_many)(VF *xp, const int count, const int may_overflow)
 {
-    VF x = *xp;
-    const VF hi = SPLATV(88.7f), lo = SPLATV(-87.3f);
-    VI under, over = (VI)SPLATV(0.0f);
-    NAME(less)(&under, &x, &lo);
-    if (may_overflow) NAME(less)(&over, &hi, &x);
-    x = (VF)(((VI)x & ~(under | over)) | ((VI)lo & under) | ((VI)hi & over));
+    const VF hi = SPLATV(88.7f), lo = SPLATV(-87.3f), magic = SPLATV(12582912.0f);
+    VF x[4], n[4], r[4], p[4];
+    VI under[4], over[4];
+    FOR_EACH_VECTOR(k, count)
+    {
+        x[k] = xp[k], over[k] = (VI)SPLATV(0.0f);
+        NAME(less)(&under[k], &x[k], &lo);
+        if (may_overflow) NAME(less)(&over[k], &hi, &x[k]);
+    }
+    FOR_EACH_VECTOR(k, count)
+    x[k] = (VF)(((VI)x[k] & ~(under[k] | over[k])) | ((VI)lo & under[k]) | ((VI)hi & over[k]));
     /* n = round(x / ln2) by the 1.5 * 2^23 trick (round-to-nearest-even, |x / ln2| < 2^22) */
-    const VF magic = SPLATV(12582912.0f);
-    VF n = (x * SPLATV(1.44269504088896341f) + magic) - magic;
-    VF r = x - n * SPLATV(0.693359375f) - n * SPLATV(-2.12194440e-4f); /* ln2 in two parts */
-    VF p = SPLATV(1.9875691500e-4f);
-    p = p * r + SPLATV(1.3981999507e-3f);
-    p = p * r + SPLATV(8.3334519073e-3f);
-    p = p * r + SPLATV(4.1665795894e-2f);
-    p = p * r + SPLATV(1.6666665459e-1f);
-    p = p * r + SPLATV(5.0000001201e-1f);
-    p = p * (r * r) + r + SPLATV(1.0f);
-    VI e = (__builtin_convertvector(n, VI) + 127) << 23; /* 2^n as a float's bits */
-    VF y = p * (VF)e;
-    y = (VF)((VI)y & ~under);                                         /* underflow: 0 */
-    *xp = (VF)(((VI)y & ~over) | ((VI)SPLATV(INFINITY) & over)); /* overflow: inf */
+    FOR_EACH_VECTOR(k, count) n[k] = (x[k] * SPLATV(1.44269504088896341f) + magic) - magic;
+    FOR_EACH_VECTOR(k, count)
+    r[k] = x[k] - n[k] * SPLATV(0.693359375f) - n[k] * SPLATV(-2.12194440e-4f); /* ln2 in two parts */
+    FOR_EACH_VECTOR(k, count) p[k] = SPLATV(1.9875691500e-4f) * r[k] + SPLATV(1.3981999507e-3f);
+    FOR_EACH_VECTOR(k, count) p[k] = p[k] * r[k] + SPLATV(8.3334519073e-3f);
+    FOR_EACH_VECTOR(k, count) p[k] = p[k] * r[k] + SPLATV(4.1665795894e-2f);
+    FOR_EACH_VECTOR(k, count) p[k] = p[k] * r[k] + SPLATV(1.6666665459e-1f);
+    FOR_EACH_VECTOR(k, count) p[k] = p[k] * r[k] + SPLATV(5.0000001201e-1f);
+    FOR_EACH_VECTOR(k, count) p[k] = p[k] * (r[k] * r[k]) + r[k] + SPLATV(1.0f);
+    FOR_EACH_VECTOR(k, count)
+    {
+        VI e = (__builtin_convertvector(n[k], VI) + 127) << 23; /* 2^n as a float's bits */
+        VF y = p[k] * (VF)e;
+        y = (VF)((VI)y & ~under[k]);                                          /* underflow: 0 */
+        xp[k] = (VF)(((VI)y & ~over[k]) | ((VI)SPLATV(INFINITY) & over[k])); /* overflow: inf */
+    }
 }
+
+INLINE void NAME(exp_any)(VF *xp, const int may_overflow) { NAME(exp_many)(xp, 1, may_overflow); }
 
 INLINE void NAME(exp)(VF *xp) { NAME(exp_any)(xp, 1); }
 
-/* erf: erfc(z) = t exp(-z^2 + P(t)), t = 1 / (1 + z/2), for z = |x| */
-INLINE void NAME(erf)(VF *xp)
+/* 1 when every lane of the mask m is set, -1 when none is, 0 when some are */
+INLINE int NAME(mask_all_none)(const VI *m)
 {
-    VF x = *xp;
-    const VF zero = SPLATV(0.0f), half = SPLATV(0.5f);
-    VI neg, small;
-    NAME(less)(&neg, &x, &zero);
-    VF z = (VF)((VI)x & ~(VI)SPLATV(-0.0f)); /* |x| */
-    VF t = SPLATV(1.0f) / (SPLATV(1.0f) + half * z);
+    uint64_t u[LANES / 2], all = ~(uint64_t)0, any = 0;
+    memcpy(u, m, sizeof u);
+    for (int k = 0; k < LANES / 2; k++) all &= u[k], any |= u[k];
+    return all == ~(uint64_t)0 ? 1 : any ? 0 : -1;
+}
+
+/* erf for z = |x| >= 0.5: 1 - erfc(z), erfc(z) = t exp(-z^2 + P(t)), t = 1 / (1 + z/2) */
+INLINE void NAME(erf_large)(VF *y, const VF *zp)
+{
+    const VF z = *zp;
+    VF t = SPLATV(1.0f) / (SPLATV(1.0f) + SPLATV(0.5f) * z);
     static const float C[] = {0.17087277f,  -0.82215223f, 1.48851587f, -1.13520398f, 0.27886807f,
                               -0.18628806f, 0.09678418f,  0.37409196f, 1.00002368f,  -1.26551223f};
     VF p = SPLATV(C[0]);
@@ -107,15 +127,39 @@ INLINE void NAME(erf)(VF *xp)
     VF e = p - z * z;
     NAME(exp)(&e);
     VF erfc = t * e;
-    VF y = SPLATV(1.0f) - erfc;
-    /* below 0.5, 1 - erfc loses the relative accuracy: the Taylor series instead (to z^15) */
+    *y = SPLATV(1.0f) - erfc;
+}
+
+/* erf for z = |x| < 0.5, where 1 - erfc loses the relative accuracy: the Taylor series (to z^15) */
+INLINE void NAME(erf_small)(VF *y, const VF *zp)
+{
+    const VF z = *zp;
     static const float T[] = {-1.49271e-5f, 1.205533e-4f, -8.548327e-4f, 5.2239776e-3f, -2.68661706e-2f,
                               1.128379167e-1f, -3.76126389e-1f, 1.128379167f};
     VF z2 = z * z, s = SPLATV(T[0]);
     for (int i = 1; i < 8; i++) s = s * z2 + SPLATV(T[i]);
-    s = s * z;
+    *y = s * z;
+}
+
+/* erf(x), odd: each lane takes erf_small or erf_large by |x|. A vector whose lanes all fall on
+ * one side computes that side alone (the other's polynomial, division and exp are most of the
+ * cost); a mixed one computes both and picks per lane, the same bits either way. */
+INLINE void NAME(erf)(VF *xp)
+{
+    VF x = *xp;
+    const VF zero = SPLATV(0.0f), half = SPLATV(0.5f);
+    VI neg, small;
+    NAME(less)(&neg, &x, &zero);
+    VF z = (VF)((VI)x & ~(VI)SPLATV(-0.0f)); /* |x| */
     NAME(less)(&small, &z, &half);
-    y = (VF)(((VI)s & small) | ((VI)y & ~small));
+    const int side = NAME(mask_all_none)(&small);
+    VF y, s;
+    if (side > 0) NAME(erf_small)(&y, &z);
+    else if (side < 0) NAME(erf_large)(&y, &z);
+    else {
+        NAME(erf_large)(&y, &z), NAME(erf_small)(&s, &z);
+        y = (VF)(((VI)s & small) | ((VI)y & ~small));
+    }
     *xp = (VF)((VI)y ^ ((VI)SPLATV(-0.0f) & neg)); /* odd */
 }
 
@@ -196,6 +240,54 @@ TARGET static void NAME(softmax_row)(float *x, int n)
         memcpy(x + i, &v, sizeof v);
     }
     for (; i < n; i++) x[i] *= inv[0];
+}
+
+/* softmax_row of SOFTMAX_ROWS rows ld apart, each with its own operations in its own order (the
+ * same bits), the rows' exponentials interleaved (exp_many). */
+TARGET static void NAME(softmax_group)(float *x, int64_t ld, int n)
+{
+    VF shift[SOFTMAX_ROWS];
+    v8f sum[SOFTMAX_ROWS];
+    for (int k = 0; k < SOFTMAX_ROWS; k++) {
+        const float top = max_of(x + k * ld, n);
+        shift[k] = SPLATV(top), sum[k] = SPLAT(0.0f);
+    }
+    int i;
+    for (i = 0; i + LANES <= n; i += LANES) {
+        VF v[SOFTMAX_ROWS];
+        FOR_EACH_VECTOR(k, SOFTMAX_ROWS) memcpy(&v[k], x + k * ld + i, sizeof v[k]), v[k] -= shift[k];
+        NAME(exp_many)(v, SOFTMAX_ROWS, 0); /* x - top <= 0 */
+        FOR_EACH_VECTOR(k, SOFTMAX_ROWS) memcpy(x + k * ld + i, &v[k], sizeof v[k]), NAME(add_steps)(&sum[k], &v[k]);
+    }
+    for (int k = 0; k < SOFTMAX_ROWS; k++) { /* each row's tail and scale as softmax_row's */
+        float *row = x + k * ld;
+        int j = i;
+        if (j < n) {
+            VF v = SPLATV(-INFINITY); /* padding lanes give exp(-inf) = 0 */
+            memcpy(&v, row + j, sizeof(float) * (size_t)(n - j));
+            v -= shift[k];
+            NAME(exp_any)(&v, 0); /* x - top <= 0 */
+            memcpy(row + j, &v, sizeof(float) * (size_t)(n - j));
+            NAME(add_steps)(&sum[k], &v);
+        }
+        const v8f t = sum[k];
+        const float s = ((t[0] + t[1]) + (t[2] + t[3])) + ((t[4] + t[5]) + (t[6] + t[7]));
+        const VF inv = SPLATV(1.0f / s);
+        for (j = 0; j + LANES <= n; j += LANES) {
+            VF v;
+            memcpy(&v, row + j, sizeof v);
+            v *= inv;
+            memcpy(row + j, &v, sizeof v);
+        }
+        for (; j < n; j++) row[j] *= inv[0];
+    }
+}
+
+TARGET static void NAME(softmax_rows)(float *x, int64_t ld, int rows, int n)
+{
+    int r = 0;
+    for (; r + SOFTMAX_ROWS <= rows; r += SOFTMAX_ROWS) NAME(softmax_group)(x + r * ld, ld, n);
+    for (; r < rows; r++) NAME(softmax_row)(x + r * ld, n);
 }
 
 /* A tile of products: out[t * ldo] = W . x[t] for t < NT, each over n in 16-float steps whose
@@ -386,3 +478,4 @@ TARGET static void NAME(vvecmat)(float *out, int64_t ldo, const float *s, int64_
 #undef VI
 #undef SPLATV
 #undef EACH
+#undef FOR_EACH_VECTOR

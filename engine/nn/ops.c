@@ -85,11 +85,16 @@ typedef struct {
     int C;
 } ln_job;
 
+typedef float v4f __attribute__((vector_size(16)));
+typedef double v4d __attribute__((vector_size(32)));
+
 enum { LN_ROWS = 8 }; /* rows normalised together: their sums are independent chains */
 
 /* Rows [t0, t1): each row's statistics summed in double, element by element in order (so no
  * accumulation-order noise), for LN_ROWS rows at once: one row's chain of dependent additions
- * would make the processor wait on each, while the rows' chains interleave. */
+ * would make the processor wait on each, while the rows' chains interleave. Every group runs
+ * LN_ROWS chains (a short last group repeats its first row in the spare ones, whose sums are
+ * dropped), so the loops have a fixed count and the sums stay in registers. */
 static void layernorm_rows(void *p, int t0, int t1)
 {
     const ln_job *j = p;
@@ -97,21 +102,34 @@ static void layernorm_rows(void *p, int t0, int t1)
     const wl_norm_w n = j->n;
     for (int r0 = t0; r0 < t1; r0 += LN_ROWS) {
         const int R = t1 - r0 < LN_ROWS ? t1 - r0 : LN_ROWS;
-        const float *x = j->inp + (int64_t)r0 * C;
+        const float *x = j->inp + (int64_t)r0 * C, *row[LN_ROWS];
+        for (int r = 0; r < LN_ROWS; r++) row[r] = x + (int64_t)(r < R ? r : 0) * C;
         double mean[LN_ROWS] = {0}, var[LN_ROWS] = {0};
         for (int c = 0; c < C; c++)
-            for (int r = 0; r < R; r++) mean[r] += x[(int64_t)r * C + c];
-        for (int r = 0; r < R; r++) mean[r] /= C;
+#pragma GCC unroll 8
+            for (int r = 0; r < LN_ROWS; r++) mean[r] += row[r][c];
+#pragma GCC unroll 8
+        for (int r = 0; r < LN_ROWS; r++) mean[r] /= C;
         for (int c = 0; c < C; c++)
-            for (int r = 0; r < R; r++) {
-                double d = x[(int64_t)r * C + c] - mean[r];
+#pragma GCC unroll 8
+            for (int r = 0; r < LN_ROWS; r++) {
+                double d = row[r][c] - mean[r];
                 var[r] += d * d;
             }
         for (int r = 0; r < R; r++) {
-            const float *xr = x + (int64_t)r * C;
+            const float *xr = row[r];
             float *y = j->out + (int64_t)(r0 + r) * C;
             float rstd = (float)(1.0 / sqrt(var[r] / C + 1e-5));
-            for (int c = 0; c < C; c++) y[c] = ((float)(xr[c] - mean[r]) * rstd) * n.w[c] + n.b[c];
+            const v4d m = {mean[r], mean[r], mean[r], mean[r]};
+            const v4f s = {rstd, rstd, rstd, rstd};
+            int c = 0;
+            for (; c + 4 <= C; c += 4) { /* the scalar line's operations, four elements at a time */
+                v4f xv, w, b;
+                memcpy(&xv, xr + c, sizeof xv), memcpy(&w, n.w + c, sizeof w), memcpy(&b, n.b + c, sizeof b);
+                v4f v = (__builtin_convertvector(__builtin_convertvector(xv, v4d) - m, v4f) * s) * w + b;
+                memcpy(y + c, &v, sizeof v);
+            }
+            for (; c < C; c++) y[c] = ((float)(xr[c] - mean[r]) * rstd) * n.w[c] + n.b[c];
         }
     }
 }
@@ -195,12 +213,10 @@ static void attention_heads(void *p, int h0, int h1)
                 return;
             }
             head_scores(j, h, j->q + (int64_t)r0 * C + h * D, R, S);
-            for (int i = 0; i < R; i++) {
-                float *row = S + (int64_t)i * Tk;
-                if (j->causal >= 0)
-                    for (int c = j->causal + r0 + i + 1; c < Tk; c++) row[c] = -INFINITY;
-                wl_softmax_row(row, Tk);
-            }
+            if (j->causal >= 0)
+                for (int i = 0; i < R; i++)
+                    for (int c = j->causal + r0 + i + 1; c < Tk; c++) S[(int64_t)i * Tk + c] = -INFINITY;
+            wl_softmax_rows(S, Tk, R, Tk);
             head_values(j, h, S, R, j->out + (int64_t)r0 * C + h * D);
         }
     free(buf);
