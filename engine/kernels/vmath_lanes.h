@@ -208,6 +208,30 @@ TARGET static double NAME(vsum_exp)(const float *x, int n, float shift)
     return (a[0] + a[1]) + (a[2] + a[3]);
 }
 
+/* A softmax row's end, its first i elements already exp(x - top) and summed into sum: the
+ * tail's exponentials, then every element over the total. */
+TARGET static void NAME(softmax_end)(float *x, int n, int i, const VF *shift, v8f *sum)
+{
+    if (i < n) {
+        VF v = SPLATV(-INFINITY); /* padding lanes give exp(-inf) = 0 */
+        memcpy(&v, x + i, sizeof(float) * (size_t)(n - i));
+        v -= *shift;
+        NAME(exp_any)(&v, 0); /* x - top <= 0 */
+        memcpy(x + i, &v, sizeof(float) * (size_t)(n - i));
+        NAME(add_steps)(sum, &v);
+    }
+    const v8f t = *sum;
+    float s = ((t[0] + t[1]) + (t[2] + t[3])) + ((t[4] + t[5]) + (t[6] + t[7]));
+    VF inv = SPLATV(1.0f / s);
+    for (i = 0; i + LANES <= n; i += LANES) {
+        VF v;
+        memcpy(&v, x + i, sizeof v);
+        v *= inv;
+        memcpy(x + i, &v, sizeof v);
+    }
+    for (; i < n; i++) x[i] *= inv[0];
+}
+
 TARGET static void NAME(softmax_row)(float *x, int n)
 {
     float top = max_of(x, n);
@@ -223,23 +247,7 @@ TARGET static void NAME(softmax_row)(float *x, int n)
         memcpy(x + i, &v, sizeof v);
         NAME(add_steps)(&sum, &v);
     }
-    if (i < n) {
-        VF v = SPLATV(-INFINITY); /* padding lanes give exp(-inf) = 0 */
-        memcpy(&v, x + i, sizeof(float) * (size_t)(n - i));
-        v -= shift;
-        NAME(exp_any)(&v, 0); /* x - top <= 0 */
-        memcpy(x + i, &v, sizeof(float) * (size_t)(n - i));
-        NAME(add_steps)(&sum, &v);
-    }
-    float s = ((sum[0] + sum[1]) + (sum[2] + sum[3])) + ((sum[4] + sum[5]) + (sum[6] + sum[7]));
-    VF inv = SPLATV(1.0f / s);
-    for (i = 0; i + LANES <= n; i += LANES) {
-        VF v;
-        memcpy(&v, x + i, sizeof v);
-        v *= inv;
-        memcpy(x + i, &v, sizeof v);
-    }
-    for (; i < n; i++) x[i] *= inv[0];
+    NAME(softmax_end)(x, n, i, &shift, &sum);
 }
 
 /* softmax_row of SOFTMAX_ROWS rows ld apart, each with its own operations in its own order (the
@@ -259,28 +267,7 @@ TARGET static void NAME(softmax_group)(float *x, int64_t ld, int n)
         NAME(exp_many)(v, SOFTMAX_ROWS, 0); /* x - top <= 0 */
         FOR_EACH_VECTOR(k, SOFTMAX_ROWS) memcpy(x + k * ld + i, &v[k], sizeof v[k]), NAME(add_steps)(&sum[k], &v[k]);
     }
-    for (int k = 0; k < SOFTMAX_ROWS; k++) { /* each row's tail and scale as softmax_row's */
-        float *row = x + k * ld;
-        int j = i;
-        if (j < n) {
-            VF v = SPLATV(-INFINITY); /* padding lanes give exp(-inf) = 0 */
-            memcpy(&v, row + j, sizeof(float) * (size_t)(n - j));
-            v -= shift[k];
-            NAME(exp_any)(&v, 0); /* x - top <= 0 */
-            memcpy(row + j, &v, sizeof(float) * (size_t)(n - j));
-            NAME(add_steps)(&sum[k], &v);
-        }
-        const v8f t = sum[k];
-        const float s = ((t[0] + t[1]) + (t[2] + t[3])) + ((t[4] + t[5]) + (t[6] + t[7]));
-        const VF inv = SPLATV(1.0f / s);
-        for (j = 0; j + LANES <= n; j += LANES) {
-            VF v;
-            memcpy(&v, row + j, sizeof v);
-            v *= inv;
-            memcpy(row + j, &v, sizeof v);
-        }
-        for (; j < n; j++) row[j] *= inv[0];
-    }
+    for (int k = 0; k < SOFTMAX_ROWS; k++) NAME(softmax_end)(x + k * ld, n, i, &shift[k], &sum[k]);
 }
 
 TARGET static void NAME(softmax_rows)(float *x, int64_t ld, int rows, int n)
