@@ -180,7 +180,7 @@ stage dec.positions.off.by.one engine/nn/decoder.c 'm->w.dec_pos[(int64_t)r.pos[
 # encoder layers (LayerNorm, attention, softmax and FFN code is shared: first met in encoder layer 0)
 stage layernorm.eps.1e-6 engine/nn/ops.c 'var[r] / C + 1e-5' 'var[r] / C + 1e-6' enc.layer.0
 stage layernorm.var.unbiased engine/nn/ops.c 'sqrt(var[r] / C + 1e-5)' 'sqrt(var[r] / (C - 1) + 1e-5)' enc.layer.0
-stage layernorm.mean.not.subtracted engine/nn/ops.c 'y[c] = ((float)(xr[c] - mean[r]) * rstd)' 'y[c] = ((float)xr[c] * rstd)' enc.layer.0
+stage layernorm.mean.not.subtracted engine/nn/ops.c '__builtin_convertvector(xv, v4d) - m, v4f)' '__builtin_convertvector(xv, v4d), v4f)' enc.layer.0
 stage attn.scale.by.d_model engine/nn/ops.c '1.0 / sqrt((double)(C / H))' '1.0 / sqrt((double)C)' enc.layer.0
 stage enc.k.with.q.weights engine/nn/encoder.c 'j->L->attn.k, R, C, C' 'j->L->attn.q, R, C, C' enc.layer.0
 # v's bias loaded into k's slot: v has none, and k's shifts each query's scores alike (softmax keeps them)
