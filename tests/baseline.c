@@ -1,5 +1,6 @@
 #include "baseline.h"
 #include "golden.h"
+#include "../reports/tools/replace_file.h"
 #include "../engine/base/util.h"
 
 #include <ctype.h>
@@ -208,23 +209,6 @@ int t_baseline_judge(const t_baseline *b, const t_stage_table *budgets, t_suite 
     return over;
 }
 
-/* Writes text to path through a temporary file renamed over it. */
-static int write_whole(const char *path, const char *text, char *err, size_t errlen)
-{
-    char tmp[1100];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f) return wl_fail(err, errlen, "%s: cannot write: %s", tmp, strerror(errno));
-    int ok = fputs(text, f) >= 0;
-    if (fclose(f)) ok = 0;
-    if (!ok || rename(tmp, path)) {
-        int e = errno;
-        remove(tmp);
-        return wl_fail(err, errlen, "%s: cannot write: %s", path, strerror(e));
-    }
-    return 0;
-}
-
 /* Appends line l to a growing string. */
 static void put_line(char **text, size_t *len, const line *l)
 {
@@ -262,7 +246,7 @@ static int serialise(const t_baseline *b, const char *path, char *err, size_t er
         len = (size_t)snprintf(text, n, "%smeasured\t%s\n", HEADER, b->measured);
     }
     for (int i = 0; i < b->n; i++) put_line(&text, &len, &b->l[i]);
-    int rc = write_whole(path, text ? text : "", err, errlen);
+    int rc = replace_file(path, text ? text : "", text ? len : 0, err, errlen);
     free(text);
     return rc;
 }
