@@ -52,7 +52,7 @@ static bench_comparison trial(const trial_setup *s)
         b[i] = timing(0.2 * speed * (1 + s->shift), s->noise, s->interference);
     }
     bench_comparison c;
-    assert_int_equal(bench_stats_compare(a, s->rounds, b, s->rounds, s->paired, BENCH_STATS_MIN_EFFECT, &c), 0);
+    assert_int_equal(bench_stats_compare(a, s->rounds, b, s->rounds, s->paired, BENCH_STATS_MIN_EFFECT, 0, &c), 0);
     return c;
 }
 
@@ -142,7 +142,7 @@ static void test_two_percent_under_five_percent_noise_is_no_change(void **state)
     double a[12], b[12];
     for (int i = 0; i < 12; i++) a[i] = 0.2, b[i] = 0.204;
     bench_comparison c;
-    assert_int_equal(bench_stats_compare(a, 12, b, 12, 1, BENCH_STATS_MIN_EFFECT, &c), 0);
+    assert_int_equal(bench_stats_compare(a, 12, b, 12, 1, BENCH_STATS_MIN_EFFECT, 0, &c), 0);
     assert_true(c.lo > 1);
     assert_int_equal(c.verdict, BENCH_NO_CHANGE);
 }
@@ -177,9 +177,27 @@ static void test_too_few_rounds_give_no_verdict(void **state)
     (void)state;
     double a[7] = {1, 1, 1, 1, 1, 1, 1}, b[7] = {2, 2, 2, 2, 2, 2, 2};
     bench_comparison c;
-    assert_int_equal(bench_stats_compare(a, 7, b, 7, 1, BENCH_STATS_MIN_EFFECT, &c), 0);
+    assert_int_equal(bench_stats_compare(a, 7, b, 7, 1, BENCH_STATS_MIN_EFFECT, 0, &c), 0);
     assert_true(c.ratio == 2);
     assert_int_equal(c.verdict, BENCH_NO_CHANGE);
+}
+
+/* A stage of a few microseconds that two processes of one build time apart by a steady 20 %
+ * (where their memory landed) is under the minimum shift: never called a change. */
+static void test_shift_under_the_floor_is_no_change(void **state)
+{
+    (void)state;
+    double a[12], b[12];
+    for (int i = 0; i < 12; i++) a[i] = 5e-6 * (1 + 0.01 * i), b[i] = 1.2 * a[i];
+    bench_comparison c;
+    assert_int_equal(bench_stats_compare(a, 12, b, 12, 1, BENCH_STATS_MIN_EFFECT, BENCH_STATS_MIN_SHIFT, &c), 0);
+    assert_true(c.lo > 1.1);
+    assert_int_equal(c.verdict, BENCH_NO_CHANGE);
+    /* the same 20 % on a 1 ms stage is a change */
+    for (int i = 0; i < 12; i++) a[i] *= 200, b[i] *= 200;
+    assert_int_equal(bench_stats_compare(a, 12, b, 12, 1, BENCH_STATS_MIN_EFFECT, BENCH_STATS_MIN_SHIFT, &c), 0);
+    assert_int_equal(c.verdict, BENCH_SLOWER);
+    assert_int_equal(bench_stats_compare(a, 12, b, 12, 1, BENCH_STATS_MIN_EFFECT, -1, &c), -1);
 }
 
 static void test_refuses_unusable_samples(void **state)
@@ -187,11 +205,11 @@ static void test_refuses_unusable_samples(void **state)
     (void)state;
     double a[6] = {1, 1, 1, 1, 1, 1}, b[6] = {1, 1, 0, 1, 1, 1}, c6[6] = {1, 1, NAN, 1, 1, 1};
     bench_comparison c;
-    assert_int_equal(bench_stats_compare(a, 6, b, 6, 1, 0.03, &c), -1);
-    assert_int_equal(bench_stats_compare(a, 6, c6, 6, 0, 0.03, &c), -1);
-    assert_int_equal(bench_stats_compare(a, 6, a, 5, 1, 0.03, &c), -1);
-    assert_int_equal(bench_stats_compare(a, 0, a, 6, 0, 0.03, &c), -1);
-    assert_int_equal(bench_stats_compare(a, 6, a, 6, 1, -1, &c), -1);
+    assert_int_equal(bench_stats_compare(a, 6, b, 6, 1, 0.03, 0, &c), -1);
+    assert_int_equal(bench_stats_compare(a, 6, c6, 6, 0, 0.03, 0, &c), -1);
+    assert_int_equal(bench_stats_compare(a, 6, a, 5, 1, 0.03, 0, &c), -1);
+    assert_int_equal(bench_stats_compare(a, 0, a, 6, 0, 0.03, 0, &c), -1);
+    assert_int_equal(bench_stats_compare(a, 6, a, 6, 1, -1, 0, &c), -1);
 }
 
 int main(void)
@@ -205,6 +223,7 @@ int main(void)
         cmocka_unit_test(test_drift_cancels_in_the_pairs),
         cmocka_unit_test(test_stored_run_unpaired),
         cmocka_unit_test(test_too_few_rounds_give_no_verdict),
+        cmocka_unit_test(test_shift_under_the_floor_is_no_change),
         cmocka_unit_test(test_refuses_unusable_samples),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

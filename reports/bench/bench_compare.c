@@ -251,7 +251,7 @@ static cJSON *compare_stages(const side *a, const side *b, const setup *u)
         const cJSON *lb = cJSON_GetObjectItem(b->rounds, la->string);
         int na = values(la, x), nb = lb ? values(lb, y) : 0;
         bench_comparison c;
-        if (!lb || bench_stats_compare(x, na, y, nb, !a->stored, u->min_effect, &c)) {
+        if (!lb || bench_stats_compare(x, na, y, nb, !a->stored, u->min_effect, BENCH_STATS_MIN_SHIFT, &c)) {
             printf("  %-28s %s\n", la->string, lb ? "no verdict: a round lacks it, or timed it at 0 s (too short for the clock)" : "only in A");
             continue;
         }
@@ -259,10 +259,13 @@ static cJSON *compare_stages(const side *a, const side *b, const setup *u)
         /* "no change" with an interval wider than the minimum effect cannot rule out a change of
          * that size: said, so that the noise is not read as evidence of no change */
         double reach = fmax(c.hi - 1, 1 - c.lo);
-        int wide = c.verdict == BENCH_NO_CHANGE && (c.hi > 1 + u->min_effect || c.lo < 1 / (1 + u->min_effect));
+        /* a stage so short that the minimum effect is under the minimum shift is never judged */
+        int tiny = fmax(c.median_a, c.median_b) * u->min_effect < BENCH_STATS_MIN_SHIFT;
+        int wide = !tiny && c.verdict == BENCH_NO_CHANGE && (c.hi > 1 + u->min_effect || c.lo < 1 / (1 + u->min_effect));
         noisy += wide;
         printf("  %-28s %10.2f %10.2f %7.3f   [%6.3f, %6.3f]  %s", la->string, 1e3 * c.median_a, 1e3 * c.median_b,
                c.ratio, c.lo, c.hi, bench_verdict_name(c.verdict));
+        if (tiny) printf(" (too short to judge)");
         if (wide) printf(" (noisy: up to %.0f%% not ruled out)", 100 * reach);
         printf("\n");
         cJSON *o = cJSON_CreateObject();
@@ -274,6 +277,7 @@ static cJSON *compare_stages(const side *a, const side *b, const setup *u)
         cJSON_AddNumberToObject(o, "interval_hi", c.hi);
         cJSON_AddStringToObject(o, "verdict", bench_verdict_name(c.verdict));
         cJSON_AddBoolToObject(o, "noisy", wide);
+        cJSON_AddBoolToObject(o, "too_short", tiny);
         cJSON_AddItemToArray(out, o);
     }
     const cJSON *lb;
@@ -361,14 +365,15 @@ int main(int argc, char **argv)
         printf("statistic: per round, each stage's median over the clips; B/A = the median over the rounds of B's "
                "over A's (paired\n  by round); its interval: the sign test's for a median (ratios ranked; exact "
                "coverage, any noise distribution);\n");
-    printf("  slower or faster only when the interval excludes 1 and B/A is beyond %.0f%% (a smaller shift is never "
-           "called a change)\n", 100 * u.min_effect);
+    printf("  slower or faster only when the interval excludes 1, B/A is beyond %.0f%% and the medians are %.2f ms "
+           "apart\n  (a smaller shift is never called a change)\n", 100 * u.min_effect, 1e3 * BENCH_STATS_MIN_SHIFT);
     if (a.stored)
         printf("A is a stored run: it was not interleaved with B, so a change in the machine's load between the two "
                "shows as a change of the build;\n  weaker evidence than REV=, which runs both now\n");
     cJSON *result = cJSON_CreateObject();
     cJSON_AddItemToObject(result, "stages", compare_stages(&a, &b, &u));
     cJSON_AddNumberToObject(result, "min_effect", u.min_effect);
+    cJSON_AddNumberToObject(result, "min_shift_s", BENCH_STATS_MIN_SHIFT);
     cJSON_AddBoolToObject(result, "interleaved", !a.stored);
     cJSON *ra = record_of(&a, "A", &u), *rb = record_of(&b, "B", &u);
     if (history && ((!a.stored && jsonl_append(history, ra, err, sizeof err)) || jsonl_append(history, rb, err, sizeof err)))

@@ -64,9 +64,10 @@ static int usable(const double *x, int n)
 }
 
 int bench_stats_compare(const double *a, int na, const double *b, int nb, int paired, double min_effect,
-                        bench_comparison *out)
+                        double min_shift, bench_comparison *out)
 {
-    if (!usable(a, na) || !usable(b, nb) || (paired && na != nb) || !(min_effect >= 0)) return -1;
+    if (!usable(a, na) || !usable(b, nb) || (paired && na != nb) || !(min_effect >= 0) || !(min_shift >= 0))
+        return -1;
     double x[BENCH_STATS_MAX_SAMPLES], y[BENCH_STATS_MAX_SAMPLES];
     out->median_a = bench_stats_median(a, na);
     out->median_b = bench_stats_median(b, nb);
@@ -96,6 +97,7 @@ int bench_stats_compare(const double *a, int na, const double *b, int nb, int pa
         out->coverage = BENCH_STATS_LEVEL;
     }
     out->verdict = BENCH_NO_CHANGE;
+    if (fabs(out->median_b - out->median_a) < min_shift) return 0;
     if (out->lo > 1 && out->ratio >= 1 + min_effect) out->verdict = BENCH_SLOWER;
     if (out->hi < 1 && out->ratio <= 1 / (1 + min_effect)) out->verdict = BENCH_FASTER;
     return 0;

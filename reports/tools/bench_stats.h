@@ -11,14 +11,17 @@
  * Timings not interleaved (a stored run): B/A is the median of b over the median of a, its
  * interval the 0.5th and 99.5th percentiles of 2000 bootstrap resamples (each side resampled on
  * its own, fixed seed): an approximation, and the samples' drift is not cancelled.
- * Either way B is slower when the whole interval lies above 1 and B/A is at least 1 + min_effect;
- * faster likewise below; else no change. The minimum effect keeps a shift the size of the
- * machine's noise from ever being called a change, however narrow the interval. */
+ * Either way B is slower when the whole interval lies above 1, B/A is at least 1 + min_effect and
+ * the medians lie at least min_shift apart; faster likewise below; else no change. The minimum
+ * effect keeps a shift the size of the machine's noise from ever being called a change, however
+ * narrow the interval; the minimum shift does the same for a stage of a few microseconds, which
+ * two processes of one build can time apart by a fixed 20 % (where their memory landed). */
 #ifndef BENCH_STATS_H
 #define BENCH_STATS_H
 
 enum { BENCH_STATS_RESAMPLES = 2000, BENCH_STATS_MAX_SAMPLES = 1000, BENCH_STATS_MIN_PAIRED = 8 };
 #define BENCH_STATS_MIN_EFFECT 0.03
+#define BENCH_STATS_MIN_SHIFT 50e-6 /* seconds */
 #define BENCH_STATS_LEVEL 0.99
 
 typedef enum { BENCH_FASTER = -1, BENCH_NO_CHANGE = 0, BENCH_SLOWER = 1 } bench_verdict;
@@ -40,9 +43,9 @@ int bench_stats_sign_rank(int n, double *coverage);
 
 /* Compares b[0..nb) with a[0..na) (positive times; 1 to BENCH_STATS_MAX_SAMPLES each). paired:
  * interleaved rounds (na == nb). 0, or -1 when the samples cannot be compared (an empty or
- * oversized side, a time that is not positive, paired with na != nb). */
+ * oversized side, a time that is not positive, paired with na != nb, a negative minimum). */
 int bench_stats_compare(const double *a, int na, const double *b, int nb, int paired, double min_effect,
-                        bench_comparison *out);
+                        double min_shift, bench_comparison *out);
 
 /* "slower", "faster" or "no change". */
 const char *bench_verdict_name(bench_verdict v);
