@@ -61,15 +61,17 @@ INLINE void NAME(add_steps_double)(v4d *acc, const VF *v)
 #endif
 }
 
-/* Each statement of exp_many for every one of its `count` vectors in turn (count is a constant
- * where it is inlined, so the loop unrolls): their chains interleave in the instruction stream. */
+/* Each statement of exp_many (erf_many, gelu_many) for every one of its `count` vectors in turn
+ * (count is a constant where it is inlined, so the loop unrolls): their chains interleave in the
+ * instruction stream. */
 #define FOR_EACH_VECTOR(k, count) _Pragma("GCC unroll 4") for (int k = 0; k < (count); k++)
 
 /* exp: x = n ln2 + r, |r| <= ln2 / 2, exp(x) = 2^n (1 + r + r^2/2 + r^3 p(r)), of count (<= 4)
  * vectors, each with the same operations as alone. One exp is a long chain of dependent
  * operations, which fills the processor's scheduler; several independent chains interleaved keep
- * more of its units busy. may_overflow 0 (x <= 0 or NaN: a softmax's shifted scores) skips the
- * overflow clamp, which for those x changes nothing: the same bits, fewer operations. */
+ * more of its units busy. may_overflow 0 (x <= 0 or NaN: a softmax's shifted scores, erfc's
+ * exponent) skips the overflow clamp, which for those x changes nothing: the same bits, fewer
+ * operations. */
 INLINE void NAME(exp_many)(VF *xp, const int count, const int may_overflow)
 {
     const VF hi = SPLATV(88.7f), lo = SPLATV(-87.3f), magic = SPLATV(12582912.0f);
@@ -115,63 +117,78 @@ INLINE int NAME(mask_all_none)(const VI *m)
     return all == ~(uint64_t)0 ? 1 : any ? 0 : -1;
 }
 
-/* erf for z = |x| >= 0.5: 1 - erfc(z), erfc(z) = t exp(-z^2 + P(t)), t = 1 / (1 + z/2) */
-INLINE void NAME(erf_large)(VF *y, const VF *zp)
+/* erf for z = |x| >= 0.5 in count (<= 4) vectors: 1 - erfc(z), erfc(z) = t exp(-z^2 + P(t)),
+ * t = 1 / (1 + z/2). The exponent, log(erfc(z) / t), is below -0.4 here (or NaN), so exp's
+ * overflow clamp would change nothing and is skipped. */
+INLINE void NAME(erf_large)(VF *y, const VF *z, const int count)
 {
-    const VF z = *zp;
-    VF t = SPLATV(1.0f) / (SPLATV(1.0f) + SPLATV(0.5f) * z);
     static const float C[] = {0.17087277f,  -0.82215223f, 1.48851587f, -1.13520398f, 0.27886807f,
                               -0.18628806f, 0.09678418f,  0.37409196f, 1.00002368f,  -1.26551223f};
-    VF p = SPLATV(C[0]);
-    for (int i = 1; i < 10; i++) p = p * t + SPLATV(C[i]);
-    VF e = p - z * z;
-    NAME(exp)(&e);
-    VF erfc = t * e;
-    *y = SPLATV(1.0f) - erfc;
+    VF t[4], p[4];
+    FOR_EACH_VECTOR(k, count) t[k] = SPLATV(1.0f) / (SPLATV(1.0f) + SPLATV(0.5f) * z[k]), p[k] = SPLATV(C[0]);
+#pragma GCC unroll 10
+    for (int i = 1; i < 10; i++)
+        FOR_EACH_VECTOR(k, count) p[k] = p[k] * t[k] + SPLATV(C[i]);
+    FOR_EACH_VECTOR(k, count) y[k] = p[k] - z[k] * z[k];
+    NAME(exp_many)(y, count, 0);
+    FOR_EACH_VECTOR(k, count) y[k] = SPLATV(1.0f) - t[k] * y[k];
 }
 
 /* erf for z = |x| < 0.5, where 1 - erfc loses the relative accuracy: the Taylor series (to z^15) */
-INLINE void NAME(erf_small)(VF *y, const VF *zp)
+INLINE void NAME(erf_small)(VF *y, const VF *z, const int count)
 {
-    const VF z = *zp;
     static const float T[] = {-1.49271e-5f, 1.205533e-4f, -8.548327e-4f, 5.2239776e-3f, -2.68661706e-2f,
                               1.128379167e-1f, -3.76126389e-1f, 1.128379167f};
-    VF z2 = z * z, s = SPLATV(T[0]);
-    for (int i = 1; i < 8; i++) s = s * z2 + SPLATV(T[i]);
-    *y = s * z;
+    VF z2[4];
+    FOR_EACH_VECTOR(k, count) z2[k] = z[k] * z[k], y[k] = SPLATV(T[0]);
+#pragma GCC unroll 8
+    for (int i = 1; i < 8; i++)
+        FOR_EACH_VECTOR(k, count) y[k] = y[k] * z2[k] + SPLATV(T[i]);
+    FOR_EACH_VECTOR(k, count) y[k] *= z[k];
 }
 
-/* erf(x), odd: each lane takes erf_small or erf_large by |x|. A vector whose lanes all fall on
- * one side computes that side alone (the other's polynomial, division and exp are most of the
- * cost); a mixed one computes both and picks per lane, the same bits either way. */
-INLINE void NAME(erf)(VF *xp)
+/* erf(x), odd, of count (<= 4) vectors, their chains interleaved: each lane takes erf_small or
+ * erf_large by |x|. When every lane of the vectors falls on one side, that side alone is computed
+ * (the other's polynomial, division and exp are most of the cost); else both, picked per lane:
+ * the same bits either way, and as for a vector alone. */
+INLINE void NAME(erf_many)(VF *xp, const int count)
 {
-    VF x = *xp;
     const VF zero = SPLATV(0.0f), half = SPLATV(0.5f);
-    VI neg, small;
-    NAME(less)(&neg, &x, &zero);
-    VF z = (VF)((VI)x & ~(VI)SPLATV(-0.0f)); /* |x| */
-    NAME(less)(&small, &z, &half);
-    const int side = NAME(mask_all_none)(&small);
-    VF y, s;
-    if (side > 0) NAME(erf_small)(&y, &z);
-    else if (side < 0) NAME(erf_large)(&y, &z);
-    else {
-        NAME(erf_large)(&y, &z), NAME(erf_small)(&s, &z);
-        y = (VF)(((VI)s & small) | ((VI)y & ~small));
+    VF z[4], y[4], s[4];
+    VI neg[4], small[4];
+    int any_small = 0, any_large = 0;
+    FOR_EACH_VECTOR(k, count)
+    {
+        NAME(less)(&neg[k], &xp[k], &zero);
+        z[k] = (VF)((VI)xp[k] & ~(VI)SPLATV(-0.0f)); /* |x| */
+        NAME(less)(&small[k], &z[k], &half);
+        const int side = NAME(mask_all_none)(&small[k]);
+        any_small |= side >= 0, any_large |= side <= 0;
     }
-    *xp = (VF)((VI)y ^ ((VI)SPLATV(-0.0f) & neg)); /* odd */
+    if (any_large) NAME(erf_large)(y, z, count);
+    if (any_small) NAME(erf_small)(s, z, count);
+    FOR_EACH_VECTOR(k, count)
+    {
+        if (!any_large) y[k] = s[k];
+        else if (any_small) y[k] = (VF)(((VI)s[k] & small[k]) | ((VI)y[k] & ~small[k]));
+        xp[k] = (VF)((VI)y[k] ^ ((VI)SPLATV(-0.0f) & neg[k])); /* odd */
+    }
 }
+
+INLINE void NAME(erf)(VF *xp) { NAME(erf_many)(xp, 1); }
 
 /* GELU: 0.5 x (1 + erf(x / sqrt 2)), the same operations as the scalar formula */
-INLINE void NAME(gelu)(VF *xp)
+INLINE void NAME(gelu_many)(VF *xp, const int count)
 {
-    VF x = *xp, e = x * SPLATV((float)M_SQRT1_2);
-    NAME(erf)(&e);
-    *xp = SPLATV(0.5f) * x * (SPLATV(1.0f) + e);
+    VF e[4];
+    FOR_EACH_VECTOR(k, count) e[k] = xp[k] * SPLATV((float)M_SQRT1_2);
+    NAME(erf_many)(e, count);
+    FOR_EACH_VECTOR(k, count) xp[k] = SPLATV(0.5f) * xp[k] * (SPLATV(1.0f) + e[k]);
 }
 
-/* Applies f to x[0..n) in chunks of LANES; the tail goes through a zero-padded chunk. */
+INLINE void NAME(gelu)(VF *xp) { NAME(gelu_many)(xp, 1); }
+
+/* Applies f to x[0..n) LANES at a time; the tail goes through a zero-padded vector. */
 #define EACH(y, x, n, f)                                                                               \
     do {                                                                                               \
         int64_t i_ = 0;                                                                                \
@@ -185,13 +202,48 @@ INLINE void NAME(gelu)(VF *xp)
             VF v_ = SPLATV(0.0f);                                                                      \
             memcpy(&v_, (x) + i_, sizeof(float) * (size_t)((n)-i_));                                   \
             f(&v_);                                                                                    \
-            memcpy((y) + i_, &v_, sizeof(float) * (size_t)((n)-i_));                                  \
+            memcpy((y) + i_, &v_, sizeof(float) * (size_t)((n)-i_));                                   \
         }                                                                                              \
     } while (0)
 
 TARGET static void NAME(vexp)(float *y, const float *x, int64_t n) { EACH(y, x, n, NAME(exp)); }
 TARGET static void NAME(verf)(float *y, const float *x, int64_t n) { EACH(y, x, n, NAME(erf)); }
-TARGET static void NAME(vgelu)(float *x, int64_t n) { EACH(x, x, n, NAME(gelu)); }
+
+/* GELU of x[0..n) in place. A vector whose erf arguments are all below 0.5 takes the short
+ * series alone, at once; the others wait in a queue and go four at a time, their long chains
+ * (division, polynomial, exp) interleaved. Grouping only those keeps the short ones short, and
+ * every vector gets the bits it gets alone. */
+TARGET static void NAME(vgelu)(float *x, int64_t n)
+{
+    enum { QUEUE = 64, GROUP = 4 };
+    int64_t i = 0, queued[QUEUE];
+    while (i + LANES <= n) {
+        int nq = 0;
+        for (; i + LANES <= n && nq < QUEUE; i += LANES) {
+            VF v, z;
+            VI small;
+            memcpy(&v, x + i, sizeof v);
+            z = (VF)((VI)(v * SPLATV((float)M_SQRT1_2)) & ~(VI)SPLATV(-0.0f)), NAME(less)(&small, &z, &SPLATV(0.5f));
+            if (NAME(mask_all_none)(&small) > 0) NAME(gelu)(&v), memcpy(x + i, &v, sizeof v);
+            else queued[nq++] = i;
+        }
+        int q = 0;
+        for (; q + GROUP <= nq; q += GROUP) {
+            VF v[GROUP]; /* each loaded whole: halves would stall the store forwarding */
+            FOR_EACH_VECTOR(k, GROUP) memcpy(&v[k], x + queued[q + k], sizeof(VF));
+            NAME(gelu_many)(v, GROUP);
+            FOR_EACH_VECTOR(k, GROUP) memcpy(x + queued[q + k], &v[k], sizeof(VF));
+        }
+        for (; q < nq; q++) {
+            VF v;
+            memcpy(&v, x + queued[q], sizeof v), NAME(gelu)(&v), memcpy(x + queued[q], &v, sizeof v);
+        }
+    }
+    if (i < n) {
+        VF v = SPLATV(0.0f);
+        memcpy(&v, x + i, sizeof(float) * (size_t)(n - i)), NAME(gelu)(&v), memcpy(x + i, &v, sizeof(float) * (size_t)(n - i));
+    }
+}
 
 TARGET static double NAME(vsum_exp)(const float *x, int n, float shift)
 {
