@@ -213,7 +213,7 @@ verify-real-offline: $(BIN)/whisperlab $(GOLDEN_CHECKS) model ## make verify's r
 	@bash ci/verify-real-offline.sh $(BIN)
 
 # Two builds on the same clips, stage by stage and decoding by decoding (ci/compare.sh): REV= builds
-# that revision in a detached worktree under build/compare/; without it both sides are this build.
+# that revision in a detached worktree under build/rev/; without it both sides are this build.
 .PHONY: compare
 compare: $(BIN)/whisperlab $(BIN)/compare_builds model micro ## two builds against each other and HF: REV=, THREADS=, A_ENV=/B_ENV=, MODEL=, CLIPS=, ONLY=, NAME=
 	@BIN=$(BIN) REV=$(call q,$(REV)) THREADS=$(call q,$(THREADS)) A_THREADS=$(call q,$(A_THREADS)) \
@@ -250,7 +250,7 @@ bench: all ## time every stage against the sgemm peak and HF (if importable), 1 
 
 # The benchmark history of this machine: make bench and make bench-compare append a record a run.
 BENCH_HISTORY ?= $(BUILD)/bench-history.jsonl
-# REV= a commit built in build/bench-rev/, RUN= a stored run, or neither: this build against
+# REV= a commit built in build/rev/, RUN= a stored run, or neither: this build against
 # itself. THREADS= one count (1), ROUNDS= (12), CLIPS= a round (3); QUICK=1: 8 rounds of 1 clip.
 # CLOCK=cpu (the default) times the stages in the bench's CPU seconds, CLOCK=wall in elapsed time.
 bench-compare: $(BIN)/bench $(BIN)/bench_compare model ## this build's bench against REV=, RUN= or itself, in interleaved rounds: per stage slower/faster/no change

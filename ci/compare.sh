@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# make compare: side A is REV, built in a detached git worktree under build/compare/<sha>/ (made
-# once, then reused; the working tree and the index are never touched), or this build when REV is
-# empty; side B is this build. Both run through their own whisperlab command, compared by
+# make compare: side A is REV, built in a detached git worktree under build/rev/<sha>/ by
+# ci/rev_build.sh (made once, then reused; the working tree and the index are never touched), or
+# this build when REV is empty; side B is this build. Both run through their own whisperlab command, compared by
 # $BIN/compare_builds (tests/compare/). Knobs (environment, from the Makefile):
 #   REV=<rev>            side A's revision
 #   THREADS=N            side B's engine threads (default 1); A_THREADS=N side A's (default 1)
@@ -38,22 +38,8 @@ a_cli=$BIN/whisperlab
 a_label="this build ($here)"
 mkdir -p build/compare
 if [ -n "${REV:-}" ]; then
-    sha=$(git rev-parse --verify --quiet "$REV^{commit}") || die "REV=$REV does not name a commit" 2
-    short=${sha:0:12}
-    wt=build/compare/$sha
-    log=build/compare/$sha.log
-    exec 9>"build/compare/$sha.lock"
-    flock 9 # one build of a revision at a time
-    # A folder that is not that revision's worktree (a killed run, `git worktree prune`) is made again.
-    if [ ! -f "$wt/.git" ] || [ "$(git -C "$wt" rev-parse HEAD 2>/dev/null)" != "$sha" ]; then
-        rm -rf "$wt"
-        git worktree prune
-        git worktree add --detach "$wt" "$sha" >"$log" 2>&1 ||
-            die "REV=$REV: cannot make the worktree $wt: see $log" 1
-    fi
-    echo "make compare: building REV=$REV ($short) in $wt (log: $log)"
-    (cd "$wt" && make build/whisperlab) >>"$log" 2>&1 || die "REV=$REV ($short): its build failed: see $log" 1
-    exec 9>&-
+    wt=$(bash ci/rev_build.sh "$REV" build/whisperlab "make compare") || exit $?
+    short=$(git -C "$wt" rev-parse --short=12 HEAD)
     a_cli=$wt/build/whisperlab
     a_label="REV=$REV ($short)"
     name=${name:-rev-$short}

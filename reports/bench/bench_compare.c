@@ -365,7 +365,7 @@ int main(int argc, char **argv)
         printf("statistic: per round, each stage's median over the clips; B/A = the median over the rounds of B's "
                "over A's (paired\n  by round); its interval: the sign test's for a median (ratios ranked; exact "
                "coverage, any noise distribution);\n");
-    printf("  slower or faster only when the interval excludes 1, B/A is beyond %.0f%% and the medians are %.2f ms "
+    printf("  slower or faster only when the interval excludes 1, B/A is beyond %.0f%% and the medians are %.3f ms "
            "apart\n  (a smaller shift is never called a change)\n", 100 * u.min_effect, 1e3 * BENCH_STATS_MIN_SHIFT);
     if (a.stored)
         printf("A is a stored run: it was not interleaved with B, so a change in the machine's load between the two "
