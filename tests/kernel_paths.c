@@ -1,6 +1,7 @@
 #include "kernel_paths.h"
 
 #include "../engine/kernels/gemm.h"
+#include "../engine/kernels/kernel_env.h"
 #include "../engine/kernels/vmath.h"
 
 #include <cblas.h>
@@ -91,10 +92,8 @@ void t_kernel_paths_list(void)
 
 int t_kernel_path_take(char *err, size_t errlen)
 {
-    const char *blas = getenv("WL_SGEMM_OPENBLAS"), *lanes = getenv("WL_VMATH_LANES");
     const char *isa = getenv("DNNL_MAX_CPU_ISA"), *core = getenv("OPENBLAS_CORETYPE");
-    wl_sgemm_use_openblas(blas && atoi(blas));
-    wl_vmath_force(lanes ? atoi(lanes) : 0);
+    if (wl_kernels_from_env(err, errlen)) return -1;
     const char *got = isa_name(dnnl_get_effective_cpu_isa());
     if (isa && strcasecmp(got, isa)) {
         snprintf(err, errlen, "DNNL_MAX_CPU_ISA=%s did not take: oneDNN runs %s", isa, got);
@@ -104,7 +103,8 @@ int t_kernel_path_take(char *err, size_t errlen)
         snprintf(err, errlen, "OPENBLAS_CORETYPE=%s did not take: OpenBLAS runs %s", core, openblas_get_corename());
         return -1;
     }
-    printf("kernel path: products by %s; vector kernels at %d lanes\n", wl_sgemm_library(), wl_vmath_lanes());
+    char path[256];
+    printf("kernel path: %s\n", wl_kernels_describe(path, sizeof path));
     return 0;
 }
 

@@ -29,13 +29,6 @@ int cli_parse_int(const char *name, const char *s, long lo, long hi, int *out);
 /* Resolves --model (folder, HF repo id, or the default) and loads it; NULL after a message. */
 wl_model *cli_load_model(int argc, char **argv, wl_params p, char *dir, size_t dirlen);
 
-/* Takes WL_SGEMM_OPENBLAS (0 or 1) and WL_VMATH_LANES (0, 8 or 16) from the environment, as the
- * tests do. Returns 0, or 2 after a message naming a bad value. */
-int cli_take_kernel_env(void);
-
-/* The kernel path this process runs, one line ("products by ...; vector kernels at N lanes"). */
-const char *cli_kernel_path(char *buf, size_t len);
-
 /* The subcommands: each returns the exit code (0, 1 for a failure, 2 for a usage error). */
 int cli_info(int argc, char **argv);
 int cli_dump(int argc, char **argv);

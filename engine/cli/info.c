@@ -1,6 +1,7 @@
 /* whisperlab info: the model's dimensions and what it is. */
 #include "args.h"
 
+#include "../kernels/kernel_env.h"
 #include "../model/model_card.h"
 
 #include <stdio.h>
@@ -38,7 +39,7 @@ int cli_info(int argc, char **argv)
     printf("decoder  %d layers, %d heads, %d positions\n", d.dec_layers, d.dec_heads, d.n_text_ctx);
     printf("threads  %d\n", wl_threads());
     char kernels[256];
-    printf("kernels  %s\n", cli_kernel_path(kernels, sizeof kernels));
+    printf("kernels  %s\n", wl_kernels_describe(kernels, sizeof kernels));
     wl_model_free(m);
     return 0;
 }

@@ -8,6 +8,7 @@
 #include "args.h"
 
 #include "../io/json_file.h"
+#include "../kernels/kernel_env.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -43,8 +44,8 @@ static int run(int argc, char **argv)
 {
     if (argc < 2) return usage(stderr, 2);
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) return usage(stdout, 0);
-    int rc = cli_take_kernel_env();
-    if (rc) return rc;
+    char err[256];
+    if (wl_kernels_from_env(err, sizeof err)) return cli_eprint("whisperlab: %s", err), 2;
     if (strcmp(argv[1], "info") == 0) return cli_info(argc, argv);
     if (strcmp(argv[1], "dump") == 0) return cli_dump(argc, argv);
     if (strcmp(argv[1], "transcribe") == 0) return cli_transcribe(argc, argv);

@@ -13,6 +13,7 @@
  * --history appends the run's record (bench_record.h) to FILE. WL_SGEMM_OPENBLAS=1 and
  * WL_VMATH_LANES=8 (or 16) choose the kernel paths as in the tests; the report names them. */
 #include "../../engine/kernels/gemm.h"
+#include "../../engine/kernels/kernel_env.h"
 #include "../../engine/io/json_file.h"
 #include "../../engine/model/model.h"
 #include "../../engine/nn/ops.h"
@@ -513,9 +514,8 @@ int main(int argc, char **argv)
         }
     }
     if (!n_models) models[n_models++] = "build/whisper-tiny.en-synthetic";
-    const char *blas = getenv("WL_SGEMM_OPENBLAS"), *lanes = getenv("WL_VMATH_LANES");
-    wl_sgemm_use_openblas(blas && atoi(blas));
-    wl_vmath_force(lanes ? atoi(lanes) : 0);
+    char err[256];
+    if (wl_kernels_from_env(err, sizeof err)) return fprintf(stderr, "bench: %s\n", err), 2;
     cJSON *root = cJSON_CreateObject(), *all = cJSON_CreateArray();
     machine(root);
     cJSON_AddStringToObject(root, "stage_clock", stage_clock_id == CLOCK_MONOTONIC ? "wall" : "cpu");
