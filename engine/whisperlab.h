@@ -53,6 +53,7 @@ typedef struct {
     int dec_layers, dec_heads, n_text_ctx;
     int n_samples; /* the audio window in 16 kHz samples (480000 = 30 s for tiny.en) */
     int n_frames;  /* mel frames of the window: n_samples / WL_HOP = 2 * n_audio_ctx (3000) */
+    double seconds_per_position; /* of audio per encoder position: n_samples / n_audio_ctx / 16 kHz (0.02) */
 } wl_dims;
 
 typedef struct wl_model wl_model;

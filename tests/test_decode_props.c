@@ -192,7 +192,7 @@ static void test_token_timestamps_inside_clip_and_monotone(void **state)
         wl_result *r;
         if (wl_generate(ST, &CFG, enc, &o, &r, err, sizeof err)) fail_msg("%s", err);
         float *whole = malloc((size_t)r->n_tokens * sizeof *whole); /* the same rows, DTW over the whole window */
-        double per_pos = (double)D.n_samples / D.n_audio_ctx / WL_SAMPLE_RATE;
+        double per_pos = D.seconds_per_position;
         assert_int_equal(wl_token_timestamps(r->cross_attn, r->n_tokens - 1, r->layers, r->heads, r->n_audio_ctx, &CFG,
                                              0, per_pos, whole), 0);
         for (int crop = 0; crop < 2; crop++) {

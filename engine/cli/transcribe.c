@@ -231,7 +231,7 @@ int cli_inspect(int argc, char **argv)
         wl_session_close(&s);
         return 1;
     }
-    double per_pos = (double)s.dims.n_samples / s.dims.n_audio_ctx / WL_SAMPLE_RATE;
+    const double per_pos = s.dims.seconds_per_position;
     printf("%s: %d tokens (prompt %d), %s, score %.4f\n", a.files[0], r->n_tokens, r->n_prompt,
            a.beams > 1 ? "beam search" : "greedy", r->score);
     printf("%4s %6s %-16s %9s %6s %2s  %-*s  %s\n", "step", "id", "text", "p", "time", "ts", 6 * r->layers - 1,

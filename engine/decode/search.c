@@ -285,9 +285,9 @@ wl_status wl_job_result(job *j, wl_result **out, char *err, size_t errlen)
         r->cross_attn = j->xrows, j->xrows = NULL;
     if (!st && o->token_timestamps) {
         r->token_time = malloc((size_t)r->n_tokens * sizeof *r->token_time);
-        double per_pos = (double)c->n_samples / c->n_audio_ctx / WL_SAMPLE_RATE; /* 0.02 s for tiny.en */
         if (!r->token_time || wl_token_timestamps(r->cross_attn, r->n_tokens - 1, r->layers, r->heads,
-                                                  r->n_audio_ctx, s->cfg, o->num_frames, per_pos, r->token_time))
+                                                  r->n_audio_ctx, s->cfg, o->num_frames,
+                                                  c->seconds_per_position, r->token_time))
             st = WL_ERR_NOMEM, wl_fail(err, errlen, "generate: out of memory");
     }
     if (st) wl_result_free(r);

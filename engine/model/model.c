@@ -238,6 +238,7 @@ wl_dims wl_model_dims(const wl_model *m)
 {
     const wl_config *c = &m->c;
     wl_dims d = {c->n_mels, c->d_model, c->n_vocab, c->enc_layers, c->enc_heads, c->n_audio_ctx,
-                 c->dec_layers, c->dec_heads, c->n_text_ctx, c->n_samples, c->n_frames};
+                 c->dec_layers, c->dec_heads, c->n_text_ctx, c->n_samples, c->n_frames,
+                 (double)c->n_samples / c->n_audio_ctx / WL_SAMPLE_RATE};
     return d;
 }

@@ -56,7 +56,7 @@ static int draw(const wl_session *s, const lab_clip *c, const char *out_dir, int
 {
     const wl_result *r = c->greedy;
     const int S = r->n_audio_ctx, t0 = r->n_prompt, rows = r->n_tokens - r->n_prompt;
-    const double tpp = lab_time_per_pos(s), margin = 0.25;
+    const double tpp = s->dims.seconds_per_position, margin = 0.25;
     int a = 0, b = audio_cols;
     if (c->span.found) a = (int)floor((c->span.start - margin) / tpp), b = (int)ceil((c->span.end + margin) / tpp);
     clamp_cols(&a, &b, 0, audio_cols);
@@ -122,7 +122,7 @@ cJSON *lab_attention(const wl_session *s, const lab_clip *c, const char *out_dir
 {
     const wl_result *r = c->greedy;
     const int S = r->n_audio_ctx;
-    const double tpp = lab_time_per_pos(s);
+    const double tpp = s->dims.seconds_per_position;
     int audio_cols = (int)ceil((double)c->n_samples / WL_SAMPLE_RATE / tpp);
     if (audio_cols > S) audio_cols = S;
     if (audio_cols < 1) audio_cols = 1;

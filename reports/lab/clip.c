@@ -93,10 +93,6 @@ int lab_verb_index(const lab_clip *c)
     return k >= 0 && k + 1 < n ? k + 1 : n - 1;
 }
 
-double lab_time_per_pos(const wl_session *s)
-{
-    return (double)s->dims.n_samples / s->dims.n_audio_ctx / WL_SAMPLE_RATE;
-}
 
 int lab_forced_logprobs(const wl_session *s, const float *enc, const int32_t *seq, int n, double *logprob,
                         char *err, size_t errlen)

@@ -53,7 +53,4 @@ void lab_nth_word(const char *s, int k, char *out, size_t outlen);
 int lab_forced_logprobs(const wl_session *s, const float *enc, const int32_t *seq, int n, double *logprob,
                         char *err, size_t errlen);
 
-/* Seconds per encoder position (0.02 for Whisper). */
-double lab_time_per_pos(const wl_session *s);
-
 #endif
