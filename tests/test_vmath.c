@@ -249,6 +249,39 @@ static void test_few_row_products(void **state)
     free(W);
 }
 
+/* GELU queues the vectors whose erf needs the long formula and takes them four at a time, the
+ * others at once: every value must get the bits it gets alone (a call of one element), whatever
+ * its neighbours, at either width. Runs of small values (erf argument under 0.5), of large ones
+ * and of both, of lengths that end groups and queues anywhere. */
+static void test_gelu_alone(void **state)
+{
+    (void)state;
+    enum { N = 2000 };
+    static float x[N], whole[N];
+    uint32_t seed = 23;
+    for (int i = 0; i < N; i++) {
+        int run = (i / 40) % 3; /* 40 values: small ones, then large, then mixed */
+        float r = rnd(&seed);
+        x[i] = run == 0 ? 0.6f * r : run == 1 ? 1.0f + 6.0f * fabsf(r) * (i % 2 ? 1 : -1) : 4.0f * r;
+    }
+    x[7] = NAN, x[100] = INFINITY, x[101] = -INFINITY, x[102] = -0.0f, x[103] = 1e-40f;
+    int differ = 0;
+    for (int k = 0; k < 2; k++) {
+        wl_vmath_force(k ? 8 : 16);
+        for (int n = N - 37; n <= N; n += 37) {
+            memcpy(whole, x, sizeof x), wl_vgelu(whole, n);
+            for (int i = 0; i < n; i++) {
+                float alone = x[i];
+                wl_vgelu(&alone, 1);
+                differ += memcmp(&alone, &whole[i], sizeof alone) != 0 && !(isnan(alone) && isnan(whole[i]));
+            }
+        }
+    }
+    wl_vmath_force(0);
+    printf("  GELU: %d values differ from the value alone\n", differ);
+    assert_int_equal(differ, 0);
+}
+
 /* Runs every kernel that has two widths at 16 lanes and again at 8 (wl_vmath_force) on the same
  * inputs, lengths 0..100 (every tail) and special values: the bits must be the same. Where the
  * CPU has no AVX-512 the 16-lane run is the same source built for the CPU's own vectors: its
@@ -316,8 +349,9 @@ static void test_softmax_rows(void **state)
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_exp), cmocka_unit_test(test_erf), cmocka_unit_test(test_erf_sides),
-                                       cmocka_unit_test(test_softmax), cmocka_unit_test(test_softmax_rows),
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_exp), cmocka_unit_test(test_erf), cmocka_unit_test(test_erf_sides), cmocka_unit_test(test_gelu_alone),
+                                       cmocka_unit_test(test_gelu_alone),
+        cmocka_unit_test(test_softmax), cmocka_unit_test(test_softmax_rows),
                                        cmocka_unit_test(test_max_and_sum_exp), cmocka_unit_test(test_few_row_products), cmocka_unit_test(test_first_above),
                                        cmocka_unit_test(test_widths_agree)};
     return cmocka_run_group_tests_name("vectorised exp, erf, softmax", tests, NULL, NULL);
