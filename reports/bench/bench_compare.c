@@ -259,8 +259,9 @@ static cJSON *compare_stages(const side *a, const side *b, const setup *u)
         /* "no change" with an interval wider than the minimum effect cannot rule out a change of
          * that size: said, so that the noise is not read as evidence of no change */
         double reach = fmax(c.hi - 1, 1 - c.lo);
-        /* a stage so short that the minimum effect is under the minimum shift is never judged */
-        int tiny = fmax(c.median_a, c.median_b) * u->min_effect < BENCH_STATS_MIN_SHIFT;
+        /* no change in a stage so short that the minimum effect is under the minimum shift: not
+         * evidence either way (a larger change is still judged) */
+        int tiny = c.verdict == BENCH_NO_CHANGE && fmax(c.median_a, c.median_b) * u->min_effect < BENCH_STATS_MIN_SHIFT;
         int wide = !tiny && c.verdict == BENCH_NO_CHANGE && (c.hi > 1 + u->min_effect || c.lo < 1 / (1 + u->min_effect));
         noisy += wide;
         printf("  %-28s %10.2f %10.2f %7.3f   [%6.3f, %6.3f]  %s", la->string, 1e3 * c.median_a, 1e3 * c.median_b,
