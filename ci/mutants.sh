@@ -247,11 +247,11 @@ fails reduce8.first.pairs.wrong.lanes engine/kernels/vmath_eight.h '(s[2 * k], s
   '(s[2 * k], s[2 * k + 1], 0, 1, 4, 5, 8, 9, 12, 13) +' test_vmath 'wl_vmatmul: 16 and 8 lanes differ'
 # work split over threads (test_threads: 1, 2 and 3 threads give the same bits)
 fails mel.frames.split.offset engine/frontend/mel.c 'j->power + (size_t)t * WL_N_BINS' 'j->power + (size_t)(t - t0) * WL_N_BINS' \
-  test_threads 'encoder output element'
+  test_threads 'encoder output element|FATAL: signal'
 fails gemm.cols.split.offset engine/nn/ops.c 'j->W.w + (int64_t)o0 * j->IN, j->IN, j->out + o0' \
   'j->W.w + (int64_t)(o0 - b0 * GEMM_COLS) * j->IN, j->IN, j->out + o0' test_threads '(token feed, logit|product .* differs)'
 fails enc.slot.scratch.shared engine/nn/encoder.c 'j->slots + (size_t)wl_parallel_slot() * j->slot_floats' 'j->slots' \
-  test_threads 'encoder output element'
+  test_threads 'encoder output element|FATAL: signal'
 # a product's rows or columns grouped by the thread split (OpenBLAS's Haswell kernels give such rows other bits;
 # oneDNN's do not, so test_threads catches these in its OpenBLAS pass)
 fails pool.aligned.slices.unaligned engine/kernels/parallel.c 'wl_parallel_for((int)(((int64_t)n + block - 1) / block), 1, aligned_slice, &j);' \
@@ -265,7 +265,7 @@ fails gemm.rows.one.call.per.slice engine/nn/ops.c 'int t0 = b * GEMM_ROWS, t1 =
   'int t0 = b0 * GEMM_ROWS, t1 = b1 * GEMM_ROWS < j->T ? b1 * GEMM_ROWS : j->T; b = b1;' test_threads 'product .* differs'
 fails enc.block.loop.per.slice engine/nn/encoder.c $'    for (int b = t0; b < t1; b += ROW_BLOCK) {\n        const int R = t1 - b < ROW_BLOCK ? t1 - b : ROW_BLOCK;\n        const int64_t o = (int64_t)b * C;\n        wl_attention_kt' \
   $'    for (int b = t0; b < t1; b += t1 - t0) {\n        const int R = t1 - b;\n        const int64_t o = (int64_t)b * C;\n        wl_attention_kt' \
-  test_threads 'encoder output element'
+  test_threads 'encoder output element|FATAL: signal'
 # decoder
 stage dec.token.embedding.scaled engine/nn/decoder.c 'm->w.tok_emb[(int64_t)tokens[i] * C + e] + m->w.dec_pos' \
   'm->w.tok_emb[(int64_t)tokens[i] * C + e] * __builtin_sqrtf((float)C) + m->w.dec_pos' dec.embed

@@ -26,6 +26,7 @@
 #include "baseline.h"
 #include "diff.h"
 #include "golden.h"
+#include "fatal_signal.h"
 #include "kernel_paths.h"
 #include "suite.h"
 #include "tolerances.h"
@@ -396,6 +397,7 @@ static cJSON *modes_json(void)
 static void test_decoding_matches_hf(void **state)
 {
     (void)state;
+    t_exit_on_fatal_signal(); /* a worker thread's crash ends the test, not hangs it */
     const cJSON *c;
     int clips = 0;
     printf("%d clips; generation capped at %d new tokens (index.json settings)\n",
@@ -503,6 +505,7 @@ static void check_steps(t_suite *s, const cJSON *c, int *calls)
 static void test_kv_cache_steps_match_hf(void **state)
 {
     (void)state;
+    t_exit_on_fatal_signal(); /* a worker thread's crash ends the test, not hangs it */
     t_suite *s = t_suite_new("decoder through the KV cache vs HF use_cache=True (prompt, then 1 token/call)");
     const cJSON *c;
     int clips = 0, calls = 0;

@@ -13,6 +13,7 @@
 #include "diff.h"
 #include "encode.h"
 #include "golden.h"
+#include "fatal_signal.h"
 #include "kernel_paths.h"
 #include "suite.h"
 #include "tolerances.h"
@@ -80,6 +81,7 @@ static t_diff compare_stage(const wl_st_file *f, const char *name, int axis, con
 static void test_stages_match_hf(void **state)
 {
     (void)state;
+    t_exit_on_fatal_signal(); /* a worker thread's crash ends the test, not hangs it */
     char err[1024];
     const char *golden_dir = t_golden_dir_under_test(), *model_dir = t_model_dir_under_test();
     t_golden g;
