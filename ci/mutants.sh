@@ -53,11 +53,11 @@ run() {
   esac
 }
 test_label() { [ "$1" = test_decode ] && echo "test_decode (micro)" || echo "$1"; }
-# targets TEST: what to build for it (test_bad_inputs, test_bad_models and test_cli run the
+# targets TEST: what to build for it (test_bad_inputs, test_bad_models, test_cli and test_threads run the
 # whisperlab command, test_clip_list the lab, which hold the mutant)
 targets() {
   echo "build/tests/$1"
-  case "$1" in test_bad_inputs | test_bad_models | test_cli) echo build/whisperlab ;; test_clip_list) echo build/lab ;; esac
+  case "$1" in test_bad_inputs | test_bad_models | test_cli | test_threads) echo build/whisperlab ;; test_clip_list) echo build/lab ;; esac
 }
 
 # plant FILE FROM TO: replaces the one occurrence of the literal text FROM; prints how many
