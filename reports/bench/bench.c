@@ -144,6 +144,33 @@ static double step_bytes(const wl_config *c)
     return 4.0 * (c->dec_layers * (6 * C * C + 2 * C * F + 2 * S * C) + (double)c->n_vocab * C);
 }
 
+/* ---- the encoder's non-product kernels alone ------------------------------------------- */
+/* Each on one block of the encoder's own shapes, repeated so that a sample is well above the
+ * clock's grain: softmax over 48 query rows of scores (its attention block), GELU over 96 rows
+ * of the feed-forward's hidden layer (its row block), LayerNorm over 96 rows. A slowdown in one
+ * of them is a few percent of a layer, under what bench-compare calls a change there, but all of
+ * its own row. The inputs come from the clip's encoder output (unit scale after the final norm),
+ * so GELU sees values of both signs, as in a trained model. */
+enum { KERNEL_REPEATS = 40 };
+
+static void time_kernels(table *t, const wl_model *m, const float *enc, float *buf)
+{
+    const wl_config *c = &m->c;
+    const int T = c->n_audio_ctx, C = c->d_model, F = c->enc_ffn;
+    const int64_t TC = (int64_t)T * C, ns = (int64_t)48 * T, ng = (int64_t)96 * F;
+    double softmax = 0, gelu = 0, layernorm = 0, a;
+    for (int r = 0; r < KERNEL_REPEATS; r++) { /* each input laid out anew, outside the clock */
+        for (int64_t i = 0; i < ns; i++) buf[i] = 8.0f * enc[i % TC]; /* scores of a few units */
+        a = stage_now(), wl_softmax_rows(buf, T, 48, T), softmax += stage_now() - a;
+        for (int64_t i = 0; i < ng; i++) buf[i] = enc[i % TC];
+        a = stage_now(), wl_gelu(buf, ng), gelu += stage_now() - a;
+        a = stage_now(), wl_layernorm(buf, enc + (int64_t)(r % 8) * C, m->w.enc_ln, 96, C), layernorm += stage_now() - a;
+    }
+    add(t, "kernel: softmax 48 rows", 0, softmax);
+    add(t, "kernel: GELU 96 rows", 0, gelu);
+    add(t, "kernel: LayerNorm 96 rows", 0, layernorm);
+}
+
 /* ---- stage timing through the engine's stage callback --------------------------------- */
 typedef struct {
     int on;
@@ -196,6 +223,9 @@ static int bench_model(const char *dir, int threads, int n_clips, table *t, doub
     wl_dims d = wl_model_dims(m);
     float *mel = malloc((size_t)d.n_mels * d.n_frames * 4), *enc = malloc((size_t)d.n_audio_ctx * d.d_model * 4);
     float *logits = malloc((size_t)d.n_vocab * 4), *hidden = calloc((size_t)d.d_model, 4);
+    size_t kernel_floats = (size_t)48 * c->n_audio_ctx > (size_t)96 * c->enc_ffn ? (size_t)48 * c->n_audio_ctx
+                                                                                   : (size_t)96 * c->enc_ffn;
+    float *kernel_buf = malloc(kernel_floats * sizeof(float));
     for (int i = 0; i < d.d_model; i++) hidden[i] = (float)(i % 13) * 0.01f;
     for (int k = 0; k < n_clips; k++) {
         char wav[64];
@@ -216,6 +246,7 @@ static int bench_model(const char *dir, int threads, int n_clips, table *t, doub
         wl_decoder_new(ms, enc, &dec, err, errlen);
         double t3 = stage_now();
         add(t, "cross K/V", c->dec_layers * 2 * 2.0 * d.n_audio_ctx * d.d_model * d.d_model, t3 - t2);
+        if (kernel_buf) time_kernels(t, m, enc, kernel_buf);
         /* the prompt, then 24 single-token steps (KV cache, cross-attention kept) */
         wl_decoder_feed(dec, cfg.prompt, cfg.n_prompt, NULL, err, errlen);
         for (int i = 0; i < 24 && wl_decoder_pos(dec) < d.n_text_ctx; i++) {
@@ -239,7 +270,7 @@ static int bench_model(const char *dir, int threads, int n_clips, table *t, doub
         }
         free(s);
     }
-    free(mel), free(enc), free(logits), free(hidden);
+    free(mel), free(enc), free(logits), free(hidden), free(kernel_buf);
     wl_gen_config_free(&cfg);
     wl_state_free(ms);
     wl_model_free(m);
