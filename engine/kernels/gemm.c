@@ -55,8 +55,8 @@ int wl_sgemm_prepare(void)
 {
     static _Atomic int ready;
     if (ready) return 0;
-    /* Building its kernels takes some 6 MB with AVX2 and 18 MB with AVX-512, and oneDNN crashes
-     * when an allocation there fails: the room is checked, with a margin, then given back. */
+    /* Building its kernels takes several MB, more with AVX-512 (docs/performance.md), and oneDNN
+     * crashes when an allocation there fails: the room is checked, with a margin, then given back. */
     const size_t room = (size_t)64 << 20;
     void *p = mmap(NULL, room, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED) return -1;
