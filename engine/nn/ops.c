@@ -94,7 +94,10 @@ enum { LN_ROWS = 8 }; /* rows normalised together: their sums are independent ch
  * accumulation-order noise), for LN_ROWS rows at once: one row's chain of dependent additions
  * would make the processor wait on each, while the rows' chains interleave. Every group runs
  * LN_ROWS chains (a short last group repeats its first row in the spare ones, whose sums are
- * dropped), so the loops have a fixed count and the sums stay in registers. */
+ * dropped), so the loops have a fixed count and the sums stay in registers. Built for the CPU's
+ * own vectors too (each v4d operation one instruction, not two halves); nothing contracts into an
+ * FMA (-ffp-contract=off) or reorders, so every build gives the same bits. */
+__attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
 static void layernorm_rows(void *p, int t0, int t1)
 {
     const ln_job *j = p;
