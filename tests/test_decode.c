@@ -397,7 +397,7 @@ static cJSON *modes_json(void)
 static void test_decoding_matches_hf(void **state)
 {
     (void)state;
-    t_exit_on_fatal_signal(); /* a worker thread's crash ends the test, not hangs it */
+    t_exit_on_fatal_signal();
     const cJSON *c;
     int clips = 0;
     printf("%d clips; generation capped at %d new tokens (index.json settings)\n",
@@ -505,7 +505,7 @@ static void check_steps(t_suite *s, const cJSON *c, int *calls)
 static void test_kv_cache_steps_match_hf(void **state)
 {
     (void)state;
-    t_exit_on_fatal_signal(); /* a worker thread's crash ends the test, not hangs it */
+    t_exit_on_fatal_signal();
     t_suite *s = t_suite_new("decoder through the KV cache vs HF use_cache=True (prompt, then 1 token/call)");
     const cJSON *c;
     int clips = 0, calls = 0;

@@ -81,7 +81,7 @@ static t_diff compare_stage(const wl_st_file *f, const char *name, int axis, con
 static void test_stages_match_hf(void **state)
 {
     (void)state;
-    t_exit_on_fatal_signal(); /* a worker thread's crash ends the test, not hangs it */
+    t_exit_on_fatal_signal();
     char err[1024];
     const char *golden_dir = t_golden_dir_under_test(), *model_dir = t_model_dir_under_test();
     t_golden g;

@@ -210,7 +210,7 @@ static void test_every_kernel_path(void **state)
 static void test_path_in_child(void **state)
 {
     (void)state;
-    t_exit_on_fatal_signal(); /* a worker thread's crash ends the test, not hangs it */
+    t_exit_on_fatal_signal();
     printf("%s\n", getenv("WL_KERNEL_PATH"));
     if (t_kernel_path_take(err, sizeof err)) fail_msg("%s", err);
     int first = !strcmp(getenv("WL_KERNEL_FIRST"), "1");
@@ -286,7 +286,7 @@ static void expect_fresh(float *got, const float *want, size_t n, const char *wh
 static void test_cross_cache(void **state)
 {
     (void)state;
-    t_exit_on_fatal_signal(); /* a worker thread's crash ends the test, not hangs it */
+    t_exit_on_fatal_signal();
     wl_params p = wl_default_params();
     p.n_threads = 2;
     wl_model *m;
@@ -349,7 +349,7 @@ static void test_cross_cache(void **state)
 static void test_beam_search_threads(void **state)
 {
     (void)state;
-    t_exit_on_fatal_signal(); /* a worker thread's crash ends the test, not hangs it */
+    t_exit_on_fatal_signal();
     wl_result *r[2];
     for (int i = 0; i < 2; i++) {
         wl_params p = wl_default_params();

@@ -117,6 +117,14 @@ INLINE int NAME(mask_all_none)(const VI *m)
     return all == ~(uint64_t)0 ? 1 : any ? 0 : -1;
 }
 
+/* |x| into z, and in small the lanes where it is below 0.5 (erf_small's side) */
+INLINE void NAME(abs_small)(VF *z, VI *small, const VF *x)
+{
+    *z = (VF)((VI)*x & ~(VI)SPLATV(-0.0f));
+    const VF half = SPLATV(0.5f);
+    NAME(less)(small, z, &half);
+}
+
 /* erf for z = |x| >= 0.5 in count (<= 4) vectors: 1 - erfc(z), erfc(z) = t exp(-z^2 + P(t)),
  * t = 1 / (1 + z/2). The exponent, log(erfc(z) / t), is below -0.4 here (or NaN), so exp's
  * overflow clamp would change nothing and is skipped. */
@@ -153,15 +161,14 @@ INLINE void NAME(erf_small)(VF *y, const VF *z, const int count)
  * the same bits either way, and as for a vector alone. */
 INLINE void NAME(erf_many)(VF *xp, const int count)
 {
-    const VF zero = SPLATV(0.0f), half = SPLATV(0.5f);
+    const VF zero = SPLATV(0.0f);
     VF z[4], y[4], s[4];
     VI neg[4], small[4];
     int any_small = 0, any_large = 0;
     FOR_EACH_VECTOR(k, count)
     {
         NAME(less)(&neg[k], &xp[k], &zero);
-        z[k] = (VF)((VI)xp[k] & ~(VI)SPLATV(-0.0f)); /* |x| */
-        NAME(less)(&small[k], &z[k], &half);
+        NAME(abs_small)(&z[k], &small[k], &xp[k]);
         const int side = NAME(mask_all_none)(&small[k]);
         any_small |= side >= 0, any_large |= side <= 0;
     }
@@ -220,10 +227,10 @@ TARGET static void NAME(vgelu)(float *x, int64_t n)
     while (i + LANES <= n) {
         int nq = 0;
         for (; i + LANES <= n && nq < QUEUE; i += LANES) {
-            VF v, z;
+            VF v, e, z;
             VI small;
             memcpy(&v, x + i, sizeof v);
-            z = (VF)((VI)(v * SPLATV((float)M_SQRT1_2)) & ~(VI)SPLATV(-0.0f)), NAME(less)(&small, &z, &SPLATV(0.5f));
+            e = v * SPLATV((float)M_SQRT1_2), NAME(abs_small)(&z, &small, &e); /* gelu's erf argument */
             if (NAME(mask_all_none)(&small) > 0) NAME(gelu)(&v), memcpy(x + i, &v, sizeof v);
             else queued[nq++] = i;
         }
@@ -239,9 +246,10 @@ TARGET static void NAME(vgelu)(float *x, int64_t n)
             memcpy(&v, x + queued[q], sizeof v), NAME(gelu)(&v), memcpy(x + queued[q], &v, sizeof v);
         }
     }
-    if (i < n) {
+    if (i < n) { /* the tail through a zero-padded vector */
         VF v = SPLATV(0.0f);
-        memcpy(&v, x + i, sizeof(float) * (size_t)(n - i)), NAME(gelu)(&v), memcpy(x + i, &v, sizeof(float) * (size_t)(n - i));
+        const size_t tail = sizeof(float) * (size_t)(n - i);
+        memcpy(&v, x + i, tail), NAME(gelu)(&v), memcpy(x + i, &v, tail);
     }
 }
 

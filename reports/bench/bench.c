@@ -164,7 +164,8 @@ static void time_kernels(table *t, const wl_model *m, const float *enc, float *b
         a = stage_now(), wl_softmax_rows(buf, T, 48, T), softmax += stage_now() - a;
         for (int64_t i = 0; i < ng; i++) buf[i] = enc[i % TC];
         a = stage_now(), wl_gelu(buf, ng), gelu += stage_now() - a;
-        a = stage_now(), wl_layernorm(buf, enc + (int64_t)(r % 8) * C, m->w.enc_ln, 96, C), layernorm += stage_now() - a;
+        const float *rows = enc + (int64_t)(r % 8) * C;
+        a = stage_now(), wl_layernorm(buf, rows, m->w.enc_ln, 96, C), layernorm += stage_now() - a;
     }
     add(t, "kernel: softmax 48 rows", 0, softmax);
     add(t, "kernel: GELU 96 rows", 0, gelu);
@@ -223,9 +224,8 @@ static int bench_model(const char *dir, int threads, int n_clips, table *t, doub
     wl_dims d = wl_model_dims(m);
     float *mel = malloc((size_t)d.n_mels * d.n_frames * 4), *enc = malloc((size_t)d.n_audio_ctx * d.d_model * 4);
     float *logits = malloc((size_t)d.n_vocab * 4), *hidden = calloc((size_t)d.d_model, 4);
-    size_t kernel_floats = (size_t)48 * c->n_audio_ctx > (size_t)96 * c->enc_ffn ? (size_t)48 * c->n_audio_ctx
-                                                                                   : (size_t)96 * c->enc_ffn;
-    float *kernel_buf = malloc(kernel_floats * sizeof(float));
+    const size_t scores = (size_t)48 * c->n_audio_ctx, hidden_rows = (size_t)96 * c->enc_ffn;
+    float *kernel_buf = malloc((scores > hidden_rows ? scores : hidden_rows) * sizeof(float));
     for (int i = 0; i < d.d_model; i++) hidden[i] = (float)(i % 13) * 0.01f;
     for (int k = 0; k < n_clips; k++) {
         char wav[64];
